@@ -1,0 +1,126 @@
+"""The common resource graph: typed nodes for compute, instance profiles, roles and policies.
+
+Nodes are small frozen records built by the normalisers (Terraform, CloudFormation);
+rules read them through :class:`Graph` and the queries in :mod:`iamlint.model.links`.
+Every attribute is a :data:`~iamlint.model.values.Value` (Known / Unknown / Ref) or a
+policy :data:`~iamlint.model.policy.Document`, so a rule can always tell "known to be
+wrong" from "cannot verify".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, TypeVar
+
+from iamlint.model.policy import Document
+from iamlint.model.span import Span
+from iamlint.model.values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A resource of the scanned code. ``address`` is the Terraform address
+    (``module.app.aws_iam_role.web``) or the CloudFormation logical id."""
+
+    address: str
+    type: str
+    span: Span
+    attributes: dict[str, Value] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Compute(Node):
+    """Something that runs EC2 instances: instance, launch template/configuration, spot.
+
+    ``profile`` is the instance profile reference (name or ARN); a Known None means
+    "no profile at all"; None means the attribute is not set. ``profile_attribute``
+    names the attribute in the source format, for messages. ``http_tokens`` and
+    ``http_endpoint`` are the instance metadata options (None when not set) and
+    ``user_data`` the user data (None when not set)."""
+
+    profile: Value | None = None
+    profile_attribute: str = "iam_instance_profile"
+    http_tokens: Value | None = None
+    http_endpoint: Value | None = None
+    user_data: Value | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource(Node):
+    """Any other resource or provider block (kept for rules that scan every property,
+    such as hardcoded credentials). ``attributes`` holds its evaluated properties."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceProfile(Node):
+    name: Value | None = None
+    roles: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePolicy:
+    """A policy embedded in a role (inline_policy block, CloudFormation Policies)."""
+
+    name: Value | None
+    document: Document
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Role(Node):
+    name: Value | None = None
+    trust_policy: Document | None = None
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    managed_policy_arns: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy(Node):
+    """A customer-managed policy (aws_iam_policy, AWS::IAM::ManagedPolicy)."""
+
+    name: Value | None = None
+    document: Document | None = None
+    roles: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RolePolicy(Node):
+    """A policy document attached to roles by a separate resource
+    (aws_iam_role_policy, AWS::IAM::Policy, AWS::IAM::RolePolicy)."""
+
+    document: Document | None = None
+    roles: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyAttachment(Node):
+    """Attaches managed policies (by ARN) to roles (aws_iam_role_policy_attachment ...)."""
+
+    policy_arns: tuple[Value, ...] = ()
+    roles: tuple[Value, ...] = ()
+
+
+N = TypeVar("N", bound=Node)
+
+
+class Graph:
+    """All nodes of one unit: a Terraform root module (with its child modules) or a template."""
+
+    __slots__ = ("nodes", "partition", "_by_address")
+
+    def __init__(self, nodes: list[Node] | None = None, partition: str = "aws") -> None:
+        self.nodes: list[Node] = []
+        self.partition = partition
+        self._by_address: dict[str, Node] = {}
+        for node in nodes or ():
+            self.add(node)
+
+    def add(self, node: Node) -> None:
+        self.nodes.append(node)
+        self._by_address.setdefault(node.address, node)
+
+    def of_type(self, kind: type[N]) -> Iterator[N]:
+        return (node for node in self.nodes if isinstance(node, kind))
+
+    def by_address(self, address: str) -> Node | None:
+        return self._by_address.get(address)

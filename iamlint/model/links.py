@@ -1,0 +1,135 @@
+"""Graph queries: follow compute -> instance profile -> role -> policies.
+
+Resolution is three-valued: a reference resolves to a node, or it is unresolved with
+the reason (an Unknown value, or a name that no node of the scanned code carries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, TypeVar
+
+from iamlint.model.graph import (
+    Compute,
+    Graph,
+    InstanceProfile,
+    ManagedPolicy,
+    Node,
+    PolicyAttachment,
+    Role,
+    RolePolicy,
+)
+from iamlint.model.policy import Document
+from iamlint.model.values import Known, Ref, Unknown, Value, is_absent
+
+N = TypeVar("N", bound=Node)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The outcome of following one reference: ``node`` or ``reason`` is set."""
+
+    value: Value
+    node: Node | None = None
+    reason: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.node is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    """A policy document that reaches a role, and where it was attached.
+
+    ``source`` is the node holding the attachment and ``path`` the attribute path to it
+    inside that node (for the locator); ``document`` is None for a managed policy that
+    could not be resolved (``reason`` says why)."""
+
+    source: Node
+    path: tuple
+    document: Document | None
+    arn: Value | None = None
+    reason: str | None = None
+
+
+def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
+    """Follow ``value`` (a Ref, a name or an ARN) to a node of ``kind``."""
+    if isinstance(value, Ref):
+        node = graph.by_address(value.address)
+        if isinstance(node, kind):
+            return Resolution(value, node=node)
+        return Resolution(value, reason=value.reason)
+    if isinstance(value, Unknown):
+        return Resolution(value, reason=value.reason)
+    text = value.value if isinstance(value, Known) else None
+    if not isinstance(text, str) or not text:
+        return Resolution(value, reason=f"the {what} is not a name")
+    name = _name_from_arn(text)
+    for node in graph.of_type(kind):
+        node_name = getattr(node, "name", None)
+        if isinstance(node_name, Known) and node_name.value == name:
+            return Resolution(value, node=node)
+    return Resolution(value, reason=f"{what} {text!r} is not defined in the scanned code")
+
+
+def _name_from_arn(text: str) -> str:
+    if text.startswith("arn:"):
+        return text.rsplit("/", 1)[-1]
+    return text
+
+
+def profile_of(graph: Graph, compute: Compute) -> Resolution | None:
+    """The instance profile of a compute node; None when it has none at all."""
+    if compute.profile is None or is_absent(compute.profile):
+        return None
+    return resolve(graph, compute.profile, InstanceProfile, "instance profile")
+
+
+def roles_of(graph: Graph, profile: InstanceProfile) -> list[Resolution]:
+    return [resolve(graph, value, Role, "role") for value in profile.roles if not is_absent(value)]
+
+
+def _targets(graph: Graph, values: tuple[Value, ...], role: Role) -> bool:
+    return any(resolve(graph, value, Role, "role").node is role for value in values)
+
+
+def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
+    """Every identity policy that reaches ``role``: inline, separate role policies,
+    customer-managed policies and managed ARNs (resolved or with the reason why not)."""
+    for index, inline in enumerate(role.inline_policies):
+        yield AttachedPolicy(role, ("inline_policies", index, "document"), inline.document)
+    for index, arn in enumerate(role.managed_policy_arns):
+        yield _managed(graph, role, ("managed_policy_arns", index), arn)
+    for node in graph.nodes:
+        if isinstance(node, RolePolicy) and _targets(graph, node.roles, role):
+            yield AttachedPolicy(node, ("document",), node.document)
+        elif isinstance(node, ManagedPolicy) and _targets(graph, node.roles, role):
+            yield AttachedPolicy(node, ("document",), node.document)
+        elif isinstance(node, PolicyAttachment) and _targets(graph, node.roles, role):
+            for index, arn in enumerate(node.policy_arns):
+                yield _managed(graph, node, ("policy_arns", index), arn)
+
+
+def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPolicy:
+    found = resolve(graph, arn, ManagedPolicy, "managed policy")
+    if isinstance(found.node, ManagedPolicy):
+        return AttachedPolicy(source, path, found.node.document, arn=arn)
+    return AttachedPolicy(source, path, None, arn=arn, reason=found.reason)
+
+
+def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
+    """Role address -> the compute nodes whose instance profile resolves to that role."""
+    users: dict[str, list[Compute]] = {}
+    for compute in graph.of_type(Compute):
+        profile = profile_of(graph, compute)
+        if profile is None or not isinstance(profile.node, InstanceProfile):
+            continue
+        for found in roles_of(graph, profile.node):
+            if found.node is not None:
+                users.setdefault(found.node.address, []).append(compute)
+    return users
+
+
+def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
+    return [p for p in graph.of_type(InstanceProfile) if any(r.node is role for r in roles_of(graph, p))]

@@ -1,0 +1,132 @@
+"""Three-valued values: every evaluated value is Known, or Unknown with a reason.
+
+A ``Known`` holds a plain Python value whose containers hold further values:
+``str``, ``int``, ``float``, ``bool``, ``None``, ``list[Value]``, ``dict[str, Value]``
+or an :class:`Encoded` (a JSON string whose structure is still known, e.g. the result
+of ``jsonencode`` or a policy document's ``.json``). An ``Unknown`` is never guessed
+into a violation: rules treat it as "cannot verify".
+
+A :class:`Ref` is an Unknown that still knows *what* it refers to: an attribute of
+another resource in the same graph (``aws_iam_role.web.arn``, ``!GetAtt Role.Arn``).
+The graph uses it to link nodes; a rule that needs the text sees only an Unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator, Union
+
+from iamlint.model.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    value: Any
+    span: Span
+
+    def __repr__(self) -> str:
+        return f"Known({self.value!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    reason: str
+    span: Span
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref(Unknown):
+    """An attribute of another resource: unknown as text, known as an identity."""
+
+    address: str = ""
+    attribute: str = ""
+
+    def __repr__(self) -> str:
+        return f"Ref({self.address}.{self.attribute})"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A JSON string whose decoded structure (a Value) is kept, spans included."""
+
+    data: "Value"
+
+
+Value = Union[Known, Unknown]
+
+
+def is_known(value: object) -> bool:
+    return isinstance(value, Known)
+
+
+def known_str(value: object) -> str | None:
+    """The text of a Known string, else None (for lookups, never for judgement)."""
+    if isinstance(value, Known) and isinstance(value.value, str):
+        return value.value
+    return None
+
+
+def is_absent(value: object) -> bool:
+    """True for a Known null or empty string: the attribute is effectively not set."""
+    return isinstance(value, Known) and (value.value is None or value.value == "")
+
+
+def as_list(value: Value) -> list[Value]:
+    """Items of a Known list (a lone Known scalar counts as a one-item list)."""
+    if isinstance(value, Known):
+        if isinstance(value.value, list):
+            return list(value.value)
+        if value.value is None:
+            return []
+        return [value]
+    return [value]
+
+
+def first_unknown(value: Value) -> Unknown | None:
+    """The first Unknown anywhere inside ``value`` (depth first), or None if fully known."""
+    for item in walk(value):
+        if isinstance(item, Unknown):
+            return item
+    return None
+
+
+def walk(value: Value) -> Iterator[Value]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, Known):
+            inner = item.value
+            if isinstance(inner, list):
+                stack.extend(reversed(inner))
+            elif isinstance(inner, dict):
+                stack.extend(reversed(list(inner.values())))
+            elif isinstance(inner, Encoded):
+                stack.append(inner.data)
+
+
+def to_python(value: Value) -> Any:
+    """The plain Python form of a fully known value; raises ValueError on an Unknown."""
+    if isinstance(value, Unknown):
+        raise ValueError(value.reason)
+    inner = value.value
+    if isinstance(inner, list):
+        return [to_python(item) for item in inner]
+    if isinstance(inner, dict):
+        return {key: to_python(item) for key, item in inner.items()}
+    if isinstance(inner, Encoded):
+        return json.dumps(to_python(inner.data), separators=(",", ":"))
+    return inner
+
+
+def from_python(data: Any, span: Span) -> Known:
+    """Wrap plain Python data, every part with the same span."""
+    if isinstance(data, list):
+        return Known([from_python(item, span) for item in data], span)
+    if isinstance(data, dict):
+        return Known({str(key): from_python(item, span) for key, item in data.items()}, span)
+    return Known(data, span)

@@ -1,0 +1,1 @@
+"""Normalisation: parsed files of one unit -> the common resource graph."""

@@ -1,0 +1,91 @@
+"""The public API for rule authors: everything a rule (built-in or third-party) may use.
+
+A rule module defines one :class:`Rule` and registers it in the ``iamlint.rules``
+entry-point group::
+
+    [project.entry-points."iamlint.rules"]
+    EC2001 = "iamlint.rules.instance_without_profile:RULE"
+
+Its check receives the :class:`Graph` of one unit (a Terraform module or a template)
+and a :class:`Context`, and yields :class:`Finding` records naming a node and an
+attribute path. Nothing here knows HCL or YAML.
+"""
+
+from iamlint.model.findings import Check, Context, Finding, Rule, Severity
+from iamlint.model.graph import (
+    Compute,
+    Graph,
+    InlinePolicy,
+    InstanceProfile,
+    ManagedPolicy,
+    Node,
+    PolicyAttachment,
+    Resource,
+    Role,
+    RolePolicy,
+)
+from iamlint.model.links import (
+    AttachedPolicy,
+    Resolution,
+    instance_roles,
+    policies_of,
+    profile_of,
+    profiles_using,
+    resolve,
+    roles_of,
+)
+from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
+from iamlint.model.span import Span
+from iamlint.model.values import (
+    Encoded,
+    Known,
+    Ref,
+    Unknown,
+    Value,
+    as_list,
+    first_unknown,
+    is_absent,
+    is_known,
+    known_str,
+)
+
+__all__ = [
+    "AttachedPolicy",
+    "Check",
+    "Compute",
+    "Context",
+    "Document",
+    "Encoded",
+    "Finding",
+    "Graph",
+    "InlinePolicy",
+    "InstanceProfile",
+    "Known",
+    "ManagedPolicy",
+    "Node",
+    "PolicyAttachment",
+    "PolicyDocument",
+    "Principal",
+    "Ref",
+    "Resolution",
+    "Resource",
+    "Role",
+    "RolePolicy",
+    "Rule",
+    "Severity",
+    "Span",
+    "Statement",
+    "Unknown",
+    "Value",
+    "as_list",
+    "first_unknown",
+    "instance_roles",
+    "is_absent",
+    "is_known",
+    "known_str",
+    "policies_of",
+    "profile_of",
+    "profiles_using",
+    "resolve",
+    "roles_of",
+]
