@@ -1,0 +1,49 @@
+"""What a run produces, independent of output format: located findings, errors, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from iamlint.model.findings import Severity
+from iamlint.model.span import Span
+from iamlint.normalize.base import SourceError
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One link of the chain a finding followed (instance -> profile -> role -> policy)."""
+
+    label: str
+    resource: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedFinding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    resource: str
+    related: tuple[Related, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule, self.resource, self.message)
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[LocatedFinding] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    files: int = 0
+    resources: int = 0
+
+    def sort(self) -> None:
+        self.findings.sort(key=lambda f: f.sort_key)
+        self.errors.sort(key=lambda e: (e.path, e.line, e.column, e.message))
