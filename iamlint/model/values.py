@@ -30,6 +30,20 @@ class Known:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceText(Known):
+    """A Known string copied verbatim from the source, with where its text starts, so
+    JSON inside it (a policy in a heredoc) can be mapped to real lines and columns:
+    ``line``/``column`` of its first character, ``indent`` added to later lines."""
+
+    line: int = 1
+    column: int = 1
+    indent: int = 0
+
+    def __repr__(self) -> str:
+        return f"SourceText({self.value!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str
     span: Span

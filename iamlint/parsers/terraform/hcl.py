@@ -265,8 +265,9 @@ class _Converter:
             indent = min(widths) if widths else 0
             content_lines = [l[indent:] for l in content_lines]
         content = "\n".join(content_lines) + ("\n" if content_lines else "")
-        span = self.span(token)
-        return _heredoc_template(content, self.path, span, span.line + 1, 1 + indent, indent)
+        token_span = self.span(token)
+        span = Span(self.path, token_span.line + 1, 1 + indent, token_span.end_line, token_span.end_column)
+        return _heredoc_template(content, self.path, span, span.line, 1 + indent, indent)
 
     def index_expr(self, tree: Tree) -> s.Expr:
         source, index = _trees(tree)[:2]

@@ -1,0 +1,109 @@
+"""Command line: ``iamlint check``, ``iamlint rules``. One error handler maps outcomes to
+exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error or unreadable input."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from iamlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def use_color(choice: str, stream) -> bool:
+    """--color beats the environment; NO_COLOR beats FORCE_COLOR; TERM=dumb means no colour."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="iamlint")
+def main() -> None:
+    """Prove that EC2 instances run with least-privilege IAM roles."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True,
+              help="AWS partition assumed for service principals and ARNs.")
+@click.option("--select", multiple=True, help="Only these rules (codes or names; repeat or comma-separate).")
+@click.option("--ignore", multiple=True, help="Skip these rules (codes or names).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug) -> None:
+    """Check Terraform and CloudFormation files and directories (default: .)."""
+    from iamlint.engine import Options, run
+    from iamlint.model.findings import Severity
+    from iamlint.registry import load_rules
+    from iamlint.reporters import get_formatter
+
+    try:
+        registry = load_rules()
+        options = Options(
+            partition=partition,
+            select=_rule_keys(registry, select, "--select") if select else None,
+            ignore=_rule_keys(registry, ignore, "--ignore") or set(),
+        )
+        report = run(list(paths) or ["."], options, registry)
+        render = get_formatter(output_format)
+        text = render(report, color=output_format == "text" and use_color(color, sys.stdout), quiet=quiet)
+        click.echo(text, nl=False)
+    except click.UsageError:
+        raise
+    except Exception as exc:  # the one top-level handler
+        if debug:
+            traceback.print_exc()
+        click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
+        sys.exit(EXIT_ERROR)
+    threshold = Severity.parse(fail_on)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    if any(f.severity >= threshold for f in report.findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _rule_keys(registry, values, option: str) -> set[str]:
+    keys: set[str] = set()
+    for value in values:
+        for key in filter(None, (part.strip() for part in value.split(","))):
+            rule = registry.find(key)
+            if rule is None:
+                raise click.BadParameter(f"unknown rule {key!r}", param_hint=option)
+            keys.add(rule.code)
+    return keys
+
+
+@main.command()
+@click.option("--explain", metavar="CODE|NAME", help="Print the documentation of one rule.")
+def rules(explain: str | None) -> None:
+    """List the available rules, or explain one."""
+    from iamlint.registry import load_rules
+
+    registry = load_rules()
+    for problem in registry.errors:
+        click.echo(f"iamlint: {problem}", err=True)
+    if explain:
+        rule = registry.find(explain)
+        if rule is None:
+            raise click.BadParameter(f"unknown rule {explain!r}", param_hint="--explain")
+        click.echo(f"{rule.code} {rule.name} ({rule.severity.label})\n")
+        click.echo(rule.doc.strip())
+        return
+    for rule in registry.rules:
+        click.echo(f"{rule.code}  {rule.name:<28} {rule.severity.label:<8} {rule.summary}")

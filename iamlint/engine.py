@@ -1,0 +1,127 @@
+"""The pipeline: discover -> parse and normalise each unit -> rules -> located findings.
+
+Data flows one way. Format-specific code is imported only when a unit of that format
+is present (a .tf run never imports YAML support, a template never imports hcl2).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from iamlint.discovery import Unit, discover
+from iamlint.locate import locate
+from iamlint.model.findings import Context, Finding, Rule, Severity
+from iamlint.model.graph import Graph
+from iamlint.normalize.base import SourceError, UnitResult
+from iamlint.registry import Registry, load_rules
+from iamlint.report import LocatedFinding, Related, Report
+
+
+@dataclass(slots=True)
+class Options:
+    partition: str = "aws"
+    select: set[str] | None = None
+    ignore: set[str] = field(default_factory=set)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+
+
+def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
+    options = options or Options()
+    registry = registry or load_rules()
+    report = Report()
+    for problem in registry.errors:
+        report.errors.append(SourceError("<plugins>", 0, problem))
+    rules = [rule for rule in registry.rules if _enabled(rule, options)]
+    units, missing = discover(paths)
+    for arg in missing:
+        report.errors.append(SourceError(arg, 0, "no such file or directory"))
+    context = Context(partition=options.partition)
+    for unit in units:
+        result = load_unit(unit, options)
+        if result is None:
+            continue
+        report.files += len(result.files)
+        report.resources += len(result.graph.nodes)
+        report.errors.extend(result.errors)
+        _enrich(result.graph)
+        report.findings.extend(check_graph(result.graph, rules, context, options, unit, report.errors))
+    report.findings = _dedupe(report.findings)
+    report.sort()
+    return report
+
+
+def load_unit(unit: Unit, options: Options) -> UnitResult | None:
+    if unit.kind == "terraform":
+        from iamlint.normalize.terraform import load_module
+
+        return load_module(unit.root, unit.files, options)
+    from iamlint.normalize.cloudformation import load_template
+
+    path, display = unit.files[0]
+    return load_template(path, display, options.partition)
+
+
+def _enrich(graph: Graph) -> None:
+    try:
+        from iamlint.knowledge import enrich_graph
+    except ImportError:
+        return
+    enrich_graph(graph)
+
+
+def check_graph(
+    graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError]
+) -> list[LocatedFinding]:
+    located: list[LocatedFinding] = []
+    for rule in rules:
+        try:
+            findings = list(rule.check(graph, context))
+        except Exception as exc:  # one failing rule never stops the others
+            errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
+            continue
+        for finding in findings:
+            item = _locate(rule, finding, options)
+            if unit.only is None or os.path.normpath(item.path) in unit.only:
+                located.append(item)
+    return located
+
+
+def _locate(rule: Rule, finding: Finding, options: Options) -> LocatedFinding:
+    span = finding.span or locate(finding.node, finding.path)
+    severity = options.severity.get(rule.code) or finding.severity or rule.severity
+    related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)
+    return LocatedFinding(
+        rule=rule.code,
+        name=rule.name,
+        severity=severity,
+        message=finding.message,
+        path=span.file,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        resource=finding.node.address,
+        related=related,
+    )
+
+
+def _enabled(rule: Rule, options: Options) -> bool:
+    keys = {rule.code, rule.name}
+    if options.select is not None and not keys & options.select:
+        return False
+    return not keys & options.ignore
+
+
+def _dedupe(findings: list[LocatedFinding]) -> list[LocatedFinding]:
+    seen: set[tuple] = set()
+    unique = []
+    for finding in findings:
+        key = finding.sort_key
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

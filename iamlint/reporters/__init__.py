@@ -1,0 +1,20 @@
+"""Reporters: a Report -> text in one output format. They know nothing of HCL or YAML."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from iamlint.report import Report
+
+Formatter = Callable[..., str]
+
+
+def get_formatter(name: str) -> Formatter:
+    """The ``render(report, **options) -> str`` function of an output format."""
+    import importlib
+
+    module = importlib.import_module(f"iamlint.reporters.{FORMATS[name]}")
+    return module.render
+
+
+FORMATS = {"text": "text", "json": "json_format"}

@@ -1,0 +1,37 @@
+"""Human output: ``path:line:col: severity CODE [name] message`` and a summary line."""
+
+from __future__ import annotations
+
+from iamlint.model.findings import Severity
+from iamlint.report import Report
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+
+def render(report: Report, color: bool = False, quiet: bool = False, **_: object) -> str:
+    lines = []
+    for f in report.findings:
+        where = f"{f.path}:{f.line}:{f.column}:"
+        severity = f.severity.label
+        if color:
+            where = f"{_BOLD}{where}{_RESET}"
+            severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
+        lines.append(f"{where} {severity} {f.rule} [{f.name}] {f.message}")
+    for e in report.errors:
+        lines.append(f"{e.path}:{e.line}:{e.column}: error {e.message}" if e.line else f"{e.path}: error {e.message}")
+    if not quiet:
+        lines.append(summary(report))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary(report: Report) -> str:
+    counts = {s: 0 for s in Severity}
+    for f in report.findings:
+        counts[f.severity] += 1
+    parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True)]
+    text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)})"
+    text += f" in {report.files} file{'s' if report.files != 1 else ''}"
+    if report.errors:
+        text += f"; {len(report.errors)} input error{'s' if len(report.errors) != 1 else ''}"
+    return text + "."
