@@ -1,0 +1,174 @@
+"""Every EC2 instance, launch template, launch configuration and spot request names an
+instance profile.
+
+## What it checks
+
+A compute resource (``aws_instance``, ``aws_launch_template``, ``aws_launch_configuration``,
+``aws_spot_instance_request``, ``AWS::EC2::Instance``, ``AWS::EC2::LaunchTemplate``,
+``AWS::AutoScaling::LaunchConfiguration``) that has no instance profile at all: the
+attribute is missing, ``null`` or the empty string ``""``.
+
+A launch template that some other resource of the scanned code gives a role to is not
+reported: an ``aws_eks_node_group`` (EKS attaches the node role and forbids a profile in
+the template) or an ``aws_batch_compute_environment`` (``instance_role``) that references
+it supplies the profile.
+
+A profile that is set but cannot be followed (a variable, a data source, a name defined
+elsewhere) is not this rule's business: EC2002 reports it as "cannot verify".
+
+## Why it matters
+
+An instance without a role has no temporary, rotated credentials, so the software on it
+gets AWS access some other way: long-lived access keys in user data, in files baked into
+the image or in environment variables. Those keys leak with every snapshot, AMI and log,
+and never expire. A role delivered through an instance profile is the only credential
+source for EC2 that rotates itself and can be scoped to least privilege; CIS AWS
+Foundations 1.18 asks that instances use IAM roles.
+
+## Bad
+
+Terraform:
+
+```hcl
+resource "aws_instance" "web" {
+  ami           = "ami-0c55b159cbfafe1f0"
+  instance_type = "t3.micro"
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      InstanceType: t3.micro
+```
+
+## Good
+
+Terraform:
+
+```hcl
+resource "aws_iam_role" "web" {
+  name = "web"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_instance_profile" "web" {
+  name = "web"
+  role = aws_iam_role.web.name
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.web.name
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      InstanceType: t3.micro
+      IamInstanceProfile: !Ref WebProfile
+```
+
+## How to fix
+
+Create a role trusted by ``ec2.amazonaws.com`` with only the permissions the workload
+needs, wrap it in an instance profile, and set ``iam_instance_profile`` (Terraform) or
+``IamInstanceProfile`` (CloudFormation). For a launch template, use the
+``iam_instance_profile { name = ... }`` (or ``arn``) block. Then remove any access keys the
+instance used before. An instance that truly needs no AWS access still benefits from a
+role with no policies: it makes "no access" explicit and reviewable.
+
+## References
+
+- AWS: IAM roles for Amazon EC2,
+  https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html
+- AWS: Using instance profiles,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
+- CIS Amazon Web Services Foundations Benchmark, control 1.18 "Ensure IAM instance roles
+  are used for AWS resource access from instances"
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from iamlint.plugin import (
+    Compute,
+    Context,
+    Finding,
+    Graph,
+    Known,
+    Ref,
+    Resource,
+    Rule,
+    Severity,
+    Value,
+    profile_of,
+)
+
+# Resources that give a launch template its role themselves: a template they reference
+# needs (and, for EKS, must have) no instance profile of its own.
+ROLE_SUPPLIERS = ("aws_eks_node_group", "aws_batch_compute_environment")
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    supplied = _templates_given_a_role(graph)
+    for compute in graph.of_type(Compute):
+        if profile_of(graph, compute) is not None or compute.address in supplied:
+            continue
+        if compute.profile is None:
+            yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
+        else:
+            yield Finding(compute, ("profile",), f"{compute.address} has no instance profile ({compute.profile_attribute} is empty)")
+
+
+def _templates_given_a_role(graph: Graph) -> set[str]:
+    addresses: set[str] = set()
+    for node in graph.of_type(Resource):
+        if node.type in ROLE_SUPPLIERS:
+            for value in node.attributes.values():
+                addresses.update(_referenced(value))
+    return addresses
+
+
+def _referenced(value: Value) -> Iterator[str]:
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Ref):
+            yield item.address
+        elif isinstance(item, Known):
+            inner = item.value
+            if isinstance(inner, list):
+                stack.extend(inner)
+            elif isinstance(inner, dict):
+                stack.extend(inner.values())
+
+
+RULE = Rule(
+    code="EC2001",
+    name="instance-without-profile",
+    summary="An EC2 instance, launch template or launch configuration has no instance profile",
+    severity=Severity.ERROR,
+    check=check,
+    doc=__doc__ or "",
+)

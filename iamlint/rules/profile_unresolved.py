@@ -1,0 +1,302 @@
+"""The instance profile, its role, or a policy deciding its permissions cannot be verified.
+
+## What it checks
+
+iamlint never guesses: a value it cannot evaluate is reported as a note saying what
+could not be verified and why, instead of a violation or silence. This rule notes, along
+the chain instance -> instance profile -> role -> policies:
+
+- an instance whose profile is named but not defined in the scanned code: a literal name
+  or ARN of a profile created elsewhere, a variable without a value, a data source, a
+  remote state output, a module output;
+- an instance profile whose role cannot be followed for the same reasons;
+- the trust policy of an instance role (a role reached from an instance profile) that
+  cannot be evaluated: the whole document, a statement, its effect, a principal or an
+  action (IAM001 cannot judge those parts);
+- an identity policy reaching an instance role that cannot be evaluated where it decides
+  IAM002: the document, a statement, an action of an ``Allow`` statement, or the effect of
+  a statement granting a wildcard; and a policy ARN attached to an instance role that is
+  not defined in the scanned code.
+
+AWS-managed policies (``arn:aws:iam::aws:policy/...``) are not reported: they are
+published by AWS, not unresolved code. The note is never an error: it tells the reader
+where a manual review (or scanning the code that defines the missing part) is needed.
+
+## Why it matters
+
+A linter that silently skips what it cannot evaluate gives false confidence: a module
+whose roles all come from variables would look clean. Making "cannot verify" visible
+lets you decide whether to scan the other repository, give the variable a default, or
+review the profile by hand.
+
+## Bad
+
+Terraform:
+
+```hcl
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = "profile-created-by-hand"
+}
+```
+
+CloudFormation:
+
+```yaml
+Parameters:
+  ProfileName:
+    Type: String
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: !Ref ProfileName
+```
+
+## Good
+
+Terraform:
+
+```hcl
+resource "aws_iam_role" "web" {
+  name = "web"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_instance_profile" "web" {
+  name = "web"
+  role = aws_iam_role.web.name
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.web.name
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  WebRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: ec2.amazonaws.com
+            Action: sts:AssumeRole
+  WebProfile:
+    Type: AWS::IAM::InstanceProfile
+    Properties:
+      Roles: [!Ref WebRole]
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: !Ref WebProfile
+```
+
+## How to fix
+
+Scan the code that defines the profile and role together with the instances (the whole
+Terraform root module, or the parent CloudFormation stack), give variables a default or a
+``.tfvars`` value, or reference the resource instead of typing its name. Where the profile
+really lives elsewhere, review that profile's role by hand.
+
+## References
+
+- AWS: Using instance profiles,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
+- Terraform: References to named values,
+  https://developer.hashicorp.com/terraform/language/expressions/references
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from iamlint.plugin import (
+    Compute,
+    Context,
+    Document,
+    Finding,
+    Graph,
+    InstanceProfile,
+    Known,
+    ManagedPolicy,
+    Node,
+    PolicyDocument,
+    Role,
+    RolePolicy,
+    Rule,
+    Severity,
+    Statement,
+    Unknown,
+    Value,
+    instance_roles,
+    policies_of,
+    profile_of,
+    profiles_using,
+    resolve,
+)
+
+AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
+SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*+)$", re.IGNORECASE)
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    seen: set[tuple[str, tuple]] = set()
+    notes = (_profiles(graph), _profile_roles(graph), _trust(graph), _policies(graph))
+    for source in notes:
+        for finding in source:
+            key = (finding.node.address, finding.path)
+            if key not in seen:
+                seen.add(key)
+                yield finding
+
+
+def _note(node: Node, path: tuple, what: str, reason: str | None) -> Finding:
+    return Finding(node, path, f"cannot verify {what}: {reason or 'it is not known'}")
+
+
+def _profiles(graph: Graph) -> Iterator[Finding]:
+    for compute in graph.of_type(Compute):
+        found = profile_of(graph, compute)
+        if found is not None and not found.resolved:
+            yield _note(compute, ("profile",), f"the instance profile of {compute.address}", found.reason)
+
+
+def _profile_roles(graph: Graph) -> Iterator[Finding]:
+    for profile in graph.of_type(InstanceProfile):
+        for index, value in enumerate(profile.roles):
+            if _absent(value):
+                continue
+            found = resolve(graph, value, Role, "role")
+            if not found.resolved:
+                yield _note(profile, ("roles", index), f"the role of instance profile {profile.address}", found.reason)
+
+
+def _absent(value: Value) -> bool:
+    return isinstance(value, Known) and (value.value is None or value.value == "")
+
+
+def _trust(graph: Graph) -> Iterator[Finding]:
+    for role in graph.of_type(Role):
+        if role.trust_policy is None or not profiles_using(graph, role):
+            continue
+        what = f"the trust policy of instance role {role.address}"
+        yield from _document(role, ("trust_policy",), role.trust_policy, what, trust=True)
+
+
+def _document(node: Node, path: tuple, document: Document, what: str, trust: bool) -> Iterator[Finding]:
+    if isinstance(document, Unknown):
+        yield _note(node, path, what, document.reason)
+        return
+    for index, statement in enumerate(document.statements):
+        here = path + ("statements", index)
+        if isinstance(statement, Unknown):
+            yield _note(node, here, f"statement #{index + 1} of {what}", statement.reason)
+        elif trust:
+            yield from _trust_statement(node, here, statement, what)
+        else:
+            yield from _identity_statement(node, here, statement, what)
+
+
+def _effect(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+    if isinstance(statement.effect, Unknown):
+        yield _note(node, path + ("effect",), f"the effect in {what}", statement.effect.reason)
+    elif statement.is_allow is None:
+        yield _note(node, path, f"a statement of {what}", "its Effect is missing or not Allow/Deny")
+
+
+def _actions(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+    for index, action in enumerate(statement.actions):
+        if not _known_text(action):
+            yield _note(node, path + ("actions", index), f"an action in {what}", _reason(action))
+
+
+def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+    if statement.is_allow is False:
+        return
+    yield from _effect(node, path, statement, what)
+    for index, principal in enumerate(statement.principals):
+        if not _known_text(principal.value):
+            yield _note(node, path + ("principals", index, "value"), f"a principal in {what}", _reason(principal.value))
+        elif principal.kind == "?":
+            reason = "the principal is neither \"*\" nor an object"
+            yield _note(node, path + ("principals", index, "value"), f"a principal in {what}", reason)
+    yield from _actions(node, path, statement, what)
+
+
+def _identity_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+    if statement.is_allow is None and _grants_wildcard(statement):
+        yield from _effect(node, path, statement, what)
+    elif statement.is_allow:
+        yield from _actions(node, path, statement, what)
+
+
+def _grants_wildcard(statement: Statement) -> bool:
+    texts = [a.value for a in statement.actions if _known_text(a)]
+    return statement.has_not_action or any(SERVICE_WILDCARD.match(t.strip()) for t in texts)
+
+
+def _known_text(value: Value) -> bool:
+    return isinstance(value, Known) and isinstance(value.value, str)
+
+
+def _reason(value: Value) -> str:
+    if isinstance(value, Unknown):
+        return value.reason
+    return "it is not a string"
+
+
+def _policies(graph: Graph) -> Iterator[Finding]:
+    users = instance_roles(graph)
+    for role in graph.of_type(Role):
+        if role.address not in users and not profiles_using(graph, role):
+            continue
+        for attached in policies_of(graph, role):
+            what = f"a policy of instance role {role.address}"
+            if attached.document is None:
+                if not _aws_managed(attached.arn):
+                    yield _note(attached.source, attached.path, what, attached.reason)
+            else:
+                node, path = _owner(graph, attached.source, attached.path, attached.document)
+                yield from _document(node, path, attached.document, what, trust=False)
+
+
+def _aws_managed(arn: Value | None) -> bool:
+    return isinstance(arn, Known) and isinstance(arn.value, str) and bool(AWS_MANAGED.match(arn.value))
+
+
+def _owner(graph: Graph, source: Node, path: tuple, document: Document) -> tuple[Node, tuple]:
+    """Where a document is written: the managed policy itself when attached by ARN."""
+    if isinstance(source, (Role, RolePolicy, ManagedPolicy)) and path[-1] == "document":
+        return source, path
+    for node in graph.of_type(ManagedPolicy):
+        if node.document is document:
+            return node, ("document",)
+    return source, path
+
+
+RULE = Rule(
+    code="EC2002",
+    name="profile-unresolved",
+    summary="The instance profile, its role or a policy reaching it cannot be verified",
+    severity=Severity.NOTE,
+    check=check,
+    doc=__doc__ or "",
+)

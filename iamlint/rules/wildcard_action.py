@@ -1,0 +1,245 @@
+"""An identity policy allows every action, or every action of a service.
+
+## What it checks
+
+Every ``Allow`` statement of every identity policy in the scanned code: inline policies of
+roles (``inline_policy`` blocks, ``Policies``), separate role policies
+(``aws_iam_role_policy``, ``AWS::IAM::Policy``) and customer-managed policies
+(``aws_iam_policy``, ``AWS::IAM::ManagedPolicy``), whether written with ``jsonencode``,
+JSON text, a heredoc or a ``data "aws_iam_policy_document"``. A statement is reported when
+one of its actions is ``"*"`` or ``"<service>:*"`` (IAM action names are
+case-insensitive, so ``"S3:*"`` counts), or when it uses ``NotAction`` (everything except
+a list). Each offending action is reported on its own line; for ``NotAction`` the first
+listed action is the location.
+
+The severity depends on what the policy reaches:
+
+- **error** when the policy reaches an instance role: a role used by an EC2 instance,
+  launch template or launch configuration of the scanned code, or a role wrapped in an
+  instance profile (which exists only to hand the role to EC2). The message names the
+  instances or profiles;
+- **warning** everywhere else, including customer-managed policies attached to nothing in
+  the scanned code.
+
+A managed policy attached to several roles is reported once, on the policy itself (an
+error if any of the roles is an instance role). Trust policies are not identity
+policies: IAM001 checks them. Partial wildcards such as ``s3:Get*`` are not reported.
+Actions and effects that cannot be evaluated are never guessed: for instance roles,
+EC2002 reports them as "cannot verify".
+
+## Why it matters
+
+``"*"`` and ``"service:*"`` grant actions nobody reviewed, including ones AWS adds later
+(``iam:*`` includes ``iam:PassRole`` and ``iam:CreateAccessKey``; ``s3:*`` includes
+``s3:PutBucketPolicy``). On an EC2 instance those permissions are one SSRF or one
+compromised package away from an attacker: credentials from the instance metadata
+service carry every action the role allows. ``NotAction`` with ``Allow`` is worse: it
+grants everything except a list, so every new service is granted by default.
+
+## Bad
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["s3:*"]
+      Resource = "*"
+    }]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: "*"
+            Resource: "*"
+```
+
+## Good
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject"]
+      Resource = "arn:aws:s3:::app-data/*"
+    }]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action:
+              - s3:GetObject
+            Resource: arn:aws:s3:::app-data/*
+```
+
+## How to fix
+
+List the actions the workload calls. CloudTrail (or IAM Access Analyzer's policy
+generation) shows which actions a role actually used; the service authorization
+reference lists every action of a service. Replace ``NotAction`` in ``Allow`` statements
+with an explicit list, or turn the statement into a ``Deny``.
+
+## References
+
+- AWS: Security best practices in IAM, "Apply least-privilege permissions",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html
+- AWS: IAM JSON policy elements: NotAction,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+- AWS: Service authorization reference,
+  https://docs.aws.amazon.com/service-authorization/latest/reference/reference.html
+- CIS Amazon Web Services Foundations Benchmark, control 1.16 "Ensure IAM policies that
+  allow full *:* administrative privileges are not attached"
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from iamlint.plugin import (
+    Compute,
+    Context,
+    Document,
+    Finding,
+    Graph,
+    Known,
+    ManagedPolicy,
+    Node,
+    PolicyDocument,
+    Role,
+    RolePolicy,
+    Rule,
+    Severity,
+    Statement,
+    instance_roles,
+    policies_of,
+    profiles_using,
+)
+
+SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*+$", re.IGNORECASE)
+Reach = list[tuple[Role, list[Node]]]
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    reach = _instance_reach(graph)
+    for node, path, document in _identity_documents(graph):
+        if not isinstance(document, PolicyDocument):
+            continue
+        reached = reach.get(id(document), [])
+        for index, statement in enumerate(document.statements):
+            if not isinstance(statement, Statement) or statement.is_allow is not True:
+                continue
+            for found, what in _offences(statement):
+                yield _finding(node, path + ("statements", index) + found, what, reached)
+
+
+def _identity_documents(graph: Graph) -> Iterator[tuple[Node, tuple, Document]]:
+    for node in graph.nodes:
+        if isinstance(node, Role):
+            for index, inline in enumerate(node.inline_policies):
+                yield node, ("inline_policies", index, "document"), inline.document
+        elif isinstance(node, (RolePolicy, ManagedPolicy)) and node.document is not None:
+            yield node, ("document",), node.document
+
+
+def _instance_reach(graph: Graph) -> dict[int, Reach]:
+    """id(document) -> the instance roles it reaches, each with its instances/profiles."""
+    users = instance_roles(graph)
+    reach: dict[int, Reach] = {}
+    for role in graph.of_type(Role):
+        holders: list[Node] = list(users.get(role.address, [])) or list(profiles_using(graph, role))
+        if not holders:
+            continue
+        for attached in policies_of(graph, role):
+            if attached.document is not None:
+                entries = reach.setdefault(id(attached.document), [])
+                if all(known is not role for known, _ in entries):
+                    entries.append((role, holders))
+    return reach
+
+
+def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:
+    if statement.has_not_action:
+        path = ("not_actions", 0) if statement.not_actions else ()
+        yield path, "uses NotAction in an Allow statement: it grants every action except the listed ones"
+    for index, action in enumerate(statement.actions):
+        text = action.value if isinstance(action, Known) else None
+        if not isinstance(text, str):
+            continue
+        text = text.strip()
+        if text == "*":
+            yield ("actions", index), 'allows every action of every service ("*")'
+        elif SERVICE_WILDCARD.match(text):
+            yield ("actions", index), f"allows every action of {text.split(':')[0].lower()} ({text!r})"
+
+
+def _finding(node: Node, path: tuple, what: str, reached: Reach) -> Finding:
+    where = _describe(node, path)
+    if not reached:
+        message = f"{where} {what}; it reaches no EC2 instance role in the scanned code"
+        return Finding(node, path, message, severity=Severity.WARNING)
+    parts = []
+    related: list[tuple[str, Node, tuple]] = []
+    for role, holders in reached:
+        parts.append(f"{role.address} (used by {', '.join(_holder(h) for h in holders)})")
+        related.append(("role", role, ()))
+        related.extend((_label(h), h, ()) for h in holders)
+    message = f"{where} {what}; it reaches EC2 instance role {'; '.join(parts)}"
+    return Finding(node, path, message, severity=Severity.ERROR, related=tuple(related))
+
+
+def _describe(node: Node, path: tuple) -> str:
+    if isinstance(node, Role):
+        return f"inline policy #{path[1] + 1} of {node.address}"
+    return f"policy {node.address}"
+
+
+def _holder(node: Node) -> str:
+    return node.address if isinstance(node, Compute) else f"instance profile {node.address}"
+
+
+def _label(node: Node) -> str:
+    return "instance" if isinstance(node, Compute) else "instance profile"
+
+
+RULE = Rule(
+    code="IAM002",
+    name="wildcard-action",
+    summary='An identity policy allows "*", "service:*" or NotAction',
+    severity=Severity.ERROR,
+    check=check,
+    doc=__doc__ or "",
+)
