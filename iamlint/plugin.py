@@ -11,8 +11,18 @@ and a :class:`Context`, and yields :class:`Finding` records naming a node and an
 attribute path. Nothing here knows HCL or YAML.
 """
 
+from iamlint.knowledge import (
+    catalogue_date,
+    closest_action,
+    closest_managed_arn,
+    count_actions,
+    expand_action,
+    service_exists,
+    snapshot_date,
+)
 from iamlint.model.findings import Check, Context, Finding, Rule, Severity
 from iamlint.model.graph import (
+    AwsManagedPolicy,
     Compute,
     Graph,
     InlinePolicy,
@@ -51,6 +61,7 @@ from iamlint.model.values import (
 
 __all__ = [
     "AttachedPolicy",
+    "AwsManagedPolicy",
     "Check",
     "Compute",
     "Context",
@@ -78,6 +89,11 @@ __all__ = [
     "Unknown",
     "Value",
     "as_list",
+    "catalogue_date",
+    "closest_action",
+    "closest_managed_arn",
+    "count_actions",
+    "expand_action",
     "first_unknown",
     "instance_roles",
     "is_absent",
@@ -88,4 +104,6 @@ __all__ = [
     "profiles_using",
     "resolve",
     "roles_of",
+    "service_exists",
+    "snapshot_date",
 ]

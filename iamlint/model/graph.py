@@ -9,6 +9,7 @@ wrong" from "cannot verify".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, TypeVar
 
@@ -81,6 +82,29 @@ class ManagedPolicy(Node):
     name: Value | None = None
     document: Document | None = None
     roles: tuple[Value, ...] = ()
+
+
+_AWS_MANAGED_ARN = re.compile(r"arn:(?:\$\{AWS::Partition\}|[^:]*):iam::aws:policy(/.+)")
+
+
+@dataclass(frozen=True, slots=True)
+class AwsManagedPolicy(ManagedPolicy):
+    """An AWS managed policy referenced by ARN (``arn:aws:iam::aws:policy/...``), its
+    document taken from iamlint's offline snapshot. Added by
+    :func:`iamlint.knowledge.enrich_graph`; its spans are those of the first reference.
+    ``arn`` is the ARN as first written; ``roles`` stays empty (attachments live on the
+    role's ``managed_policy_arns`` and on PolicyAttachment nodes)."""
+
+    arn: str = ""
+
+    @staticmethod
+    def key_of(arn: object) -> str | None:
+        """The path and name of an AWS managed policy ARN, whatever its partition
+        (``/service-role/AmazonEC2RoleforSSM``); None for any other text."""
+        if not isinstance(arn, str):
+            return None
+        match = _AWS_MANAGED_ARN.fullmatch(arn)
+        return match.group(1) if match else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator, TypeVar
 
 from iamlint.model.graph import (
+    AwsManagedPolicy,
     Compute,
     Graph,
     InstanceProfile,
@@ -66,7 +67,13 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
     if not isinstance(text, str) or not text:
         return Resolution(value, reason=f"the {what} is not a name")
     name = _name_from_arn(text)
+    aws_key = AwsManagedPolicy.key_of(text)
     for node in graph.of_type(kind):
+        if aws_key is not None or isinstance(node, AwsManagedPolicy):
+            # AWS managed ARNs match AWS managed nodes only, on path and name.
+            if isinstance(node, AwsManagedPolicy) and AwsManagedPolicy.key_of(node.arn) == aws_key:
+                return Resolution(value, node=node)
+            continue
         node_name = getattr(node, "name", None)
         if isinstance(node_name, Known) and node_name.value == name:
             return Resolution(value, node=node)

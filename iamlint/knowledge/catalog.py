@@ -1,0 +1,145 @@
+"""The action catalogue: every IAM action with its access levels, read per service.
+
+``actions.bin`` is one JSON header line (service -> [offset, length, action count]) and
+then one zlib-compressed JSON object per service (``{"GetObject": "R", ...}``; letters:
+R Read, L List, W Write, P Permissions management, T Tagging). Only the header and the
+services a run asks about are decompressed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from iamlint.knowledge import DATA_DIR
+
+LOADS: Counter = Counter()
+LEVEL_NAMES = {"R": "Read", "L": "List", "W": "Write", "P": "Permissions management", "T": "Tagging"}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    """One action of the catalogue: ``service`` prefix, canonical ``name``, ``levels``
+    (letters, see module docs)."""
+
+    service: str
+    name: str
+    levels: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service}:{self.name}"
+
+    @property
+    def is_write(self) -> bool:
+        return "W" in self.levels
+
+    @property
+    def is_permissions_management(self) -> bool:
+        return "P" in self.levels
+
+    @property
+    def access_levels(self) -> tuple[str, ...]:
+        return tuple(LEVEL_NAMES[letter] for letter in self.levels)
+
+
+def wildcard_regex(pattern: str) -> re.Pattern[str]:
+    """IAM wildcard matching: ``*`` any run, ``?`` one character, case-insensitive."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+class Catalogue:
+    def __init__(self, raw: bytes) -> None:
+        head, _, self._body = raw.partition(b"\n")
+        self._index: dict[str, list[int]] = json.loads(head)
+        self._services: dict[str, dict[str, ActionInfo]] = {}
+        LOADS["index"] += 1
+
+    @property
+    def service_names(self) -> list[str]:
+        return list(self._index)
+
+    def has_service(self, prefix: str) -> bool:
+        return prefix.lower() in self._index
+
+    def actions(self, prefix: str) -> dict[str, ActionInfo] | None:
+        """Lower-case action name -> ActionInfo for one service; None if unknown."""
+        service = prefix.lower()
+        if service not in self._index:
+            return None
+        if service not in self._services:
+            offset, length = self._index[service][:2]
+            data = json.loads(zlib.decompress(self._body[offset : offset + length]))
+            self._services[service] = {
+                name.lower(): ActionInfo(service, name, levels) for name, levels in data.items()
+            }
+            LOADS["services"] += 1
+        return self._services[service]
+
+    def lookup(self, action: str) -> ActionInfo | None:
+        service, sep, name = action.partition(":")
+        table = self.actions(service) if sep else None
+        return table.get(name.lower()) if table else None
+
+    def expand(self, pattern: str) -> tuple[ActionInfo, ...] | None:
+        service, sep, name = pattern.partition(":")
+        if pattern == "*":
+            service, name = "*", "*"
+        elif not sep or not service or not name:
+            return None
+        services = self._services_matching(service)
+        if not services:
+            return None
+        regex = wildcard_regex(name)
+        found = []
+        for prefix in services:
+            found.extend(info for key, info in self.actions(prefix).items() if regex.fullmatch(key))
+        return tuple(sorted(found, key=lambda info: info.full_name))
+
+    def count(self, pattern: str) -> int | None:
+        service, _, name = pattern.partition(":")
+        if pattern == "*" or (name == "*" and service == "*"):
+            return sum(entry[2] for entry in self._index.values())
+        if name == "*" and service.lower() in self._index:
+            return self._index[service.lower()][2]
+        found = self.expand(pattern)
+        return None if found is None else len(found)
+
+    def _services_matching(self, service: str) -> list[str]:
+        if "*" in service or "?" in service:
+            regex = wildcard_regex(service)
+            return [name for name in self._index if regex.fullmatch(name)]
+        return [service.lower()] if service.lower() in self._index else []
+
+    def closest(self, text: str) -> str | None:
+        """The closest real action (``service:Name``) or, for an unknown service, the
+        closest real prefix with the action part kept."""
+        service, sep, name = text.partition(":")
+        if not self.has_service(service):
+            prefixes = difflib.get_close_matches(service.lower(), self._index, n=5, cutoff=0.4)
+            if not prefixes:
+                return None
+            if not sep:
+                return prefixes[0]
+            for prefix in prefixes:  # prefer a service that has this very action
+                candidate = f"{prefix}:{name}"
+                if "*" in name or "?" in name:
+                    if self.expand(candidate):
+                        return candidate
+                elif (info := self.lookup(candidate)) is not None:
+                    return info.full_name
+            return self.closest(f"{prefixes[0]}:{name}") or f"{prefixes[0]}:{name}"
+        table = self.actions(service) or {}
+        match = difflib.get_close_matches(name.lower(), table, n=1, cutoff=0.6)
+        return table[match[0]].full_name if match else None
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    return Catalogue((DATA_DIR / "actions.bin").read_bytes())

