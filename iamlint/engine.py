@@ -41,7 +41,11 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
     context = Context(partition=options.partition)
     for unit in units:
-        result = load_unit(unit, options)
+        try:
+            result = load_unit(unit, options)
+        except Exception as exc:  # a crash on one unit never stops the others
+            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {exc!r}"))
+            continue
         if result is None:
             continue
         report.files += len(result.files)

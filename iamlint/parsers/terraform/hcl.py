@@ -63,6 +63,10 @@ def _describe(exc: UnexpectedInput) -> str:
         if token.type == "$END":
             return "unexpected end of file"
         value = str(token).split("\n", 1)[0][:40]
+        if value.startswith("<<"):
+            marker = value.lstrip("<-").strip()
+            return (f"heredoc {value.strip()} is never closed: the closing line must hold only "
+                    f"{marker!r} (optionally indented, nothing after it)")
         return f"unexpected {token.type.lower()} {value!r}"
     return "syntax error"
 
