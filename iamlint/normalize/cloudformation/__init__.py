@@ -1,0 +1,116 @@
+"""CloudFormation and SAM templates -> the common resource graph.
+
+:func:`load_template` is what the engine calls for every candidate file (.yaml, .yml,
+.json, .template, *.cfn.*): files that are not templates give None, silently.
+"""
+
+from __future__ import annotations
+
+import re
+
+from iamlint.model.graph import Graph
+from iamlint.model.span import Span
+from iamlint.model.values import Known
+from iamlint.normalize.base import SourceError, UnitResult
+from iamlint.normalize.cloudformation.intrinsics import Evaluator
+from iamlint.normalize.cloudformation.resources import Properties, build
+from iamlint.normalize.cloudformation.template import Template
+from iamlint.normalize.cloudformation.values import NO_VALUE
+from iamlint.parsers.cloudformation import (
+    TemplateSyntaxError,
+    is_json_text,
+    is_template,
+    looks_like_template,
+    parse,
+)
+
+__all__ = ["load_template", "graph_from_tree"]
+
+_KEY_LOOKBACK = 40
+_SURELY_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?\s*:", re.MULTILINE)
+_SURELY_JSON_TEMPLATE = re.compile(r"\"(?:AWSTemplateFormatVersion|Resources)\"\s*:")
+
+
+def load_template(path: str, display: str, partition: str = "aws") -> UnitResult | None:
+    """The graph of the template at ``path`` (shown as ``display``), None when the file
+    is not a CloudFormation/SAM template; unreadable or invalid templates give an
+    empty graph and a located error."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return _failed(display, partition, 0, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not looks_like_template(data.decode("utf-8", "replace")):
+            return None
+        line = data[: exc.start].count(b"\n") + 1
+        return _failed(display, partition, line, "the file is not valid UTF-8")
+    return load_text(text, display, partition)
+
+
+def load_text(text: str, display: str, partition: str = "aws") -> UnitResult | None:
+    """Like :func:`load_template`, for a text already read."""
+    if not looks_like_template(text):
+        return None
+    try:
+        tree = parse(text, display)
+    except TemplateSyntaxError as exc:
+        if not _surely_template(text):
+            return None
+        return _failed(display, partition, exc.line, exc.message, exc.column)
+    if not is_template(tree):
+        return None
+    return UnitResult(graph_from_tree(tree, display, partition, text), files=[display])
+
+
+def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = "") -> Graph:
+    """The graph of a parsed template (resources in template order); ``text`` is the
+    template's source, used to start each resource's span at its logical id."""
+    template = Template.from_tree(tree, file)
+    evaluator = Evaluator(template, partition)
+    graph = Graph(partition=partition)
+    lines: list[str] | None = None
+    for logical_id, body in template.resources.items():
+        kind = template.types.get(logical_id)
+        if kind is None or not isinstance(body.value, dict):
+            continue  # Fn::ForEach loops, malformed entries: resources known only at deploy time
+        condition = body.value.get("Condition")
+        if isinstance(condition, Known) and isinstance(condition.value, str):
+            if evaluator.conditions.decide(condition.value) is False:
+                continue
+        if lines is None:
+            lines = text.splitlines()
+        span = _resource_span(lines, logical_id, body.span)
+        raw = body.value.get("Properties")
+        value = evaluator.evaluate(raw, "Properties") if raw is not None else Known({}, body.span)
+        properties = Properties(None if value is NO_VALUE else value, span)  # type: ignore[arg-type]
+        for node in build(logical_id, kind, span, properties):
+            graph.add(node)
+    return graph
+
+
+def _failed(display: str, partition: str, line: int, message: str, column: int = 1) -> UnitResult:
+    return UnitResult(Graph(partition=partition), files=[display], errors=[SourceError(display, line, message, column)])
+
+
+def _surely_template(text: str) -> bool:
+    pattern = _SURELY_JSON_TEMPLATE if is_json_text(text) else _SURELY_TEMPLATE
+    return pattern.search(text) is not None
+
+
+def _resource_span(lines: list[str], logical_id: str, body: Span) -> Span:
+    """From the logical id key (found just before the body) to the end of the body."""
+    key = re.compile(r"(?:^|[\s{,])([\"']?" + re.escape(logical_id) + r"[\"']?)\s*:")
+    last = min(body.line, len(lines))
+    for number in range(last, max(0, last - _KEY_LOOKBACK), -1):
+        text = lines[number - 1]
+        if number == body.line:
+            text = text[: body.column - 1]
+        found = None
+        for found in key.finditer(text):
+            pass
+        if found is not None:
+            return Span(body.file, number, found.start(1) + 1, body.end_line, body.end_column)
+    return body

@@ -1,0 +1,407 @@
+"""Evaluate CloudFormation intrinsic functions into three-valued values.
+
+Ref/GetAtt to a resource become a :class:`~iamlint.model.values.Ref` (linked by logical
+id); parameters give their Default (or the single AllowedValues entry), else Unknown;
+Fn::Sub/Join/Select/Split/FindInMap are computed when their inputs are known.
+Fn::If is decided only when its condition does not depend on deploy-time input
+(parameters are deploy-time input even with a Default, unless a single value is
+allowed); otherwise both branches count: inside a list both branches become items,
+for the multi-valued IAM keys (Action, Resource, Principal entries, Statement,
+ManagedPolicyArns...) the value becomes the list of both branches, two policy
+documents merge their statements, and any other value is Unknown naming the condition.
+Branch values are :class:`Conditional` so a message can name the condition.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Union
+
+from iamlint.model.span import Span
+from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value
+from iamlint.normalize.cloudformation.conditions import Conditions
+from iamlint.normalize.cloudformation.template import Template
+from iamlint.normalize.cloudformation.values import NO_VALUE, Conditional, DeployTime, mark, respan
+
+Result = Union[Value, type(NO_VALUE)]  # type: ignore[misc]
+MULTI_VALUED = frozenset(
+    {"Action", "NotAction", "Resource", "NotResource", "Statement", "AWS", "Service", "Federated",
+     "CanonicalUser", "ManagedPolicyArns", "Roles", "Policies", "Users", "Groups"}
+)
+DOCUMENT_KEYS = frozenset({"PolicyDocument", "AssumeRolePolicyDocument"})
+DEPLOY_TIME = ("AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
+REF_ATTRIBUTE = {
+    "AWS::IAM::Role": "name",
+    "AWS::IAM::InstanceProfile": "name",
+    "AWS::IAM::ManagedPolicy": "arn",
+    "AWS::IAM::Policy": "name",
+    "AWS::IAM::User": "name",
+    "AWS::IAM::Group": "name",
+}
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_OPAQUE = {
+    "Fn::ImportValue": "Fn::ImportValue reads a value exported by another stack",
+    "Fn::GetAZs": "Fn::GetAZs is known only at deploy time",
+    "Fn::Cidr": "Fn::Cidr is not evaluated",
+    "Fn::Transform": "Fn::Transform runs a macro at deploy time",
+    "Fn::ForEach": "Fn::ForEach is expanded at deploy time",
+}
+
+
+class Evaluator:
+    """Evaluates the values of one template (``partition`` fixes AWS::Partition)."""
+
+    def __init__(self, template: Template, partition: str = "aws") -> None:
+        self.template = template
+        self.partition = partition
+        self.conditions = Conditions(template, self._condition_operand)
+        self._in_condition = False
+        self._functions: dict[str, Callable[[Value, Span, str], Result]] = {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._getatt,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+            "Fn::Select": self._select,
+            "Fn::Split": self._split,
+            "Fn::FindInMap": self._find_in_map,
+            "Fn::If": self._if,
+            "Fn::Base64": lambda arg, span, key: self.evaluate(arg, key),
+            "Fn::ToJsonString": self._to_json_string,
+            "Fn::Length": self._length,
+        }
+
+    # -- structure -------------------------------------------------------------
+
+    def evaluate(self, raw: Value, key: str = "") -> Result:
+        """The value of ``raw`` (a parsed template value) found under ``key``."""
+        if not isinstance(raw, Known):
+            return raw
+        inner = raw.value
+        if isinstance(inner, dict):
+            if len(inner) == 1:
+                name = next(iter(inner))
+                if name == "Ref" or name.startswith("Fn::"):
+                    return self._call(name, inner[name], raw.span, key)
+            return self._mapping(raw, inner)
+        if isinstance(inner, list):
+            items: list[Value] = []
+            for item in inner:
+                items.extend(self.items(item, key))
+            return Known(items, raw.span)
+        return raw
+
+    def _mapping(self, raw: Known, inner: dict) -> Known:
+        result: dict[str, Value] = {}
+        for name, item in inner.items():
+            value = self.evaluate(item, name)
+            if value is not NO_VALUE:
+                result[name] = value  # type: ignore[assignment]
+        return Known(result, raw.span)
+
+    def items(self, raw: Value, key: str = "") -> list[Value]:
+        """The list items one raw list item stands for (none for NoValue, both
+        branches for an undecidable Fn::If)."""
+        branches = self._undecided_if(raw)
+        if branches is None:
+            value = self.evaluate(raw, key)
+            return [] if value is NO_VALUE else [value]  # type: ignore[list-item]
+        return [value for value, _ in branches]
+
+    def _call(self, name: str, arg: Value, span: Span, key: str) -> Result:
+        function = self._functions.get(name)
+        if function is not None:
+            return function(arg, span, key)
+        reason = _OPAQUE.get("::".join(name.split("::")[:2]))
+        return Unknown(reason or f"{name} is not evaluated", span)
+
+    # -- Ref and GetAtt ----------------------------------------------------------
+
+    def _ref(self, arg: Value, span: Span, key: str = "") -> Result:
+        name = _text(self.evaluate(arg))
+        if name is None:
+            return Unknown("Ref to a name that is not a literal", span)
+        if name.startswith("AWS::"):
+            return self._pseudo(name, span)
+        if name in self.template.parameters:
+            return self._parameter(name, span, self._in_condition)
+        if name in self.template.types or name in self.template.resources:
+            attribute = REF_ATTRIBUTE.get(self.template.types.get(name, ""), "id")
+            reason = f"Ref {name}: the {attribute} of resource {name} is known only after deployment"
+            return Ref(reason, span, address=name, attribute=attribute)
+        return Unknown(f"Ref to {name!r}, which the template does not define", span)
+
+    def _pseudo(self, name: str, span: Span) -> Result:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name == "AWS::Partition":
+            return Known(self.partition, span)
+        if name == "AWS::URLSuffix":
+            return Known("amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com", span)
+        if name in DEPLOY_TIME:
+            return DeployTime(f"{name} is known only at deploy time", span, name=name)
+        return Unknown(f"unknown pseudo parameter {name}", span)
+
+    def _parameter(self, name: str, span: Span, for_condition: bool) -> Value:
+        declared = self.template.parameters[name].value
+        declared = declared if isinstance(declared, dict) else {}
+        kind = _text(declared.get("Type")) or "String"
+        allowed = declared.get("AllowedValues")
+        if isinstance(allowed, Known) and isinstance(allowed.value, list) and len(allowed.value) == 1:
+            default: Value | None = allowed.value[0]
+        elif for_condition:
+            return Unknown(f"parameter {name} is chosen at deploy time", span)
+        else:
+            default = declared.get("Default")
+        if kind.startswith("AWS::SSM::Parameter::Value"):
+            return Unknown(f"parameter {name} is read from SSM Parameter Store at deploy time", span)
+        if not isinstance(default, Known):
+            return Unknown(f"parameter {name} has no default value", span)
+        if (kind.startswith("List<") or kind == "CommaDelimitedList") and isinstance(default.value, str):
+            return Known([Known(part.strip(), span) for part in default.value.split(",")], span)
+        return respan(default, span)
+
+    def _getatt(self, arg: Value, span: Span, key: str = "") -> Result:
+        parts = self.evaluate(arg)
+        if isinstance(parts, Known) and isinstance(parts.value, str):
+            head, _, tail = parts.value.partition(".")
+            names = [head, tail]
+        elif isinstance(parts, Known) and isinstance(parts.value, list) and len(parts.value) == 2:
+            names = [_text(item) for item in parts.value]
+        else:
+            return Unknown("Fn::GetAtt needs [resource, attribute]", span)
+        resource, attribute = names
+        if resource is None or not attribute:
+            return Unknown("Fn::GetAtt with a computed resource or attribute", span)
+        if resource not in self.template.resources:
+            return Unknown(f"Fn::GetAtt {resource}.{attribute}: no resource {resource} in the template", span)
+        reason = f"{resource}.{attribute} is known only after deployment"
+        return Ref(reason, span, address=resource, attribute="arn" if attribute == "Arn" else attribute)
+
+    # -- string functions --------------------------------------------------------
+
+    def _sub(self, arg: Value, span: Span, key: str = "") -> Result:
+        source, variables = self._sub_arguments(arg)
+        template = _text(source)
+        if template is None:
+            return Unknown("Fn::Sub with a template that is not a literal string", span)
+        pieces: list[str | Value] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(template):
+            pieces.append(template[position : match.start()])
+            pieces.append(self._sub_variable(match.group(1), variables, span))
+            position = match.end()
+        pieces.append(template[position:])
+        values = [piece for piece in pieces if not isinstance(piece, str)]
+        if len(values) == 1 and "".join(p for p in pieces if isinstance(p, str)) == "":
+            return values[0]
+        result = _concatenate(pieces, span, "Fn::Sub")
+        if isinstance(source, SourceText) and isinstance(result, Known):
+            # substitutions rarely span lines: keep where the text starts, for JSON in it
+            return SourceText(result.value, span, line=source.line, column=source.column, indent=source.indent)
+        return result
+
+    def _sub_arguments(self, arg: Value) -> tuple[Result, dict[str, Result]]:
+        if isinstance(arg, Known) and isinstance(arg.value, list) and len(arg.value) == 2:
+            body, names = arg.value
+            variables: dict[str, Result] = {}
+            if isinstance(names, Known) and isinstance(names.value, dict):
+                variables = {name: self.evaluate(value, name) for name, value in names.value.items()}
+            return self.evaluate(body), variables
+        return self.evaluate(arg), {}
+
+    def _sub_variable(self, name: str, variables: dict[str, Result], span: Span) -> str | Value:
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        name = name.strip()
+        if name in variables:
+            value = variables[name]
+            return "" if value is NO_VALUE else value  # type: ignore[return-value]
+        if "." in name and not name.startswith("AWS::"):
+            head, _, tail = name.partition(".")
+            return self._getatt(Known([Known(head, span), Known(tail, span)], span), span)  # type: ignore[return-value]
+        value = self._ref(Known(name, span), span)
+        return "" if value is NO_VALUE else value  # type: ignore[return-value]
+
+    def _join(self, arg: Value, span: Span, key: str = "") -> Result:
+        parts = _pair(arg)
+        if parts is None:
+            return Unknown("Fn::Join needs [delimiter, list]", span)
+        delimiter = _text(self.evaluate(parts[0]))
+        items = self.evaluate(parts[1])
+        if delimiter is None:
+            return Unknown("Fn::Join with a computed delimiter", span)
+        if not isinstance(items, Known) or not isinstance(items.value, list):
+            reason = items.reason if isinstance(items, Unknown) else "not a list"
+            return Unknown(f"Fn::Join over a list that is not known: {reason}", span)
+        if len(items.value) == 1 and not isinstance(items.value[0], Known):
+            return items.value[0]
+        pieces: list[str | Value] = []
+        for index, item in enumerate(items.value):
+            if index:
+                pieces.append(delimiter)
+            pieces.append(item)
+        return _concatenate(pieces, span, "Fn::Join")
+
+    def _select(self, arg: Value, span: Span, key: str = "") -> Result:
+        parts = _pair(arg)
+        if parts is None:
+            return Unknown("Fn::Select needs [index, list]", span)
+        index = self.evaluate(parts[0])
+        items = self.evaluate(parts[1])
+        number = index.value if isinstance(index, Known) else None
+        if isinstance(number, str) and number.strip().isdigit():
+            number = int(number)
+        if not isinstance(number, int) or isinstance(number, bool):
+            return Unknown("Fn::Select with an index that is not known", span)
+        if not isinstance(items, Known) or not isinstance(items.value, list):
+            reason = items.reason if isinstance(items, Unknown) else "not a list"
+            return Unknown(f"Fn::Select from a list that is not known: {reason}", span)
+        if not 0 <= number < len(items.value):
+            return Unknown(f"Fn::Select index {number} is out of range", span)
+        return items.value[number]
+
+    def _split(self, arg: Value, span: Span, key: str = "") -> Result:
+        parts = _pair(arg)
+        if parts is None:
+            return Unknown("Fn::Split needs [delimiter, string]", span)
+        delimiter = _text(self.evaluate(parts[0]))
+        source = self.evaluate(parts[1])
+        text = _text(source)
+        if not delimiter or text is None:
+            reason = source.reason if isinstance(source, Unknown) else "not a string"
+            return Unknown(f"Fn::Split of a string that is not known: {reason}", span)
+        return Known([Known(part, span) for part in text.split(delimiter)], span)
+
+    def _find_in_map(self, arg: Value, span: Span, key: str = "") -> Result:
+        if not isinstance(arg, Known) or not isinstance(arg.value, list) or len(arg.value) not in (3, 4):
+            return Unknown("Fn::FindInMap needs [map, key, key]", span)
+        names = [_text(self.evaluate(item)) for item in arg.value[:3]]
+        if any(name is None for name in names):
+            return Unknown("Fn::FindInMap with a key that is known only at deploy time", span)
+        found: Value | None = self.template.mappings.get(names[0])  # type: ignore[arg-type]
+        for name in names[1:]:
+            found = found.value.get(name) if isinstance(found, Known) and isinstance(found.value, dict) else None
+        if found is None and len(arg.value) == 4:
+            options = arg.value[3]
+            found = options.value.get("DefaultValue") if isinstance(options.value, dict) else None
+        if found is None:
+            return Unknown(f"Fn::FindInMap: {'/'.join(names)} is not in Mappings", span)  # type: ignore[arg-type]
+        value = self.evaluate(found, key)
+        return respan(value, span) if isinstance(value, Known) else value
+
+    def _to_json_string(self, arg: Value, span: Span, key: str = "") -> Result:
+        value = self.evaluate(arg)
+        if value is NO_VALUE:
+            return Unknown("Fn::ToJsonString of AWS::NoValue", span)
+        return Known(Encoded(value), span)  # type: ignore[arg-type]
+
+    def _length(self, arg: Value, span: Span, key: str = "") -> Result:
+        value = self.evaluate(arg)
+        if isinstance(value, Known) and isinstance(value.value, list):
+            return Known(len(value.value), span)
+        return Unknown("Fn::Length of a list that is not known", span)
+
+    # -- conditions --------------------------------------------------------------
+
+    def _condition_operand(self, raw: Value) -> Result:
+        """Operands of Fn::Equals: parameters count only when a single value is allowed."""
+        self._in_condition = True
+        try:
+            return self.evaluate(raw)
+        finally:
+            self._in_condition = False
+
+    def _if_arguments(self, raw: Value) -> tuple[str, Value, Value, Span] | None:
+        if not isinstance(raw, Known) or not isinstance(raw.value, dict) or set(raw.value) != {"Fn::If"}:
+            return None
+        arg = raw.value["Fn::If"]
+        if not isinstance(arg, Known) or not isinstance(arg.value, list) or len(arg.value) != 3:
+            return None
+        name = _text(arg.value[0])
+        if name is None:
+            return None
+        return name, arg.value[1], arg.value[2], raw.span
+
+    def _undecided_if(self, raw: Value) -> list[tuple[Value, str]] | None:
+        """Both branches (values marked with their condition) of an Fn::If whose
+        condition cannot be decided; None when ``raw`` is not such an Fn::If."""
+        found = self._if_arguments(raw)
+        if found is None:
+            return None
+        name, when_true, when_false, span = found
+        if self.conditions.decide(name) is not None:
+            return None
+        branches = []
+        for raw_branch, state in ((when_true, "true"), (when_false, "false")):
+            value = self.evaluate(raw_branch)
+            if value is not NO_VALUE:
+                branches.append((mark(value, f"condition {name} is {state}"), state))  # type: ignore[arg-type]
+        return branches
+
+    def _if(self, arg: Value, span: Span, key: str = "") -> Result:
+        found = self._if_arguments(Known({"Fn::If": arg}, span))
+        if found is None:
+            return Unknown("Fn::If needs [condition, value, value]", span)
+        name, when_true, when_false, _ = found
+        decided = self.conditions.decide(name)
+        if decided is not None:
+            return self.evaluate(when_true if decided else when_false, key)
+        branches = self._undecided_if(Known({"Fn::If": arg}, span)) or []
+        return _merge_branches(name, [value for value, _ in branches], span, key)
+
+
+def _merge_branches(condition: str, values: list[Value], span: Span, key: str) -> Result:
+    """The value of an undecidable Fn::If under ``key`` (see the module docstring)."""
+    if not values:
+        return NO_VALUE
+    note = f"condition {condition}"
+    if key in MULTI_VALUED:
+        items: list[Value] = []
+        for value in values:
+            items.extend(value.value if isinstance(value, Known) and isinstance(value.value, list) else [value])
+        return Conditional(items, span, note)
+    if key in DOCUMENT_KEYS and all(_statements(value) is not None for value in values):
+        statements = [item for value in values for item in _statements(value) or []]
+        return Known({"Statement": Known(statements, span)}, span)
+    return Unknown(f"{key or 'the value'} depends on {note}, which is decided at deploy time", span)
+
+
+def _statements(value: Value) -> list[Value] | None:
+    if not isinstance(value, Known) or not isinstance(value.value, dict):
+        return None
+    statements = value.value.get("Statement")
+    if isinstance(statements, Known):
+        return list(statements.value) if isinstance(statements.value, list) else [statements]
+    return None
+
+
+def _concatenate(pieces: list[str | Value], span: Span, function: str) -> Value:
+    """Join literal text and values into one Known string; deploy-time pseudo
+    parameters stay as ``${AWS::...}``; any other unknown part makes it Unknown."""
+    text: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            text.append(piece)
+        elif isinstance(piece, DeployTime):
+            text.append(piece.placeholder)
+        elif isinstance(piece, Unknown):
+            return Unknown(f"{function}: {piece.reason}", span)
+        elif isinstance(piece.value, (str, int, float)) and not isinstance(piece.value, bool):
+            text.append(str(piece.value))
+        elif isinstance(piece.value, bool):
+            text.append("true" if piece.value else "false")
+        else:
+            return Unknown(f"{function} of a value that is not a string", span)
+    return Known("".join(text), span)
+
+
+def _pair(arg: Value) -> tuple[Value, Value] | None:
+    if isinstance(arg, Known) and isinstance(arg.value, list) and len(arg.value) == 2:
+        return arg.value[0], arg.value[1]
+    return None
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, Known) and isinstance(value.value, str):
+        return value.value
+    return None

@@ -1,0 +1,223 @@
+"""Evaluated resources -> typed graph nodes (compute, instance profiles, roles, policies).
+
+Each builder receives the logical id, type, span and evaluated ``Properties`` of one
+resource; every node keeps the evaluated properties in ``attributes``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from iamlint.model.graph import (
+    Compute,
+    InlinePolicy,
+    InstanceProfile,
+    ManagedPolicy,
+    Node,
+    Resource,
+    Role,
+    RolePolicy,
+)
+from iamlint.model.span import Span
+from iamlint.model.policy import Document, PolicyDocument
+from iamlint.model.values import Known, Ref, SourceText, Unknown, Value
+from iamlint.normalize.cloudformation.values import respan
+from iamlint.normalize.documents import decode_json_text
+from iamlint.normalize.documents import to_document as _to_document
+
+
+class Properties:
+    """The evaluated Properties of one resource (possibly Unknown as a whole)."""
+
+    def __init__(self, value: Value | None, span: Span) -> None:
+        self.value = value
+        self.span = span
+        inner = value.value if isinstance(value, Known) else None
+        self.items: dict[str, Value] = inner if isinstance(inner, dict) else {}
+
+    def get(self, name: str) -> Value | None:
+        """A property's value; the whole Properties' Unknown when they are unknown."""
+        if isinstance(self.value, Unknown):
+            return self.value
+        return self.items.get(name)
+
+
+def build(logical_id: str, kind: str, span: Span, properties: Properties) -> list[Node]:
+    builder = BUILDERS.get(kind)
+    if builder is None:
+        return [Resource(logical_id, kind, span, properties.items)]
+    return builder(logical_id, kind, span, properties)
+
+
+def _instance(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    metadata = _field(props.get("MetadataOptions"))
+    return [
+        Compute(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            profile=props.get("IamInstanceProfile"),
+            profile_attribute="IamInstanceProfile",
+            http_tokens=metadata("HttpTokens"),
+            http_endpoint=metadata("HttpEndpoint"),
+            user_data=props.get("UserData"),
+        )
+    ]
+
+
+def _launch_template(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    data = props.get("LaunchTemplateData")
+    field = _field(data)
+    profile, attribute = _profile_block(field("IamInstanceProfile"), ("Arn", "Name"))
+    metadata = _field(field("MetadataOptions"))
+    return [
+        Compute(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            profile=profile,
+            profile_attribute="LaunchTemplateData.IamInstanceProfile" + attribute,
+            http_tokens=metadata("HttpTokens"),
+            http_endpoint=metadata("HttpEndpoint"),
+            user_data=field("UserData"),
+        )
+    ]
+
+
+def _spot_fleet(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    config = _field(props.get("SpotFleetRequestConfigData"))
+    specifications = config("LaunchSpecifications")
+    if not isinstance(specifications, Known) or not isinstance(specifications.value, list):
+        return [Resource(logical_id, kind, span, props.items)]
+    nodes: list[Node] = []
+    for spec in specifications.value:
+        field = _field(spec)
+        profile, attribute = _profile_block(field("IamInstanceProfile"), ("Arn",))
+        nodes.append(
+            Compute(
+                logical_id,
+                kind,
+                spec.span,
+                spec.value if isinstance(spec, Known) and isinstance(spec.value, dict) else {},
+                profile=profile,
+                profile_attribute="LaunchSpecifications[].IamInstanceProfile" + attribute,
+                user_data=field("UserData"),
+            )
+        )
+    return nodes or [Resource(logical_id, kind, span, props.items)]
+
+
+def _instance_profile(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    name = props.get("InstanceProfileName") or _generated(logical_id, span, "name")
+    return [InstanceProfile(logical_id, kind, span, props.items, name=name, roles=_items(props.get("Roles")))]
+
+
+def _role(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    trust = props.get("AssumeRolePolicyDocument")
+    return [
+        Role(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            name=props.get("RoleName") or _generated(logical_id, span, "name"),
+            trust_policy=to_document(trust),
+            inline_policies=tuple(_inline(item) for item in _items(props.get("Policies"))),
+            managed_policy_arns=_items(props.get("ManagedPolicyArns")),
+        )
+    ]
+
+
+def _inline(item: Value) -> InlinePolicy:
+    field = _field(item)
+    document = field("PolicyDocument")
+    if document is None:
+        document = Unknown("the inline policy has no PolicyDocument", item.span)
+    return InlinePolicy(field("PolicyName"), to_document(document), item.span)  # type: ignore[arg-type]
+
+
+def _policy(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    roles = _items(props.get("Roles")) if kind == "AWS::IAM::Policy" else _items(props.get("RoleName"))
+    document = to_document(props.get("PolicyDocument"))
+    return [RolePolicy(logical_id, kind, span, props.items, document=document, roles=roles)]
+
+
+def _managed_policy(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    return [
+        ManagedPolicy(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            name=props.get("ManagedPolicyName") or _generated(logical_id, span, "arn"),
+            document=to_document(props.get("PolicyDocument")),
+            roles=_items(props.get("Roles")),
+        )
+    ]
+
+
+def to_document(value: Value | None) -> Document | None:
+    """A policy property -> a document. JSON text whose lines cannot be mapped to the
+    file (a JSON string with escaped newlines, a folded YAML block) is located at the
+    string itself."""
+    if isinstance(value, Known) and isinstance(value.value, str) and not isinstance(value, SourceText):
+        if "\n" in value.value.strip():
+            decoded = decode_json_text(value)
+            return PolicyDocument.from_value(respan(decoded, value.span) if isinstance(decoded, Known) else decoded)
+    return _to_document(value)
+
+
+def _generated(logical_id: str, span: Span, attribute: str) -> Ref:
+    reason = f"the {attribute} of {logical_id} is generated by CloudFormation"
+    return Ref(reason, span, address=logical_id, attribute=attribute)
+
+
+def _field(value: Value | None) -> Callable[[str], Value | None]:
+    """A getter for the keys of a mapping value; Unknown stays Unknown for every key."""
+
+    def get(name: str) -> Value | None:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Known) and isinstance(value.value, dict):
+            return value.value.get(name)
+        return None
+
+    return get
+
+
+def _profile_block(block: Value | None, keys: tuple[str, ...]) -> tuple[Value | None, str]:
+    """The profile named by an IamInstanceProfile block ({Arn} / {Name})."""
+    if block is None or isinstance(block, Unknown):
+        return block, ""
+    if not isinstance(block.value, dict):
+        return block, ""
+    for key in keys:
+        if key in block.value:
+            return block.value[key], "." + key
+    return Known(None, block.span), ""
+
+
+def _items(value: Value | None) -> tuple[Value, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Known):
+        if isinstance(value.value, list):
+            return tuple(value.value)
+        if value.value is None:
+            return ()
+    return (value,)
+
+
+BUILDERS: dict[str, Callable[[str, str, Span, Properties], list[Node]]] = {
+    "AWS::EC2::Instance": _instance,
+    "AWS::AutoScaling::LaunchConfiguration": _instance,
+    "AWS::EC2::LaunchTemplate": _launch_template,
+    "AWS::EC2::SpotFleet": _spot_fleet,
+    "AWS::IAM::InstanceProfile": _instance_profile,
+    "AWS::IAM::Role": _role,
+    "AWS::IAM::Policy": _policy,
+    "AWS::IAM::RolePolicy": _policy,
+    "AWS::IAM::ManagedPolicy": _managed_policy,
+}

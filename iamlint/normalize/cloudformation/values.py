@@ -1,0 +1,75 @@
+"""Values produced while evaluating intrinsics, beyond the model's Known/Unknown/Ref."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iamlint.model.span import Span
+from iamlint.model.values import Known, Unknown, Value
+
+
+class _NoValue:
+    """``AWS::NoValue``: the property (or list item) is removed."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional(Known):
+    """A Known value that exists only in one branch of an undecidable ``Fn::If``.
+
+    ``condition`` says which, e.g. ``"condition UseAdmin is true"``; rules and reporters
+    may add it to a message (a violation in either branch counts)."""
+
+    condition: str = ""
+
+    def __repr__(self) -> str:
+        return f"Conditional({self.value!r}, {self.condition!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class DeployTime(Unknown):
+    """A pseudo parameter known only at deploy time (AWS::AccountId, AWS::Region...).
+
+    Inside a longer string (``arn:aws:iam::${AWS::AccountId}:root``) it is kept as the
+    literal ``${AWS::AccountId}``: the rest of the string is still known."""
+
+    name: str = ""
+
+    @property
+    def placeholder(self) -> str:
+        return "${" + self.name + "}"
+
+
+def respan(value: Value, span: Span) -> Value:
+    """The same value with every span replaced by ``span`` (the place it is used)."""
+    if isinstance(value, Unknown):
+        return value
+    inner = value.value
+    if isinstance(inner, list):
+        inner = [respan(item, span) for item in inner]
+    elif isinstance(inner, dict):
+        inner = {key: respan(item, span) for key, item in inner.items()}
+    if isinstance(value, Conditional):
+        return Conditional(inner, span, value.condition)
+    return Known(inner, span)
+
+
+def mark(value: Value, condition: str) -> Value:
+    """Mark a value (deeply) as existing only when ``condition`` holds."""
+    if isinstance(value, Unknown):
+        return value
+    inner = value.value
+    if isinstance(inner, list):
+        inner = [mark(item, condition) for item in inner]
+    elif isinstance(inner, dict):
+        inner = {key: mark(item, condition) for key, item in inner.items()}
+    if isinstance(value, Conditional) and value.condition:
+        condition = f"{condition} and {value.condition}"
+    return Conditional(inner, value.span, condition)
