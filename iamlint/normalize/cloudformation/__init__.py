@@ -35,6 +35,11 @@ def load_template(path: str, display: str, partition: str = "aws") -> UnitResult
     """The graph of the template at ``path`` (shown as ``display``), None when the file
     is not a CloudFormation/SAM template; unreadable or invalid templates give an
     empty graph and a located error."""
+    from iamlint.sources import overlay_text
+
+    buffer = overlay_text(path)  # an editor's unsaved buffer (--stdin-filename)
+    if buffer is not None:
+        return load_text(buffer, display, partition)
     try:
         with open(path, "rb") as handle:
             data = handle.read()

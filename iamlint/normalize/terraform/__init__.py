@@ -13,17 +13,11 @@ from iamlint.parsers.terraform.syntax import HclFile
 
 
 def read_text(path: str, display: str) -> tuple[str | None, SourceError | None]:
-    """A source file as text (UTF-8, BOM tolerated), or a located error."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return None, SourceError(display, 0, f"cannot read: {exc.strerror}")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, SourceError(display, line, "not valid UTF-8")
+    """A source file as text (UTF-8, BOM tolerated), or a located error (honours the
+    unsaved-buffer overlay of :mod:`iamlint.sources`)."""
+    from iamlint.sources import read_source
+
+    return read_source(path, display)
 
 
 def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
