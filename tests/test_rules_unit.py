@@ -6,6 +6,7 @@ import pytest
 
 from iamlint.model.values import from_python
 from iamlint.plugin import (
+    AwsManagedPolicy,
     Compute,
     Context,
     Graph,
@@ -377,3 +378,18 @@ def test_iam002_role_behind_a_profile_without_instance_is_an_error_naming_the_pr
 def test_iam002_ignores_trust_policies():
     trust = statement(Effect="Allow", Principal={"Service": "ec2.amazonaws.com"}, Action="*")
     assert run(wildcard_action, chain(trust=trust)) == []
+
+
+def test_iam002_leaves_aws_managed_policies_to_iam003():
+    admin = AwsManagedPolicy(
+        "aws-managed-policy/AdministratorAccess", "aws_managed_policy", S,
+        name=k("AdministratorAccess"), document=doc(ADMIN), arn="arn:aws:iam::aws:policy/AdministratorAccess",
+    )
+    graph = chain(admin, managed_policy_arns=(k("arn:aws:iam::aws:policy/AdministratorAccess"),))
+    assert run(wildcard_action, graph) == []
+    assert run(profile_unresolved, graph) == []
+
+
+def test_ec2002_skips_partition_aware_aws_managed_arns():
+    graph = chain(managed_policy_arns=(k("arn:aws-us-gov:iam::aws:policy/service-role/AmazonEC2RoleforSSM"),))
+    assert run(profile_unresolved, graph) == []

@@ -138,7 +138,8 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         if compute.profile is None:
             yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
         else:
-            yield Finding(compute, ("profile",), f"{compute.address} has no instance profile ({compute.profile_attribute} is empty)")
+            state = "null" if isinstance(compute.profile, Known) and compute.profile.value is None else "empty"
+            yield Finding(compute, ("profile",), f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:

@@ -18,8 +18,9 @@ the chain instance -> instance profile -> role -> policies:
   a statement granting a wildcard; and a policy ARN attached to an instance role that is
   not defined in the scanned code.
 
-AWS-managed policies (``arn:aws:iam::aws:policy/...``) are not reported: they are
-published by AWS, not unresolved code. The note is never an error: it tells the reader
+AWS managed policy ARNs (``arn:aws:iam::aws:policy/...``) are not reported: they are
+published by AWS, not unresolved code (the IAM knowledge rules judge them, and note
+the ones iamlint's snapshot does not know). The note is never an error: it tells the reader
 where a manual review (or scanning the code that defines the missing part) is needed.
 
 ## Why it matters
@@ -129,6 +130,7 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
+    AwsManagedPolicy,
     Compute,
     Context,
     Document,
@@ -153,7 +155,6 @@ from iamlint.plugin import (
     resolve,
 )
 
-AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*+)$", re.IGNORECASE)
 
 
@@ -279,7 +280,7 @@ def _policies(graph: Graph) -> Iterator[Finding]:
 
 
 def _aws_managed(arn: Value | None) -> bool:
-    return isinstance(arn, Known) and isinstance(arn.value, str) and bool(AWS_MANAGED.match(arn.value))
+    return isinstance(arn, Known) and AwsManagedPolicy.key_of(arn.value) is not None
 
 
 def _owner(graph: Graph, source: Node, path: tuple, document: Document) -> tuple[Node, tuple]:

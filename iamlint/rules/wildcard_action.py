@@ -23,7 +23,8 @@ The severity depends on what the policy reaches:
 
 A managed policy attached to several roles is reported once, on the policy itself (an
 error if any of the roles is an instance role). Trust policies are not identity
-policies: IAM001 checks them. Partial wildcards such as ``s3:Get*`` are not reported.
+policies: IAM001 checks them. AWS managed policies (``arn:aws:iam::aws:policy/...``) are
+not written in the scanned code: IAM003 judges them where they are attached. Partial wildcards such as ``s3:Get*`` are not reported.
 Actions and effects that cannot be evaluated are never guessed: for instance roles,
 EC2002 reports them as "cannot verify".
 
@@ -130,6 +131,7 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
+    AwsManagedPolicy,
     Compute,
     Context,
     Document,
@@ -171,6 +173,8 @@ def _identity_documents(graph: Graph) -> Iterator[tuple[Node, tuple, Document]]:
         if isinstance(node, Role):
             for index, inline in enumerate(node.inline_policies):
                 yield node, ("inline_policies", index, "document"), inline.document
+        elif isinstance(node, AwsManagedPolicy):
+            continue  # AWS's own documents: IAM003 judges them at the attachment
         elif isinstance(node, (RolePolicy, ManagedPolicy)) and node.document is not None:
             yield node, ("document",), node.document
 

