@@ -1,0 +1,241 @@
+"""AWS access keys are written into the code (provider block, user data, any property).
+
+## What it checks
+
+Every evaluated string of every resource, data source and provider block of the scanned
+code, user data included (plain, heredoc, ``base64encode(...)``, ``templatefile(...)``
+inputs, CloudFormation ``UserData`` with ``Fn::Base64`` / ``Fn::Sub``, and literal base64
+text, which is decoded and searched):
+
+- **access key ids**: ``AKIA`` (long-term user keys), ``ASIA`` (temporary), ``ABIA``,
+  ``ACCA`` followed by 16 upper-case letters or digits;
+- **secret access keys**: 40-character base64 strings next to a secret-key name, as the
+  value of an attribute or environment variable named like ``secret_key``,
+  ``SecretAccessKey`` or ``AWS_SECRET_ACCESS_KEY``, or after such a name in a script
+  (``export AWS_SECRET_ACCESS_KEY=...``, ``aws configure set aws_secret_access_key ...``).
+
+Reported as an **error**, except AWS's documented example keys (``AKIAIOSFODNN7EXAMPLE``,
+``wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`` and other ids ending in ``EXAMPLE``), which
+are a **note**. The secret is never printed: messages show a masked form
+(``AKIA************MPLE``) in every output format. Values that cannot be evaluated
+(variables without a default, references) are not guessed; a variable's value is
+checked where it is used.
+
+## Why it matters
+
+A key in Terraform or CloudFormation source is in every clone, fork, CI log, state file
+and template bucket, forever: git history keeps it after the line is deleted. Keys in
+user data are readable by anything on the instance through the metadata service and by
+anyone with ``ec2:DescribeInstanceAttribute``. Long-term keys (``AKIA``) never expire on
+their own; automated scanners find keys pushed to public repositories within minutes.
+An instance needs no keys at all: its instance profile provides rotating credentials.
+
+## Bad
+
+Terraform:
+
+```hcl
+provider "aws" {
+  region     = "eu-west-1"
+  access_key = "AKIAZ7V4QGLKX3WMP2RT"
+  secret_key = "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"
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      UserData:
+        Fn::Base64: |
+          #!/bin/bash
+          export AWS_ACCESS_KEY_ID=AKIAZ7V4QGLKX3WMP2RT
+```
+
+## Good
+
+Terraform:
+
+```hcl
+provider "aws" {
+  region = "eu-west-1"
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: web
+```
+
+## How to fix
+
+Deactivate and delete the key in IAM first (assume it is compromised), then remove it
+from the code and from git history. Give instances an instance profile; give Terraform
+credentials through the environment, a shared profile, SSO or an assumed role; keep
+other secrets in Secrets Manager or SSM Parameter Store and read them at run time.
+
+## References
+
+- AWS: Best practices for managing AWS access keys,
+  https://docs.aws.amazon.com/accounts/latest/reference/credentials-access-keys-best-practices.html
+- AWS: Understanding unique ID prefixes (AKIA, ASIA, ...),
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+- Terraform AWS provider: authentication and configuration,
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs#authentication-and-configuration
+- CIS Amazon Web Services Foundations Benchmark, control 1.4 "Ensure no 'root' user
+  account access key exists" and 1.14 "Ensure access keys are rotated every 90 days or less"
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Iterator
+
+from iamlint.plugin import Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span
+
+KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
+SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+SECRET_NAME = re.compile(r"secret[_\-. ]?(?:access[_\-. ]?)?key", re.IGNORECASE)
+NAMED_SECRET = re.compile(
+    r"secret[_\-]?(?:access[_\-]?)?key[\"']?(?:\s*[:=]\s*|\s+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+    re.IGNORECASE,
+)
+BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\s]{60,}={0,2}\s*")
+Hit = tuple[str, str, int, int]  # kind, matched text, start, end
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    seen: set[tuple] = set()
+    for node in graph.nodes:
+        for path, value, name in _node_strings(node):
+            for kind, text, start, end in _hits(value.value, name):
+                span = _span(value, start, end)
+                key = (span.file, span.line, span.column, text)
+                if key not in seen:
+                    seen.add(key)
+                    yield _finding(node, path, span, kind, text)
+
+
+def _node_strings(node: Node) -> Iterator[tuple[tuple, Known, str]]:
+    visited: set[int] = set()
+    for key, value in node.attributes.items():
+        yield from _strings(value, ("attributes", key), key, visited)
+    if isinstance(node, Compute) and node.user_data is not None:
+        yield from _strings(node.user_data, ("user_data",), "user_data", visited)
+
+
+def _strings(value: object, path: tuple, name: str, visited: set[int]) -> Iterator[tuple[tuple, Known, str]]:
+    if not isinstance(value, Known) or id(value) in visited:
+        return
+    visited.add(id(value))
+    inner = value.value
+    if isinstance(inner, str):
+        yield path, value, name
+    elif isinstance(inner, Encoded):
+        yield from _strings(inner.data, path, name, visited)
+    elif isinstance(inner, list):
+        for index, item in enumerate(inner):
+            yield from _strings(item, path + (index,), name, visited)
+    elif isinstance(inner, dict):
+        label = _pair_name(inner)
+        for key, item in inner.items():
+            child = label if label and key.lower() == "value" else key
+            yield from _strings(item, path + (key,), child, visited)
+
+
+def _pair_name(mapping: dict) -> str | None:
+    """The name of a {Name: ..., Value: ...} pair (environment variables, tags)."""
+    for key in ("Name", "name", "Key", "key"):
+        item = mapping.get(key)
+        if isinstance(item, Known) and isinstance(item.value, str):
+            return item.value
+    return None
+
+
+def _hits(text: str, name: str) -> Iterator[Hit]:
+    for match in KEY_ID.finditer(text):
+        yield "access key id", match.group(), match.start(), match.end()
+    stripped = text.strip()
+    if SECRET_NAME.search(name) and SECRET.fullmatch(stripped) and _looks_random(stripped):
+        start = text.index(stripped)
+        yield "secret access key", stripped, start, start + len(stripped)
+    for match in NAMED_SECRET.finditer(text):
+        if _looks_random(match.group(1)):
+            yield "secret access key", match.group(1), match.start(1), match.end(1)
+    decoded = _decoded(text)
+    if decoded is not None:
+        for kind, found, _, _ in _hits(decoded, ""):
+            yield kind, found, 0, len(text)
+
+
+def _looks_random(text: str) -> bool:
+    return any(c.islower() for c in text) and any(c.isupper() for c in text) and any(c in "0123456789/+" for c in text)
+
+
+def _decoded(text: str) -> str | None:
+    if not BASE64_TEXT.fullmatch(text):
+        return None
+    try:
+        return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _span(value: Known, start: int, end: int) -> Span:
+    """The span of text[start:end] when the string is verbatim source text, else the value's."""
+    line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
+    if line is None or start == 0 and end == len(value.value):
+        return value.span
+    text: str = value.value
+
+    def position(offset: int) -> tuple[int, int]:
+        before = text[:offset]
+        newlines = before.count("\n")
+        if not newlines:
+            return line, column + offset
+        return line + newlines, indent + offset - before.rfind("\n")
+
+    (l1, c1), (l2, c2) = position(start), position(end)
+    return Span(value.span.file, l1, c1, l2, c2)
+
+
+def mask(text: str, kind: str) -> str:
+    """Never print a secret: ids keep their first and last 4 characters, secrets the last 4."""
+    if kind == "access key id":
+        return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    return "*" * (len(text) - 4) + text[-4:]
+
+
+def _finding(node: Node, path: tuple, span: Span, kind: str, text: str) -> Finding:
+    where = ".".join(str(step) for step in path[1:]) if path[0] == "attributes" else path[0]
+    masked = mask(text, kind)
+    if text.endswith("EXAMPLE") or text.endswith("EXAMPLEKEY"):
+        message = f"AWS's documented example {kind} {masked} in {node.address} {where}; never put real keys here"
+        return Finding(node, path, message, severity=Severity.NOTE, span=span)
+    message = (
+        f"hardcoded AWS {kind} {masked} in {node.address} {where}: deactivate it in IAM, remove it "
+        "from the code and its history, and use an instance profile or the environment instead"
+    )
+    return Finding(node, path, message, severity=Severity.ERROR, span=span)
+
+
+RULE = Rule(
+    code="SEC001",
+    name="hardcoded-aws-credentials",
+    summary="An AWS access key id or secret access key is written in the code",
+    severity=Severity.ERROR,
+    check=check,
+    doc=__doc__ or "",
+)
