@@ -242,6 +242,8 @@ class _Converter:
                 key = s.Literal(str(key_tree.children[0].children[0]) if key_inner else "", self.span(key_tree))
             if isinstance(key, s.Variable):
                 key = s.Literal(key.name, key.span)
+            elif isinstance(key, s.Template) and len(key.parts) == 1 and isinstance(key.parts[0], str):
+                key = s.Literal(key.parts[0], key.span)
             items.append((key, self.expr(value_tree)))
         return s.ObjectExpr(items, self.span(tree))
 
