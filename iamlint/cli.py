@@ -45,7 +45,10 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these rules (codes or names).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Processes for parsing (default: CPU count; used only for many units).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug, jobs, no_cache) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     from iamlint.engine import Options, run
     from iamlint.model.findings import Severity
@@ -58,6 +61,8 @@ def check(paths, output_format, fail_on, quiet, partition, select, ignore, color
             partition=partition,
             select=_rule_keys(registry, select, "--select") if select else None,
             ignore=_rule_keys(registry, ignore, "--ignore") or set(),
+            jobs=jobs or None,
+            cache=not no_cache,
         )
         report = run(list(paths) or ["."], options, registry)
         render = get_formatter(output_format)
@@ -107,3 +112,36 @@ def rules(explain: str | None) -> None:
         return
     for rule in registry.rules:
         click.echo(f"{rule.code}  {rule.name:<28} {rule.severity.label:<8} {rule.summary}")
+
+
+@main.group()
+def cache() -> None:
+    """The content-hash cache of parsed files (in the user cache directory)."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached entry and parser table."""
+    from iamlint.cache import cache_dir, clear
+
+    removed = clear()
+    click.echo(f"removed {removed} cached file{'s' if removed != 1 else ''} from {cache_dir()}")
+
+
+@cache.command("dir")
+def cache_dir_command() -> None:
+    """Print the cache directory."""
+    from iamlint.cache import cache_dir
+
+    click.echo(str(cache_dir()))
+
+
+@main.command()
+def lsp() -> None:
+    """Run the language server on stdio (needs the extra: pip install 'iamlint[lsp]')."""
+    try:
+        from iamlint.lsp import serve
+    except ImportError as exc:
+        click.echo(f"iamlint: the language server needs pygls 2.x: pip install 'iamlint[lsp]' ({exc})", err=True)
+        sys.exit(EXIT_ERROR)
+    serve()

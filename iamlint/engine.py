@@ -27,6 +27,8 @@ class Options:
     severity: dict[str, Severity] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
+    jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
+    cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
 
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
@@ -40,11 +42,14 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
     context = Context(partition=options.partition)
-    for unit in units:
-        try:
-            result = load_unit(unit, options)
-        except Exception as exc:  # a crash on one unit never stops the others
-            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {exc!r}"))
+    from iamlint.cache import UnitCache
+    from iamlint.parallel import load_units
+
+    cache = UnitCache(enabled=options.cache)
+    # content-hash cache, then a process pool above a size threshold (iamlint.parallel)
+    for unit, result, crash in load_units(units, options, cache, options.jobs):
+        if crash is not None:  # a crash on one unit never stops the others
+            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
             continue
         if result is None:
             continue
@@ -53,6 +58,7 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         report.errors.extend(result.errors)
         _enrich(result.graph)
         report.findings.extend(check_graph(result.graph, rules, context, options, unit, report.errors))
+    cache.finish()
     report.findings = _dedupe(report.findings)
     report.sort()
     return report

@@ -21,8 +21,12 @@ class SourceError:
 class UnitResult:
     """One unit (a Terraform module directory, a template) turned into a graph.
 
-    ``files`` lists the display paths of the files that belong to the unit."""
+    ``files`` lists the display paths of the files that belong to the unit.
+    ``sources`` lists the filesystem paths of anything else the loader read (files of
+    child modules, tfvars; a directory whose listing it used): the content-hash cache
+    (:mod:`iamlint.cache`) re-checks them, besides the unit's own files."""
 
     graph: Graph
     files: list[str] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)

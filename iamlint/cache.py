@@ -1,0 +1,341 @@
+"""Content-hash cache of parsed and normalised units (a module directory, a template).
+
+Parsing and normalising is most of a run; rules are cheap. So the engine keeps, per unit,
+the :class:`~iamlint.normalize.base.UnitResult` (the graph before enrichment, plus the
+input errors) in the user cache directory, next to the parser tables:
+``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``,
+sub-folder ``units/``.
+
+Validity. An entry is named by the unit's identity: its kind, root, files (filesystem
+and display paths), the options that change evaluation (partition, variables, var
+files... everything but rule selection and run settings), the iamlint version and a
+fingerprint of iamlint's own code (so an upgrade or a local edit never reuses a stale
+graph). Its header records a BLAKE2 digest of the bytes of every file the unit read
+(its own files, plus :attr:`UnitResult.sources`: child modules, tfvars; a directory
+counts by its listing). An entry is used only when every digest still matches the
+bytes on disk (or in the editor overlay, see :mod:`iamlint.overlay`).
+
+Safety. Entries are written to a temporary file then ``os.replace``-d, so concurrent
+runs never see half an entry. Reading checks a magic line, the format and version, the
+identity, the digest of the payload, and that the file and folder belong to the
+current user and are not writable by others -- only then is the payload unpickled. A
+corrupt or foreign entry is ignored (and rewritten), never trusted, never a crash. The
+folder is bounded: beyond ``IAMLINT_CACHE_MAX_MB`` (default 200) the least recently
+used entries are removed at the end of a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from iamlint import __version__
+
+FORMAT = 1
+MAGIC = b"iamlint-unit-cache\n"
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+_SUBDIR = "units"
+_SUFFIX = ".entry"
+# Options that never change the graph of a unit (rule selection, run settings).
+NOT_IN_KEY = frozenset({"select", "ignore", "severity", "jobs", "cache", "fail_on", "output_format", "quiet", "color"})
+
+
+def cache_dir() -> Path:
+    """The iamlint user cache directory (parser tables and unit entries live below it)."""
+    explicit = os.environ.get("IAMLINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iamlint"
+
+
+def units_dir() -> Path:
+    return cache_dir() / _SUBDIR
+
+
+def max_bytes() -> int:
+    try:
+        return int(float(os.environ["IAMLINT_CACHE_MAX_MB"]) * 1024 * 1024)
+    except (KeyError, ValueError):
+        return DEFAULT_MAX_BYTES
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Changes whenever a module of iamlint (or the Python running it) changes."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}|{sys.version}|{FORMAT}".encode())
+    package = Path(__file__).resolve().parent
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able, order-independent form of an option value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return sorted(([str(k), _canonical(v)] for k, v in value.items()), key=lambda item: item[0])
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def options_key(options: Any) -> Any:
+    if options is None:
+        return None
+    if dataclasses.is_dataclass(options):
+        return {f.name: _canonical(getattr(options, f.name)) for f in dataclasses.fields(options) if f.name not in NOT_IN_KEY}
+    return _canonical(options)
+
+
+def unit_key(unit: Any, options: Any) -> str:
+    """The identity of a unit's entry (not its content: digests are checked separately)."""
+    identity = {
+        "format": FORMAT,
+        "code": code_fingerprint(),
+        "kind": unit.kind,
+        "root": unit.root,
+        "real_root": os.path.realpath(unit.root),
+        "files": [list(pair) for pair in unit.files],
+        "options": options_key(options),
+    }
+    text = json.dumps(identity, sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def digest_source(path: str) -> str:
+    """BLAKE2 of the bytes of a file (through the editor overlay), of the sorted
+    listing of a directory, or "missing"."""
+    from iamlint.overlay import read_bytes
+
+    try:
+        if os.path.isdir(path):
+            listing = "\n".join(sorted(os.listdir(path)))
+            return "dir:" + hashlib.blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+        return hashlib.blake2b(read_bytes(path), digest_size=16).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _own_sources(unit: Any, options: Any) -> list[str]:
+    sources = [path for path, _ in unit.files]
+    sources.extend(getattr(options, "var_files", None) or ())
+    return sources
+
+
+class UnitCache:
+    """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else units_dir()
+        self.enabled = enabled
+        self.limit = max_bytes() if limit is None else limit
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+        self.rejected = 0  # corrupt, foreign or stale entries ignored
+
+    # -- lookup -----------------------------------------------------------------------
+    def get(self, unit: Any, options: Any):
+        """The cached result of ``unit`` when every file it read is unchanged, else None."""
+        if not self.enabled:
+            return None
+        key = unit_key(unit, options)
+        path = self.directory / (key + _SUFFIX)
+        payload = self._read_valid(path, key)
+        if payload is None:
+            self.misses += 1
+            return None
+        try:
+            result = pickle.loads(payload)
+        except Exception:  # an entry written by a broken run: ignore, it will be rewritten
+            self.rejected += 1
+            self.misses += 1
+            return None
+        self.hits += 1
+        try:
+            os.utime(path)  # least recently *used* entries are evicted first
+        except OSError:
+            pass
+        return result
+
+    def _read_valid(self, path: Path, key: str) -> bytes | None:
+        try:
+            with open(path, "rb") as handle:
+                if not self._trusted(handle.fileno()):
+                    self.rejected += 1
+                    return None
+                data = handle.read()
+        except OSError:
+            return None
+        if not data.startswith(MAGIC):
+            self.rejected += 1
+            return None
+        end = data.find(b"\n", len(MAGIC))
+        try:
+            header = json.loads(data[len(MAGIC) : end])
+            valid = (
+                end > 0
+                and header["format"] == FORMAT
+                and header["version"] == __version__
+                and header["key"] == key
+                and isinstance(header["sources"], list)
+            )
+        except (ValueError, KeyError, TypeError):
+            valid = False
+        payload = data[end + 1 :] if end > 0 else b""
+        if not valid or hashlib.blake2b(payload, digest_size=16).hexdigest() != header.get("payload"):
+            self.rejected += 1
+            return None
+        for source, digest in header["sources"]:
+            if digest_source(source) != digest:
+                return None  # stale: a file changed; the entry is rewritten after loading
+        return payload
+
+    def _trusted(self, fd: int) -> bool:
+        """Only files and folders of the current user that others cannot write."""
+        if not hasattr(os, "geteuid"):
+            return True
+        try:
+            stat = os.fstat(fd)
+            folder = os.stat(self.directory)
+        except OSError:
+            return False
+        uid = os.geteuid()
+        return stat.st_uid == uid and folder.st_uid == uid and not (folder.st_mode & 0o022) and not (stat.st_mode & 0o022)
+
+    # -- store ------------------------------------------------------------------------
+    def digests(self, unit: Any, options: Any) -> list[list[str]]:
+        """Digests of the unit's own files (taken before loading it)."""
+        return [[source, digest_source(source)] for source in _own_sources(unit, options)]
+
+    def put(self, unit: Any, options: Any, result: Any, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
+        """Store ``result``. ``before``: digests of the unit's own files taken before it
+        was loaded (so an edit during loading cannot be recorded as the new content)."""
+        if not self.enabled or result is None:
+            return
+        try:
+            if payload is None:
+                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return  # not picklable: simply not cached
+        sources = list(before) if before is not None else self.digests(unit, options)
+        known = {source for source, _ in sources}
+        for extra in getattr(result, "sources", None) or ():
+            if extra not in known:
+                known.add(extra)
+                sources.append([extra, digest_source(extra)])
+        key = unit_key(unit, options)
+        header = {
+            "format": FORMAT,
+            "version": __version__,
+            "key": key,
+            "root": unit.root,
+            "sources": sources,
+            "payload": hashlib.blake2b(payload, digest_size=16).hexdigest(),
+        }
+        data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+        self._write(self.directory / (key + _SUFFIX), data)
+
+    def _write(self, target: Path, data: bytes) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=_SUFFIX)
+        except OSError:
+            return  # read-only or full: run without a cache
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, target)
+            self.writes += 1
+        except OSError:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+    # -- maintenance ------------------------------------------------------------------
+    def entries(self) -> list[os.DirEntry]:
+        try:
+            return [e for e in os.scandir(self.directory) if e.name.endswith(_SUFFIX) and e.is_file()]
+        except OSError:
+            return []
+
+    def prune(self) -> int:
+        """Remove least recently used entries until the folder is under the limit
+        (and leftovers of interrupted writes). Returns how many files were removed."""
+        removed = 0
+        entries = []
+        total = 0
+        for entry in self.entries():
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            if entry.name.startswith(".tmp-"):
+                import time
+
+                if stat.st_mtime < time.time() - 3600:  # an interrupted write, long ago
+                    removed += _unlink(entry.path)
+                continue
+            entries.append((stat.st_mtime, stat.st_size, entry.path))
+            total += stat.st_size
+        if total <= self.limit:
+            return removed
+        entries.sort()
+        for _, size, path in entries:
+            if total <= self.limit:
+                break
+            removed += _unlink(path)
+            total -= size
+        return removed
+
+    def finish(self) -> None:
+        """End of a run: keep the folder bounded when this run wrote entries."""
+        if self.enabled and self.writes:
+            self.prune()
+
+
+def _unlink(path: str) -> int:
+    try:
+        os.unlink(path)
+        return 1
+    except OSError:
+        return 0
+
+
+def clear(directory: str | os.PathLike[str] | None = None) -> int:
+    """Remove every cached unit entry and parser table; returns how many files."""
+    base = Path(directory) if directory is not None else cache_dir()
+    removed = 0
+    for folder in (base / _SUBDIR, base):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = folder / name
+            if path.is_file() and (name.endswith(_SUFFIX) or name.endswith(".lark") or name.endswith(".tmp")):
+                removed += _unlink(str(path))
+    return removed

@@ -1,0 +1,287 @@
+"""The content-hash cache of loaded units (iamlint.cache): hits, invalidation, safety."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iamlint import cache as cache_module
+from iamlint.cache import MAGIC, UnitCache, clear
+from iamlint.cli import main
+from iamlint.discovery import discover
+from iamlint.engine import Options, load_unit, run
+from iamlint.normalize.base import UnitResult
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+MODULE = {
+    "iam.tf": """
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})
+}
+
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "*"}]})
+}
+
+resource "aws_iam_instance_profile" "p" {
+  role = aws_iam_role.r.name
+}
+""",
+    "main.tf": """
+resource "aws_instance" "web" {
+  ami                  = "ami-123"
+  iam_instance_profile = aws_iam_instance_profile.p.name
+}
+""",
+}
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def module(tmp_path):
+    folder = tmp_path / "mod"
+    folder.mkdir()
+    for name, text in MODULE.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def _snapshot(report):
+    return (
+        [(f.rule, f.path, f.line, f.column, f.end_line, f.end_column, f.message, f.related) for f in report.findings],
+        [(e.path, e.line, e.message) for e in report.errors],
+        report.files,
+        report.resources,
+    )
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    return sorted((cache_dir / "units").glob("*.entry"))
+
+
+def test_second_run_is_served_from_the_cache_with_the_same_report(cache_dir, module, monkeypatch):
+    first = run([str(module)], Options(jobs=1))
+    assert len(_entries(cache_dir)) == 1
+    calls = []
+    import iamlint.engine as engine
+
+    original = engine.load_unit
+    monkeypatch.setattr(engine, "load_unit", lambda *a: calls.append(a) or original(*a))
+    second = run([str(module)], Options(jobs=1))
+    assert calls == []  # nothing parsed again
+    assert _snapshot(second) == _snapshot(first)
+
+
+def test_editing_a_file_invalidates_its_unit(cache_dir, module):
+    run([str(module)], Options(jobs=1))
+    before = run([str(module)], Options(jobs=1))
+    assert not [f for f in before.findings if f.rule == "IAM002"]
+    iam = module / "iam.tf"
+    iam.write_text(iam.read_text().replace('"s3:GetObject"', '"s3:*"'))
+    after = run([str(module)], Options(jobs=1))
+    assert [f for f in after.findings if f.rule == "IAM002"], "a stale graph was reused"
+    assert _snapshot(after) == _snapshot(run([str(module)], Options(jobs=1, cache=False)))
+
+
+def test_options_that_change_evaluation_are_part_of_the_key(cache_dir, module):
+    run([str(module)], Options(jobs=1, partition="aws"))
+    run([str(module)], Options(jobs=1, partition="aws-cn"))
+    assert len(_entries(cache_dir)) == 2
+    run([str(module)], Options(jobs=1, partition="aws", select={"IAM002"}))  # rule selection is not
+    assert len(_entries(cache_dir)) == 2
+
+
+def test_no_cache_reads_and_writes_nothing(cache_dir, module):
+    run([str(module)], Options(jobs=1, cache=False))
+    assert _entries(cache_dir) == []
+
+
+def _unit(module):
+    units, _ = discover([str(module)])
+    return units[0]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"",
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"garbage" + data,
+        lambda data: data[:-10] + b"0123456789",  # payload altered, header intact
+        lambda data: data.replace(b'"format":1', b'"format":99'),
+    ],
+    ids=["empty", "truncated", "no-magic", "payload-altered", "other-format"],
+)
+def test_corrupt_entries_are_ignored_and_rewritten(cache_dir, module, damage):
+    good = run([str(module)], Options(jobs=1))
+    (entry,) = _entries(cache_dir)
+    entry.write_bytes(damage(entry.read_bytes()))
+    cache = UnitCache()
+    assert cache.get(_unit(module), Options()) is None
+    again = run([str(module)], Options(jobs=1))
+    assert _snapshot(again) == _snapshot(good)
+    assert UnitCache().get(_unit(module), Options()) is not None  # rewritten
+
+
+class _Boom:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _forge(cache: UnitCache, unit, options, marker: Path) -> None:
+    """A well-formed entry whose payload runs code when unpickled."""
+    payload = pickle.dumps(_Boom(str(marker)))
+    real = UnitResult(graph=None)
+    cache.put(unit, options, real, payload=payload)
+
+
+def test_entries_in_a_folder_others_can_write_are_never_unpickled(cache_dir, module, tmp_path):
+    if not hasattr(os, "geteuid"):
+        pytest.skip("POSIX permissions only")
+    unit, options = _unit(module), Options()
+    marker = tmp_path / "unpickled"
+    cache = UnitCache()
+    _forge(cache, unit, options, marker)
+    os.chmod(cache.directory, 0o777)
+    assert UnitCache().get(unit, options) is None
+    assert not marker.exists()
+    os.chmod(cache.directory, 0o755)
+    UnitCache().get(unit, options)  # our own folder: trusted (this is what the check guards)
+    assert marker.exists()
+
+
+def test_a_change_in_an_extra_source_invalidates(cache_dir, module, tmp_path):
+    extra = tmp_path / "child" / "main.tf"
+    extra.parent.mkdir()
+    extra.write_text("# child module\n")
+    unit, options = _unit(module), Options()
+    result = load_unit(unit, options)
+    result.sources = [str(extra), str(extra.parent)]
+    UnitCache().put(unit, options, result)
+    assert UnitCache().get(unit, options) is not None
+    extra.write_text("# child module, edited\n")
+    assert UnitCache().get(unit, options) is None
+    UnitCache().put(unit, options, result)
+    assert UnitCache().get(unit, options) is not None
+    (extra.parent / "new.tf").write_text("")  # a new file in a directory the unit listed
+    assert UnitCache().get(unit, options) is None
+
+
+def test_the_folder_stays_bounded_least_recently_used_first(cache_dir, tmp_path):
+    cache = UnitCache(limit=0)
+    options = Options()
+    units = []
+    for index in range(5):
+        folder = tmp_path / f"m{index}"
+        folder.mkdir()
+        (folder / "main.tf").write_text(MODULE["main.tf"])
+        unit = _unit(folder)
+        units.append(unit)
+        cache.put(unit, options, load_unit(unit, options))
+    entries = _entries(cache_dir)
+    assert len(entries) == 5
+    size = entries[0].stat().st_size
+    for age, entry in enumerate(sorted(entries)):
+        os.utime(entry, (1000 + age, 1000 + age))
+    newest = sorted(entries)[-2:]
+    cache.limit = size * 2 + 10
+    cache.prune()
+    assert _entries(cache_dir) == newest
+
+
+def test_concurrent_writers_never_leave_a_broken_entry(cache_dir, module):
+    unit, options = _unit(module), Options()
+    result = load_unit(unit, options)
+    problems = []
+
+    def writer():
+        cache = UnitCache()
+        for _ in range(30):
+            cache.put(unit, options, result)
+
+    def reader():
+        cache = UnitCache()
+        for _ in range(60):
+            got = cache.get(unit, options)
+            if cache.rejected:
+                problems.append("rejected a half-written entry")
+                return
+            if got is not None and len(got.graph.nodes) != len(result.graph.nodes):
+                problems.append("wrong entry")
+
+    threads = [threading.Thread(target=writer) for _ in range(3)] + [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
+    assert not list((cache_dir / "units").glob(".tmp-*"))
+
+
+def test_every_fixture_unit_pickles_to_an_equal_report(cache_dir, tmp_path):
+    if not FIXTURES.is_dir():
+        pytest.skip("no fixtures directory")
+    copy = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, copy)
+    fresh = run([str(copy)], Options(jobs=1, cache=False))
+    run([str(copy)], Options(jobs=1))
+    cached = UnitCache()
+    served = run([str(copy)], Options(jobs=1))
+    assert _snapshot(served) == _snapshot(fresh)
+    units, _ = discover([str(copy)])
+    stored = sum(1 for unit in units if cached.get(unit, Options()) is not None)
+    assert stored >= len([u for u in units if u.kind == "terraform"])
+
+
+def test_cli_no_cache_and_cache_clear(cache_dir, module):
+    runner = CliRunner()
+    runner.invoke(main, ["check", "--no-cache", str(module)])
+    assert _entries(cache_dir) == []
+    runner.invoke(main, ["check", str(module)])
+    assert len(_entries(cache_dir)) == 1
+    result = runner.invoke(main, ["cache", "clear"])
+    assert result.exit_code == 0, result.output
+    assert "removed" in result.output
+    assert _entries(cache_dir) == []
+
+
+def test_clear_only_removes_cache_files(tmp_path):
+    (tmp_path / "units").mkdir()
+    (tmp_path / "units" / "x.entry").write_bytes(MAGIC)
+    (tmp_path / "keep.txt").write_text("mine")
+    assert clear(tmp_path) == 1
+    assert (tmp_path / "keep.txt").exists()
+
+
+def test_code_fingerprint_changes_with_the_code(monkeypatch, tmp_path):
+    package = tmp_path / "iamlint"
+    package.mkdir()
+    (package / "cache.py").write_text("# a\n")
+    (package / "engine.py").write_text("# b\n")
+    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        first = cache_module.code_fingerprint()
+        (package / "engine.py").write_text("# b, edited\n")
+        cache_module.code_fingerprint.cache_clear()
+        assert cache_module.code_fingerprint() != first
+    finally:
+        cache_module.code_fingerprint.cache_clear()
