@@ -13,7 +13,7 @@ fingerprint of iamlint's own code (so an upgrade or a local edit never reuses a 
 graph). Its header records a BLAKE2 digest of the bytes of every file the unit read
 (its own files, plus :attr:`UnitResult.sources`: child modules, tfvars; a directory
 counts by its listing). An entry is used only when every digest still matches the
-bytes on disk (or in the editor overlay, see :mod:`iamlint.overlay`).
+bytes on disk (or the unsaved buffer shadowing the file, see :mod:`iamlint.sources`).
 
 Safety. Entries are written to a temporary file then ``os.replace``-d, so concurrent
 runs never see half an entry. Reading checks a magic line, the format and version, the
@@ -127,13 +127,17 @@ def unit_key(unit: Any, options: Any) -> str:
 def digest_source(path: str) -> str:
     """BLAKE2 of the bytes of a file (through the editor overlay), of the sorted
     listing of a directory, or "missing"."""
-    from iamlint.overlay import read_bytes
+    from iamlint.sources import overlay_text
 
+    text = overlay_text(path)
+    if text is not None:
+        return "buffer:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     try:
         if os.path.isdir(path):
             listing = "\n".join(sorted(os.listdir(path)))
             return "dir:" + hashlib.blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-        return hashlib.blake2b(read_bytes(path), digest_size=16).hexdigest()
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
     except OSError:
         return "missing"
 

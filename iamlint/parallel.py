@@ -67,9 +67,7 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, j
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
     jobs = resolve_jobs(jobs if jobs is not None else getattr(options, "jobs", None))
-    from iamlint import overlay
-
-    if jobs <= 1 or len(units) < MIN_UNITS or overlay.active():
+    if jobs <= 1 or len(units) < MIN_UNITS or _overlaid(units):
         yield from _serial(units, options, cache)
         return
     hits: dict[int, Any] = {}
@@ -90,6 +88,13 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, j
                 yield unit, result, crash
         return
     yield from _pooled(units, options, cache, min(jobs, len(pending)), hits, pending)
+
+
+def _overlaid(units: list[Any]) -> bool:
+    """Unsaved editor buffers stand in for some files: keep the work in this process."""
+    from iamlint.sources import overlaid
+
+    return any(overlaid(path) for unit in units for path, _ in unit.files)
 
 
 def _serial(units: list[Any], options: Any, cache: UnitCache) -> Iterator[Loaded]:
