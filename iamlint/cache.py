@@ -45,7 +45,9 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 _SUBDIR = "units"
 _SUFFIX = ".entry"
 # Options that never change the graph of a unit (rule selection, run settings).
-NOT_IN_KEY = frozenset({"select", "ignore", "severity", "jobs", "cache", "fail_on", "output_format", "quiet", "color"})
+# ``settings`` (configuration files) is resolved per unit into the other fields before
+# loading (Options.for_unit), so the resolved fields are what the key holds.
+NOT_IN_KEY = frozenset({"select", "ignore", "severity", "jobs", "cache", "settings", "fail_on", "output_format", "quiet", "color"})
 
 
 def cache_dir() -> Path:

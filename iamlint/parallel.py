@@ -43,9 +43,20 @@ def _loader() -> Callable:
     return load_unit
 
 
+def unit_options(options: Any, unit: Any) -> Any:
+    """The options a unit is loaded with (its configuration file applied)."""
+    for_unit = getattr(options, "for_unit", None)
+    return for_unit(unit) if for_unit is not None else options
+
+
+def cached(cache: UnitCache, unit: Any, options: Any) -> Any:
+    return cache.get(unit, unit_options(options, unit)) if cache.enabled else None
+
+
 def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = None) -> tuple[Any, str | None, bytes | None]:
     """Load one unit (cache miss path): (result, crash, pickled result or None)."""
     load = load or _loader()
+    options = unit_options(options, unit)
     before = cache.digests(unit, options) if cache.enabled else None
     try:
         result = load(unit, options)
@@ -73,7 +84,7 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, j
     hits: dict[int, Any] = {}
     pending: list[int] = []
     for index, unit in enumerate(units):
-        result = cache.get(unit, options)
+        result = cached(cache, unit, options)
         if result is None:
             pending.append(index)
         else:
@@ -100,7 +111,7 @@ def _overlaid(units: list[Any]) -> bool:
 def _serial(units: list[Any], options: Any, cache: UnitCache) -> Iterator[Loaded]:
     load = _loader()
     for unit in units:
-        result = cache.get(unit, options)
+        result = cached(cache, unit, options)
         if result is not None:
             yield unit, result, None
             continue
