@@ -393,3 +393,24 @@ def test_iam002_leaves_aws_managed_policies_to_iam003():
 def test_ec2002_skips_partition_aware_aws_managed_arns():
     graph = chain(managed_policy_arns=(k("arn:aws-us-gov:iam::aws:policy/service-role/AmazonEC2RoleforSSM"),))
     assert run(profile_unresolved, graph) == []
+
+
+def test_ec2001_unfollowable_node_group_reference_spares_unreferenced_templates_only():
+    opaque = Known([Known({"id": Unknown("function try() is not evaluated", S)}, S)], S)
+    group = Resource("aws_eks_node_group.this", "aws_eks_node_group", S, attributes={"launch_template": opaque})
+    nodes_template = Compute("aws_launch_template.this[0]", "aws_launch_template", S)
+    asg_template = Compute("aws_launch_template.asg", "aws_launch_template", S)
+    asg_block = Known([Known({"id": ref("aws_launch_template.asg", "id")}, S)], S)
+    asg = Resource("aws_autoscaling_group.asg", "aws_autoscaling_group", S, attributes={"launch_template": asg_block})
+    found = run(instance_without_profile, Graph([group, nodes_template, asg_template, asg]))
+    assert paths(found) == [("aws_launch_template.asg", ())]
+
+
+def test_ec2001_batch_compute_environment_supplies_the_role():
+    inner = Known({"launch_template_id": ref("aws_launch_template.batch", "id")}, S)
+    resources = Known([Known({"instance_role": k("arn:aws:iam::123456789012:instance-profile/batch"),
+                              "launch_template": Known([inner], S)}, S)], S)
+    batch = Resource("aws_batch_compute_environment.this", "aws_batch_compute_environment", S,
+                     attributes={"compute_resources": resources})
+    template = Compute("aws_launch_template.batch", "aws_launch_template", S)
+    assert run(instance_without_profile, Graph([batch, template])) == []

@@ -11,7 +11,9 @@ attribute is missing, ``null`` or the empty string ``""``.
 A launch template that some other resource of the scanned code gives a role to is not
 reported: an ``aws_eks_node_group`` (EKS attaches the node role and forbids a profile in
 the template) or an ``aws_batch_compute_environment`` (``instance_role``) that references
-it supplies the profile.
+it supplies the profile. When that reference cannot be followed (it goes through a
+function or a variable), launch templates that nothing else references are not reported
+either: iamlint does not guess.
 
 A profile that is set but cannot be followed (a variable, a data source, a name defined
 elsewhere) is not this rule's business: EC2002 reports it as "cannot verify".
@@ -121,6 +123,7 @@ from iamlint.plugin import (
     Resource,
     Rule,
     Severity,
+    Unknown,
     Value,
     profile_of,
 )
@@ -133,7 +136,7 @@ ROLE_SUPPLIERS = ("aws_eks_node_group", "aws_batch_compute_environment")
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     supplied = _templates_given_a_role(graph)
     for compute in graph.of_type(Compute):
-        if profile_of(graph, compute) is not None or compute.address in supplied:
+        if profile_of(graph, compute) is not None or _base(compute.address) in supplied:
             continue
         if compute.profile is None:
             yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
@@ -143,26 +146,70 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:
-    addresses: set[str] = set()
+    """Launch templates referenced from an EKS node group or Batch compute environment.
+
+    When such a reference cannot be followed (a ``try()``, a variable), every launch
+    template that nothing else in the graph references is taken as given a role too:
+    guessing "no profile" there would be a false positive."""
+    supplied: set[str] = set()
+    opaque = False
     for node in graph.of_type(Resource):
         if node.type in ROLE_SUPPLIERS:
-            for value in node.attributes.values():
-                addresses.update(_referenced(value))
-    return addresses
+            for value in _launch_template_values(node.attributes):
+                refs, unknown = _references(value)
+                supplied.update(refs)
+                opaque = opaque or unknown
+    if opaque:
+        used = {_base(a) for n in graph.nodes if n.type not in ROLE_SUPPLIERS for a in _all_refs(n.attributes)}
+        supplied.update(c.address for c in graph.of_type(Compute) if c.type == "aws_launch_template" and _base(c.address) not in used)
+    return {_base(address) for address in supplied}
 
 
-def _referenced(value: Value) -> Iterator[str]:
+def _launch_template_values(attributes: dict) -> Iterator[Value]:
+    stack: list[object] = [attributes]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Known):
+            item = item.value
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "launch_template":
+                    yield value
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _references(value: Value) -> tuple[set[str], bool]:
+    refs: set[str] = set()
+    unknown = False
     stack: list[object] = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, Ref):
-            yield item.address
+            refs.add(item.address)
+        elif isinstance(item, Unknown):
+            unknown = True
         elif isinstance(item, Known):
             inner = item.value
             if isinstance(inner, list):
                 stack.extend(inner)
             elif isinstance(inner, dict):
                 stack.extend(inner.values())
+    return refs, unknown
+
+
+def _all_refs(attributes: dict) -> set[str]:
+    refs: set[str] = set()
+    for value in attributes.values():
+        refs.update(_references(value)[0])
+    return refs
+
+
+def _base(address: str) -> str:
+    """The address without a trailing instance key: aws_launch_template.this[0] -> ...this."""
+    return address.split("[", 1)[0]
 
 
 RULE = Rule(
