@@ -67,7 +67,11 @@ def load_text(text: str, display: str, partition: str = "aws") -> UnitResult | N
         return _failed(display, partition, exc.line, exc.message, exc.column)
     if not is_template(tree):
         return None
-    return UnitResult(graph_from_tree(tree, display, partition, text), files=[display])
+    try:
+        graph = graph_from_tree(tree, display, partition, text)
+    except RecursionError:
+        return _failed(display, partition, 1, "the template is nested too deeply to evaluate")
+    return UnitResult(graph, files=[display])
 
 
 def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = "") -> Graph:
@@ -107,15 +111,27 @@ def _surely_template(text: str) -> bool:
 
 def _resource_span(lines: list[str], logical_id: str, body: Span) -> Span:
     """From the logical id key (found just before the body) to the end of the body."""
-    key = re.compile(r"(?:^|[\s{,])([\"']?" + re.escape(logical_id) + r"[\"']?)\s*:")
     last = min(body.line, len(lines))
     for number in range(last, max(0, last - _KEY_LOOKBACK), -1):
         text = lines[number - 1]
         if number == body.line:
             text = text[: body.column - 1]
-        found = None
-        for found in key.finditer(text):
-            pass
-        if found is not None:
-            return Span(body.file, number, found.start(1) + 1, body.end_line, body.end_column)
+        column = _key_column(text, logical_id)
+        if column:
+            return Span(body.file, number, column, body.end_line, body.end_column)
     return body
+
+
+def _key_column(text: str, key: str) -> int:
+    """1-based column of ``key`` written as a mapping key (maybe quoted) in ``text``."""
+    position = text.rfind(key)
+    while position >= 0:
+        start, end = position, position + len(key)
+        if start and text[start - 1] in "\"'":
+            start -= 1
+            end += 1
+        before = text[start - 1] if start else " "
+        if before in " \t{," and text[end:].lstrip().startswith(":"):
+            return start + 1
+        position = text.rfind(key, 0, position)
+    return 0

@@ -81,7 +81,7 @@ class Evaluator:
             if len(inner) == 1:
                 name = next(iter(inner))
                 if name == "Ref" or name.startswith("Fn::"):
-                    return self._call(name, inner[name], raw.span, key)
+                    return self._call(name, inner[name], _call_span(raw.span, inner[name]), key)
             return self._mapping(raw, inner)
         if isinstance(inner, list):
             items: list[Value] = []
@@ -393,6 +393,17 @@ def _concatenate(pieces: list[str | Value], span: Span, function: str) -> Value:
         else:
             return Unknown(f"{function} of a value that is not a string", span)
     return Known("".join(text), span)
+
+
+def _call_span(outer: Span, arg: Value) -> Span:
+    """Where a function call is written: from its argument (the line naming the
+    function, not a lone JSON brace) to the end of the call."""
+    inner = getattr(arg, "span", None)
+    if not isinstance(inner, Span) or (inner.line, inner.column) <= (outer.line, outer.column):
+        return outer
+    if (inner.end_line, inner.end_column) > (outer.end_line, outer.end_column):
+        return outer
+    return Span(outer.file, inner.line, inner.column, outer.end_line, outer.end_column)
 
 
 def _pair(arg: Value) -> tuple[Value, Value] | None:

@@ -35,6 +35,10 @@ class CfnLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
     """Composes CloudFormation YAML into a node tree (C loader where available)."""
 
 
+class PureCfnLoader(yaml.SafeLoader):
+    """The pure-Python composer, used where libyaml is missing (and by tests)."""
+
+
 class YamlError(ValueError):
     """Invalid YAML or a refused document; ``line`` and ``column`` are 1-based."""
 
@@ -45,29 +49,35 @@ class YamlError(ValueError):
         self.column = column
 
 
-def compose(text: str) -> Node | None:
+def compose(text: str, loader_class: type = CfnLoader) -> Node | None:
     """The node tree of the single YAML document in ``text`` (None for an empty one)."""
-    loader = CfnLoader(text)
+    loader = loader_class(text)
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        message = ": ".join(part for part in (exc.context, exc.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(message or "invalid YAML", line, column) from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply", 1, 1) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML", 1, 1) from None
     finally:
         loader.dispose()
 
 
-def load(text: str, file: str) -> Known:
+def load(text: str, file: str, loader_class: type = CfnLoader) -> Known:
     """Parse ``text`` into a value tree with spans; raises :class:`YamlError`."""
-    root = compose(text)
+    root = compose(text, loader_class)
     if root is None:
         return Known(None, Span(file, 1, 1, 1, 1))
-    _check_expansion(root)
-    return _Converter(file, text).convert(root)
+    if "&" in text:  # no anchor, no alias: nothing can expand
+        _check_expansion(root)
+    try:
+        return _Converter(file, text).convert(root)
+    except RecursionError:
+        raise _error("YAML nested too deeply", root) from None
 
 
 def _span(file: str, node: Node) -> Span:
