@@ -1,14 +1,15 @@
-"""Terraform: the .tf files of one module directory -> one graph."""
+"""Terraform: the .tf / .tf.json files of one root module (and the modules it calls) -> one graph."""
 
 from __future__ import annotations
 
-from iamlint.model.graph import Graph, Resource
+import os
+
+from iamlint.model.graph import Resource
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.normalize.terraform import policy_document
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.evaluate import Evaluator
-from iamlint.normalize.terraform.resources import build_node, evaluate_body
 from iamlint.parsers.terraform.syntax import HclFile
 
 
@@ -20,54 +21,73 @@ def read_text(path: str, display: str) -> tuple[str | None, SourceError | None]:
     return read_source(path, display)
 
 
+def module_files(directory: str) -> list[tuple[str, str]]:
+    """The Terraform files of a module folder (sorted), as (path, display path)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [(os.path.join(directory, n), os.path.join(directory, n)) for n in names
+            if (n.endswith(".tf") or n.endswith(".tf.json")) and os.path.isfile(os.path.join(directory, n))]
+
+
 def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
+    from iamlint.parsers.terraform.json_syntax import parse_tf_json
 
     parsed: list[HclFile] = []
     errors: list[SourceError] = []
     for path, display in files:
-        if not path.endswith(".tf"):
+        is_json = path.endswith(".tf.json")
+        if not path.endswith(".tf") and not is_json:
             continue
         text, error = read_text(path, display)
         if error is not None:
             errors.append(error)
             continue
         try:
-            parsed.append(parse_hcl(text, display))
+            parsed.append(parse_tf_json(text, display) if is_json else parse_hcl(text, display))
         except HclSyntaxError as exc:
             errors.append(SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column))
     return parsed, errors
 
 
-def variable_values(config: ModuleConfig, evaluator: Evaluator) -> dict[str, Value]:
-    values: dict[str, Value] = {}
-    for name, block in config.variables.items():
-        default = block.body.attributes.get("default")
-        if default is not None:
-            values[name] = evaluator.eval(default.expr)
-        else:
-            values[name] = Unknown(f"var.{name} has no value (no default)", block.span)
-    return values
+def data_builders() -> dict:
+    return {
+        "aws_iam_policy_document": policy_document.build,
+        "aws_partition": _partition_data,
+        "aws_iam_policy": policy_document.managed_policy,
+    }
 
 
 def load_module(directory: str, files: list[tuple[str, str]], options) -> UnitResult:
-    parsed, errors = parse_files(files)
-    config = ModuleConfig.from_files(directory, parsed)
+    from iamlint.normalize.terraform.modules import Loader, instantiate
+    from iamlint.normalize.terraform.variables import root_variables
+
     partition = getattr(options, "partition", "aws")
-    evaluator = Evaluator(config, {}, partition)
-    evaluator.data_builders["aws_iam_policy_document"] = policy_document.build
-    evaluator.data_builders["aws_partition"] = _partition_data
-    evaluator.variables.update(variable_values(config, evaluator))
-    graph = Graph(partition=partition)
-    for address, block in config.resources.items():
-        graph.add(build_node(evaluator, address, block))
-    for block in config.providers:
-        if block.labels and block.labels[0] == "aws":
-            values = evaluate_body(evaluator, block.body, block.span)
-            alias = values.get("alias")
-            suffix = f".{alias.value}" if isinstance(alias, Known) and isinstance(alias.value, str) else ""
-            graph.add(Resource(f"provider.aws{suffix}", "provider.aws", block.span, values))
-    return UnitResult(graph, [display for _, display in files], errors)
+    loader = Loader(directory, partition, data_builders())
+    parsed, errors = parse_files(files)
+    loader.errors.extend(errors)
+    config = ModuleConfig.from_files(directory, parsed)
+    loader.configs[os.path.realpath(directory)] = config
+    root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
+    values, var_errors, var_files = root_variables(config, root, directory, options)
+    root.variables.update(values)
+    loader.errors.extend(var_errors)
+    graph = loader.graph
+    instantiate(root, graph)
+    for evaluator_config in [config]:
+        for block in evaluator_config.providers:
+            if block.labels and block.labels[0] == "aws":
+                from iamlint.normalize.terraform.resources import evaluate_body
+
+                values_ = evaluate_body(root, block.body, block.span)
+                alias = values_.get("alias")
+                suffix = f".{alias.value}" if isinstance(alias, Known) and isinstance(alias.value, str) else ""
+                graph.add(Resource(f"provider.aws{suffix}", "provider.aws", block.span, values_))
+    shown = [display for _, display in files] + var_files
+    shown += [f for f in loader.files if f not in shown]
+    return UnitResult(graph, shown, loader.errors)
 
 
 _PARTITIONS = {
@@ -77,12 +97,15 @@ _PARTITIONS = {
 }
 
 
-def _partition_data(evaluator: Evaluator, block, address: str, attribute: str, span) -> Value:
+def _partition_data(evaluator: Evaluator, block, address: str, attribute: str, span, env=None) -> Value:
     dns_suffix, partition = _PARTITIONS.get(evaluator.partition, _PARTITIONS["aws"])
-    if attribute == "partition":
+    if attribute in ("partition", "id"):
         return Known(partition, span)
     if attribute == "dns_suffix":
         return Known(dns_suffix, span)
     if attribute == "reverse_dns_prefix":
         return Known(".".join(reversed(dns_suffix.split("."))), span)
     return Unknown(f"data.{address}.{attribute} is not evaluated", span)
+
+
+_partition_data.attributes = ("partition", "id", "dns_suffix", "reverse_dns_prefix")  # type: ignore[attr-defined]

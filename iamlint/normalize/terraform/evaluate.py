@@ -1,32 +1,65 @@
-"""Evaluate HCL expressions of one module into three-valued Values.
+"""Evaluate HCL expressions of one module instance into three-valued Values.
 
 What Terraform would know at plan time from the code alone is Known; everything else
 (unset variables, data sources read at apply time, computed attributes) is an Unknown
-carrying its reason and span. References to resources of the module are Refs, which the
-graph links by address.
+carrying its reason and span. References to resources are Refs, which the graph links
+by address: the address carries the module path (``module.web.``) and, for resources
+with ``count``/``for_each``, the instance key when the reference names one.
+
+One :class:`Evaluator` serves one module instance (the root module, or one call of a
+child module: a module called twice has two evaluators). Locals, module outputs and
+data sources are evaluated lazily, once, with cycle detection that reports a located
+error instead of recursing forever.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import json
+import os
+from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.parsers.terraform import syntax as s
 
+if TYPE_CHECKING:
+    from iamlint.normalize.terraform.modules import Loader, ModuleCall
+
 MAX_ITEMS = 100_000
+
+Instance = tuple[str, Any, dict]  # (address suffix "[0]" / '["web"]' / "", key value, env)
+DataBuilder = Callable[["Evaluator", s.Block, str, str, Span, dict], Value]
 
 
 class Evaluator:
-    def __init__(self, config: ModuleConfig, variables: dict[str, Value], partition: str = "aws") -> None:
+    def __init__(
+        self,
+        config: ModuleConfig,
+        variables: dict[str, Value],
+        partition: str = "aws",
+        prefix: str = "",
+        loader: "Loader | None" = None,
+        stack: tuple[str, ...] = (),
+    ) -> None:
         self.config = config
         self.variables = variables
         self.partition = partition
+        self.prefix = prefix  # "module.web." for a child module instance
+        self.loader = loader
+        self.stack = stack  # real paths of the module directories from the root to here
+        self.root_directory = config.directory
         self._locals: dict[str, Value] = {}
-        self._evaluating: set[str] = set()
+        self._evaluating: list[str] = []
         self._data: dict[str, Value] = {}
-        self.data_builders: dict[str, Callable[["Evaluator", s.Block, str, str, Span], Value]] = {}
+        self._outputs: dict[str, Value] = {}
+        self._instances: dict[str, list[Instance] | Unknown] = {}
+        self._calls: dict[str, "ModuleCall"] = {}
+        self._reported: set[str] = set()
+        self.lazy_variables: dict[str, Callable[[], Value]] = {}
+        self.module_path: tuple[str, ...] = ()
+        self.errors: list = loader.errors if loader is not None else []
+        self.data_builders: dict[str, DataBuilder] = {}
         self.handlers: dict[type, Callable[[Any, dict], Value]] = {
             s.Literal: self._literal,
             s.Template: self._template,
@@ -52,6 +85,18 @@ class Evaluator:
         except RecursionError:
             return Unknown("expression nested too deeply to evaluate", expr.span)
 
+    def error(self, span: Span, message: str) -> None:
+        """Report a located input error once (cycles, missing module folders)."""
+        from iamlint.normalize.base import SourceError
+
+        key = f"{span.file}:{span.line}:{message}"
+        if key in self._reported or (self.loader is not None and key in self.loader.reported):
+            return
+        self._reported.add(key)
+        if self.loader is not None:
+            self.loader.reported.add(key)
+        self.errors.append(SourceError(span.file, span.line, message, span.column))
+
     # -- simple forms ------------------------------------------------------
     def _literal(self, expr: s.Literal, env: dict) -> Value:
         return Known(expr.value, expr.span)
@@ -59,8 +104,7 @@ class Evaluator:
     def _template(self, expr: s.Template, env: dict) -> Value:
         parts = expr.parts
         if len(parts) == 1 and isinstance(parts[0], s.Expr) and not expr.heredoc:
-            value = self.eval(parts[0], env)  # "${x}" keeps x's type
-            return value
+            return self.eval(parts[0], env)  # "${x}" keeps x's type
         if all(isinstance(p, str) for p in parts):
             text = "".join(parts)  # type: ignore[arg-type]
             span = expr.span
@@ -72,8 +116,7 @@ class Evaluator:
             if isinstance(part, str):
                 pieces.append(part)
                 continue
-            value = self.eval(part, env)
-            text = _as_text(value)
+            text = _as_text(self.eval(part, env))
             if isinstance(text, Unknown):
                 return Unknown(text.reason, expr.span)
             pieces.append(text)
@@ -82,24 +125,26 @@ class Evaluator:
     def _template_if(self, expr: s.TemplateIf, env: dict) -> Value:
         cond = self.eval(expr.cond, env)
         if not isinstance(cond, Known) or not isinstance(cond.value, bool):
-            return Unknown("template condition cannot be decided", expr.span)
+            reason = cond.reason if isinstance(cond, Unknown) else "it is not a boolean"
+            return Unknown(f"a template %{{ if }} condition cannot be decided ({reason})", expr.span)
         if cond.value:
             return self.eval(expr.then, env)
         return self.eval(expr.otherwise, env) if expr.otherwise else Known("", expr.span)
 
     def _template_for(self, expr: s.TemplateFor, env: dict) -> Value:
         collection = self.eval(expr.collection, env)
+        if isinstance(collection, Unknown):
+            return Unknown(f"a template %{{ for }} collection is unknown ({collection.reason})", expr.span)
         pieces = []
         for key, item in _iterate(collection):
-            scope = dict(env, **{expr.value_var: item})
+            scope = dict(env)
+            scope[expr.value_var] = item
             if expr.key_var:
                 scope[expr.key_var] = key
             text = _as_text(self.eval(expr.body, scope))
             if isinstance(text, Unknown):
-                return text
+                return Unknown(text.reason, expr.span)
             pieces.append(text)
-        if isinstance(collection, Unknown):
-            return Unknown(collection.reason, expr.span)
         return Known("".join(pieces), expr.span)
 
     def _tuple(self, expr: s.TupleExpr, env: dict) -> Value:
@@ -125,21 +170,23 @@ class Evaluator:
         if not isinstance(root, s.Variable) or root.name in env:
             value = self.eval(root, env)
             return self._apply(value, steps, env, expr.span)
-        name = root.name
-        resolver = _ROOTS.get(name)
+        resolver = _ROOTS.get(root.name)
         if resolver is not None:
             return resolver(self, steps, env, expr.span)
-        return self._resource(name, steps, env, expr.span)
+        return self._resource(root.name, steps, env, expr.span)
 
     def _apply(self, value: Value, steps: list, env: dict, span: Span) -> Value:
         for kind, step in steps:
+            if isinstance(value, Ref) and not value.attribute and kind == "attr":
+                value = Ref(f"{value.address}.{step} is known only after apply", span, value.address, step)
+                continue
             if isinstance(value, Unknown):
                 return _respan(value, span)
             key: Any = step
             if kind == "index":
                 index = self.eval(step, env)
                 if not isinstance(index, Known):
-                    return Unknown("an index cannot be evaluated", span)
+                    return Unknown(f"an index cannot be evaluated ({index.reason})", span)
                 key = index.value
             value = _get(value, key, span)
         if isinstance(value, Unknown):
@@ -148,20 +195,121 @@ class Evaluator:
             return Known(value.value, span)  # a scalar is reported where it is used
         return value
 
+    def _splat_steps(self, source: Value, steps: list, env: dict, span: Span) -> Value:
+        if isinstance(source, Unknown):
+            return Unknown(source.reason, span)
+        inner = source.value
+        if isinstance(inner, list):
+            items = inner
+        elif inner is None:
+            items = []
+        else:
+            items = [source]
+        return Known([self._apply(item, steps, env, span) for item in items], span)
+
+    # -- resources, instances -----------------------------------------------
+    def instances(self, block: s.Block, address: str) -> list[Instance] | Unknown:
+        """The instances of a resource, data source or module call: one per count index
+        or for_each key; one instance with Unknown ``count.index`` / ``each`` when the
+        keys cannot be evaluated."""
+        cached = self._instances.get(address)
+        if cached is not None:
+            return cached
+        self._instances[address] = Unknown(f"{address} depends on itself through count/for_each", block.span)
+        result = self._expand(block, address)
+        self._instances[address] = result
+        return result
+
+    def _expand(self, block: s.Block, address: str) -> list[Instance] | Unknown:
+        attrs = block.body.attributes
+        if "count" in attrs:
+            count = self.eval(attrs["count"].expr)
+            if isinstance(count, Known) and isinstance(count.value, (int, float)) and not isinstance(count.value, bool):
+                number = int(count.value)
+                if number > MAX_ITEMS:
+                    return Unknown(f"count of {address} is larger than {MAX_ITEMS}", attrs["count"].span)
+                return [(f"[{i}]", i, {"count": Known({"index": Known(i, attrs["count"].span)}, block.span)})
+                        for i in range(max(number, 0))]
+            reason = count.reason if isinstance(count, Unknown) else "count is not a number"
+            unknown = Unknown(f"count.index of {self.prefix}{address}: the count cannot be evaluated ({reason})",
+                              attrs["count"].span)
+            return Unknown(unknown.reason, unknown.span)
+        if "for_each" in attrs:
+            collection = self.eval(attrs["for_each"].expr)
+            span = attrs["for_each"].span
+            pairs: list[tuple[str, Value]] = []
+            if isinstance(collection, Known) and isinstance(collection.value, dict):
+                pairs = sorted(collection.value.items())
+            elif isinstance(collection, Known) and isinstance(collection.value, list):
+                for item in collection.value:
+                    if not isinstance(item, Known) or not isinstance(item.value, str):
+                        reason = item.reason if isinstance(item, Unknown) else "a key is not a string"
+                        return Unknown(f"the for_each keys of {self.prefix}{address} cannot be evaluated ({reason})", span)
+                    pairs.append((item.value, item))
+                pairs = sorted(dict(pairs).items())
+            else:
+                reason = collection.reason if isinstance(collection, Unknown) else "for_each is not a map or set"
+                return Unknown(f"the for_each keys of {self.prefix}{address} cannot be evaluated ({reason})", span)
+            if len(pairs) > MAX_ITEMS:
+                return Unknown(f"for_each of {address} has more than {MAX_ITEMS} keys", span)
+            return [(f"[{json.dumps(key)}]", key,
+                     {"each": Known({"key": Known(key, span), "value": value}, block.span)}) for key, value in pairs]
+        return [("", None, {})]
+
+    @staticmethod
+    def unknown_instance_env(unknown: Unknown, block: s.Block) -> dict:
+        """The scope of the single instance built when the keys are unknown."""
+        attrs = block.body.attributes
+        if "count" in attrs:
+            return {"count": Known({"index": unknown}, block.span)}
+        return {"each": Known({"key": unknown, "value": unknown}, block.span)}
+
     def _resource(self, type_: str, steps: list, env: dict, span: Span) -> Value:
         if not steps or steps[0][0] != "attr":
             return Unknown(f"unknown reference {type_}", span)
         address = f"{type_}.{steps[0][1]}"
-        if address not in self.config.resources:
+        block = self.config.resources.get(address)
+        if block is None:
             return Unknown(f"{address} is not defined in this module", span)
+        full = self.prefix + address
         rest = steps[1:]
-        if rest and rest[0][0] == "index":
-            rest = rest[1:]  # count/for_each instance: same identity
-        attribute = rest[0][1] if rest and rest[0][0] == "attr" else ""
-        return Ref(f"{address}.{attribute} is known only after apply" if attribute else f"{address} is computed",
-                   span, address, attribute)
+        counted = "count" in block.body.attributes or "for_each" in block.body.attributes
+        if counted:
+            if rest and rest[0][0] == "index":
+                key = self.eval(rest[0][1], env)
+                rest = rest[1:]
+                if isinstance(key, Known) and isinstance(key.value, (str, int, float)) and not isinstance(key.value, bool):
+                    full += _instance_key(key.value)
+                else:
+                    full_ref = Ref(f"which instance of {full} is meant cannot be evaluated", span, full, "")
+                    return self._apply(full_ref, rest, env, span)
+            else:
+                instances = self.instances(block, address)
+                if isinstance(instances, Unknown):
+                    return Unknown(instances.reason, span)
+                objects = {suffix: Ref(f"{full}{suffix} is computed", span, full + suffix, "")
+                           for suffix, _key, _env in instances}
+                if "count" in block.body.attributes:
+                    whole: Value = Known(list(objects.values()), span)
+                else:
+                    whole = Known({json.loads(k[1:-1]): v for k, v in objects.items()}, span)
+                return self._apply(whole, rest, env, span)
+        if rest and rest[0][0] == "index" and not counted:
+            rest = rest[1:]
+        ref = Ref(f"{full} is computed", span, full, "")
+        return self._apply(ref, rest, env, span)
 
     def variable(self, name: str, span: Span) -> Value:
+        if name not in self.variables and name in self.lazy_variables:
+            key = f"{self.prefix}var.{name}"
+            if key in self._evaluating:
+                return self._cycle(key, span)
+            self._evaluating.append(key)
+            try:
+                value = self.lazy_variables[name]()
+            finally:
+                self._evaluating.remove(key)
+            self.variables[name] = value
         if name in self.variables:
             return _respan(self.variables[name], span)
         return Unknown(f"var.{name} is not declared", span)
@@ -172,42 +320,189 @@ class Evaluator:
         attribute = self.config.locals.get(name)
         if attribute is None:
             return Unknown(f"local.{name} is not defined", span)
-        if name in self._evaluating:
-            return Unknown(f"local.{name} refers to itself", span)
-        self._evaluating.add(name)
+        key = f"{self.prefix}local.{name}"
+        if key in self._evaluating:
+            return self._cycle(key, attribute.span)
+        self._evaluating.append(key)
         try:
             value = self.eval(attribute.expr)
         finally:
-            self._evaluating.discard(name)
+            self._evaluating.remove(key)
         self._locals[name] = value
         return value
 
-    def data(self, type_: str, name: str, attribute: str, span: Span) -> Value:
+    def _cycle(self, key: str, span: Span) -> Unknown:
+        start = self._evaluating.index(key)
+        chain = " -> ".join(self._evaluating[start:] + [key])
+        message = f"{key} refers to itself ({chain})"
+        self.error(span, message)
+        return Unknown(message, span)
+
+    def data(self, type_: str, name: str, steps: list, env: dict, span: Span) -> Value:
         address = f"{type_}.{name}"
         block = self.config.data.get(address)
         if block is None:
             return Unknown(f"data.{address} is not defined in this module", span)
         builder = self.data_builders.get(type_)
+        counted = "count" in block.body.attributes or "for_each" in block.body.attributes
+        instance_env: dict = {}
+        suffix = ""
+        if counted:
+            instances = self.instances(block, f"data.{address}")
+            if steps and steps[0][0] == "index":
+                key = self.eval(steps[0][1], env)
+                steps = steps[1:]
+                if isinstance(instances, Unknown):
+                    return Unknown(instances.reason, span)
+                if not isinstance(key, Known):
+                    return Unknown(f"which instance of data.{address} is meant cannot be evaluated", span)
+                match = [i for i in instances if i[1] == key.value or (isinstance(key.value, float) and i[1] == int(key.value))]
+                if not match:
+                    return Unknown(f"data.{address} has no instance {key.value!r}", span)
+                suffix, _, instance_env = match[0]
+            else:
+                if isinstance(instances, Unknown):
+                    return Unknown(instances.reason, span)
+                objects = [(k, self._data_object(builder, block, address, sfx, ienv, span)) for sfx, k, ienv in instances]
+                if "count" in block.body.attributes:
+                    whole: Value = Known([o for _, o in objects], span)
+                else:
+                    whole = Known({str(k): o for k, o in objects}, span)
+                return self._apply(whole, steps, env, span)
+        if not steps or steps[0][0] != "attr":
+            whole = self._data_object(builder, block, address, suffix, instance_env, span)
+            return self._apply(whole, steps, env, span)
+        attribute = steps[0][1]
+        value = self._data_attribute(builder, block, address, suffix, attribute, instance_env, span)
+        return self._apply(value, steps[1:], env, span)
+
+    def _data_attribute(self, builder, block, address, suffix, attribute, env, span) -> Value:
         if builder is None:
             return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
-        key = f"{address}.{attribute}"
-        if key not in self._data:
-            self._data[key] = Unknown(f"data.{address} refers to itself", span)
-            self._data[key] = builder(self, block, address, attribute, span)
-        return self._data[key]
+        key = f"{self.prefix}data.{address}{suffix}.{attribute}"
+        if key in self._data:
+            return self._data[key]
+        if key in self._evaluating:
+            return self._cycle(key, block.span)
+        self._evaluating.append(key)
+        try:
+            value = builder(self, block, address, attribute, span, env)
+        finally:
+            self._evaluating.remove(key)
+        self._data[key] = value
+        return value
+
+    def _data_object(self, builder, block, address, suffix, env, span) -> Value:
+        names = getattr(builder, "attributes", ())
+        if builder is None or not names:
+            return Unknown(f"data.{address} is read from AWS at plan time", span)
+        return Known({n: self._data_attribute(builder, block, address, suffix, n, env, span) for n in names}, span)
+
+    # -- modules -------------------------------------------------------------
+    def module_call(self, name: str) -> "ModuleCall | None":
+        if name in self._calls:
+            return self._calls[name]
+        block = self.config.modules.get(name)
+        if block is None or self.loader is None:
+            return None
+        call = self.loader.call(self, name, block)
+        self._calls[name] = call
+        return call
+
+    def output(self, name: str, span: Span) -> Value:
+        if name in self._outputs:
+            return self._outputs[name]
+        block = self.config.outputs.get(name)
+        if block is None:
+            return Unknown(f"output {name} is not defined in {self.config.directory}", span)
+        value_attr = block.body.attributes.get("value")
+        if value_attr is None:
+            return Unknown(f"output {name} has no value", block.span)
+        key = f"{self.prefix}output.{name}"
+        if key in self._evaluating:
+            return self._cycle(key, block.span)
+        self._evaluating.append(key)
+        try:
+            value = self.eval(value_attr.expr)
+        finally:
+            self._evaluating.remove(key)
+        self._outputs[name] = value
+        return value
+
+    def outputs_object(self, span: Span) -> Value:
+        return Known({name: self.output(name, span) for name in self.config.outputs}, span)
+
+    # -- blocks --------------------------------------------------------------
+    def blocks(self, body: s.Body, type_: str, env: dict) -> list[tuple[s.Body, dict, Span] | Unknown]:
+        """The nested blocks of ``type_`` in ``body``: written ones and those generated by
+        ``dynamic "type_"`` blocks (one per item of for_each, with the iterator in scope);
+        an Unknown stands for a dynamic block whose for_each cannot be evaluated."""
+        found: list[tuple[s.Body, dict, Span] | Unknown] = []
+        for block in body.blocks:
+            if block.type == type_:
+                found.append((block.body, env, block.span))
+            elif block.type == "dynamic" and block.labels and block.labels[0] == type_:
+                found.extend(self.dynamic(block, env))
+        return found
+
+    def dynamic(self, block: s.Block, env: dict) -> list[tuple[s.Body, dict, Span] | Unknown]:
+        name = block.labels[0]
+        attrs = block.body.attributes
+        content = block.body.first_block("content")
+        if content is None or "for_each" not in attrs:
+            return [Unknown(f"dynamic {name!r} block without for_each or content", block.span)]
+        iterator = name
+        if "iterator" in attrs:
+            it = attrs["iterator"].expr
+            if isinstance(it, s.Variable):
+                iterator = it.name
+            else:
+                text = self.eval(it, env)
+                if isinstance(text, Known) and isinstance(text.value, str):
+                    iterator = text.value
+        collection = self.eval(attrs["for_each"].expr, env)
+        if isinstance(collection, Unknown):
+            return [Unknown(f"dynamic {name!r} blocks cannot be expanded ({collection.reason})", block.span)]
+        pairs = _iterate(collection)
+        if not pairs and not isinstance(collection.value, (list, dict)) and collection.value is not None:
+            return [Unknown(f"dynamic {name!r}: for_each is not a collection", block.span)]
+        results: list[tuple[s.Body, dict, Span] | Unknown] = []
+        for key, item in pairs[:MAX_ITEMS]:
+            scope = dict(env)
+            scope[iterator] = Known({"key": key, "value": item}, block.span)
+            results.append((content.body, scope, block.span))
+        return results
 
     # -- operators ---------------------------------------------------------
     def _splat(self, expr: s.Splat, env: dict) -> Value:
+        root, steps = _flatten(expr.source)
+        if isinstance(root, s.Variable) and root.name not in env and root.name not in _ROOTS:
+            # aws_iam_role.r[*].arn: every instance
+            if len(steps) == 1 and steps[0][0] == "attr":
+                return self._resource_splat(root.name, steps[0][1], expr.steps, env, expr.span)
         source = self.eval(expr.source, env)
-        if isinstance(source, Unknown):
-            return Unknown(source.reason, expr.span)
-        items = source.value if isinstance(source.value, list) else ([] if source.value is None else [source])
-        return Known([self._apply(item, expr.steps, env, expr.span) for item in items], expr.span)
+        return self._splat_steps(source, expr.steps, env, expr.span)
+
+    def _resource_splat(self, type_: str, name: str, steps: list, env: dict, span: Span) -> Value:
+        address = f"{type_}.{name}"
+        block = self.config.resources.get(address)
+        if block is None:
+            return Unknown(f"{address} is not defined in this module", span)
+        full = self.prefix + address
+        instances = self.instances(block, address)
+        if isinstance(instances, Unknown):
+            return Unknown(instances.reason, span)
+        refs = [Ref(f"{full}{sfx} is computed", span, full + sfx, "") for sfx, _, _ in instances]
+        return Known([self._apply(ref, steps, env, span) for ref in refs], span)
 
     def _call(self, expr: s.Call, env: dict) -> Value:
-        from iamlint.normalize.terraform.functions import FUNCTIONS
+        from iamlint.normalize.terraform.functions import FUNCTIONS, LAZY
 
-        function = FUNCTIONS.get(expr.name)
+        name = expr.name[len("core::"):] if expr.name.startswith("core::") else expr.name
+        lazy = LAZY.get(name)
+        if lazy is not None:
+            return lazy(self, expr, env)
+        function = FUNCTIONS.get(name)
         if function is None:
             return Unknown(f"function {expr.name}() is not evaluated by iamlint", expr.span)
         args = [self.eval(arg, env) for arg in expr.args]
@@ -218,15 +513,19 @@ class Evaluator:
             args.extend(last.value)
         try:
             return function(self, args, expr.span)
-        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError, OverflowError) as exc:
             return Unknown(f"{expr.name}() cannot be evaluated: {exc}", expr.span)
 
     def _conditional(self, expr: s.Conditional, env: dict) -> Value:
         cond = self.eval(expr.cond, env)
         if isinstance(cond, Known) and isinstance(cond.value, bool):
             return self.eval(expr.then if cond.value else expr.otherwise, env)
+        if isinstance(cond, Known) and isinstance(cond.value, str) and cond.value in ("true", "false"):
+            return self.eval(expr.then if cond.value == "true" else expr.otherwise, env)
         reason = cond.reason if isinstance(cond, Unknown) else "the condition is not a boolean"
-        return Unknown(f"a condition cannot be decided ({reason})", expr.span)
+        then = self.eval(expr.then, env)
+        otherwise = self.eval(expr.otherwise, env)
+        return either(then, otherwise, reason, expr.span)
 
     def _binary(self, expr: s.BinaryOp, env: dict) -> Value:
         from iamlint.normalize.terraform.functions import binary
@@ -236,6 +535,9 @@ class Evaluator:
             if left.value == (expr.op == "||"):
                 return Known(left.value, expr.span)
         right = self.eval(expr.right, env)
+        if expr.op in ("&&", "||") and isinstance(right, Known) and isinstance(right.value, bool):
+            if right.value == (expr.op == "||"):
+                return Known(right.value, expr.span)
         return binary(expr.op, left, right, expr.span)
 
     def _unary(self, expr: s.UnaryOp, env: dict) -> Value:
@@ -257,24 +559,27 @@ class Evaluator:
             return Unknown(f"for expression over more than {MAX_ITEMS} items", expr.span)
         results: list[Value] = []
         mapping: dict[str, Value] = {}
+        scope = dict(env)
+        value_var, key_var = expr.value_var, expr.key_var
+        evaluate = self.eval
         for key, item in pairs:
-            scope = dict(env)
-            scope[expr.value_var] = item
-            if expr.key_var:
-                scope[expr.key_var] = key
+            scope[value_var] = item
+            if key_var:
+                scope[key_var] = key
             if expr.cond is not None:
-                keep = self.eval(expr.cond, scope)
-                if not isinstance(keep, Known):
-                    return Unknown("a for expression filter cannot be decided", expr.span)
+                keep = evaluate(expr.cond, scope)
+                if not isinstance(keep, Known) or not isinstance(keep.value, bool):
+                    reason = keep.reason if isinstance(keep, Unknown) else "it is not a boolean"
+                    return Unknown(f"a for expression filter cannot be decided ({reason})", expr.span)
                 if not keep.value:
                     continue
             if expr.key is None:
-                results.append(self.eval(expr.value, scope))
+                results.append(evaluate(expr.value, scope))
                 continue
-            key_value = self.eval(expr.key, scope)
+            key_value = evaluate(expr.key, scope)
             if not isinstance(key_value, Known):
-                return Unknown("a for expression key cannot be evaluated", expr.span)
-            value = self.eval(expr.value, scope)
+                return Unknown(f"a for expression key cannot be evaluated ({key_value.reason})", expr.span)
+            value = evaluate(expr.value, scope)
             text = _key_text(key_value.value)
             if expr.grouping:
                 group = mapping.setdefault(text, Known([], expr.span))
@@ -282,6 +587,35 @@ class Evaluator:
             else:
                 mapping[text] = value
         return Known(mapping if expr.key is not None else results, expr.span)
+
+
+def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:
+    """A conditional whose condition is unknown. Both sides are evaluated: equal sides
+    are that value; two lists become one list holding both sides' items (so a
+    violation on either side is reported, at its own line); otherwise an Unknown
+    naming the condition."""
+    from iamlint.model.values import to_python
+
+    if isinstance(then, Known) and isinstance(otherwise, Known):
+        try:
+            if to_python(then) == to_python(otherwise):
+                return then
+        except ValueError:
+            pass
+        a, b = then.value, otherwise.value
+        if isinstance(a, list) and isinstance(b, list):
+            return Known(list(a) + list(b), span)
+        if a is None and isinstance(b, list):
+            return otherwise
+        if b is None and isinstance(a, list):
+            return then
+    return Unknown(f"the condition cannot be decided ({reason}) and its two results differ", span)
+
+
+def _instance_key(key: Any) -> str:
+    if isinstance(key, str):
+        return f"[{json.dumps(key)}]"
+    return f"[{int(key)}]"
 
 
 def _flatten(expr: s.Expr) -> tuple[s.Expr, list]:
@@ -310,6 +644,8 @@ def _get(value: Value, key: Any, span: Span) -> Value:
         if 0 <= index < len(inner):
             return inner[index]
         return Unknown(f"index {index} is out of range", span)
+    if isinstance(inner, list) and isinstance(key, str) and key.isdigit():
+        return _get(value, int(key), span)
     return Unknown(f"cannot take {key!r} of this value", span)
 
 
@@ -345,7 +681,6 @@ def _as_text(value: Value) -> str | Unknown:
         return str(int(inner)) if inner.is_integer() else repr(inner)
     if isinstance(inner, Encoded):
         from iamlint.model.values import to_python
-        import json
 
         try:
             return json.dumps(to_python(inner.data), separators=(",", ":"))
@@ -380,41 +715,43 @@ def _root_local(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
 def _root_data(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
     if len(steps) < 2 or steps[0][0] != "attr" or steps[1][0] != "attr":
         return Unknown("incomplete data source reference", span)
-    rest = steps[2:]
-    if rest and rest[0][0] == "index":
-        rest = rest[1:]
-    if not rest or rest[0][0] != "attr":
-        return Unknown(f"data.{steps[0][1]}.{steps[1][1]} as a whole is not evaluated", span)
-    value = ev.data(steps[0][1], steps[1][1], rest[0][1], span)
-    return ev._apply(value, rest[1:], env, span)
+    return ev.data(steps[0][1], steps[1][1], steps[2:], env, span)
 
 
 def _root_path(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
-    if steps and steps[0][0] == "attr" and steps[0][1] in ("module", "root", "cwd"):
-        import os
-
-        directory = ev.config.directory
-        return Known(directory if steps[0][1] != "cwd" else os.getcwd(), span)
+    if steps and steps[0][0] == "attr":
+        which = steps[0][1]
+        if which == "module":
+            return Known(ev.config.directory, span)
+        if which == "root":
+            return Known(ev.root_directory, span)
+        if which == "cwd":
+            return Known(os.getcwd(), span)
     return Unknown("unknown path attribute", span)
 
 
 def _root_terraform(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
     if steps and steps[0] == ("attr", "workspace"):
-        return Known("default", span)
+        return Known(os.environ.get("TF_WORKSPACE") or "default", span)
     return Unknown("unknown terraform attribute", span)
 
 
 def _root_module(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
-    name = steps[0][1] if steps and steps[0][0] == "attr" else "?"
-    return Unknown(f"module.{name} outputs are not evaluated", span)
+    if not steps or steps[0][0] != "attr":
+        return Unknown("module needs a name", span)
+    name = steps[0][1]
+    call = ev.module_call(name)
+    if call is None:
+        return Unknown(f"module.{name} is not defined in this module", span)
+    return call.reference(steps[1:], env, span)
 
 
 def _root_each(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
-    return Unknown("each.key/each.value of a for_each resource", span)
+    return Unknown("each.key/each.value outside a for_each", span)
 
 
 def _root_count(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:
-    return Unknown("count.index of a counted resource", span)
+    return Unknown("count.index outside a counted block", span)
 
 
 def _root_self(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:

@@ -343,42 +343,116 @@ def _unescape(text: str) -> str:
 
 
 _INTERP = re.compile(r"(\$\$\{|%%\{|\$\{|%\{)")
+_FOR_HEAD = re.compile(r"for\s+([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?in\s+(.*)", re.S)
 
 
 def _heredoc_template(content: str, path: str, span: Span, line: int, column: int, indent: int) -> s.Expr:
-    """Split heredoc text into literal parts and parsed ``${...}`` interpolations."""
+    """Split heredoc text into literal parts, parsed ``${...}`` interpolations and
+    ``%{ if }`` / ``%{ for }`` directives."""
+    try:
+        return parse_template(content, path, line, column, indent, span)
+    except HclSyntaxError as exc:
+        return s.Template([s.Unsupported(f"cannot parse template: {exc.message}", span)], span, heredoc=True)
+
+
+def parse_template(content: str, path: str, line: int = 1, column: int = 1, indent: int = 0,
+                   span: Span | None = None) -> s.Template:
+    """Parse template text (a heredoc body, a ``templatefile`` file) found at (line,
+    column) of ``path``; every line after the first is shifted right by ``column - 1``
+    (heredocs trimmed by ``<<-``). Raises :class:`HclSyntaxError` with a line."""
+    if span is None:
+        span = Span(path, line, column, line + content.count("\n"), 1)
     if "${" not in content and "%{" not in content:
         return s.Template([content], span, heredoc=True)
-    parts: list[Any] = []
+    stack: list[tuple[Any, list]] = [(None, [])]
     pos = 0
     text_start = 0
+    strip_next = False
+
+    def where(offset: int) -> tuple[int, int]:
+        before = content.count("\n", 0, offset)
+        line_start = content.rfind("\n", 0, offset) + 1
+        return line + before, offset - line_start + column
+
+    def literal(text: str) -> None:
+        nonlocal strip_next
+        if strip_next:
+            text = text.lstrip()
+            strip_next = False
+        if text:
+            stack[-1][1].append(text)
+
     while True:
         match = _INTERP.search(content, pos)
         if match is None:
             break
         marker = match.group(1)
         if marker in ("$${", "%%{"):
-            parts.append(content[text_start : match.start()] + marker[1:])
+            literal(content[text_start : match.start()] + marker[1:])
             pos = text_start = match.end()
             continue
-        if marker == "%{":
-            return s.Template([s.Unsupported("template directive in heredoc", span)], span, heredoc=True)
         end = _closing_brace(content, match.end())
         if end < 0:
-            return s.Template([s.Unsupported("unterminated interpolation in heredoc", span)], span, heredoc=True)
-        parts.append(content[text_start : match.start()])
-        before = content.count("\n", 0, match.end())
-        line_start = content.rfind("\n", 0, match.end()) + 1
-        try:
-            expr = parse_expression(
-                content[match.end() : end], path, line + before, match.end() - line_start + column
-            )
-        except HclSyntaxError as exc:
-            expr = s.Unsupported(f"cannot parse interpolation: {exc.message}", span)
-        parts.append(expr)
+            at_line, at_column = where(match.start())
+            raise HclSyntaxError(f"unterminated {marker}...}} in template", at_line, at_column)
+        inner_start, inner_end = match.end(), end
+        before_text = content[text_start : match.start()]
+        if content.startswith("~", inner_start):
+            before_text = before_text.rstrip()
+            inner_start += 1
+        strip_after = inner_end > inner_start and content[inner_end - 1] == "~"
+        if strip_after:
+            inner_end -= 1
+        literal(before_text)
+        inner = content[inner_start:inner_end]
+        at_line, at_column = where(inner_start)
+        if marker == "${":
+            stack[-1][1].append(parse_expression(inner, path, at_line, at_column))
+        else:
+            _directive_text(inner.strip(), stack, path, at_line, at_column, span)
+        strip_next = strip_after
         pos = text_start = end + 1
-    parts.append(content[text_start:])
-    return s.Template([p for p in parts if p != ""], span, heredoc=True)
+    literal(content[text_start:])
+    if len(stack) != 1:
+        raise HclSyntaxError("a template %{ if } or %{ for } is never closed", line, column)
+    return s.Template(stack[0][1], span, heredoc=True)
+
+
+def _directive_text(text: str, stack: list, path: str, line: int, column: int, span: Span) -> None:
+    word = text.split(None, 1)[0] if text else ""
+    if word == "if":
+        cond = parse_expression(text[2:], path, line, column + 2)
+        stack.append((("if", cond), []))
+    elif word == "else":
+        if len(stack) < 2 or stack[-1][0][0] != "if":
+            raise HclSyntaxError("%{ else } without %{ if }", line, column)
+        opener, parts = stack.pop()
+        stack.append((("else", opener, parts), []))
+    elif word == "endif":
+        if len(stack) < 2 or stack[-1][0][0] not in ("if", "else"):
+            raise HclSyntaxError("%{ endif } without %{ if }", line, column)
+        opener, parts = stack.pop()
+        if opener[0] == "else":
+            node: s.Expr = s.TemplateIf(opener[1][1], s.Template(opener[2], span), s.Template(parts, span), span)
+        else:
+            node = s.TemplateIf(opener[1], s.Template(parts, span), None, span)
+        stack[-1][1].append(node)
+    elif word == "for":
+        head = _FOR_HEAD.fullmatch(text)
+        if head is None:
+            raise HclSyntaxError("malformed %{ for } directive", line, column)
+        first, second, collection = head.groups()
+        offset = text.index(collection)
+        expr = parse_expression(collection, path, line, column + offset)
+        key_var, value_var = (first, second) if second else (None, first)
+        stack.append((("for", key_var, value_var, expr), []))
+    elif word == "endfor":
+        if len(stack) < 2 or stack[-1][0][0] != "for":
+            raise HclSyntaxError("%{ endfor } without %{ for }", line, column)
+        opener, parts = stack.pop()
+        stack[-1][1].append(s.TemplateFor(opener[1], opener[2], opener[3], s.Template(parts, span), span))
+    else:
+        raise HclSyntaxError(f"unknown template directive {word!r}", line, column)
 
 
 def _closing_brace(text: str, pos: int) -> int:

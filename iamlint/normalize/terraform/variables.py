@@ -1,0 +1,147 @@
+"""Input variables of the root module, in Terraform's precedence order.
+
+From lowest to highest (Terraform docs, "Variable definition precedence"):
+
+1. the ``default`` of the variable block;
+2. ``TF_VAR_<name>`` environment variables;
+3. ``terraform.tfvars``;
+4. ``terraform.tfvars.json``;
+5. ``*.auto.tfvars`` and ``*.auto.tfvars.json``, in lexical order of their file names;
+6. ``--var-file FILE`` (in the order given), then ``--var name=value`` (in the order
+   given). Terraform interleaves ``-var`` and ``-var-file`` in command-line order;
+   iamlint applies all files first, then all ``--var`` values.
+
+Values from the command line and the environment are taken literally as strings when
+the variable's type is primitive or not declared, and parsed as HCL expressions for
+complex types (list, map, set, object, tuple), as Terraform does. A variable declared
+with a primitive type is converted to it (``"true"`` -> true, ``"3"`` -> 3).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from iamlint.model.span import Span
+from iamlint.model.values import Known, Unknown, Value
+from iamlint.normalize.base import SourceError
+from iamlint.parsers.terraform import syntax as s
+
+_COMPLEX = ("list", "map", "set", "object", "tuple")
+
+
+def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str, Value], list[SourceError], list[str]]:
+    """name -> value for every declared variable, the errors met, the files read."""
+    errors: list[SourceError] = []
+    files: list[str] = []
+    values: dict[str, Value] = {}
+    for name, block in config.variables.items():
+        default = block.body.attributes.get("default")
+        if default is not None:
+            values[name] = evaluator.eval(default.expr)
+        else:
+            values[name] = Unknown(f"var.{name} has no value (no default, no tfvars, no --var)", block.span)
+    for name in config.variables:
+        text = os.environ.get(f"TF_VAR_{name}")
+        if text is not None:
+            values[name] = _from_text(config, name, text, Span(f"$TF_VAR_{name}", 1, 1, 1, 1), evaluator, errors)
+    try:
+        names = sorted(os.listdir(directory or "."))
+    except OSError:
+        names = []
+    ordered = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    ordered += [n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
+    paths = [os.path.join(directory, n) for n in ordered] + list(getattr(options, "var_files", []) or [])
+    for path in paths:
+        assigned = read_tfvars(path, evaluator, errors)
+        if assigned is None:
+            continue
+        files.append(path)
+        for name, value in assigned.items():
+            if name in config.variables:
+                values[name] = value
+    for name, text in (getattr(options, "variables", {}) or {}).items():
+        if name in config.variables:
+            values[name] = _from_text(config, name, text, Span("--var", 1, 1, 1, 1), evaluator, errors)
+    for name, block in config.variables.items():
+        values[name] = convert(values[name], block, evaluator)
+    return values, errors, files
+
+
+def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Value] | None:
+    """The assignments of a .tfvars / .tfvars.json file (values keep their spans)."""
+    from iamlint.normalize.terraform import read_text
+
+    text, error = read_text(path, path)
+    if error is not None:
+        errors.append(error)
+        return None
+    if path.endswith(".json"):
+        from iamlint.parsers.jsonpos import JsonError, loads_with_spans
+
+        try:
+            data = loads_with_spans(text, path)
+        except JsonError as exc:
+            errors.append(SourceError(path, exc.line, f"invalid JSON: {exc.message}", exc.column))
+            return None
+        if not isinstance(data.value, dict):
+            errors.append(SourceError(path, data.span.line, "a .tfvars.json file must hold a JSON object"))
+            return None
+        return dict(data.value)
+    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
+
+    try:
+        parsed = parse_hcl(text, path)
+    except HclSyntaxError as exc:
+        errors.append(SourceError(path, exc.line, f"syntax error: {exc.message}", exc.column))
+        return None
+    for block in parsed.body.blocks:
+        errors.append(SourceError(path, block.span.line, f"a .tfvars file holds assignments only, not a {block.type!r} block"))
+    return {name: evaluator.eval(attribute.expr) for name, attribute in parsed.body.attributes.items()}
+
+
+def _type_name(block: s.Block) -> str | None:
+    attribute = block.body.attributes.get("type")
+    if attribute is None:
+        return None
+    expr = attribute.expr
+    if isinstance(expr, s.Variable):
+        return expr.name
+    if isinstance(expr, s.Call):
+        return expr.name
+    if isinstance(expr, s.Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], str):
+        return expr.parts[0].split("(")[0]  # .tf.json: "list(string)"
+    return None
+
+
+def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list[SourceError]) -> Value:
+    type_name = _type_name(config.variables[name])
+    if type_name not in _COMPLEX:
+        return Known(text, span)
+    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
+
+    try:
+        return evaluator.eval(parse_expression(text, span.file, 1, 1))
+    except HclSyntaxError as exc:
+        errors.append(SourceError(span.file, 1, f"value of {name} is not a valid expression: {exc.message}"))
+        return Unknown(f"var.{name}: its value is not a valid expression", span)
+
+
+def convert(value: Value, block: s.Block, evaluator) -> Value:
+    """Convert to a declared primitive type the way Terraform does; others unchanged."""
+    type_name = _type_name(block)
+    if not isinstance(value, Known) or type_name not in ("string", "number", "bool"):
+        return value
+    inner: Any = value.value
+    if type_name == "bool" and isinstance(inner, str) and inner in ("true", "false"):
+        return Known(inner == "true", value.span)
+    if type_name == "number" and isinstance(inner, str):
+        try:
+            return Known(int(inner) if inner.lstrip("-").isdigit() else float(inner), value.span)
+        except ValueError:
+            return value
+    if type_name == "string" and isinstance(inner, bool):
+        return Known("true" if inner else "false", value.span)
+    if type_name == "string" and isinstance(inner, (int, float)):
+        return Known(str(inner), value.span)
+    return value
