@@ -7,8 +7,8 @@ is present (a .tf run never imports YAML support, a template never imports hcl2)
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
 
 from iamlint.discovery import Unit, discover
 from iamlint.locate import locate
@@ -29,19 +29,29 @@ class Options:
     var_files: list[str] = field(default_factory=list)
     jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
+    settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
+
+    def for_unit(self, unit: Unit) -> Options:
+        """The options of one unit: its closest configuration file, then the command line."""
+        return self if self.settings is None else self.settings.unit_options(self, unit.root)
 
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
+    from iamlint.config import Settings
+    from iamlint.suppressions import Scope, apply as apply_suppressions
+
     options = options or Options()
     registry = registry or load_rules()
+    settings = options.settings or Settings.from_options(registry, options)
+    options = replace(options, settings=settings)
     report = Report()
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))
-    rules = [rule for rule in registry.rules if _enabled(rule, options)]
     units, missing = discover(paths)
+    units = [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
-    context = Context(partition=options.partition)
+    scope = Scope()
     from iamlint.cache import UnitCache
     from iamlint.parallel import load_units
 
@@ -57,14 +67,20 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         report.resources += len(result.graph.nodes)
         report.errors.extend(result.errors)
         _enrich(result.graph)
-        report.findings.extend(check_graph(result.graph, rules, context, options, unit, report.errors))
+        unit_options = options.for_unit(unit)
+        rules = [rule for rule in registry.rules if _enabled(rule, unit_options)]
+        context = Context(partition=unit_options.partition)
+        scope.add(unit, result, settings)
+        report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors))
     cache.finish()
     report.findings = _dedupe(report.findings)
+    apply_suppressions(report, scope, registry, settings.for_path)
     report.sort()
     return report
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
+    options = options.for_unit(unit)
     if unit.kind == "terraform":
         from iamlint.normalize.terraform import load_module
 
@@ -96,7 +112,8 @@ def check_graph(
         for finding in findings:
             item = _locate(rule, finding, options)
             if unit.only is None or os.path.normpath(item.path) in unit.only:
-                located.append(item)
+                if options.settings is None or options.settings.reported(item.rule, item.path):
+                    located.append(item)
     return located
 
 

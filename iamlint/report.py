@@ -37,13 +37,27 @@ class LocatedFinding:
         return (self.path, self.line, self.column, self.rule, self.resource, self.message)
 
 
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding hidden by an inline suppression (``kind`` "inSource": a comment or
+    template Metadata written at ``path``:``line``) or by a baseline ("external")."""
+
+    finding: LocatedFinding
+    kind: str
+    justification: str
+    path: str
+    line: int = 0
+
+
 @dataclass(slots=True)
 class Report:
     findings: list[LocatedFinding] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     files: int = 0
     resources: int = 0
+    suppressed: list[Suppressed] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)
+        self.suppressed.sort(key=lambda s: s.finding.sort_key)
         self.errors.sort(key=lambda e: (e.path, e.line, e.column, e.message))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from contextvars import ContextVar
+from typing import Iterator, Mapping
 
 from iamlint.normalize.base import SourceError
 
-_OVERLAY: dict[str, str] = {}
+# a context variable: a language-server thread linting one module never sees another's buffers
+_OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})
 
 
 def _key(path: str) -> str:
@@ -22,27 +24,31 @@ def _key(path: str) -> str:
 
 
 @contextlib.contextmanager
-def overlay(texts: dict[str, str]) -> Iterator[None]:
-    """Within the block, reading a path of ``texts`` returns the given text instead of the file."""
-    saved = dict(_OVERLAY)
-    _OVERLAY.update({_key(path): text for path, text in texts.items()})
+def overlay(texts: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, reading a path of ``texts`` returns the given text instead of
+    the file (paths compared after realpath; nested overlays add to the outer one)."""
+    token = _OVERLAY.set({**_OVERLAY.get(), **{_key(path): text for path, text in texts.items()}})
     try:
         yield
     finally:
-        _OVERLAY.clear()
-        _OVERLAY.update(saved)
+        _OVERLAY.reset(token)
+
+
+def active() -> bool:
+    """Whether an overlay is installed (work must then stay in this process)."""
+    return bool(_OVERLAY.get())
 
 
 def overlaid(path: str) -> bool:
     """Whether ``path`` is replaced by an overlay text (it may not exist on disk)."""
-    return bool(_OVERLAY) and _key(path) in _OVERLAY
+    buffers = _OVERLAY.get()
+    return bool(buffers) and _key(path) in buffers
 
 
 def overlay_text(path: str) -> str | None:
     """The overlay text replacing ``path``, or None (read the file)."""
-    if not _OVERLAY:
-        return None
-    text = _OVERLAY.get(_key(path))
+    buffers = _OVERLAY.get()
+    text = buffers.get(_key(path)) if buffers else None
     return None if text is None else text.removeprefix("\ufeff")
 
 

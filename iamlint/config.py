@@ -1,0 +1,425 @@
+"""Configuration files: ``[tool.iamlint]`` in pyproject.toml, ``iamlint.toml``, ``.iamlint.toml``.
+
+For every checked path the closest configuration file found walking up from its
+directory applies (in one directory ``.iamlint.toml`` beats ``iamlint.toml`` beats
+``pyproject.toml``; a pyproject.toml without ``[tool.iamlint]`` is skipped; the walk
+stops at a directory holding ``.git``). ``--config FILE`` applies one file to every
+path, ``--isolated`` ignores them all. Command-line flags are a last layer on top.
+
+A file only selects and tunes rules that installed packages provide: no key can name
+Python to import, so checking an untrusted pull request with its own configuration is safe.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from iamlint.model.findings import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAMES = (".iamlint.toml", "iamlint.toml", "pyproject.toml")
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+RULES_EXPECTED = "rule codes or names (see `iamlint rules`), code prefixes or ALL"
+
+
+class ConfigError(Exception):
+    """A configuration problem: the file, the key and what was expected."""
+
+    def __init__(self, path: str, key: str, message: str) -> None:
+        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
+        self.path, self.key, self.message = path, key, message
+
+
+@dataclass(frozen=True, slots=True)
+class Glob:
+    """A path pattern relative to ``root``: ``*`` ``?`` ``[..]`` ``{a,b}`` within a path
+    component, ``**`` across components. A pattern without ``/`` matches any one
+    component (a file or directory name anywhere below ``root``)."""
+
+    pattern: str
+    root: str
+    regex: re.Pattern = field(compare=False)
+
+    @classmethod
+    def compile(cls, pattern: str, root: str) -> Glob:
+        return cls(pattern, root, re.compile(_translate(pattern.strip("/")) + r"\Z"))
+
+    def matches(self, path: str) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        if relative.startswith("../"):
+            relative = os.path.abspath(path).replace(os.sep, "/").lstrip("/")
+        parts = relative.split("/")
+        if "/" not in self.pattern.strip("/"):
+            return any(self.regex.match(part) for part in parts)
+        return any(self.regex.match("/".join(parts[: i + 1])) for i in range(len(parts)))
+
+
+def _translate(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] in "*?":
+            out.append("[^/]*" if pattern[i] == "*" else "[^/]")
+            i += 1
+        elif pattern[i] in "[{" and pattern.find("]}"["[{".index(pattern[i])], i + 1) > i:
+            end = pattern.find("]}"["[{".index(pattern[i])], i + 1)
+            body = pattern[i + 1 : end]
+            if pattern[i] == "[":
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            else:
+                out.append("(?:" + "|".join(_translate(alt) for alt in body.split(",")) + ")")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One source of settings (a configuration file or the command line); None = not set."""
+
+    origin: str
+    root: str
+    select: frozenset[str] | None = None
+    extend_select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    exclude: tuple[Glob, ...] | None = None
+    extend_exclude: tuple[Glob, ...] = ()
+    per_file_ignores: tuple[tuple[Glob, frozenset[str]], ...] = ()
+    fail_on: Severity | None = None
+    partition: str | None = None
+    var_files: tuple[str, ...] = ()
+
+
+def rule_codes(registry, values: Iterable[str]) -> frozenset[str]:
+    """Rule codes for codes, names (any case), code prefixes (``IAM``) or ``ALL``;
+    raises KeyError naming the first value that matches no rule."""
+    codes: set[str] = set()
+    for value in values:
+        key = value.strip()
+        if key.upper() == "ALL":
+            codes.update(rule.code for rule in registry.rules)
+            continue
+        rule = registry.find(key)
+        if rule is not None:
+            codes.add(rule.code)
+            continue
+        prefixed = {rule.code for rule in registry.rules if rule.code.startswith(key.upper()) and key[:1].isalpha()}
+        if not prefixed:
+            raise KeyError(key)
+        codes.update(prefixed)
+    return frozenset(codes)
+
+
+# ---------------------------------------------------------------- reading one file
+
+def _expect_list(path: str, key: str, value: Any, what: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(path, key, f"expected a list of {what}, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "an integer"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _rules(registry, path: str, key: str, value: Any) -> frozenset[str]:
+    try:
+        return rule_codes(registry, _expect_list(path, key, value, RULES_EXPECTED))
+    except KeyError as exc:
+        raise ConfigError(path, key, f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})") from None
+
+
+def _severity(path: str, key: str, value: Any) -> Severity:
+    try:
+        return Severity.parse(value) if isinstance(value, str) else Severity.parse(repr(value))
+    except ValueError:
+        raise ConfigError(path, key, f"unknown severity {value!r} (expected error, warning or note)") from None
+
+
+def _globs(path: str, key: str, value: Any, root: str) -> tuple[Glob, ...]:
+    return tuple(Glob.compile(p, root) for p in _expect_list(path, key, value, "glob patterns"))
+
+
+def _read_severity(registry, path, key, value) -> dict[str, Severity]:
+    if not isinstance(value, dict):
+        raise ConfigError(path, key, f"expected a table of rule = severity, got {_kind(value)}")
+    result: dict[str, Severity] = {}
+    for rule_key, level in value.items():
+        for code in _rules(registry, path, f"{key}.{rule_key}", [rule_key]):
+            result[code] = _severity(path, f"{key}.{rule_key}", level)
+    return result
+
+
+def _read_per_file(registry, path, key, value, root) -> tuple[tuple[Glob, frozenset[str]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(path, key, f"expected a table of glob = [rules], got {_kind(value)}")
+    return tuple(
+        (Glob.compile(pattern, root), _rules(registry, path, f'{key}."{pattern}"', codes))
+        for pattern, codes in value.items()
+    )
+
+
+def _read_partition(path, key, value) -> str:
+    if value not in PARTITIONS:
+        raise ConfigError(path, key, f"unknown partition {value!r} (expected one of {', '.join(PARTITIONS)})")
+    return value
+
+
+def _read_var_files(path, key, value, root) -> tuple[str, ...]:
+    return tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
+
+
+_READERS = {
+    "select": lambda reg, p, k, v, root: {"select": _rules(reg, p, k, v)},
+    "extend-select": lambda reg, p, k, v, root: {"extend_select": _rules(reg, p, k, v)},
+    "ignore": lambda reg, p, k, v, root: {"ignore": _rules(reg, p, k, v)},
+    "severity": lambda reg, p, k, v, root: {"severity": _read_severity(reg, p, k, v)},
+    "exclude": lambda reg, p, k, v, root: {"exclude": _globs(p, k, v, root)},
+    "extend-exclude": lambda reg, p, k, v, root: {"extend_exclude": _globs(p, k, v, root)},
+    "per-file-ignores": lambda reg, p, k, v, root: {"per_file_ignores": _read_per_file(reg, p, k, v, root)},
+    "fail-on": lambda reg, p, k, v, root: {"fail_on": _severity(p, k, v)},
+    "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
+    "var-files": lambda reg, p, k, v, root: {"var_files": _read_var_files(p, k, v, root)},
+}
+KEYS = tuple(_READERS)
+
+
+def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str = "") -> Layer:
+    """A :class:`Layer` from a parsed table; ``prefix`` is how keys are shown (``tool.iamlint.``)."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        reader = _READERS.get(key)
+        if reader is None:
+            close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(origin, prefix + key, f"unknown key (expected one of: {', '.join(KEYS)}){hint}")
+        values.update(reader(registry, origin, prefix + key, value, root))
+    return Layer(origin, root, **values)
+
+
+def read_file(registry, path: str) -> Layer | None:
+    """The layer of one configuration file; None for a pyproject.toml without [tool.iamlint]."""
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read the configuration file: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+    root = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(path) == "pyproject.toml":
+        table = document.get("tool", {}).get("iamlint")
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError(path, "tool.iamlint", f"expected a table, got {_kind(table)}")
+        return layer_from_table(registry, table, path, root, "tool.iamlint.")
+    return layer_from_table(registry, document, path, root)
+
+
+def find_config(directory: str) -> str | None:
+    """The closest configuration file at or above ``directory`` (None when there is none)."""
+    current = os.path.abspath(directory)
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_tool_table(candidate)):
+                return candidate
+        parent = os.path.dirname(current)
+        if parent == current or os.path.exists(os.path.join(current, ".git")):
+            return None
+        current = parent
+
+
+def _has_tool_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"tool.iamlint" in handle.read()
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- resolving per path
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """The settings that apply to one directory: its configuration file, then the command line."""
+
+    config: str | None
+    enabled: frozenset[str]
+    severity: dict[str, Severity]
+    excludes: tuple[Glob, ...]
+    per_file_ignores: tuple[tuple[Glob, frozenset[str]], ...]
+    fail_on: Severity
+    partition: str
+    var_files: tuple[str, ...]
+
+    def excluded(self, path: str) -> bool:
+        return any(glob.matches(path) for glob in self.excludes)
+
+    def ignored(self, path: str) -> frozenset[str]:
+        """Rule codes that per-file-ignores switches off for ``path``."""
+        codes: set[str] = set()
+        for glob, rules in self.per_file_ignores:
+            if glob.matches(path):
+                codes |= rules
+        return frozenset(codes)
+
+    def enables(self, code: str, path: str) -> bool:
+        return code in self.enabled and code not in self.ignored(path)
+
+
+def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
+    """Later layers win: ``select`` replaces the enabled set, ``extend-select`` adds,
+    ``ignore`` removes; the other keys are replaced when set (lists of globs and
+    var-files accumulate, see docs/configuration.md)."""
+    enabled = set(all_codes)
+    severity: dict[str, Severity] = {}
+    exclude: tuple[Glob, ...] = ()
+    extend: tuple[Glob, ...] = ()
+    per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
+    fail_on, partition, var_files = Severity.ERROR, "aws", ()
+    for layer in layers:
+        if layer.select is not None:
+            enabled = set(layer.select)
+        enabled = (enabled | layer.extend_select) - layer.ignore
+        severity.update(layer.severity)
+        exclude = layer.exclude if layer.exclude is not None else exclude
+        extend += layer.extend_exclude
+        per_file += layer.per_file_ignores
+        fail_on = layer.fail_on or fail_on
+        partition = layer.partition or partition
+        var_files += layer.var_files
+    config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
+    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files)
+
+
+class Settings:
+    """Finds and caches the configuration of every checked path.
+
+    ``cli`` is the command-line layer; ``config_file`` (``--config``) replaces discovery;
+    ``isolated`` ignores every configuration file."""
+
+    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False):
+        self.registry = registry
+        self.cli = cli or Layer("command line", os.getcwd())
+        self.isolated = isolated
+        self._codes = [rule.code for rule in registry.rules]
+        self._fixed: Layer | None = None
+        if config_file is not None and not isolated:
+            self._fixed = read_file(registry, config_file) or Layer(config_file, os.getcwd())
+        self._files: dict[str, Layer | None] = {}
+        self._directories: dict[str, Effective] = {}
+
+    def for_directory(self, directory: str) -> Effective:
+        key = os.path.abspath(directory)
+        effective = self._directories.get(key)
+        if effective is None:
+            layers = [layer for layer in (self._file_layer(key), self.cli) if layer is not None]
+            effective = self._directories[key] = combine(layers, self._codes)
+        return effective
+
+    def for_path(self, path: str) -> Effective:
+        """Settings for a file (its directory's) or a directory."""
+        return self.for_directory(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
+
+    def _file_layer(self, directory: str) -> Layer | None:
+        if self.isolated:
+            return None
+        if self._fixed is not None:
+            return self._fixed
+        found = find_config(directory)
+        if found is None:
+            return None
+        if found not in self._files:
+            self._files[found] = read_file(self.registry, found)
+        return self._files[found]
+
+    # ------------------------------------------------ what the engine asks
+
+    @classmethod
+    def from_options(cls, registry, options) -> Settings:
+        """No configuration files: only what ``options`` says (library use, tests)."""
+        cli = Layer(
+            "command line",
+            os.getcwd(),
+            select=rule_codes(registry, options.select) if options.select is not None else None,
+            ignore=rule_codes(registry, options.ignore),
+            severity=dict(options.severity),
+            partition=options.partition,
+        )
+        return cls(registry, cli, isolated=True)
+
+    def unit_options(self, options, root: str):
+        """``options`` for the unit at ``root``: rules, severities, partition and var-files
+        of its configuration (command-line var-files come last, so they win)."""
+        effective = self.for_path(root)
+        return _replace(
+            options,
+            select=set(effective.enabled),
+            ignore=set(),
+            severity=dict(effective.severity),
+            partition=effective.partition,
+            var_files=[*effective.var_files, *options.var_files],
+        )
+
+    def excluded_unit(self, files: Iterable[str]) -> bool:
+        """A unit is skipped when every one of its files is excluded."""
+        return all(self.for_path(path).excluded(path) for path in files)
+
+    def reported(self, code: str, path: str) -> bool:
+        """Whether a finding of ``code`` located in ``path`` is reported (exclude, per-file-ignores)."""
+        effective = self.for_path(path)
+        return not effective.excluded(path) and code not in effective.ignored(path)
+
+    def fail_on(self, path: str) -> Severity:
+        return self.for_path(path).fail_on
+
+    def __getstate__(self) -> dict:
+        # worker processes only read the caches filled before loading started
+        return {**self.__dict__, "registry": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+    def __repr__(self) -> str:
+        """Stable across runs (the unit cache keys on it): the command-line layer and
+        every configuration file read so far, with its size and modification time."""
+        files = []
+        for path in sorted({*self._files, *([self._fixed.origin] if self._fixed else [])}):
+            try:
+                stat = os.stat(path)
+                files.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+            except OSError:
+                files.append(path)
+        cli = (self.cli.partition, self.cli.var_files)
+        return f"Settings(isolated={self.isolated}, cli={cli!r}, files={files!r})"
+
+
+def _replace(options, **changes):
+    import dataclasses
+
+    return dataclasses.replace(options, **changes)
+

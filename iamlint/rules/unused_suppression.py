@@ -1,0 +1,97 @@
+"""An inline suppression that suppresses nothing.
+
+## What it checks
+
+Every ``# iamlint:ignore CODE -- reason`` comment (Terraform ``#`` or ``//``, YAML ``#``)
+and every CloudFormation ``Metadata: {iamlint: {ignore: [...]}}`` entry names rules to
+ignore. This rule reports each named rule that had no finding to hide there, and each
+name that is not a rule at all (a typo, a rule of a plugin that is not installed).
+
+Rules that are not enabled for the file (``--select``, ``ignore``, ``per-file-ignores``)
+are not reported as unused. The suppression engine emits these findings: the rule's
+``check`` never sees the graph.
+
+## Why it matters
+
+A suppression outlives the code it was written for. Once the instance gets a role or
+the policy is fixed, the comment keeps silencing the rule for whatever is written there
+next, so the next real problem passes review unseen. A misspelt rule code never
+suppressed anything and hides the fact that the finding is still reported elsewhere.
+
+## Bad
+
+Terraform:
+
+```hcl
+# iamlint:ignore EC2001 -- build box without AWS access, see ADR-12
+resource "aws_s3_bucket" "logs" {
+  bucket = "example-logs"
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  # iamlint:ignore EC2001 -- build box without AWS access, see ADR-12
+  Logs:
+    Type: AWS::S3::Bucket
+```
+
+## Good
+
+Terraform:
+
+```hcl
+# iamlint:ignore EC2001 -- build box without AWS access, see ADR-12
+resource "aws_instance" "build" {
+  ami           = "ami-0c55b159cbfafe1f0"
+  instance_type = "t3.micro"
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  Build:
+    Type: AWS::EC2::Instance
+    Metadata:
+      iamlint:
+        ignore:
+          - rule: EC2001
+            reason: build box without AWS access, see ADR-12
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      InstanceType: t3.micro
+```
+
+## How to fix
+
+Delete the suppression, or the rule codes in it that no longer apply. If the rule name
+is unknown, check the spelling with ``iamlint rules``.
+
+## References
+
+- docs/configuration.md, "Inline suppressions"
+- ruff's unused-noqa (RUF100), the model for this rule: https://docs.astral.sh/ruff/rules/unused-noqa/
+"""
+
+from __future__ import annotations
+
+from iamlint.plugin import Context, Finding, Graph, Rule, Severity
+
+
+def check(graph: Graph, ctx: Context) -> list[Finding]:
+    """Nothing to do on the graph: the suppression step of the engine reports these."""
+    return []
+
+
+RULE = Rule(
+    code="SUP001",
+    name="unused-suppression",
+    summary="An inline suppression names a rule that has no finding there, or an unknown rule",
+    severity=Severity.WARNING,
+    check=check,
+    doc=__doc__,
+)
