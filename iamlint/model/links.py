@@ -60,6 +60,8 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
         node = graph.by_address(value.address)
         if isinstance(node, kind):
             return Resolution(value, node=node)
+        if node is None:
+            return _resolve_instance(graph, value, kind)
         return Resolution(value, reason=value.reason)
     if isinstance(value, Unknown):
         return Resolution(value, reason=value.reason)
@@ -78,6 +80,24 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
         if isinstance(node_name, Known) and node_name.value == name:
             return Resolution(value, node=node)
     return Resolution(value, reason=f"{what} {text!r} is not defined in the scanned code")
+
+
+def _resolve_instance(graph: Graph, value: Ref, kind: type[N]) -> Resolution:
+    """A Ref whose address names no node: a resource with count/for_each referenced
+    without its index (``aws_iam_role.r`` for ``aws_iam_role.r[0]``), or an indexed
+    reference to a resource whose instances could not be expanded (one node, no index)."""
+    address = value.address
+    if address.endswith("]") and "[" in address:
+        node = graph.by_address(address[: address.rindex("[")])
+        if isinstance(node, kind):
+            return Resolution(value, node=node)
+    instances = [n for n in graph.of_type(kind) if n.address.startswith(address + "[")]
+    if len(instances) == 1:
+        return Resolution(value, node=instances[0])
+    if instances:
+        return Resolution(value, reason=f"{address} has {len(instances)} instances and which one is meant "
+                                        "cannot be evaluated")
+    return Resolution(value, reason=value.reason)
 
 
 def _name_from_arn(text: str) -> str:
