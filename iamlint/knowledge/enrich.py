@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from iamlint.knowledge.managed import ManagedEntry, lookup
 from iamlint.model.graph import AwsManagedPolicy, Graph, PolicyAttachment, Role
 from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Known, from_python
+
+if TYPE_CHECKING:
+    from iamlint.knowledge.managed import ManagedEntry
 
 NODE_TYPE = "aws_managed_policy"
 
@@ -37,12 +39,14 @@ def enrich_graph(graph: Graph) -> None:
         ):
             continue
         seen.add(key)
+        from iamlint.knowledge.managed import lookup  # the snapshot module, only when needed
+
         entry = lookup(value.value)
         if entry is not None:
             graph.add(node_for(entry, value))
 
 
-def node_for(entry: ManagedEntry, reference: Known) -> AwsManagedPolicy:
+def node_for(entry: "ManagedEntry", reference: Known) -> AwsManagedPolicy:
     """The node of one policy; every span is the span of its first reference."""
     span = reference.span
     document = PolicyDocument.from_value(from_python(entry.document, span))

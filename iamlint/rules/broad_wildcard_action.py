@@ -247,13 +247,17 @@ def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance:
     verdicts = [(p, v) for p, v in verdicts if v is not None]
     if not verdicts:
         return None
-    severity = max(v[0] for _, v in verdicts)
-    severity = severity if severity is Severity.ERROR else Severity.NOTE
-    worst = [v[1] for _, v in verdicts if v[0] is max(x[0] for _, x in verdicts)]
+    worst = max(v[0] for _, v in verdicts)
     name = policy.name.value if isinstance(policy.name, Known) else policy.arn
     patterns = [p for p, _ in verdicts]
     listed = ", ".join(patterns[:8]) + (f" and {len(patterns) - 8} more" if len(patterns) > 8 else "")
-    message = f"AWS managed policy {name} uses partial wildcards {listed}; {worst[0]}"
+    message = f"AWS managed policy {name} uses partial wildcards {listed}"
+    if worst is Severity.NOTE:
+        total = len({a.full_name for p in patterns for a in expand_action(p) or ()})
+        message += f", matching {total} actions, all Read or List"
+    else:
+        message += "; " + next(v[1] for _, v in verdicts if v[0] is worst)
+    severity = Severity.ERROR if worst is Severity.ERROR else Severity.NOTE
     return Finding(node, path, message, severity=severity, related=(("managed policy", policy, ()),))
 
 

@@ -127,7 +127,7 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         if tokens is None or is_absent(tokens):
             if account_required:
                 continue
-            message = f"{compute.address} does not set http_tokens: instances default to allowing IMDSv1"
+            message = f"{compute.address} does not set http_tokens (HttpTokens), so IMDSv1 stays allowed"
             yield Finding(compute, () if tokens is None else ("http_tokens",), _advice(message))
         elif isinstance(tokens, Known) and _text(tokens) != "required":
             message = f"{compute.address} sets http_tokens to {tokens.value!r}: IMDSv1 stays allowed"
@@ -141,7 +141,7 @@ def _text(value: Value | None) -> str | None:
 
 
 def _advice(message: str) -> str:
-    return f"{message}; an SSRF on the instance can read the role's credentials. Set http_tokens = \"required\""
+    return f"{message}; an SSRF on the instance can read the role's credentials. Set it to \"required\" (IMDSv2)"
 
 
 def _account_default_required(graph: Graph) -> bool:

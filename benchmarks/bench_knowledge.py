@@ -1,0 +1,138 @@
+"""What the offline IAM knowledge costs: lazy loading and package size.
+
+Times ``iamlint check`` (subprocess wall time, median of --runs) on one small Terraform
+file in four ways:
+
+* plain: no AWS managed policy ARN, no partial wildcard, every rule enabled;
+* before: the same file with the rules of the knowledge issue ignored
+  (IAM003, IAM004, IAM005, EC2003, SEC001), i.e. the cost before this issue;
+* managed: the same file plus three attached AWS managed policies (snapshot loaded);
+* wildcards: the plain file plus partial wildcard actions (catalogue services loaded).
+
+and reports which data each run read (``iamlint.knowledge.loads()`` in-process), plus
+the size the data files add to a wheel (deflate-compressed, as a wheel stores them).
+
+    python benchmarks/bench_knowledge.py --runs 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NEW_RULES = "IAM003,IAM004,IAM005,EC2003,SEC001"
+BASE = """\
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.web.name
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+
+resource "aws_iam_instance_profile" "web" {
+  name = "web"
+  role = aws_iam_role.web.name
+}
+
+resource "aws_iam_role" "web" {
+  name = "web"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_role_policy" "web" {
+  name = "web"
+  role = aws_iam_role.web.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = [%s], Resource = "arn:aws:s3:::web-data/*" }]
+  })
+}
+"""
+MANAGED = """
+resource "aws_iam_role_policy_attachment" "%s" {
+  role       = aws_iam_role.web.name
+  policy_arn = "arn:aws:iam::aws:policy/%s"
+}
+"""
+CASES = {
+    "plain": (BASE % '"s3:GetObject", "s3:PutObject"', ()),
+    "before": (BASE % '"s3:GetObject", "s3:PutObject"', ("--ignore", NEW_RULES)),
+    "managed": (
+        BASE % '"s3:GetObject", "s3:PutObject"'
+        + "".join(MANAGED % (n.lower(), n) for n in ("AdministratorAccess", "AmazonEC2FullAccess", "AmazonS3ReadOnlyAccess")),
+        (),
+    ),
+    "wildcards": (BASE % '"s3:Get*", "s3:Put*", "ec2:Describe*"', ()),
+}
+PROBE = """
+import sys
+from iamlint.engine import run
+from iamlint.knowledge import loads
+run([sys.argv[1]])
+print(loads())
+"""
+
+
+def wall_time(directory: Path, extra: tuple[str, ...], runs: int) -> float:
+    command = [sys.executable, "-m", "iamlint", "check", "-q", "--no-cache", *extra, str(directory)]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def data_loaded(directory: Path) -> str:
+    out = subprocess.run([sys.executable, "-c", PROBE, str(directory)], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or out.stderr.strip().splitlines()[-1]
+
+
+def wheel_contribution() -> dict[str, tuple[int, int]]:
+    """file -> (size on disk, deflate-compressed size in a zip)."""
+    sizes = {}
+    for path in sorted((ROOT / "iamlint" / "data").iterdir()):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(path, path.name)
+        sizes[path.name] = (path.stat().st_size, len(buffer.getvalue()))
+    return sizes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"iamlint check on one small file, median of {args.runs} runs:")
+        for name, (text, extra) in CASES.items():
+            folder = Path(tmp) / name
+            folder.mkdir()
+            (folder / "main.tf").write_text(text)
+            seconds = wall_time(folder, extra, args.runs)
+            loaded = data_loaded(folder) if not extra else "(new rules ignored)"
+            print(f"  {name:<10} {seconds * 1000:7.1f} ms   data read: {loaded}")
+    total = 0
+    print("data files (bytes on disk / in a wheel):")
+    for name, (disk, zipped) in wheel_contribution().items():
+        total += zipped
+        print(f"  {name:<28} {disk:>9} / {zipped:>9}")
+    print(f"  {'total':<28} {'':>9}   {total:>9} ({total / 1_000_000:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
