@@ -216,7 +216,7 @@ def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
 
 
 def _examples(actions: list) -> str:
-    names = [a.full_name for a in actions[:EXAMPLES]]
+    names = [a.full_name for a in sorted(actions, key=lambda a: (len(a.name), a.name))[:EXAMPLES]]
     more = len(actions) - len(names)
     return ", ".join(names) + (f" and {more} more" if more else "")
 
