@@ -414,3 +414,40 @@ def test_ec2001_batch_compute_environment_supplies_the_role():
                      attributes={"compute_resources": resources})
     template = Compute("aws_launch_template.batch", "aws_launch_template", S)
     assert run(instance_without_profile, Graph([batch, template])) == []
+
+
+def _null_not_fields(trust: bool) -> Statement:
+    """A statement as a dynamic block with optional attributes left null produces."""
+    principals = (Principal("Service", k("ec2.amazonaws.com")),) if trust else ()
+    return Statement(
+        span=S, effect=k("Allow"), actions=(k("sts:AssumeRole" if trust else "s3:GetObject"),),
+        principals=principals, has_principal=trust, has_not_action=True, has_not_principal=True,
+    )
+
+
+def test_null_not_action_and_not_principal_are_not_set():
+    policy = RolePolicy("aws_iam_role_policy.x", "aws_iam_role_policy", S,
+                        document=PolicyDocument(S, (_null_not_fields(False),)), roles=(ref("aws_iam_role.r"),))
+    graph = chain(policy, trust=PolicyDocument(S, (_null_not_fields(True),)))
+    assert run(trust_not_ec2_only, graph) == []
+    assert run(wildcard_action, graph) == []
+    assert run(profile_unresolved, graph) == []
+
+
+def test_unknown_not_action_and_not_principal_are_notes_not_violations():
+    unknown = Unknown("no attribute or key 'not_actions'", S)
+    identity = Statement(span=S, effect=k("Allow"), not_actions=(unknown,), has_not_action=True)
+    trust = Statement(
+        span=S, effect=k("Allow"), actions=(k("sts:AssumeRole"),),
+        principals=(Principal("Service", k("ec2.amazonaws.com")),), has_principal=True,
+        not_principals=(Principal("?", unknown),), has_not_principal=True,
+    )
+    policy = RolePolicy("aws_iam_role_policy.x", "aws_iam_role_policy", S,
+                        document=PolicyDocument(S, (identity,)), roles=(ref("aws_iam_role.r"),))
+    graph = chain(policy, trust=PolicyDocument(S, (trust,)))
+    assert run(trust_not_ec2_only, graph) == []
+    assert run(wildcard_action, graph) == []
+    assert paths(run(profile_unresolved, graph)) == [
+        ("aws_iam_role.r", ("trust_policy", "statements", 0, "not_principals", 0, "value")),
+        ("aws_iam_role_policy.x", ("document", "statements", 0, "not_actions", 0)),
+    ]

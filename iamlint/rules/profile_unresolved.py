@@ -224,9 +224,15 @@ def _effect(node: Node, path: tuple, statement: Statement, what: str) -> Iterato
 
 
 def _actions(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
-    for index, action in enumerate(statement.actions):
-        if not _known_text(action):
-            yield _note(node, path + ("actions", index), f"an action in {what}", _reason(action))
+    for field, label in (("actions", "an action"), ("not_actions", "a NotAction entry")):
+        for index, action in enumerate(getattr(statement, field)):
+            if _unknown(action):
+                yield _note(node, path + (field, index), f"{label} in {what}", _reason(action))
+
+
+def _unknown(value: Value) -> bool:
+    """Not known as text; a null entry is "not set", not unknown."""
+    return not _known_text(value) and not (isinstance(value, Known) and value.value is None)
 
 
 def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
@@ -234,11 +240,14 @@ def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -
         return
     yield from _effect(node, path, statement, what)
     for index, principal in enumerate(statement.principals):
-        if not _known_text(principal.value):
+        if _unknown(principal.value):
             yield _note(node, path + ("principals", index, "value"), f"a principal in {what}", _reason(principal.value))
         elif principal.kind == "?":
             reason = "the principal is neither \"*\" nor an object"
             yield _note(node, path + ("principals", index, "value"), f"a principal in {what}", reason)
+    for index, principal in enumerate(statement.not_principals):
+        if _unknown(principal.value):
+            yield _note(node, path + ("not_principals", index, "value"), f"a NotPrincipal in {what}", _reason(principal.value))
     yield from _actions(node, path, statement, what)
 
 
@@ -251,7 +260,7 @@ def _identity_statement(node: Node, path: tuple, statement: Statement, what: str
 
 def _grants_wildcard(statement: Statement) -> bool:
     texts = [a.value for a in statement.actions if _known_text(a)]
-    return statement.has_not_action or any(SERVICE_WILDCARD.match(t.strip()) for t in texts)
+    return any(_known_text(a) for a in statement.not_actions) or any(SERVICE_WILDCARD.match(t.strip()) for t in texts)
 
 
 def _known_text(value: Value) -> bool:

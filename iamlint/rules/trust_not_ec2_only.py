@@ -24,7 +24,8 @@ get wrong (a misspelt key is silently ignored) and are reported as narrowing, no
 removing, the exposure. ``Deny`` statements are never reported.
 
 Parts that cannot be evaluated (a variable, a data source, a template with unknown
-parts) are never guessed: EC2002 reports them as "cannot verify".
+parts) are never guessed: EC2002 reports them as "cannot verify". A ``NotPrincipal`` or
+``NotAction`` counts only when it holds a known value: ``null`` means "not set".
 
 ## Why it matters
 
@@ -186,7 +187,7 @@ def _allowed_services(graph: Graph, ctx: Context) -> frozenset[str]:
 
 def _offences(statement: Statement, services: frozenset[str]) -> Iterator[tuple[tuple, str]]:
     narrowed = NARROWED if _has_condition(statement) else ""
-    if statement.has_not_principal:
+    if any(_known_principal(p) for p in statement.not_principals):
         yield _first("not_principals", statement.not_principals), (
             "uses NotPrincipal in an Allow statement: every principal except the listed ones may assume it" + narrowed
         )
@@ -194,7 +195,7 @@ def _offences(statement: Statement, services: frozenset[str]) -> Iterator[tuple[
         reason = _principal_reason(principal, services)
         if reason:
             yield ("principals", index, "value"), reason + narrowed
-    if statement.has_not_action:
+    if any(_known_text(a) for a in statement.not_actions):
         yield _first("not_actions", statement.not_actions), (
             "uses NotAction in an Allow statement: it grants every STS action except the listed ones"
         )
@@ -202,6 +203,15 @@ def _offences(statement: Statement, services: frozenset[str]) -> Iterator[tuple[
         text = action.value if isinstance(action, Known) else None
         if isinstance(text, str) and text.lower() not in ALLOWED_ACTIONS:
             yield ("actions", index), f"allows {text!r}: only sts:AssumeRole (and sts:TagSession) are expected"
+
+
+def _known_text(value: object) -> bool:
+    return isinstance(value, Known) and isinstance(value.value, str)
+
+
+def _known_principal(principal: Principal) -> bool:
+    """A NotPrincipal entry that is certainly there (a null or unknown one proves nothing)."""
+    return principal.kind != "?" and _known_text(principal.value)
 
 
 def _first(field: str, items: tuple) -> tuple:

@@ -10,7 +10,8 @@ JSON text, a heredoc or a ``data "aws_iam_policy_document"``. A statement is rep
 one of its actions is ``"*"`` or ``"<service>:*"`` (IAM action names are
 case-insensitive, so ``"S3:*"`` counts), or when it uses ``NotAction`` (everything except
 a list). Each offending action is reported on its own line; for ``NotAction`` the first
-listed action is the location.
+listed action is the location (a ``NotAction`` that is ``null`` or unknown is not known
+to be there: it is never reported as one).
 
 The severity depends on what the policy reaches:
 
@@ -196,8 +197,9 @@ def _instance_reach(graph: Graph) -> dict[int, Reach]:
 
 
 def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:
-    if statement.has_not_action:
-        path = ("not_actions", 0) if statement.not_actions else ()
+    known = [i for i, item in enumerate(statement.not_actions) if _known_text(item)]
+    if known:
+        path = ("not_actions", known[0])
         yield path, "uses NotAction in an Allow statement: it grants every action except the listed ones"
     for index, action in enumerate(statement.actions):
         text = action.value if isinstance(action, Known) else None
@@ -208,6 +210,10 @@ def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:
             yield ("actions", index), 'allows every action of every service ("*")'
         elif SERVICE_WILDCARD.match(text):
             yield ("actions", index), f"allows every action of {text.split(':')[0].lower()} ({text!r})"
+
+
+def _known_text(value: object) -> bool:
+    return isinstance(value, Known) and isinstance(value.value, str)
 
 
 def _finding(node: Node, path: tuple, what: str, reached: Reach) -> Finding:
