@@ -48,7 +48,12 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Processes for parsing (default: CPU count; used only for many units).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
-def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug, jobs, no_cache) -> None:
+@click.option("--var", "tf_vars", multiple=True, metavar="NAME=VALUE",
+              help="Set a Terraform root module variable (repeatable; like terraform -var).")
+@click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
+def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug, jobs, no_cache,
+          tf_vars, tf_var_files) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     from iamlint.engine import Options, run
     from iamlint.model.findings import Severity
@@ -63,6 +68,8 @@ def check(paths, output_format, fail_on, quiet, partition, select, ignore, color
             ignore=_rule_keys(registry, ignore, "--ignore") or set(),
             jobs=jobs or None,
             cache=not no_cache,
+            variables=_tf_vars(tf_vars),
+            var_files=list(tf_var_files),
         )
         report = run(list(paths) or ["."], options, registry)
         render = get_formatter(output_format)
@@ -81,6 +88,16 @@ def check(paths, output_format, fail_on, quiet, partition, select, ignore, color
     if any(f.severity >= threshold for f in report.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _tf_vars(values) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
+        variables[name.strip()] = value
+    return variables
 
 
 def _rule_keys(registry, values, option: str) -> set[str]:
