@@ -136,8 +136,19 @@ class Catalogue:
                     return info.full_name
             return self.closest(f"{prefixes[0]}:{name}") or f"{prefixes[0]}:{name}"
         table = self.actions(service) or {}
+        if "*" in name or "?" in name:
+            return self._closest_pattern(service.lower(), name, table)
         match = difflib.get_close_matches(name.lower(), table, n=1, cutoff=0.6)
         return table[match[0]].full_name if match else None
+
+    def _closest_pattern(self, service: str, name: str, table: dict[str, ActionInfo]) -> str | None:
+        """'sqs:Recieve*' -> 'sqs:Receive*': fix the literal head of a wildcard pattern."""
+        head = re.split(r"[*?]", name, maxsplit=1)[0]
+        if not head:
+            return None
+        heads = {info.name[: len(head)].lower(): info.name[: len(head)] for info in table.values()}
+        match = difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.6)
+        return f"{service}:{heads[match[0]]}{name[len(head):]}" if match else None
 
 
 @lru_cache(maxsize=1)
