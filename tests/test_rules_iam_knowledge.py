@@ -183,7 +183,7 @@ def test_permissions_management_off_instance_is_a_warning():
     graph = Graph([policy])
     (finding,) = run(broad_wildcard_action, graph)
     assert finding.severity is Severity.WARNING and finding.path == ("document", "statements", 0, "actions", 0)
-    assert "Permissions management" in finding.message and "iam:AttachRolePolicy" in finding.message
+    assert "Permissions management" in finding.message and "iam:PutRolePolicy" in finding.message
 
 
 def test_deny_statements_are_not_broad_grants():
