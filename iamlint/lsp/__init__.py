@@ -1,0 +1,14 @@
+"""iamlint's language server (``iamlint lsp``, stdio; needs the extra ``iamlint[lsp]``).
+
+Diagnostics are pushed on open, on save and (debounced) as you type, for every open
+file of the module that changed. See :mod:`iamlint.lsp.server` and docs/editors.md.
+"""
+
+from __future__ import annotations
+
+
+def serve() -> None:
+    """Run the server on stdin/stdout until the client says exit."""
+    from iamlint.lsp.server import build_server
+
+    build_server().start_io()

@@ -1,0 +1,271 @@
+"""The language server: the engine run over one unit (a Terraform module directory, a
+template), with the open editor buffers overlaid on the files on disk.
+
+* Push diagnostics on ``didOpen``, ``didSave`` and ``didChange`` (debounced by
+  :data:`DEBOUNCE` seconds), for **every open file** of the affected unit: an edit in
+  ``iam.tf`` changes the diagnostics of ``main.tf``. Files whose findings went away get
+  an empty list; a closed file is cleared.
+* Each diagnostic has a range (converted from code points to the negotiated position
+  encoding, UTF-16 by default), a severity, the rule code with a ``codeDescription``
+  link, source ``iamlint`` and ``relatedInformation`` for the chain the rule followed
+  (instance -> profile -> role -> policy, possibly in other files).
+* Linting runs in a worker thread (one at a time: the buffer overlay is process-wide),
+  never on the event loop; results of a run overtaken by a newer edit are dropped.
+* Configuration files, suppressions and the content-hash cache work as on the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import PositionCodec
+
+from iamlint import __version__
+from iamlint.discovery import is_template_candidate, is_terraform
+
+log = logging.getLogger("iamlint.lsp")
+
+DEBOUNCE = 0.25  # seconds of quiet typing before a didChange is linted
+DOCS_URL = os.environ.get("IAMLINT_DOCS_URL", "https://iamlint.readthedocs.io/en/latest/rules/#{code}")
+SOURCE = "iamlint"
+_SEVERITY = {3: types.DiagnosticSeverity.Error, 2: types.DiagnosticSeverity.Warning, 1: types.DiagnosticSeverity.Information}
+
+
+def unit_of(path: str) -> tuple[str, str] | None:
+    """("terraform", module directory) or ("cloudformation", template path) for a file
+    the server lints; None for any other file."""
+    name = os.path.basename(path)
+    if is_terraform(name) or name.endswith(".tfvars") or name.endswith(".tfvars.json"):
+        return "terraform", os.path.dirname(os.path.realpath(path))
+    if is_template_candidate(name):
+        return "cloudformation", os.path.realpath(path)
+    return None
+
+
+def in_unit(kind: str, key: str, path: str) -> bool:
+    return unit_of(path) == (kind, key)
+
+
+def targets(kind: str, key: str) -> list[str]:
+    """The paths handed to the engine for a unit (absolute, as on disk)."""
+    if kind == "cloudformation":
+        return [key] if os.path.isfile(key) else []
+    try:
+        names = sorted(os.listdir(key))
+    except OSError:
+        return []
+    return [os.path.join(key, name) for name in names if is_terraform(name) and os.path.isfile(os.path.join(key, name))]
+
+
+def lint(kind: str, key: str, buffers: dict[str, str], registry=None) -> dict[str, list]:
+    """Findings and input errors of a unit, per real path: ``[(finding|error), ...]``.
+    ``buffers`` (path -> text) stand in for the files on disk."""
+    from iamlint.engine import Options, run
+    from iamlint.sources import overlay
+
+    paths = targets(kind, key)
+    if not paths:
+        return {}
+    with overlay(buffers):
+        report = run(paths, Options(jobs=1), registry)
+    grouped: dict[str, list] = {}
+    for finding in report.findings:
+        grouped.setdefault(_real(finding.path), []).append(finding)
+    for error in report.errors:
+        if error.path.startswith("<"):
+            continue
+        grouped.setdefault(_real(error.path), []).append(error)
+    return grouped
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _lines_of(path: str, open_lines: dict[str, list[str]]) -> list[str]:
+    lines = open_lines.get(path)
+    if lines is not None:
+        return lines
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return handle.read().splitlines(keepends=True)
+    except OSError:
+        return []
+
+
+def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
+    """1-based code-point line/column (end column exclusive) -> LSP range in client units."""
+    start = types.Position(line=max(line, 1) - 1, character=max(column, 1) - 1)
+    if end_line < line or (end_line == line and end_column <= column):
+        end_line, end_column = line, column
+    end = types.Position(line=max(end_line, 1) - 1, character=max(end_column, 1) - 1)
+    if not lines:
+        return types.Range(start=start, end=end)
+    return codec.range_to_client_units(lines, types.Range(start=start, end=end))
+
+
+def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines: dict[str, list[str]]) -> list[types.Diagnostic]:
+    from iamlint.normalize.base import SourceError
+
+    lines = _lines_of(path, open_lines)
+    diagnostics = []
+    for item in items:
+        if isinstance(item, SourceError):
+            line = max(item.line, 1)
+            column = max(item.column, 1)
+            end = len(lines[line - 1].rstrip("\r\n")) + 1 if line <= len(lines) else column
+            diagnostics.append(
+                types.Diagnostic(
+                    range=_range(codec, lines, line, column, line, max(end, column + 1)),
+                    message=item.message,
+                    severity=types.DiagnosticSeverity.Error,
+                    source=SOURCE,
+                    code="input-error",
+                )
+            )
+            continue
+        related = []
+        for link in item.related:
+            other = _real(link.span.file)
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=from_fs_path(other) or other,
+                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column, link.span.end_line, link.span.end_column),
+                    ),
+                    message=f"{link.label}: {link.resource}",
+                )
+            )
+        diagnostics.append(
+            types.Diagnostic(
+                range=_range(codec, lines, item.line, item.column, item.end_line, item.end_column),
+                message=f"{item.message} [{item.name}]",
+                severity=_SEVERITY.get(int(item.severity), types.DiagnosticSeverity.Warning),
+                code=item.rule,
+                code_description=types.CodeDescription(href=DOCS_URL.format(code=item.rule, name=item.name)),
+                source=SOURCE,
+                related_information=related or None,
+            )
+        )
+    return diagnostics
+
+
+class IamlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iamlint-lint")
+        self.lock = threading.Lock()
+        self.generation: dict[tuple[str, str], int] = {}
+        self.timers: dict[tuple[str, str], asyncio.Task] = {}
+        self.published: dict[tuple[str, str], set[str]] = {}  # unit -> URIs with a non-empty set
+        self._registry = None
+
+    @property
+    def registry(self):
+        if self._registry is None:
+            from iamlint.registry import load_rules
+
+            self._registry = load_rules()
+        return self._registry
+
+    # -- documents ------------------------------------------------------------------
+    def open_documents(self) -> dict[str, tuple[str, object]]:
+        """real path -> (uri, document) of every open file: buffers win over the disk."""
+        documents = {}
+        for uri, document in list(self.workspace.text_documents.items()):
+            path = to_fs_path(uri)
+            if path:
+                documents[_real(path)] = (uri, document)
+        return documents
+
+    def schedule(self, uri: str, delay: float) -> None:
+        path = to_fs_path(uri)
+        unit = unit_of(path) if path else None
+        if unit is None:
+            return
+        timer = self.timers.pop(unit, None)
+        if timer is not None and not timer.done():
+            timer.cancel()
+        self.generation[unit] = self.generation.get(unit, 0) + 1
+        self.timers[unit] = asyncio.get_running_loop().create_task(self._lint_later(unit, delay, self.generation[unit]))
+
+    async def _lint_later(self, unit: tuple[str, str], delay: float, generation: int) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        kind, key = unit
+        documents = self.open_documents()
+        buffers = {path: document.source for path, (_, document) in documents.items()}
+        loop = asyncio.get_running_loop()
+        try:
+            grouped = await loop.run_in_executor(self.executor, self._lint_locked, kind, key, buffers)
+        except Exception as exc:  # never let one bad run kill the server
+            log.exception("lint failed")
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+            return
+        if self.generation.get(unit) != generation:
+            return  # a newer edit is being linted: its results will be published
+        self.publish(unit, grouped, self.open_documents())
+
+    def _lint_locked(self, kind: str, key: str, buffers: dict[str, str]) -> dict[str, list]:
+        with self.lock:
+            return lint(kind, key, buffers, self.registry)
+
+    def publish(self, unit: tuple[str, str], grouped: dict[str, list], documents: dict[str, tuple[str, object]]) -> None:
+        kind, key = unit
+        codec = self.workspace.position_codec
+        open_lines = {path: document.lines for path, (_, document) in documents.items()}
+        now: set[str] = set()
+        sent: set[str] = set()
+        for path, (uri, document) in documents.items():
+            if not in_unit(kind, key, path):
+                continue
+            diagnostics = to_diagnostics(grouped.get(path, ()), path, codec, open_lines)
+            if diagnostics:
+                now.add(uri)
+            sent.add(uri)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
+            )
+        for uri in self.published.get(unit, set()) - sent:  # no longer open: clear what we showed
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.published[unit] = now
+
+    def closed(self, uri: str) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        path = to_fs_path(uri)
+        unit = unit_of(path) if path else None
+        if unit is None:
+            return
+        self.published.get(unit, set()).discard(uri)
+        if any(in_unit(*unit, other) for other in self.open_documents()):
+            self.schedule(uri, 0)  # the closed buffer no longer stands in for the file
+
+
+def build_server() -> IamlintServer:
+    server = IamlintServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: IamlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: IamlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, DEBOUNCE)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    async def did_save(ls: IamlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: IamlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.closed(params.text_document.uri)
+
+    return server
