@@ -87,7 +87,10 @@ def load_module(directory: str, files: list[tuple[str, str]], options) -> UnitRe
                 graph.add(Resource(f"provider.aws{suffix}", "provider.aws", block.span, values_))
     shown = [display for _, display in files] + var_files
     shown += [f for f in loader.files if f not in shown]
-    return UnitResult(graph, shown, loader.errors)
+    own = {path for path, _ in files}
+    sources = [directory] + [p for p in var_files + loader.sources if p not in own]
+    sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
+    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)))
 
 
 _PARTITIONS = {

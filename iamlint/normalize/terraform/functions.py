@@ -395,6 +395,9 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
     try:
         if os.path.getsize(path) > MAX_FILE:
             return Unknown(f"{name}(): {path} is larger than {MAX_FILE} bytes", span)
+        loader = getattr(evaluator, "loader", None)
+        if loader is not None:
+            loader.sources.append(path)
         with open(path, encoding="utf-8-sig") as handle:
             return path, handle.read()
     except (OSError, UnicodeDecodeError) as exc:

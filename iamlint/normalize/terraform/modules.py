@@ -37,6 +37,7 @@ class Loader:
         self.evaluating: list[str] = []
         self.configs: dict[str, ModuleConfig] = {}
         self.files: list[str] = []
+        self.sources: list[str] = []  # every other path read (for the cache): module files and folders, file()
         self.graph = Graph(partition=partition)
         self._manifest: dict[str, str] | None = None
 
@@ -55,6 +56,8 @@ class Loader:
             from iamlint.normalize.terraform import module_files, parse_files
 
             files = module_files(directory)
+            self.sources.append(directory)
+            self.sources.extend(path for path, _ in files)
             parsed, errors = parse_files(files)
             self.errors.extend(errors)
             self.files.extend(display for _, display in files)
@@ -233,3 +236,8 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
             continue
         for child in call.evaluators():
             instantiate(child, graph)
+    # Terraform evaluates every local and output: their cycles are errors even when unused
+    for name, attribute in config.locals.items():
+        evaluator.local(name, attribute.span)
+    for name, block in config.outputs.items():
+        evaluator.output(name, block.span)

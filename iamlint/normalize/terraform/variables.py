@@ -87,7 +87,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
         if not isinstance(data.value, dict):
             errors.append(SourceError(path, data.span.line, "a .tfvars.json file must hold a JSON object"))
             return None
-        return dict(data.value)
+        return {name: _as_source(value) for name, value in data.value.items()}
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
 
     try:
@@ -98,6 +98,22 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
     for block in parsed.body.blocks:
         errors.append(SourceError(path, block.span.line, f"a .tfvars file holds assignments only, not a {block.type!r} block"))
     return {name: evaluator.eval(attribute.expr) for name, attribute in parsed.body.attributes.items()}
+
+
+def _as_source(value: Value) -> Value:
+    """JSON strings as source text: a value is reported where the file wrote it."""
+    from iamlint.model.values import SourceText
+
+    if isinstance(value, Known):
+        inner = value.value
+        if isinstance(inner, str):
+            span = value.span
+            return SourceText(inner, span, span.line, span.column + 1, span.column)
+        if isinstance(inner, list):
+            return Known([_as_source(item) for item in inner], value.span)
+        if isinstance(inner, dict):
+            return Known({key: _as_source(item) for key, item in inner.items()}, value.span)
+    return value
 
 
 def _type_name(block: s.Block) -> str | None:
