@@ -95,6 +95,8 @@ def test_references_to_resources_are_refs(expression: str, address: str, attribu
         ('!Sub ["${A}-${B}", {A: x, B: !Ref Env}]', "x-prod"),
         ('!Join ["-", [a, !Ref Env, 3]]', "a-prod-3"),
         ('!Join [":", [!Ref "AWS::Region", x]]', "${AWS::Region}:x"),
+        ('!Sub "secret-${Role}-${Role.Arn}"', "secret-${Role}-${Role.Arn}"),
+        ('!Join ["/", [a, !GetAtt Role.Arn, !Ref Profile]]', "a/${Role.arn}/${Profile}"),
         ("!Select [1, [a, b, c]]", "b"),
         ('!Select [1, !Split [",", "x,y"]]', "y"),
         ("!FindInMap [Regions, !Ref Env, Bucket]", "prod-bucket"),

@@ -185,15 +185,19 @@ class Evaluator:
         if template is None:
             return Unknown("Fn::Sub with a template that is not a literal string", span)
         pieces: list[str | Value] = []
+        names: list[str] = []
         position = 0
         for match in _SUB_VARIABLE.finditer(template):
             pieces.append(template[position : match.start()])
             pieces.append(self._sub_variable(match.group(1), variables, span))
+            names.append(match.group(1).strip())
             position = match.end()
         pieces.append(template[position:])
         values = [piece for piece in pieces if not isinstance(piece, str)]
         if len(values) == 1 and "".join(p for p in pieces if isinstance(p, str)) == "":
             return values[0]
+        named = iter(names)
+        pieces = [_placeholder(p, next(named)) if isinstance(p, Ref) else p for p in pieces]
         result = _concatenate(pieces, span, "Fn::Sub")
         if isinstance(source, SourceText) and isinstance(result, Known):
             # substitutions rarely span lines: keep where the text starts, for JSON in it
@@ -239,7 +243,7 @@ class Evaluator:
         for index, item in enumerate(items.value):
             if index:
                 pieces.append(delimiter)
-            pieces.append(item)
+            pieces.append(_placeholder(item, _ref_text(item)) if isinstance(item, Ref) else item)
         return _concatenate(pieces, span, "Fn::Join")
 
     def _select(self, arg: Value, span: Span, key: str = "") -> Result:
@@ -375,9 +379,20 @@ def _statements(value: Value) -> list[Value] | None:
     return None
 
 
+def _placeholder(ref: Ref, name: str) -> DeployTime:
+    """A resource attribute inside a longer string: kept as ``${Name}`` like the
+    deploy-time pseudo parameters (the rest of the string stays known)."""
+    return DeployTime(ref.reason, ref.span, name=name)
+
+
+def _ref_text(ref: Ref) -> str:
+    return ref.address if ref.attribute in ("name", "id") else f"{ref.address}.{ref.attribute}"
+
+
 def _concatenate(pieces: list[str | Value], span: Span, function: str) -> Value:
     """Join literal text and values into one Known string; deploy-time pseudo
-    parameters stay as ``${AWS::...}``; any other unknown part makes it Unknown."""
+    parameters and resource attributes stay as ``${AWS::...}`` / ``${Resource}``; any
+    other unknown part makes it Unknown."""
     text: list[str] = []
     for piece in pieces:
         if isinstance(piece, str):

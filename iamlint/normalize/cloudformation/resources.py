@@ -20,7 +20,7 @@ from iamlint.model.graph import (
 )
 from iamlint.model.span import Span
 from iamlint.model.policy import Document, PolicyDocument
-from iamlint.model.values import Known, Ref, SourceText, Unknown, Value
+from iamlint.model.values import Known, Ref, SourceText, Unknown, Value, is_absent
 from iamlint.normalize.cloudformation.values import respan
 from iamlint.normalize.documents import decode_json_text
 from iamlint.normalize.documents import to_document as _to_document
@@ -125,7 +125,7 @@ def _role(logical_id: str, kind: str, span: Span, props: Properties) -> list[Nod
             name=props.get("RoleName") or _generated(logical_id, span, "name"),
             trust_policy=to_document(trust),
             inline_policies=tuple(_inline(item) for item in _items(props.get("Policies"))),
-            managed_policy_arns=_items(props.get("ManagedPolicyArns")),
+            managed_policy_arns=_present(_items(props.get("ManagedPolicyArns"))),
         )
     ]
 
@@ -197,6 +197,11 @@ def _profile_block(block: Value | None, keys: tuple[str, ...]) -> tuple[Value | 
         if key in block.value:
             return block.value[key], "." + key
     return Known(None, block.span), ""
+
+
+def _present(items: tuple[Value, ...]) -> tuple[Value, ...]:
+    """Without empty entries (an empty parameter split into a list attaches nothing)."""
+    return tuple(item for item in items if not is_absent(item))
 
 
 def _items(value: Value | None) -> tuple[Value, ...]:
