@@ -451,3 +451,13 @@ def test_unknown_not_action_and_not_principal_are_notes_not_violations():
         ("aws_iam_role.r", ("trust_policy", "statements", 0, "not_principals", 0, "value")),
         ("aws_iam_role_policy.x", ("document", "statements", 0, "not_actions", 0)),
     ]
+
+
+def test_ec2001_opaque_node_group_reference_is_scoped_to_its_module():
+    opaque = Known([Known({"id": Unknown("function try() is not evaluated", S)}, S)], S)
+    prefix = 'module.eks.module.node_group["a"].'
+    group = Resource(prefix + "aws_eks_node_group.this[0]", "aws_eks_node_group", S, attributes={"launch_template": opaque})
+    same_module = Compute(prefix + "aws_launch_template.this", "aws_launch_template", S)
+    other_module = Compute('module.asg["b"].aws_launch_template.this', "aws_launch_template", S)
+    found = run(instance_without_profile, Graph([group, same_module, other_module]))
+    assert paths(found) == [('module.asg["b"].aws_launch_template.this', ())]

@@ -111,6 +111,7 @@ role with no policies: it makes "no access" explicit and reviewable.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from iamlint.plugin import (
@@ -119,6 +120,7 @@ from iamlint.plugin import (
     Finding,
     Graph,
     Known,
+    Node,
     Ref,
     Resource,
     Rule,
@@ -149,20 +151,30 @@ def _templates_given_a_role(graph: Graph) -> set[str]:
     """Launch templates referenced from an EKS node group or Batch compute environment.
 
     When such a reference cannot be followed (a ``try()``, a variable), every launch
-    template that nothing else in the graph references is taken as given a role too:
-    guessing "no profile" there would be a false positive."""
+    template of the same module that nothing else references is taken as given a role
+    too: guessing "no profile" there would be a false positive."""
     supplied: set[str] = set()
-    opaque = False
+    opaque_modules: set[str] = set()
     for node in graph.of_type(Resource):
         if node.type in ROLE_SUPPLIERS:
             for value in _launch_template_values(node.attributes):
                 refs, unknown = _references(value)
                 supplied.update(refs)
-                opaque = opaque or unknown
-    if opaque:
+                if unknown:
+                    opaque_modules.add(_module_of(node))
+    if opaque_modules:
         used = {_base(a) for n in graph.nodes if n.type not in ROLE_SUPPLIERS for a in _all_refs(n.attributes)}
-        supplied.update(c.address for c in graph.of_type(Compute) if c.type == "aws_launch_template" and _base(c.address) not in used)
+        supplied.update(
+            c.address
+            for c in graph.of_type(Compute)
+            if c.type == "aws_launch_template" and _module_of(c) in opaque_modules and _base(c.address) not in used
+        )
     return {_base(address) for address in supplied}
+
+
+def _module_of(node: Node) -> str:
+    """The module path of a node's address: module.a.module.b["k"]. (empty at the root)."""
+    return node.address[: node.address.rfind(node.type + ".")]
 
 
 def _launch_template_values(attributes: dict) -> Iterator[Value]:
@@ -209,7 +221,7 @@ def _all_refs(attributes: dict) -> set[str]:
 
 def _base(address: str) -> str:
     """The address without a trailing instance key: aws_launch_template.this[0] -> ...this."""
-    return address.split("[", 1)[0]
+    return re.sub(r"\[[^\[\]]*\]$", "", address)
 
 
 RULE = Rule(
