@@ -1,15 +1,21 @@
 """Command line: ``iamlint check``, ``iamlint rules``. One error handler maps outcomes to
-exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error or unreadable input."""
+exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error,
+unreadable input.
+
+``check`` receives its options as ``**flags`` (keyed by parameter name): adding an
+option is one decorator plus reading ``flags["name"]``."""
 
 from __future__ import annotations
 
 import os
 import sys
 import traceback
+from typing import Any
 
 import click
 
 from iamlint import __version__
+from iamlint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,59 +41,164 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="error", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+# -- output
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="Output format: text (path:line:col), json, sarif (code scanning), github (annotations), "
+                   "junit, gitlab (Code Quality).")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report to FILE instead of stdout (the exit code still gates).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported (2 still means an error).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also show findings hidden by inline suppressions or the baseline (text and sarif).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-@click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True,
-              help="AWS partition assumed for service principals and ARNs.")
-@click.option("--select", multiple=True, help="Only these rules (codes or names; repeat or comma-separate).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes or names).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
-              help="Processes for parsing (default: CPU count; used only for many units).")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+# -- rule selection and gating (each beats the configuration file)
+@click.option("--select", multiple=True, help="Only these rules (codes, names, code prefixes or ALL; repeat or comma-separate).")
+@click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
+@click.option("--ignore", multiple=True, help="Skip these rules (codes or names).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default=None,
+              help="Lowest severity that makes the exit code 1.  [default: error, or fail-on of the configuration]")
+@click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default=None,
+              help="AWS partition assumed for service principals and ARNs.  [default: aws]")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Replace the configured exclude patterns.")
+@click.option("--extend-exclude", multiple=True, metavar="GLOB", help="Exclude these paths too.")
+# -- configuration
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Use this configuration file for every path (no discovery).")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+# -- input
+@click.option("--stdin-filename", metavar="PATH",
+              help="Read the text of PATH from stdin (an unsaved editor buffer); its siblings are read from disk.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings that are not recorded in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record the current findings in FILE (exit 0 unless an input error).")
+# -- Terraform variables
 @click.option("--var", "tf_vars", multiple=True, metavar="NAME=VALUE",
               help="Set a Terraform root module variable (repeatable; like terraform -var).")
 @click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
-def check(paths, output_format, fail_on, quiet, partition, select, ignore, color, debug, jobs, no_cache,
-          tf_vars, tf_var_files) -> None:
+# -- speed and debugging
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Processes for parsing (default: CPU count; used only for many units).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
-    from iamlint.engine import Options, run
-    from iamlint.model.findings import Severity
+    from iamlint import baseline
+    from iamlint.config import ConfigError, Settings
+    from iamlint.engine import Options
     from iamlint.registry import load_rules
-    from iamlint.reporters import get_formatter
 
+    _check_flags(flags)
     try:
         registry = load_rules()
+        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
         options = Options(
-            partition=partition,
-            select=_rule_keys(registry, select, "--select") if select else None,
-            ignore=_rule_keys(registry, ignore, "--ignore") or set(),
-            jobs=jobs or None,
-            cache=not no_cache,
-            variables=_tf_vars(tf_vars),
-            var_files=list(tf_var_files),
+            settings=settings,
+            jobs=flags["jobs"] or None,
+            cache=not flags["no_cache"],
+            variables=_tf_vars(flags["tf_vars"]),
+            var_files=list(flags["tf_var_files"]),
         )
-        report = run(list(paths) or ["."], options, registry)
-        render = get_formatter(output_format)
-        text = render(report, color=output_format == "text" and use_color(color, sys.stdout), quiet=quiet)
-        click.echo(text, nl=False)
+        report = _run(list(paths), options, registry, flags["stdin_filename"])
+        if flags["write_baseline"]:
+            count = baseline.write(flags["write_baseline"], report)
+            click.echo(f"iamlint: recorded {count} finding{'s' if count != 1 else ''} in {flags['write_baseline']}", err=True)
+        if flags["baseline_file"]:
+            baseline.apply(report, flags["baseline_file"])
+        _output(report, registry, flags)
+    except (ConfigError, baseline.BaselineError) as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     except click.UsageError:
         raise
     except Exception as exc:  # the one top-level handler
-        if debug:
+        if flags["debug"]:
             traceback.print_exc()
         click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
-    threshold = Severity.parse(fail_on)
+    sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
+
+
+def exit_code(report, settings, exit_zero: bool = False) -> int:
+    """2 input errors; 1 a finding at or above fail-on (of its file's configuration); else 0."""
     if report.errors:
-        sys.exit(EXIT_ERROR)
-    if any(f.severity >= threshold for f in report.findings):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
+        return EXIT_ERROR
+    if exit_zero:
+        return EXIT_CLEAN
+    if any(f.severity >= settings.fail_on(f.path) for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _check_flags(flags: dict) -> None:
+    if flags["statistics"] and flags["output_format"] not in ("text", "json"):
+        raise click.BadParameter("--statistics prints text or json only", param_hint="--format")
+    if flags["config_file"] and flags["isolated"]:
+        raise click.UsageError("--config and --isolated exclude each other")
+
+
+def _cli_layer(registry, flags: dict):
+    """The command line as the last configuration layer."""
+    from iamlint.config import RULES_EXPECTED, Glob, Layer, rule_codes
+    from iamlint.model.findings import Severity
+
+    def codes(option: str):
+        values = [part.strip() for value in flags[option] for part in value.split(",") if part.strip()]
+        try:
+            return rule_codes(registry, values)
+        except KeyError as exc:
+            hint = "--" + option.replace("_", "-")
+            raise click.BadParameter(f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})", param_hint=hint) from None
+
+    cwd = os.getcwd()
+    return Layer(
+        "command line",
+        cwd,
+        select=codes("select") if flags["select"] else None,
+        extend_select=codes("extend_select"),
+        ignore=codes("ignore"),
+        exclude=tuple(Glob.compile(p, cwd) for p in flags["exclude"]) or None,
+        extend_exclude=tuple(Glob.compile(p, cwd) for p in flags["extend_exclude"]),
+        fail_on=Severity.parse(flags["fail_on"]) if flags["fail_on"] else None,
+        partition=flags["partition"],
+    )
+
+
+def _run(paths: list[str], options, registry, stdin_filename: str | None):
+    """Run the engine; with --stdin-filename the buffer read from stdin replaces that file."""
+    from iamlint.engine import run
+
+    if stdin_filename is None:
+        return run(paths or ["."], options, registry)
+    from iamlint.sources import overlay
+
+    text = click.get_text_stream("stdin", encoding="utf-8").read()
+    with overlay({stdin_filename: text}):
+        return run(paths or [stdin_filename], options, registry)
+
+
+def _output(report, registry, flags: dict) -> None:
+    from iamlint.reporters import get_formatter, statistics
+    from iamlint.reporters.text import summary
+
+    output_format, target = flags["output_format"], flags["output_file"]
+    if flags["statistics"]:
+        text = (statistics.render_json if output_format == "json" else statistics.render_text)(report)
+    else:
+        color = output_format == "text" and not target and use_color(flags["color"], sys.stdout)
+        render = get_formatter(output_format)
+        text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
+                      show_suppressed=flags["show_suppressed"])
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    with open(target, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    if not flags["quiet"]:
+        click.echo(f"{summary(report)} Report written to {target}.", err=True)
 
 
 def _tf_vars(values) -> dict[str, str]:
@@ -98,17 +209,6 @@ def _tf_vars(values) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
         variables[name.strip()] = value
     return variables
-
-
-def _rule_keys(registry, values, option: str) -> set[str]:
-    keys: set[str] = set()
-    for value in values:
-        for key in filter(None, (part.strip() for part in value.split(","))):
-            rule = registry.find(key)
-            if rule is None:
-                raise click.BadParameter(f"unknown rule {key!r}", param_hint=option)
-            keys.add(rule.code)
-    return keys
 
 
 @main.command()

@@ -17,4 +17,13 @@ def get_formatter(name: str) -> Formatter:
     return module.render
 
 
-FORMATS = {"text": "text", "json": "json_format"}
+FORMATS = {
+    "text": "text",
+    "json": "json_format",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+    "gitlab": "gitlab",
+}
+MACHINE_FORMATS = {"json", "sarif", "junit", "gitlab"}
+"""Formats that are never coloured and whose summary line goes to stderr."""

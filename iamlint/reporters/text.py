@@ -9,7 +9,7 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.N
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
-def render(report: Report, color: bool = False, quiet: bool = False, **_: object) -> str:
+def render(report: Report, color: bool = False, quiet: bool = False, show_suppressed: bool = False, **_: object) -> str:
     lines = []
     for f in report.findings:
         where = f"{f.path}:{f.line}:{f.column}:"
@@ -18,6 +18,12 @@ def render(report: Report, color: bool = False, quiet: bool = False, **_: object
             where = f"{_BOLD}{where}{_RESET}"
             severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
         lines.append(f"{where} {severity} {f.rule} [{f.name}] {f.message}")
+    if show_suppressed:
+        for s in report.suppressed:
+            f = s.finding
+            why = f"suppressed in {s.path}:{s.line}" if s.kind == "inSource" else "in the baseline"
+            reason = f": {s.justification}" if s.justification and s.kind == "inSource" else ""
+            lines.append(f"{f.path}:{f.line}:{f.column}: suppressed {f.rule} [{f.name}] {f.message} ({why}{reason})")
     for e in report.errors:
         lines.append(f"{e.path}:{e.line}:{e.column}: error {e.message}" if e.line else f"{e.path}: error {e.message}")
     if not quiet:
@@ -32,6 +38,8 @@ def summary(report: Report) -> str:
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True)]
     text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)})"
     text += f" in {report.files} file{'s' if report.files != 1 else ''}"
+    if report.suppressed:
+        text += f"; {len(report.suppressed)} suppressed"
     if report.errors:
         text += f"; {len(report.errors)} input error{'s' if len(report.errors) != 1 else ''}"
     return text + "."

@@ -1,0 +1,71 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` annotation
+per finding, on stdout.
+
+GitHub shows at most 10 annotations of each level per step (50 per job) and drops the
+rest silently, so the most severe findings are annotated and one closing notice says
+how many were not (use SARIF for the full list). Values are escaped as the Actions
+toolkit escapes them; columns are sent only for single-line ranges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from iamlint.model.findings import Severity
+from iamlint.report import Report
+from iamlint.reporters.paths import display, source_root
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+PER_LEVEL = 10
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **properties: object) -> str:
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
+    return f"::{level} {props}::{escape_data(message)}" if props else f"::{level}::{escape_data(message)}"
+
+
+def render(report: Report, root: str | None = None, **_: object) -> str:
+    root = root or source_root()
+    entries = []  # (level, line)
+    for e in report.errors:
+        path = None if e.path.startswith("<") else display(e.path, root)
+        entries.append(("error", command("error", e.message, file=path, line=e.line or None, title="iamlint input error")))
+    for f in sorted(report.findings, key=lambda f: (-f.severity, f.sort_key)):
+        single = f.end_line == f.line
+        entries.append((COMMANDS[f.severity], command(
+            COMMANDS[f.severity],
+            f"{f.message} [{f.rule} {f.name}]",
+            file=display(f.path, root),
+            line=f.line,
+            endLine=f.end_line,
+            col=f.column if single else None,
+            endColumn=f.end_column if single else None,
+            title=f"iamlint {f.rule} ({f.name})",
+        )))
+    return "".join(line + "\n" for line in _capped(entries))
+
+
+def _capped(entries: list[tuple[str, str]]) -> list[str]:
+    levels = Counter(level for level, _ in entries)
+    overflow = any(n > PER_LEVEL for n in levels.values())
+    limits = {"error": PER_LEVEL, "warning": PER_LEVEL, "notice": PER_LEVEL - 1 if overflow else PER_LEVEL}
+    shown, used, left = [], Counter(), 0
+    for level, line in entries:
+        if used[level] < limits[level]:
+            used[level] += 1
+            shown.append(line)
+        else:
+            left += 1
+    if left:  # the last notice of the step: room was kept for it
+        shown.append(command("notice", f"{left} more iamlint finding{'s' if left != 1 else ''} not shown as annotations "
+                             f"(GitHub shows at most {PER_LEVEL} per level and step); see the SARIF or text report",
+                             title="iamlint: more findings"))
+    return shown
