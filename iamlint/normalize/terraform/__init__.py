@@ -61,6 +61,13 @@ def data_builders() -> dict:
 
 
 def load_module(directory: str, files: list[tuple[str, str]], options) -> UnitResult:
+    from iamlint.parsers.terraform.hcl import deep_recursion
+
+    with deep_recursion():
+        return _load_module(directory, files, options)
+
+
+def _load_module(directory: str, files: list[tuple[str, str]], options) -> UnitResult:
     from iamlint.normalize.terraform.modules import Loader, instantiate
     from iamlint.normalize.terraform.variables import root_variables
 

@@ -105,7 +105,7 @@ class Evaluator:
         parts = expr.parts
         if len(parts) == 1 and isinstance(parts[0], s.Expr) and not expr.heredoc:
             return self.eval(parts[0], env)  # "${x}" keeps x's type
-        if all(isinstance(p, str) for p in parts):
+        if expr.static:
             text = "".join(parts)  # type: ignore[arg-type]
             span = expr.span
             if expr.heredoc:
@@ -113,10 +113,15 @@ class Evaluator:
             return SourceText(text, span, span.line, span.column + 1, span.column)
         pieces: list[str] = []
         for part in parts:
-            if isinstance(part, str):
-                pieces.append(part)
+            if part.__class__ is str:
+                pieces.append(part)  # type: ignore[arg-type]
                 continue
-            text = _as_text(self.eval(part, env))
+            value = self.eval(part, env)  # type: ignore[arg-type]
+            inner = value.value if value.__class__ is Known else None
+            if inner.__class__ is str:
+                pieces.append(inner)
+                continue
+            text = _as_text(value)
             if isinstance(text, Unknown):
                 return Unknown(text.reason, expr.span)
             pieces.append(text)
@@ -161,8 +166,9 @@ class Evaluator:
 
     # -- references --------------------------------------------------------
     def _variable(self, expr: s.Variable, env: dict) -> Value:
-        if expr.name in env:
-            return _respan(env[expr.name], expr.span)
+        found = env.get(expr.name)
+        if found is not None:
+            return found if found.__class__ is Known else _respan(found, expr.span)
         return Unknown(f"{expr.name} cannot be evaluated on its own", expr.span)
 
     def _traversal(self, expr: s.Expr, env: dict) -> Value:
@@ -496,8 +502,7 @@ class Evaluator:
         return Known([self._apply(ref, steps, env, span) for ref in refs], span)
 
     def _call(self, expr: s.Call, env: dict) -> Value:
-        from iamlint.normalize.terraform.functions import FUNCTIONS, LAZY
-
+        FUNCTIONS, LAZY, _ = _functions()
         name = expr.name[len("core::"):] if expr.name.startswith("core::") else expr.name
         lazy = LAZY.get(name)
         if lazy is not None:
@@ -528,8 +533,7 @@ class Evaluator:
         return either(then, otherwise, reason, expr.span)
 
     def _binary(self, expr: s.BinaryOp, env: dict) -> Value:
-        from iamlint.normalize.terraform.functions import binary
-
+        binary = _functions()[2]
         left = self.eval(expr.left, env)
         if expr.op in ("&&", "||") and isinstance(left, Known) and isinstance(left.value, bool):
             if left.value == (expr.op == "||"):
@@ -554,18 +558,26 @@ class Evaluator:
         collection = self.eval(expr.collection, env)
         if isinstance(collection, Unknown):
             return Unknown(collection.reason, expr.span)
-        pairs = _iterate(collection)
-        if len(pairs) > MAX_ITEMS:
+        inner = collection.value
+        size = len(inner) if isinstance(inner, (list, dict)) else 0
+        if size > MAX_ITEMS:
             return Unknown(f"for expression over more than {MAX_ITEMS} items", expr.span)
         results: list[Value] = []
         mapping: dict[str, Value] = {}
         scope = dict(env)
         value_var, key_var = expr.value_var, expr.key_var
         evaluate = self.eval
-        for key, item in pairs:
+        if isinstance(inner, dict):
+            items: Any = sorted(inner.items())
+        elif isinstance(inner, list):
+            items = enumerate(inner)
+        else:
+            items = ()
+        span = collection.span
+        for key, item in items:
             scope[value_var] = item
             if key_var:
-                scope[key_var] = key
+                scope[key_var] = Known(key, span)
             if expr.cond is not None:
                 keep = evaluate(expr.cond, scope)
                 if not isinstance(keep, Known) or not isinstance(keep.value, bool):
@@ -587,6 +599,19 @@ class Evaluator:
             else:
                 mapping[text] = value
         return Known(mapping if expr.key is not None else results, expr.span)
+
+
+_FUNCTIONS: tuple = ()
+
+
+def _functions() -> tuple:
+    """(FUNCTIONS, LAZY, binary), imported once (functions.py imports this module's peers)."""
+    global _FUNCTIONS
+    if not _FUNCTIONS:
+        from iamlint.normalize.terraform import functions
+
+        _FUNCTIONS = (functions.FUNCTIONS, functions.LAZY, functions.binary)
+    return _FUNCTIONS
 
 
 def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:

@@ -37,12 +37,23 @@ def pure(name: str, function: Callable[..., Any]) -> Function:
     """Lift a plain Python function over fully known arguments."""
 
     def call(evaluator: Any, args: list[Value], span: Span) -> Value:
-        values = _known(args, span, name)
-        if isinstance(values, Unknown):
-            return values
-        return from_python(function(*values), span)
+        if all(arg.__class__ is Known and arg.value.__class__ in _SCALARS for arg in args):
+            values: Any = [arg.value for arg in args]  # fast path: plain scalars
+        else:
+            values = _known(args, span, name)
+            if isinstance(values, Unknown):
+                return values
+        result = function(*values)
+        if result.__class__ in _SCALARS:
+            return Known(result, span)
+        if result.__class__ is list and all(item.__class__ in _SCALARS for item in result):
+            return Known([Known(item, span) for item in result], span)
+        return from_python(result, span)
 
     return call
+
+
+_SCALARS = {str, int, float, bool, type(None)}
 
 
 def _unknown_arg(args: list[Value], name: str, span: Span) -> Unknown | None:
@@ -545,6 +556,15 @@ FUNCTIONS: dict[str, Function] = {
 
 
 def binary(op: str, left: Value, right: Value, span: Span) -> Value:
+    if left.__class__ is Known and right.__class__ is Known:
+        a, b = left.value, right.value
+        if a.__class__ in _NUMBERS and b.__class__ in _NUMBERS:
+            fast = _FAST.get(op)
+            if fast is not None:
+                try:
+                    return Known(fast(a, b), span)
+                except ZeroDivisionError:
+                    return Unknown(f"division by zero", span)
     for side in (left, right):
         unknown = first_unknown(side)
         if unknown is not None:
@@ -568,6 +588,12 @@ def binary(op: str, left: Value, right: Value, span: Span) -> Value:
     except (TypeError, ZeroDivisionError, ValueError):
         pass
     return Unknown(f"operator {op} cannot be evaluated on these values", span)
+
+
+_NUMBERS = {int, float}
+_FAST = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+         "%": lambda a, b: a % b, "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+         ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
 
 def _number(value: Any) -> Any:

@@ -7,7 +7,9 @@ skipping hcl2's transform step: that halves the parse cost (see benchmarks/).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 from typing import Any, Callable
 
 from lark import Token, Tree
@@ -28,12 +30,34 @@ class HclSyntaxError(ValueError):
         self.message, self.line, self.column = message, line, column
 
 
+RECURSION_LIMIT = 12_000  # enough for ~1000 levels of nested expressions
+
+
+@contextlib.contextmanager
+def deep_recursion(limit: int = RECURSION_LIMIT):
+    """Allow deeply nested input within the block (Python 3.11 keeps pure-Python calls
+    off the C stack); the previous limit is restored afterwards."""
+    previous = sys.getrecursionlimit()
+    if previous < limit:
+        sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() != previous:
+            sys.setrecursionlimit(previous)
+
+
 def parse_hcl(text: str, path: str) -> s.HclFile:
     """Parse a whole .tf file. Raises :class:`HclSyntaxError` with a line on bad input."""
     if text.startswith("\ufeff"):
         text = text[1:]
     tree = _parse(text)
-    return s.HclFile(path, _Converter(path).body(tree.children[0]))
+    try:
+        with deep_recursion():
+            return s.HclFile(path, _Converter(path).body(tree.children[0]))
+    except RecursionError:
+        line, column = _deepest(tree)
+        raise HclSyntaxError("expression nested too deeply", line, column) from None
 
 
 def parse_expression(text: str, path: str, line: int, column: int) -> s.Expr:
@@ -41,7 +65,24 @@ def parse_expression(text: str, path: str, line: int, column: int) -> s.Expr:
     tree = _parse("_=" + text)
     converter = _Converter(path, line - 1, column - 3)
     attribute = next(c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute")
-    return converter.expr(attribute.children[-1])
+    try:
+        with deep_recursion():
+            return converter.expr(attribute.children[-1])
+    except RecursionError:
+        deep_line, deep_column = _deepest(tree)
+        raise HclSyntaxError("expression nested too deeply", deep_line + line - 1, deep_column) from None
+
+
+def _deepest(tree: Tree) -> tuple[int, int]:
+    """Line and column of the deepest node of a parse tree (found without recursion)."""
+    best, where = -1, (1, 1)
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best and not node.meta.empty:
+            best, where = depth, (node.meta.line, node.meta.column)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return where
 
 
 def _parse(text: str) -> Tree:

@@ -28,12 +28,13 @@ class Literal(Expr):
 class Template(Expr):
     """A string template: literal text and interpolated expressions (and directives)."""
 
-    __slots__ = ("parts", "heredoc")
+    __slots__ = ("parts", "heredoc", "static")
 
     def __init__(self, parts: list[Union[str, Expr]], span: Span, heredoc: bool = False) -> None:
         self.parts = parts
         self.span = span
         self.heredoc = heredoc
+        self.static = all(isinstance(part, str) for part in parts)  # no interpolation
 
 
 class TemplateIf(Expr):
