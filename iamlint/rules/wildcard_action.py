@@ -124,6 +124,14 @@ with an explicit list, or turn the statement into a ``Deny``.
   https://docs.aws.amazon.com/service-authorization/latest/reference/reference.html
 - CIS Amazon Web Services Foundations Benchmark, control 1.16 "Ensure IAM policies that
   allow full *:* administrative privileges are not attached"
+
+## Limitations
+
+A role that reaches EC2 only through a service creating the instance profile itself (an
+EKS managed node group's ``node_role_arn``, an Elastic Beanstalk or Batch environment)
+is an instance role only if the scanned code also holds its instance profile or an
+instance using it; otherwise its wildcards are warnings. Partial wildcards
+(``s3:Get*``) are left to IAM004.
 """
 
 from __future__ import annotations
