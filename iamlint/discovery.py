@@ -64,7 +64,7 @@ def _walk(top: str, modules: dict[str, Unit], templates: dict[str, Unit]) -> Non
         for name in sorted(names):
             if is_template_candidate(name):
                 path = os.path.join(folder, name)
-                templates.setdefault(_key(path), Unit("cloudformation", path, [(path, path)]))
+                templates.setdefault(_key(path), Unit(_template_kind(path), path, [(path, path)]))
 
 
 def _single(arg: str, modules: dict[str, Unit], templates: dict[str, Unit]) -> None:
@@ -80,7 +80,17 @@ def _single(arg: str, modules: dict[str, Unit], templates: dict[str, Unit]) -> N
         if unit.only is not None:
             unit.only.add(os.path.normpath(arg))
     elif is_template_candidate(name):
-        templates.setdefault(_key(arg), Unit("cloudformation", arg, [(arg, arg)]))
+        templates.setdefault(_key(arg), Unit(_template_kind(arg), arg, [(arg, arg)]))
+
+
+def _template_kind(path: str) -> str:
+    """"plan" for a Terraform plan JSON (detected by content), else "cloudformation"."""
+    if path.lower().endswith(".json"):
+        from iamlint.normalize.terraform.plan import is_plan_file
+
+        if is_plan_file(path):
+            return "plan"
+    return "cloudformation"
 
 
 def _key(path: str) -> str:

@@ -85,6 +85,11 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
         from iamlint.normalize.terraform import load_module
 
         return load_module(unit.root, unit.files, options)
+    if unit.kind == "plan":
+        from iamlint.normalize.terraform.plan import load_plan
+
+        path, display = unit.files[0]
+        return load_plan(path, display, options)
     from iamlint.normalize.cloudformation import load_template
 
     path, display = unit.files[0]
