@@ -23,6 +23,7 @@ from iamlint.parsers.cloudformation import (
     looks_like_template,
     parse,
 )
+from iamlint.parsers.cloudformation.yamlspans import without_gc
 
 __all__ = ["load_template", "graph_from_tree"]
 
@@ -59,6 +60,11 @@ def load_text(text: str, display: str, partition: str = "aws") -> UnitResult | N
     """Like :func:`load_template`, for a text already read."""
     if not looks_like_template(text):
         return None
+    with without_gc():
+        return _load_text(text, display, partition)
+
+
+def _load_text(text: str, display: str, partition: str) -> UnitResult | None:
     try:
         tree = parse(text, display)
     except TemplateSyntaxError as exc:
