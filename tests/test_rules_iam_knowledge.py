@@ -186,6 +186,28 @@ def test_permissions_management_off_instance_is_a_warning():
     assert "Permissions management" in finding.message and "iam:PutRolePolicy" in finding.message
 
 
+@pytest.mark.parametrize(
+    "pattern, severity",
+    [
+        ("kms:GenerateDataKey*", Severity.NOTE),
+        ("sqs:SendMessage*", Severity.NOTE),
+        ("s3:Abort*", Severity.NOTE),
+        ("s3:PutObject*", Severity.WARNING),
+        ("kms:ReEncrypt*", Severity.WARNING),
+    ],
+)
+def test_variants_of_one_action_are_notes_unless_permissions_management(pattern: str, severity: Severity):
+    policy = RolePolicy("aws_iam_role_policy.p", "aws_iam_role_policy", S, document=allow(pattern), roles=(k("other"),))
+    assert [f.severity for f in run(broad_wildcard_action, Graph([policy]))] == [severity]
+
+
+def test_patterns_from_one_expression_that_match_nothing_are_one_note():
+    actions = [f"{service}:View*" for service in ("s3", "ec2", "sqs")] + ["s3:GetObject"]
+    graph = instance_chain(**inline(allow(*actions)))
+    (finding,) = run(unknown_action, graph)
+    assert finding.severity is Severity.NOTE and "'s3:View*', 'ec2:View*', 'sqs:View*' match no action" in finding.message
+
+
 def test_deny_statements_are_not_broad_grants():
     graph = instance_chain(**inline(allow("iam:*Policy*", effect="Deny")))
     assert run(broad_wildcard_action, graph) == []
@@ -201,19 +223,19 @@ def test_read_only_note_says_what_it_matches():
 
 
 @pytest.mark.parametrize(
-    "action, hint",
+    "action, hint, severity",
     [
-        ("s3:GetObjcet", "s3:GetObject"),
-        ("ec2:DescribeInstance", "ec2:DescribeInstances"),
-        ("s4:GetObject", "s3:GetObject"),
-        ("s3:Gte*", None),
-        ("GetObject", None),
+        ("s3:GetObjcet", "s3:GetObject", None),
+        ("ec2:DescribeInstance", "ec2:DescribeInstances", None),
+        ("s4:GetObject", "s3:GetObject", None),
+        ("s3:Gte*", "s3:Get*", Severity.NOTE),
+        ("GetObject", None, None),
     ],
 )
-def test_unknown_actions_are_warned_with_a_suggestion(action: str, hint: str | None):
+def test_unknown_actions_are_warned_with_a_suggestion(action: str, hint: str | None, severity: Severity | None):
     graph = instance_chain(**inline(allow(action)))
     (finding,) = run(unknown_action, graph)
-    assert finding.path == ACTION0 and finding.severity is None
+    assert finding.path == ACTION0 and finding.severity is severity
     if hint:
         assert f"did you mean {hint!r}" in finding.message
 

