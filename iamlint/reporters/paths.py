@@ -21,7 +21,7 @@ def source_root(start: str | None = None) -> str:
 
 def relative(path: str, root: str) -> str | None:
     """``path`` relative to ``root`` (symlinks resolved, forward slashes), None when outside."""
-    rel = os.path.relpath(os.path.realpath(path), root)
+    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(root))
     if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
         return None
     return rel.replace(os.sep, "/")

@@ -11,6 +11,7 @@ Suppressed findings are left out unless ``show_suppressed`` (then they carry
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -29,7 +30,7 @@ TEXT_LIMIT = 1024
 
 
 def render(report: Report, rules: Iterable[Rule] = (), show_suppressed: bool = False, root: str | None = None, **_: object) -> str:
-    root = root or source_root()
+    root = os.path.realpath(root or source_root())
     descriptors, index = _rules(report, list(rules))
     results = [_result(f, index, root, None if not show_suppressed else []) for f in report.findings]
     if show_suppressed:
