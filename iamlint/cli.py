@@ -175,7 +175,8 @@ def _run(paths: list[str], options, registry, stdin_filename: str | None):
         return run(paths or ["."], options, registry)
     from iamlint.sources import overlay
 
-    text = click.get_text_stream("stdin", encoding="utf-8").read()
+    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
     with overlay({stdin_filename: text}):
         return run(paths or [stdin_filename], options, registry)
 
@@ -185,6 +186,7 @@ def _output(report, registry, flags: dict) -> None:
     from iamlint.reporters.text import summary
 
     output_format, target = flags["output_format"], flags["output_file"]
+    color = False
     if flags["statistics"]:
         text = (statistics.render_json if output_format == "json" else statistics.render_text)(report)
     else:
@@ -193,7 +195,7 @@ def _output(report, registry, flags: dict) -> None:
         text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
                       show_suppressed=flags["show_suppressed"])
     if target is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)  # click would strip forced colour off a pipe
         return
     with open(target, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)

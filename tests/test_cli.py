@@ -1,0 +1,130 @@
+"""The command line: exit codes, `iamlint rules` / `--explain`, --stdin-filename (an unsaved
+buffer linted in place of its file, siblings from disk), option conflicts, colour."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from iamlint.cli import main
+from iamlint.registry import load_rules
+
+REGISTRY = load_rules()
+PROFILE = """\
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+resource "aws_iam_instance_profile" "p" {
+  role = aws_iam_role.r.name
+}
+"""
+WITH_PROFILE = """\
+resource "aws_instance" "web" {
+  ami                  = "ami-1"
+  iam_instance_profile = aws_iam_instance_profile.p.name
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+"""
+WITHOUT_PROFILE = WITH_PROFILE.replace("  iam_instance_profile = aws_iam_instance_profile.p.name\n", "")
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(WITH_PROFILE, encoding="utf-8")
+    (tmp_path / "infra" / "iam.tf").write_text(PROFILE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "infra"
+
+
+def invoke(*args, stdin=None):
+    return CliRunner().invoke(main, list(args), input=stdin)
+
+
+def test_exit_codes(module):
+    assert invoke("check", "infra", "--no-cache").exit_code == 0
+    (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
+    assert invoke("check", "infra", "--no-cache").exit_code == 1
+    (module / "broken.tf").write_text('resource "x" "y" {\n  a = \n', encoding="utf-8")
+    result = invoke("check", "infra", "--no-cache")
+    assert result.exit_code == 2 and "broken.tf:" in result.stdout
+
+
+def test_rules_lists_code_name_severity_summary():
+    result = invoke("rules")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(REGISTRY.rules)
+    for line, rule in zip(lines, REGISTRY.rules):
+        assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(rule.summary)}$", line)
+
+
+@pytest.mark.parametrize("key", ["EC2001", "ec2001", "instance-without-profile", "unused-suppression"])
+def test_explain_prints_the_docstring(key):
+    rule = REGISTRY.find(key)
+    result = invoke("rules", "--explain", key)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{rule.code} {rule.name} ({rule.severity.label})")
+    assert rule.doc.strip() in result.stdout
+
+
+def test_explain_unknown_rule_is_a_usage_error():
+    result = invoke("rules", "--explain", "NOPE1")
+    assert result.exit_code == 2 and "unknown rule 'NOPE1'" in result.output
+
+
+def test_stdin_filename_lints_the_buffer_in_place_of_the_file(module):
+    # on disk main.tf has a profile; the unsaved buffer removed it
+    result = invoke("check", "--stdin-filename", "infra/main.tf", "--no-cache", "--format", "json", stdin=WITHOUT_PROFILE)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["rule"], f["path"], f["line"]) for f in findings} == {("EC2001", "infra/main.tf", 1)}
+    # and the other way round: the buffer references a profile defined in a sibling read from disk
+    (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
+    result = invoke("check", "--stdin-filename", "infra/main.tf", "--no-cache", "--format", "json", stdin=WITH_PROFILE)
+    assert result.exit_code == 0 and json.loads(result.stdout)["findings"] == []
+    assert (module / "main.tf").read_text(encoding="utf-8") == WITHOUT_PROFILE  # the file is never written
+
+
+def test_stdin_filename_reads_suppressions_from_the_buffer(module):
+    buffer = "# iamlint:ignore EC2001 -- being rewritten\n" + WITHOUT_PROFILE
+    result = invoke("check", "--stdin-filename", "infra/main.tf", "--no-cache", stdin=buffer)
+    assert result.exit_code == 0 and "1 suppressed" in result.stdout
+
+
+def test_stdin_filename_for_a_template(module):
+    (module / "web.yaml").write_text("Resources: {}\n", encoding="utf-8")
+    template = "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n"
+    result = invoke("check", "--stdin-filename", "infra/web.yaml", "--no-cache", "--select", "EC2001", stdin=template)
+    assert result.exit_code == 1 and result.stdout.startswith("infra/web.yaml:2:")
+
+
+def test_config_and_isolated_exclude_each_other(module):
+    (module / "x.toml").write_text("", encoding="utf-8")
+    result = invoke("check", "infra", "--config", "infra/x.toml", "--isolated")
+    assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_colour_only_on_text_to_a_terminal_or_when_forced(module):
+    (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
+    forced = invoke("check", "infra", "--no-cache", "--color", "always")
+    assert "\033[" in forced.stdout
+    to_file = invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
+    assert "\033[" not in (module.parent / "out.txt").read_text(encoding="utf-8")
+    assert "\033[" not in invoke("check", "infra", "--no-cache", "--color", "always", "--format", "github").stdout
+
+
+def test_text_output_is_path_line_col_for_editors(module):
+    (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
+    line = invoke("check", "infra/main.tf", "--no-cache", "-q").stdout.splitlines()[0]
+    assert re.match(r"^infra/main\.tf:1:1: error EC2001 \[instance-without-profile\] ", line), line
