@@ -324,3 +324,42 @@ def test_graphs_pickle_for_the_cache():
     copy = pickle.loads(pickle.dumps(graph))
     assert [n.address for n in copy.nodes] == [n.address for n in graph.nodes]
     assert copy.by_address("Thing").attributes == graph.by_address("Thing").attributes
+
+
+def test_instances_take_the_profile_of_their_launch_template():
+    graph = build(
+        """\
+  Template:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData: {IamInstanceProfile: {Name: !Ref Profile}}
+  Bare:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData: {ImageId: x}
+  FromTemplate:
+    Type: AWS::EC2::Instance
+    Properties:
+      LaunchTemplate: {LaunchTemplateId: !Ref Template, Version: !GetAtt Template.LatestVersionNumber}
+  FromBare:
+    Type: AWS::EC2::Instance
+    Properties:
+      LaunchTemplate: {LaunchTemplateId: !Ref Bare, Version: "1"}
+  FromElsewhere:
+    Type: AWS::EC2::Instance
+    Properties:
+      LaunchTemplate: {LaunchTemplateName: shared-template, Version: "1"}
+"""
+    )
+    assert graph.by_address("FromTemplate").profile.address == "Profile"
+    assert graph.by_address("FromBare").profile is None
+    assert "launch template" in graph.by_address("FromElsewhere").profile.reason
+
+
+def test_policy_text_in_a_folded_quoted_scalar_is_located_at_the_string():
+    graph = build(
+        "  Managed:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: '{\n"
+        '        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]\n      }\'\n'
+    )
+    action = graph.by_address("Managed").document.statements[0].actions[0]
+    assert plain(action) == "*" and action.span.line == HEADER.count("\n") + 4

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from iamlint.model.graph import Graph
+from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
 from iamlint.model.values import Known
 from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
-from iamlint.normalize.cloudformation.resources import Properties, build
+from iamlint.normalize.cloudformation.resources import Properties, build, inherit_launch_template_profiles
 from iamlint.normalize.cloudformation.template import Template
 from iamlint.normalize.cloudformation.values import NO_VALUE
 from iamlint.parsers.cloudformation import (
@@ -87,6 +87,7 @@ def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = 
     evaluator = Evaluator(template, partition)
     graph = Graph(partition=partition)
     lines: list[str] | None = None
+    nodes: list[Node] = []
     for logical_id, body in template.resources.items():
         kind = template.types.get(logical_id)
         if kind is None or not isinstance(body.value, dict):
@@ -101,8 +102,9 @@ def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = 
         raw = body.value.get("Properties")
         value = evaluator.evaluate(raw, "Properties") if raw is not None else Known({}, body.span)
         properties = Properties(None if value is NO_VALUE else value, span)  # type: ignore[arg-type]
-        for node in build(logical_id, kind, span, properties):
-            graph.add(node)
+        nodes.extend(build(logical_id, kind, span, properties))
+    for node in inherit_launch_template_profiles(nodes):
+        graph.add(node)
     return graph
 
 

@@ -6,6 +6,7 @@ resource; every node keeps the evaluated properties in ``attributes``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from iamlint.model.graph import (
@@ -163,10 +164,46 @@ def to_document(value: Value | None) -> Document | None:
     file (a JSON string with escaped newlines, a folded YAML block) is located at the
     string itself."""
     if isinstance(value, Known) and isinstance(value.value, str) and not isinstance(value, SourceText):
-        if "\n" in value.value.strip():
+        if value.value.strip() and not _verbatim(value):
             decoded = decode_json_text(value)
             return PolicyDocument.from_value(respan(decoded, value.span) if isinstance(decoded, Known) else decoded)
     return _to_document(value)
+
+
+def _verbatim(value: Known) -> bool:
+    """A one-line quoted string without escapes: its text sits in the file as is."""
+    span = value.span
+    return span.line == span.end_line and span.end_column - span.column == len(value.value) + 2
+
+
+def inherit_launch_template_profiles(nodes: list[Node]) -> list[Node]:
+    """An instance launched from a launch template (its ``LaunchTemplate`` property)
+    takes the template's profile, metadata options and user data where it sets none."""
+    templates = {n.address: n for n in nodes if isinstance(n, Compute) and n.type == "AWS::EC2::LaunchTemplate"}
+    result: list[Node] = []
+    for node in nodes:
+        source = node.attributes.get("LaunchTemplate") if node.type == "AWS::EC2::Instance" else None
+        if isinstance(node, Compute) and source is not None:
+            node = _inherit(node, _source_template(source, templates))
+        result.append(node)
+    return result
+
+
+def _source_template(source: Value, templates: dict[str, Compute]) -> Compute | Unknown:
+    field = _field(source)
+    reference = field("LaunchTemplateId") or field("LaunchTemplateName")
+    if isinstance(reference, Ref) and reference.address in templates:
+        return templates[reference.address]
+    reason = "the instance takes it from a launch template that is not in this template"
+    return Unknown(reason, reference.span if reference is not None else source.span)
+
+
+def _inherit(node: Compute, template: Compute | Unknown) -> Compute:
+    changes = {}
+    for name in ("profile", "http_tokens", "http_endpoint", "user_data"):
+        if getattr(node, name) is None:
+            changes[name] = template if isinstance(template, Unknown) else getattr(template, name)
+    return dataclasses.replace(node, **changes)
 
 
 def _generated(logical_id: str, span: Span, attribute: str) -> Ref:
