@@ -11,7 +11,8 @@ From lowest to highest (Terraform docs, "Variable definition precedence"):
    given). Terraform interleaves ``-var`` and ``-var-file`` in command-line order;
    iamlint applies all files first, then all ``--var`` values.
 
-Values from the command line and the environment are taken literally as strings when
+Values from the command line and the environment (which no file holds) are reported
+at the variable's declaration, or where they are used. They are taken literally as strings when
 the variable's type is primitive or not declared, and parsed as HCL expressions for
 complex types (list, map, set, object, tuple), as Terraform does. A variable declared
 with a primitive type is converted to it (``"true"`` -> true, ``"3"`` -> 3).
@@ -137,7 +138,11 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
 
     try:
-        return evaluator.eval(parse_expression(text, span.file, 1, 1))
+        value = evaluator.eval(parse_expression(text, span.file, 1, 1))
+        # no file holds this text: its parts are reported at the variable's declaration
+        from iamlint.normalize.terraform.plan import _respan_all
+
+        return _respan_all(value, config.variables[name].span)
     except HclSyntaxError as exc:
         errors.append(SourceError(span.file, 1, f"value of {name} is not a valid expression: {exc.message}"))
         return Unknown(f"var.{name}: its value is not a valid expression", span)
