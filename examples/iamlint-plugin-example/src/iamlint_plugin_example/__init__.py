@@ -1,0 +1,1 @@
+"""An example iamlint rule package (see README.md)."""
