@@ -323,6 +323,77 @@ class UnitCache:
             self.prune()
 
 
+# -- snapshots of built objects (the HCL parser) ------------------------------------------
+
+_SNAPSHOT_MAGIC = b"iamlint-snapshot\n"
+
+
+def _trusted_file(fd: int, folder: Path) -> bool:
+    if not hasattr(os, "geteuid"):
+        return True
+    try:
+        stat, parent = os.fstat(fd), os.stat(folder)
+    except OSError:
+        return False
+    uid = os.geteuid()
+    return stat.st_uid == uid and parent.st_uid == uid and not (parent.st_mode & 0o022) and not (stat.st_mode & 0o022)
+
+
+def load_snapshot(name: str, key: str) -> Any:
+    """The object stored by :func:`store_snapshot` under ``name`` for ``key``, or None
+    (missing, other key, corrupt, not ours: never unpickled then)."""
+    path = cache_dir() / f"{name}.snapshot"
+    try:
+        with open(path, "rb") as handle:
+            if not _trusted_file(handle.fileno(), path.parent):
+                return None
+            data = handle.read()
+    except OSError:
+        return None
+    header = _SNAPSHOT_MAGIC + key.encode() + b"\n"
+    if not data.startswith(header):
+        return None
+    payload = data[len(header) + 33 :]
+    if data[len(header) : len(header) + 32].decode("ascii", "replace") != hashlib.blake2b(payload, digest_size=16).hexdigest():
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:
+        return None
+
+
+def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None) -> bool:
+    """Pickle ``value`` (``reducers``: extra copyreg-style reducers by type) to the cache
+    directory, atomically. False when it cannot be written."""
+    import copyreg
+    import io
+
+    class _Pickler(pickle.Pickler):
+        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}
+
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except Exception:
+        return False
+    payload = buffer.getvalue()
+    data = _SNAPSHOT_MAGIC + key.encode() + b"\n" + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n" + payload
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, folder / f"{name}.snapshot")
+        return True
+    except OSError:
+        _unlink(temporary)
+        return False
+
+
 def _unlink(path: str) -> int:
     try:
         os.unlink(path)
@@ -342,6 +413,6 @@ def clear(directory: str | os.PathLike[str] | None = None) -> int:
             continue
         for name in names:
             path = folder / name
-            if path.is_file() and (name.endswith(_SUFFIX) or name.endswith(".lark") or name.endswith(".tmp")):
+            if path.is_file() and name.endswith((_SUFFIX, ".lark", ".snapshot", ".tmp")):
                 removed += _unlink(str(path))
     return removed

@@ -285,3 +285,77 @@ def test_code_fingerprint_changes_with_the_code(monkeypatch, tmp_path):
         assert cache_module.code_fingerprint() != first
     finally:
         cache_module.code_fingerprint.cache_clear()
+
+
+# -- the HCL parser tables (issue 7, item 1) ---------------------------------------------
+
+_PARSE_SCRIPT = r"""
+import json, sys
+import lark.lark
+builds = []
+original = lark.lark.load_grammar
+def counting(*args, **kwargs):
+    builds.append(1)
+    return original(*args, **kwargs)
+lark.lark.load_grammar = counting
+import hcl2
+from iamlint.parsers.terraform.hcl import parse_hcl
+tree = parse_hcl('resource "aws_iam_role" "r" {\n  name = "r"\n}\n', "x.tf")
+print(json.dumps({"hcl2": hcl2.__file__, "builds": len(builds), "blocks": len(tree.body.blocks)}))
+"""
+
+
+def _parse_in_subprocess(site: Path, cache: Path) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(site), IAMLINT_CACHE_DIR=str(cache))
+    done = subprocess.run([sys.executable, "-c", _PARSE_SCRIPT], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _listing(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_parser_tables_are_built_once_even_with_a_read_only_site_packages(tmp_path):
+    import hcl2
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(Path(hcl2.__file__).resolve().parent, site / "hcl2", ignore=shutil.ignore_patterns("__pycache__", "*.pickle", "*.cache"))
+    for path in [site, *site.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    before = _listing(site)
+    cache = tmp_path / "cache"
+    try:
+        first = _parse_in_subprocess(site, cache)
+        assert first["hcl2"].startswith(str(site))  # the read-only copy was the one used
+        assert first["builds"] == 1 and first["blocks"] == 1
+        second = _parse_in_subprocess(site, cache)
+        assert second["builds"] == 0, "the parser tables were rebuilt on the second run"
+        assert second["blocks"] == 1
+        # without the pickled parser, lark's own table cache in the same folder is used
+        (cache / "hcl2-parser.snapshot").unlink()
+        assert _parse_in_subprocess(site, cache)["builds"] == 0
+        # a corrupt snapshot is ignored (never unpickled: its digest does not match)
+        snapshot = cache / "hcl2-parser.snapshot"
+        data = snapshot.read_bytes()
+        snapshot.write_bytes(data[: len(data) // 2] + b"x" * 100)
+        third = _parse_in_subprocess(site, cache)
+        assert third["builds"] == 0 and third["blocks"] == 1
+        assert _listing(site) == before  # nothing written next to hcl2
+    finally:
+        for path in [site, *site.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_snapshots_are_checked_before_unpickling(tmp_path, monkeypatch):
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path))
+    assert cache_module.store_snapshot("thing", "k1", {"a": 1})
+    assert cache_module.load_snapshot("thing", "k1") == {"a": 1}
+    assert cache_module.load_snapshot("thing", "k2") is None  # another key
+    path = tmp_path / "thing.snapshot"
+    path.write_bytes(path.read_bytes()[:-3] + b"zzz")
+    assert cache_module.load_snapshot("thing", "k1") is None

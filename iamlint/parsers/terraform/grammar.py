@@ -3,14 +3,14 @@
 python-hcl2 caches the parser tables next to its own install; on a read-only
 site-packages that cache is never written and every run pays ~2 s to rebuild the
 tables. We build the same grammar (with hcl2's post-lexer) and keep the cache in the
-user cache directory, written atomically so concurrent runs never read half a file.
+user cache directory: the built parser pickled (:func:`iamlint.cache.store_snapshot`,
+written atomically, checked before use), and lark's own table cache as a fallback.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from pathlib import Path
 
 from iamlint import __version__
@@ -27,18 +27,55 @@ def cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def parser():  # -> lark.Lark
+    import sys
+
     import hcl2
+    import lark
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
+    from iamlint import cache
+
+    # fastest: the built parser object, pickled (a few times quicker than lark's cache)
+    key = (f"hcl2-{getattr(hcl2, '__version__', 'unknown')}-lark-{lark.__version__}-iamlint-{__version__}"
+           f"-py{sys.version_info[0]}.{sys.version_info[1]}")
+    built = cache.load_snapshot("hcl2-parser", key)
+    if isinstance(built, Lark):
+        return built
     grammar = Path(hcl2.__file__).resolve().parent / "hcl2.lark"
     options = dict(parser="lalr", propagate_positions=True, postlex=PostLexer())
     target = _cache_file(getattr(hcl2, "__version__", "unknown"))
     if target is None:
         return Lark(grammar.read_text(encoding="utf-8"), **options)
-    if target.exists():
-        return Lark(grammar.read_text(encoding="utf-8"), cache=str(target), **options)
-    return _build_and_store(grammar, target, options)
+    # lark's own cache (the fallback). Its key hashes the options *including the cache
+    # file name*, so it must be written under its final name (building under a temporary
+    # name made the next run rebuild); lark checks the key and treats a truncated or
+    # corrupt file as absent (it rebuilds), so a concurrent half-written file is harmless.
+    built = Lark(grammar.read_text(encoding="utf-8"), cache=str(target), **options)
+    cache.store_snapshot("hcl2-parser", key, built, _reducers())
+    return built
+
+
+def _module(module):
+    import importlib
+
+    return importlib.import_module, (module.__name__,)
+
+
+def _action(action):
+    import importlib
+
+    return getattr, (importlib.import_module("lark.parsers.lalr_analysis"), action.name)
+
+
+def _reducers() -> dict:
+    """Pickling a Lark parser: modules by name; the parser compares actions by identity
+    (``action is Shift``), so Shift/Reduce must come back as lark's own singletons."""
+    import types
+
+    from lark.parsers.lalr_analysis import Action
+
+    return {types.ModuleType: _module, Action: _action}
 
 
 def _cache_file(hcl2_version: str) -> Path | None:
@@ -50,19 +87,3 @@ def _cache_file(hcl2_version: str) -> Path | None:
     if not os.access(folder, os.W_OK):
         return None
     return folder / f"hcl2-{hcl2_version}-iamlint-{__version__}.lark"
-
-
-def _build_and_store(grammar: Path, target: Path, options: dict):
-    from lark import Lark
-
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".lark-", suffix=".tmp")
-    os.close(fd)
-    os.unlink(temporary)
-    try:
-        built = Lark(grammar.read_text(encoding="utf-8"), cache=temporary, **options)
-        if os.path.exists(temporary):
-            os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return built
