@@ -147,7 +147,8 @@ class Catalogue:
         if not head:
             return None
         heads = {info.name[: len(head)].lower(): info.name[: len(head)] for info in table.values()}
-        match = difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.6)
+        swapped = [h for h in heads if sorted(h) == sorted(head.lower())]  # transposed letters
+        match = swapped or difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.8)
         return f"{service}:{heads[match[0]]}{name[len(head):]}" if match else None
 
 

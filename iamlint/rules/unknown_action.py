@@ -133,7 +133,7 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         for where, action in _actions(document):
             text = action.value.strip()
             if _matches_nothing(text):
-                empty.setdefault((action.span, where[:2]), []).append(text)
+                empty.setdefault(action.span, []).append(text)
                 continue
             problem = _problem(text)
             if problem is not None:
@@ -149,8 +149,8 @@ def _matches_nothing(text: str) -> bool:
 
 
 def _empty_patterns(node: Node, path: tuple, document: PolicyDocument, empty: dict) -> Iterator[Finding]:
-    for (span, statement), patterns in empty.items():
-        where = _first_path(document, statement, patterns[0])
+    for span, patterns in empty.items():
+        where = _first_path(document, span, patterns[0])
         listed = ", ".join(repr(p) for p in patterns[:6]) + (f" and {len(patterns) - 6} more" if len(patterns) > 6 else "")
         verb = "matches" if len(patterns) == 1 else "match"
         message = _with_hint(f"{listed} {verb} no action: it grants nothing", patterns[0]) if len(patterns) == 1 else (
@@ -159,11 +159,11 @@ def _empty_patterns(node: Node, path: tuple, document: PolicyDocument, empty: di
         yield Finding(node, path + where, message, severity=Severity.NOTE)
 
 
-def _first_path(document: PolicyDocument, statement: tuple, text: str) -> tuple:
+def _first_path(document: PolicyDocument, span: object, text: str) -> tuple:
     for where, action in _actions(document):
-        if where[:2] == statement and action.value.strip() == text:
+        if action.span == span and action.value.strip() == text:
             return where
-    return statement
+    return ()
 
 
 def _documents(graph: Graph) -> Iterator[tuple[Node, tuple, PolicyDocument]]:
