@@ -60,4 +60,4 @@ class Report:
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)
         self.suppressed.sort(key=lambda s: s.finding.sort_key)
-        self.errors.sort(key=lambda e: (e.path, e.line, e.column, e.message))
+        self.errors = sorted(set(self.errors), key=lambda e: (e.path, e.line, e.column, e.message))
