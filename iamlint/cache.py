@@ -72,14 +72,14 @@ def max_bytes() -> int:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Changes whenever a module of iamlint (or the Python running it) changes."""
+    """Changes whenever a module or data file of iamlint (or the Python running it) changes."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{__version__}|{sys.version}|{FORMAT}".encode())
     package = Path(__file__).resolve().parent
     for folder, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
-            if name.endswith(".py"):
+            if name.endswith(".py") or os.path.basename(folder) == "data":  # code and shipped knowledge
                 try:
                     stat = os.stat(os.path.join(folder, name))
                 except OSError:
