@@ -170,6 +170,12 @@ def test_yaml_errors_are_located():
     assert caught.value.line >= 3 and caught.value.column >= 1
 
 
+def test_a_key_missing_its_colon_is_reported_on_its_own_line():
+    with pytest.raises(TemplateSyntaxError) as caught:
+        parse("Resources:\n  A: 1\n  B:typo\n  C: 2\n", "t.yaml")
+    assert (caught.value.line, caught.value.column) == (3, 3)
+
+
 def test_json_spans():
     text = '{\n  "Resources": {\n    "R": {\n      "Type": "AWS::IAM::Role",\n      "Properties": {"RoleName": "web"}\n    }\n  }\n}\n'
     name = value_at(parse(text, "t.json"), "Resources", "R", "Properties", "RoleName")

@@ -60,6 +60,8 @@ def compose(text: str, loader_class: type = CfnLoader) -> Node | None:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (exc.context or "").startswith("while scanning a simple key"):
+            mark = exc.context_mark  # the key missing its ':' (the problem mark is a line later)
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(message or "invalid YAML", line, column) from None
