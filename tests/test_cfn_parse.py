@@ -182,6 +182,14 @@ def test_json_spans():
     assert (name.value, name.span.line, name.span.column, name.span.end_column) == ("web", 5, 34, 39)
 
 
+def test_yaml_flow_style_templates_starting_with_a_brace():
+    tree = parse("{Resources: {R: {Type: !Sub 'AWS::S3::Bucket'}}}\n", "t.yaml")
+    assert to_python(tree) == {"Resources": {"R": {"Type": {"Fn::Sub": "AWS::S3::Bucket"}}}}
+    with pytest.raises(TemplateSyntaxError) as caught:
+        parse('{"Resources": {"R": {"Type": "X"}}', "t.json")
+    assert caught.value.message.startswith("invalid JSON")
+
+
 def test_literal_blocks_know_where_their_text_starts():
     text = "Resources:\n  R:\n    Type: X\n    Properties:\n      Doc: |\n        {\"a\": 1}\n"
     doc = value_at(parse(text, "t.yaml"), "Resources", "R", "Properties", "Doc")

@@ -113,8 +113,9 @@ def _failed(display: str, partition: str, line: int, message: str, column: int =
 
 
 def _surely_template(text: str) -> bool:
-    pattern = _SURELY_JSON_TEMPLATE if is_json_text(text) else _SURELY_TEMPLATE
-    return pattern.search(text) is not None
+    if is_json_text(text) and _SURELY_JSON_TEMPLATE.search(text):
+        return True
+    return _SURELY_TEMPLATE.search(text) is not None
 
 
 def _resource_span(lines: list[str], logical_id: str, body: Span) -> Span:

@@ -37,7 +37,10 @@ def _parse_json(text: str, file: str) -> Known:
     try:
         tree, duplicates = parse_document(text, file)
     except JsonError as exc:
-        raise TemplateSyntaxError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
+        try:  # YAML flow style ({Resources: ...}) also starts with '{'
+            return yamlspans.load(text, file)
+        except yamlspans.YamlError:
+            raise TemplateSyntaxError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
     if duplicates:
         name, span = duplicates[0]
         raise TemplateSyntaxError(f"duplicate key {name!r}", span.line, span.column)
