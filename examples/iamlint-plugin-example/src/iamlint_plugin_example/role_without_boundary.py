@@ -21,18 +21,46 @@ Terraform:
 
 ```hcl
 resource "aws_iam_role" "web" {
-  name               = "web"
-  assume_role_policy = data.aws_iam_policy_document.ec2.json
+  name = "web"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_instance_profile" "web" {
+  role = aws_iam_role.web.name
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.web.name
 }
 ```
 
 CloudFormation:
 
 ```yaml
-WebRole:
-  Type: AWS::IAM::Role
-  Properties:
-    AssumeRolePolicyDocument: {...}
+Resources:
+  WebRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: ec2.amazonaws.com }
+            Action: sts:AssumeRole
+  WebProfile:
+    Type: AWS::IAM::InstanceProfile
+    Properties:
+      Roles: [!Ref WebRole]
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: !Ref WebProfile
 ```
 
 ## Good
@@ -42,19 +70,47 @@ Terraform:
 ```hcl
 resource "aws_iam_role" "web" {
   name                 = "web"
-  assume_role_policy   = data.aws_iam_policy_document.ec2.json
   permissions_boundary = "arn:aws:iam::123456789012:policy/app-boundary"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_instance_profile" "web" {
+  role = aws_iam_role.web.name
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  instance_type        = "t3.micro"
+  iam_instance_profile = aws_iam_instance_profile.web.name
 }
 ```
 
 CloudFormation:
 
 ```yaml
-WebRole:
-  Type: AWS::IAM::Role
-  Properties:
-    AssumeRolePolicyDocument: {...}
-    PermissionsBoundary: arn:aws:iam::123456789012:policy/app-boundary
+Resources:
+  WebRole:
+    Type: AWS::IAM::Role
+    Properties:
+      PermissionsBoundary: arn:aws:iam::123456789012:policy/app-boundary
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: ec2.amazonaws.com }
+            Action: sts:AssumeRole
+  WebProfile:
+    Type: AWS::IAM::InstanceProfile
+    Properties:
+      Roles: [!Ref WebRole]
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: !Ref WebProfile
 ```
 
 ## How to fix
