@@ -128,3 +128,56 @@ def test_text_output_is_path_line_col_for_editors(module):
     (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
     line = invoke("check", "infra/main.tf", "--no-cache", "-q").stdout.splitlines()[0]
     assert re.match(r"^infra/main\.tf:1:1: error EC2001 \[instance-without-profile\] ", line), line
+
+
+# ---------------------------------------------------------------- the documented recipes
+
+DOCS = __import__("pathlib").Path(__file__).resolve().parent.parent / "docs"
+
+
+def _check_options() -> set[str]:
+    from iamlint.cli import check
+
+    return {opt for param in check.params for opt in (*param.opts, *param.secondary_opts)}
+
+
+@pytest.mark.parametrize("name", ["ci.md", "editors.md", "configuration.md"])
+def test_documented_command_lines_use_existing_options(name):
+    text = (DOCS / name).read_text(encoding="utf-8")
+    known = _check_options()
+    commands = re.findall(r"iamlint check([^\n`\"']*)", text)
+    assert commands
+    for command in commands:
+        for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", command):
+            assert option in known, f"docs/{name}: {option} in 'iamlint check{command}'"
+
+
+def test_documented_problem_matcher_and_errorformats_parse_the_output(module):
+    (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
+    line = invoke("check", "infra", "--no-cache", "-q", "--color", "never").stdout.splitlines()[0]
+    text = (DOCS / "editors.md").read_text(encoding="utf-8")
+    matcher = json.loads(re.search(r"```json\n// [^\n]*\n(.*?)```", text, re.DOTALL).group(1))
+    pattern = matcher["tasks"][0]["problemMatcher"]["pattern"]
+    match = re.match(pattern["regexp"], line)
+    assert match, line
+    assert (match.group(pattern["file"]), match.group(pattern["line"]), match.group(pattern["severity"]),
+            match.group(pattern["code"])) == ("infra/main.tf", "1", "error", "EC2001")
+    # the nvim-lint Lua pattern, translated to a Python regex
+    lua = re.search(r'from_pattern\(\s*"([^"]+)"', text).group(1)
+    python = lua.replace("%d", r"\d").replace("%a", "[A-Za-z]").replace("%w", r"[A-Za-z0-9]")
+    assert re.match(python, line).groups()[:4] == ("1", "1", "error", "EC2001")
+
+
+def test_documented_workflows_are_valid_yaml():
+    yaml = pytest.importorskip("yaml")
+    text = (DOCS / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    documents = [yaml.safe_load(block) for block in blocks]
+    workflow = next(d for d in documents if isinstance(d, dict) and "jobs" in d)
+    steps = workflow["jobs"]["iamlint"]["steps"]
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+    assert workflow["permissions"]["security-events"] == "write"
+    gitlab = next(d for d in documents if isinstance(d, dict) and "iamlint" in d and "script" in d["iamlint"])
+    assert gitlab["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
+    hooks = next(d for d in documents if isinstance(d, dict) and "repos" in d)
+    assert hooks["repos"][0]["hooks"][0]["id"] == "iamlint"
