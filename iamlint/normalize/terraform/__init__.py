@@ -57,6 +57,7 @@ def data_builders() -> dict:
         "aws_iam_policy_document": policy_document.build,
         "aws_partition": _partition_data,
         "aws_iam_policy": policy_document.managed_policy,
+        "aws_service_principal": _service_principal,
     }
 
 
@@ -119,3 +120,21 @@ def _partition_data(evaluator: Evaluator, block, address: str, attribute: str, s
 
 
 _partition_data.attributes = ("partition", "id", "dns_suffix", "reverse_dns_prefix")  # type: ignore[attr-defined]
+
+
+def _service_principal(evaluator: Evaluator, block, address: str, attribute: str, span, env=None) -> Value:
+    """``data "aws_service_principal"``: ``name`` is ``<service_name>.<dns suffix>`` (the
+    provider's rule for the partition assumed; ``region`` is not needed for it)."""
+    attrs = block.body.attributes
+    service = evaluator.eval(attrs["service_name"].expr, env or {}) if "service_name" in attrs else None
+    if not isinstance(service, Known) or not isinstance(service.value, str):
+        return Unknown(f"data.{address}.{attribute}: the service name cannot be evaluated", span)
+    dns_suffix, _ = _PARTITIONS.get(evaluator.partition, _PARTITIONS["aws"])
+    if attribute in ("name", "id"):
+        return Known(f"{service.value}.{dns_suffix}", service.span)
+    if attribute == "suffix":
+        return Known(dns_suffix, service.span)
+    return Unknown(f"data.{address}.{attribute} is not evaluated", span)
+
+
+_service_principal.attributes = ("name", "id", "suffix")  # type: ignore[attr-defined]

@@ -355,22 +355,26 @@ class Evaluator:
         suffix = ""
         if counted:
             instances = self.instances(block, f"data.{address}")
+            unknown_keys = isinstance(instances, Unknown)
+            if isinstance(instances, Unknown):
+                # keys unknown: one instance (count.index / each.* unknown) stands for all
+                instances = [("", None, Evaluator.unknown_instance_env(instances, block))]
             if steps and steps[0][0] == "index":
                 key = self.eval(steps[0][1], env)
                 steps = steps[1:]
-                if isinstance(instances, Unknown):
-                    return Unknown(instances.reason, span)
-                if not isinstance(key, Known):
+                if unknown_keys:
+                    suffix, _, instance_env = instances[0]
+                    key = Known(None, span)
+                elif not isinstance(key, Known):
                     return Unknown(f"which instance of data.{address} is meant cannot be evaluated", span)
-                match = [i for i in instances if i[1] == key.value or (isinstance(key.value, float) and i[1] == int(key.value))]
-                if not match:
-                    return Unknown(f"data.{address} has no instance {key.value!r}", span)
-                suffix, _, instance_env = match[0]
+                else:
+                    match = [i for i in instances if i[1] == key.value or (isinstance(key.value, float) and i[1] == int(key.value))]
+                    if not match:
+                        return Unknown(f"data.{address} has no instance {key.value!r}", span)
+                    suffix, _, instance_env = match[0]
             else:
-                if isinstance(instances, Unknown):
-                    return Unknown(instances.reason, span)
                 objects = [(k, self._data_object(builder, block, address, sfx, ienv, span)) for sfx, k, ienv in instances]
-                if "count" in block.body.attributes:
+                if "count" in block.body.attributes or unknown_keys:
                     whole: Value = Known([o for _, o in objects], span)
                 else:
                     whole = Known({str(k): o for k, o in objects}, span)
@@ -497,7 +501,9 @@ class Evaluator:
         full = self.prefix + address
         instances = self.instances(block, address)
         if isinstance(instances, Unknown):
-            return Unknown(instances.reason, span)
+            # the one node built for unknown keys stands for every instance
+            refs = [Ref(f"{full} is computed ({instances.reason})", span, full, "")]
+            return Known([self._apply(ref, steps, env, span) for ref in refs], span)
         refs = [Ref(f"{full}{sfx} is computed", span, full + sfx, "") for sfx, _, _ in instances]
         return Known([self._apply(ref, steps, env, span) for ref in refs], span)
 

@@ -321,6 +321,15 @@ def _join(sep: str, *lists: Any) -> str:
     return sep.join(_text(x) for items in lists for x in items)
 
 
+def _join_values(args: list[Value], span: Span) -> Value:
+    """join(): a single item is that item (so a reference keeps its identity)."""
+    if len(args) >= 2 and all(isinstance(a, Known) and isinstance(a.value, list) for a in args[1:]):
+        items = [item for a in args[1:] for item in a.value]
+        if len(items) == 1 and not (isinstance(items[0], Known) and not isinstance(items[0].value, (str, Encoded))):
+            return items[0]
+    return pure("join", _join)(None, args, span)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -511,7 +520,7 @@ FUNCTIONS: dict[str, Function] = {
     "trimprefix": pure("trimprefix", lambda s, p: s[len(p):] if s.startswith(p) else s),
     "trimsuffix": pure("trimsuffix", lambda s, p: s[: -len(p)] if p and s.endswith(p) else s),
     "chomp": pure("chomp", lambda s: s.rstrip("\r\n")),
-    "join": pure("join", _join),
+    "join": lambda evaluator, args, span: _join_values(args, span),
     "split": pure("split", lambda sep, s: s.split(sep) if s else []),
     "replace": pure("replace", _replace),
     "substr": pure("substr", lambda s, o, n: s[o:] if n < 0 else s[o:o + n]),
@@ -550,12 +559,35 @@ FUNCTIONS: dict[str, Function] = {
     "slice": structural("slice", _slice),
     "reverse": structural("reverse", _reverse),
     "setunion": structural("setunion", _setunion),
+    "signum": pure("signum", lambda n: (n > 0) - (n < 0)),
+    "ceil": pure("ceil", lambda n: -int(-n // 1)),
+    "floor": pure("floor", lambda n: int(n // 1)),
+    "parseint": pure("parseint", lambda s, base: int(s, base)),
+    "sum": pure("sum", lambda items: sum(items)),
+    "alltrue": pure("alltrue", lambda items: all(i is True or i == "true" for i in items)),
+    "anytrue": pure("anytrue", lambda items: any(i is True or i == "true" for i in items)),
+    "index": pure("index", lambda items, item: items.index(item)),
+    "chunklist": pure("chunklist", lambda items, n: [items[i:i + n] for i in range(0, len(items), n)] if n else [items]),
+    "setintersection": pure("setintersection", lambda first, *rest: [x for x in first if all(x in r for r in rest)]),
+    "setsubtract": pure("setsubtract", lambda a, b: [x for x in a if x not in b]),
+    "regexall": pure("regexall", lambda p, s: [m.group(0) for m in re.finditer(p, s)]),
+    "strrev": pure("strrev", lambda s: s[::-1]),
+    "basename": pure("basename", os.path.basename),
+    "dirname": pure("dirname", os.path.dirname),
+    "abspath": pure("abspath", os.path.abspath),
+    "sensitive": lambda evaluator, args, span: args[0],
+    "nonsensitive": lambda evaluator, args, span: args[0],
     "coalesce": _coalesce,
     "coalescelist": _coalescelist,
 }
 
 
 def binary(op: str, left: Value, right: Value, span: Span) -> Value:
+    if op in ("==", "!=") and (_never_empty(left, right) or _never_empty(right, left)):
+        return Known(op == "!=", span)
+    if op in ("==", "!=") and isinstance(left, Known) and isinstance(right, Known) and (
+            (left.value is None) != (right.value is None)):
+        return Known(op == "!=", span)  # null against a value, whatever unknowns it holds
     if left.__class__ is Known and right.__class__ is Known:
         a, b = left.value, right.value
         if a.__class__ in _NUMBERS and b.__class__ in _NUMBERS:
@@ -588,6 +620,18 @@ def binary(op: str, left: Value, right: Value, span: Span) -> Value:
     except (TypeError, ZeroDivisionError, ValueError):
         pass
     return Unknown(f"operator {op} cannot be evaluated on these values", span)
+
+
+_NEVER_EMPTY = ("id", "arn", "name", "unique_id")
+
+
+def _never_empty(ref: Value, other: Value) -> bool:
+    """A resource's id, arn or name compared with "" or null: once applied it is never
+    empty, so ``aws_iam_role.r.name == ""`` is false whatever the name."""
+    from iamlint.model.values import Ref
+
+    return (isinstance(ref, Ref) and ref.attribute in _NEVER_EMPTY
+            and isinstance(other, Known) and other.value in ("", None))
 
 
 _NUMBERS = {int, float}

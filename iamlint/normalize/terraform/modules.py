@@ -196,22 +196,26 @@ class ModuleCall:
 
 
 def _input(parent: Evaluator, child: Evaluator, name: str, block: Block, expr, env: dict) -> Callable[[], Value]:
+    from iamlint.normalize.terraform.variables import convert
+
     def evaluate() -> Value:
         value = parent.eval(expr, env)
         if isinstance(value, Known) and value.value is None and "default" in block.body.attributes:
             nullable = block.body.attributes.get("nullable")
             if nullable is not None and isinstance(child.eval(nullable.expr), Known) and child.eval(nullable.expr).value is False:
-                return child.eval(block.body.attributes["default"].expr)
-        return value
+                return convert(child.eval(block.body.attributes["default"].expr), block, child)
+        return convert(value, block, child)
 
     return evaluate
 
 
 def _default(child: Evaluator, name: str, block: Block, call: str) -> Callable[[], Value]:
+    from iamlint.normalize.terraform.variables import convert
+
     def evaluate() -> Value:
         default = block.body.attributes.get("default")
         if default is not None:
-            return child.eval(default.expr)
+            return convert(child.eval(default.expr), block, child)
         return Unknown(f"var.{name} is not set by module.{call} and has no default", block.span)
 
     return evaluate

@@ -149,20 +149,7 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
 
 
 def convert(value: Value, block: s.Block, evaluator) -> Value:
-    """Convert to a declared primitive type the way Terraform does; others unchanged."""
-    type_name = _type_name(block)
-    if not isinstance(value, Known) or type_name not in ("string", "number", "bool"):
-        return value
-    inner: Any = value.value
-    if type_name == "bool" and isinstance(inner, str) and inner in ("true", "false"):
-        return Known(inner == "true", value.span)
-    if type_name == "number" and isinstance(inner, str):
-        try:
-            return Known(int(inner) if inner.lstrip("-").isdigit() else float(inner), value.span)
-        except ValueError:
-            return value
-    if type_name == "string" and isinstance(inner, bool):
-        return Known("true" if inner else "false", value.span)
-    if type_name == "string" and isinstance(inner, (int, float)):
-        return Known(str(inner), value.span)
-    return value
+    """Apply the variable's type constraint (primitive conversions, optional() defaults)."""
+    from iamlint.normalize.terraform.types import convert as apply_type, type_of
+
+    return apply_type(type_of(block), value, evaluator)
