@@ -71,7 +71,7 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         rules = [rule for rule in registry.rules if _enabled(rule, unit_options)]
         context = Context(partition=unit_options.partition)
         scope.add(unit, result, settings)
-        report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors))
+        report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
     cache.finish()
     report.findings = _dedupe(report.findings)
     apply_suppressions(report, scope, registry, settings.for_path)
@@ -105,8 +105,11 @@ def _enrich(graph: Graph) -> None:
 
 
 def check_graph(
-    graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError]
+    graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError],
+    outside: list[LocatedFinding] | None = None,
 ) -> list[LocatedFinding]:
+    """Located findings of ``rules`` on ``graph``; those outside ``unit.only`` go to
+    ``outside`` (suppressions they match are not "unused")."""
     located: list[LocatedFinding] = []
     for rule in rules:
         try:
@@ -119,6 +122,8 @@ def check_graph(
             if unit.only is None or os.path.normpath(item.path) in unit.only:
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
+            elif outside is not None:
+                outside.append(item)
     return located
 
 

@@ -299,6 +299,7 @@ class Scope:
 
     files: dict[str, bool] = field(default_factory=dict)
     prefixes: dict[str, set[str]] = field(default_factory=dict)
+    outside: list[LocatedFinding] = field(default_factory=list)  # not reported (outside the files given)
 
     def add(self, unit, result, settings) -> None:
         """A loaded unit: its reported files (not excluded, within ``unit.only``) and nodes."""
@@ -342,6 +343,11 @@ def apply(report: Report, scope: Scope, registry, policy: Policy, today: datetim
         match.used.add(finding.rule)
         report.suppressed.append(Suppressed(finding, "inSource", match.reason or "", match.path, match.line))
     report.findings = kept
+    for finding in scope.outside:  # a suppression covering only unreported findings is still in use
+        for item in active:
+            if item.covers(finding, scope.prefixes.get(os.path.abspath(item.path), set())):
+                item.used.add(finding.rule)
+                break
     for item in suppressions:
         report.findings.extend(_problems(item, registry, policy(item.path), today))
 

@@ -134,12 +134,37 @@ def test_module_call_suppression_covers_what_the_call_instantiates(tmp_path):
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    report = run([str(tmp_path / "main.tf")], Options(cache=False, jobs=1))
+    report = run([str(tmp_path)], Options(cache=False, jobs=1))
     instantiated = [s.finding for s in report.suppressed if s.finding.resource.startswith("module.box.")]
     if not instantiated and not any(f.resource.startswith("module.box.") for f in report.findings):
         pytest.skip("the Terraform loader does not instantiate local child modules yet")
-    assert not any(f.rule == "EC2001" and f.resource.startswith("module.box.") for f in report.findings)
-    assert instantiated
+    assert [(f.rule, f.resource) for f in instantiated] == [("EC2001", "module.box.aws_instance.bare")]
+    assert not any(f.resource.startswith("module.box.") and f.rule == "EC2001" for f in report.findings)
+    # the child directory checked as a root module of its own is not covered by the call
+    assert ("EC2001", "aws_instance.bare") in {(f.rule, f.resource) for f in report.findings}
+    assert not any(f.rule == "SUP001" for f in report.findings)
+    # given only main.tf (a pre-commit hook), the instantiated findings are not reported,
+    # and the suppression still counts as used
+    only = run([str(tmp_path / "main.tf")], Options(cache=False, jobs=1))
+    assert not any(f.rule in ("SUP001", "EC2001") for f in only.findings)
+
+
+def test_covers_module_paths_at_any_depth():
+    from iamlint.report import LocatedFinding
+    from iamlint.model.findings import Severity
+    from iamlint.suppressions import Suppression
+
+    item = Suppression("a/main.tf", 1, 1, 2, ("EC2001",), "r", first=2, last=4, module="box", codes={"EC2001": "EC2001"})
+
+    def at(resource, path="a/modules/box/main.tf", rule="EC2001"):
+        return LocatedFinding(rule, "n", Severity.ERROR, "m", path, 9, 1, 9, 2, resource)
+
+    assert item.covers(at("module.box.aws_instance.x"), {""})
+    assert item.covers(at('module.box["k"].aws_instance.x'), {""})
+    assert item.covers(at("module.outer.module.box.aws_instance.x"), {"module.outer."})
+    assert not item.covers(at("module.boxes.aws_instance.x"), {""})
+    assert not item.covers(at("module.box.aws_instance.x", rule="IAM002"), {""})
+    assert item.covers(at("aws_instance.y", path="a/main.tf"), set()) is False  # line 9 is outside 2-4
 
 
 def test_missing_reason_still_suppresses_but_warns(tmp_path):
