@@ -8,7 +8,7 @@ inputs, CloudFormation ``UserData`` with ``Fn::Base64`` / ``Fn::Sub``, and liter
 text, which is decoded and searched):
 
 - **access key ids**: ``AKIA`` (long-term user keys), ``ASIA`` (temporary), ``ABIA``,
-  ``ACCA`` followed by 16 upper-case letters or digits;
+  ``ACCA`` followed by 16 characters of the base32 alphabet (``A-Z``, ``2-7``);
 - **secret access keys**: 40-character base64 strings next to a secret-key name, as the
   value of an attribute or environment variable named like ``secret_key``,
   ``SecretAccessKey`` or ``AWS_SECRET_ACCESS_KEY``, or after such a name in a script
@@ -105,7 +105,7 @@ from typing import Iterator
 
 from iamlint.plugin import Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span
 
-KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
+KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])")  # base32 body
 SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 SECRET_NAME = re.compile(r"secret[_\-. ]?(?:access[_\-. ]?)?key", re.IGNORECASE)
 NAMED_SECRET = re.compile(
