@@ -96,6 +96,7 @@ def test_references_to_resources_are_refs(expression: str, address: str, attribu
         ('!Join ["-", [a, !Ref Env, 3]]', "a-prod-3"),
         ('!Join [":", [!Ref "AWS::Region", x]]', "${AWS::Region}:x"),
         ('!Sub "secret-${Role}-${Role.Arn}"', "secret-${Role}-${Role.Arn}"),
+        ('!Sub "${AWS::Region}-${!Literal}-${Role}"', "${AWS::Region}-${Literal}-${Role}"),
         ('!Join ["/", [a, !GetAtt Role.Arn, !Ref Profile]]', "a/${Role.arn}/${Profile}"),
         ("!Select [1, [a, b, c]]", "b"),
         ('!Select [1, !Split [",", "x,y"]]', "y"),
@@ -356,10 +357,35 @@ def test_instances_take_the_profile_of_their_launch_template():
     assert "launch template" in graph.by_address("FromElsewhere").profile.reason
 
 
-def test_policy_text_in_a_folded_quoted_scalar_is_located_at_the_string():
+def test_policy_text_in_a_folded_quoted_scalar_is_located_line_by_line():
     graph = build(
         "  Managed:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: '{\n"
         '        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]\n      }\'\n'
     )
     action = graph.by_address("Managed").document.statements[0].actions[0]
-    assert plain(action) == "*" and action.span.line == HEADER.count("\n") + 4
+    assert (plain(action), action.span.line, action.span.column) == ("*", HEADER.count("\n") + 5, 53)
+
+
+def test_policy_text_in_a_folded_quoted_sub_is_located_line_by_line():
+    graph = build(
+        "  Managed:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: !Sub '{\n"
+        '        "Statement": [{"Effect": "Allow",\n          "Action": ["s3:GetObject", "kms:*"],\n'
+        '          "Resource": "arn:${AWS::Partition}:s3:::${Env}/*"}]\n      }\'\n'
+    )
+    statement = graph.by_address("Managed").document.statements[0]
+    line = HEADER.count("\n") + 6
+    assert [(plain(a), a.span.line, a.span.column) for a in statement.actions] == [
+        ("s3:GetObject", line, 22),
+        ("kms:*", line, 38),
+    ]
+    assert plain(statement.resources[0]) == "arn:aws:s3:::prod/*"
+
+
+def test_user_data_in_a_sub_block_keeps_its_lines():
+    graph = build(
+        "  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      UserData: !Base64\n"
+        "        Fn::Sub: |\n          #!/bin/sh\n          echo ${AWS::Region} ${Env}\n"
+    )
+    data = graph.by_address("Web").user_data
+    assert plain(data) == "#!/bin/sh\necho ${AWS::Region} prod\n"
+    assert (data.line, data.column, data.indent) == (HEADER.count("\n") + 6, 11, 10)

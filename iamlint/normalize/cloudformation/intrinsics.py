@@ -22,6 +22,7 @@ from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value
 from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.template import Template
 from iamlint.normalize.cloudformation.values import NO_VALUE, Conditional, DeployTime, mark, respan
+from iamlint.parsers.cloudformation.yamlspans import FoldedText
 
 Result = Union[Value, type(NO_VALUE)]  # type: ignore[misc]
 MULTI_VALUED = frozenset(
@@ -184,24 +185,27 @@ class Evaluator:
         template = _text(source)
         if template is None:
             return Unknown("Fn::Sub with a template that is not a literal string", span)
-        pieces: list[str | Value] = []
-        names: list[str] = []
-        position = 0
-        for match in _SUB_VARIABLE.finditer(template):
-            pieces.append(template[position : match.start()])
-            pieces.append(self._sub_variable(match.group(1), variables, span))
-            names.append(match.group(1).strip())
-            position = match.end()
-        pieces.append(template[position:])
-        values = [piece for piece in pieces if not isinstance(piece, str)]
-        if len(values) == 1 and "".join(p for p in pieces if isinstance(p, str)) == "":
-            return values[0]
-        named = iter(names)
-        pieces = [_placeholder(p, next(named)) if isinstance(p, Ref) else p for p in pieces]
-        result = _concatenate(pieces, span, "Fn::Sub")
-        if isinstance(source, SourceText) and isinstance(result, Known):
+        cache: dict[str, str | Value] = {}
+
+        def lookup(name: str) -> str | Value:
+            if name not in cache:
+                cache[name] = self._sub_variable(name, variables, span)
+            return cache[name]
+
+        pieces = _sub_pieces(template, lookup)
+        values = [piece for piece in pieces if isinstance(piece, tuple)]
+        if len(values) == 1 and all(piece == "" for piece in pieces if isinstance(piece, str)):
+            return values[0][0]  # "${Role}" alone is the reference itself
+        result = _concatenate(_flatten(pieces), span, "Fn::Sub")
+        if not isinstance(result, Known):
+            return result
+        if isinstance(source, SourceText):
             # substitutions rarely span lines: keep where the text starts, for JSON in it
             return SourceText(result.value, span, line=source.line, column=source.column, indent=source.indent)
+        if isinstance(source, FoldedText):
+            raw = _concatenate(_flatten(_sub_pieces(source.raw, lookup)), span, "Fn::Sub")
+            if isinstance(raw, Known):
+                return FoldedText(result.value, span, raw=raw.value, line=source.line, column=source.column)
         return result
 
     def _sub_arguments(self, arg: Value) -> tuple[Result, dict[str, Result]]:
@@ -377,6 +381,27 @@ def _statements(value: Value) -> list[Value] | None:
     if isinstance(statements, Known):
         return list(statements.value) if isinstance(statements.value, list) else [statements]
     return None
+
+
+def _sub_pieces(template: str, lookup: Callable[[str], "str | Value"]) -> list:
+    """Literal text (str) and (value, variable name) pairs of a Sub template."""
+    pieces: list = []
+    position = 0
+    for match in _SUB_VARIABLE.finditer(template):
+        pieces.append(template[position : match.start()])
+        value = lookup(match.group(1))
+        pieces.append(value if isinstance(value, str) else (value, match.group(1).strip()))
+        position = match.end()
+    pieces.append(template[position:])
+    return pieces
+
+
+def _flatten(pieces: list) -> list[str | Value]:
+    """Sub pieces for concatenation: a resource attribute becomes ``${Name}``."""
+    return [
+        piece if isinstance(piece, str) else _placeholder(piece[0], piece[1]) if isinstance(piece[0], Ref) else piece[0]
+        for piece in pieces
+    ]
 
 
 def _placeholder(ref: Ref, name: str) -> DeployTime:

@@ -21,10 +21,11 @@ from iamlint.model.graph import (
 )
 from iamlint.model.span import Span
 from iamlint.model.policy import Document, PolicyDocument
-from iamlint.model.values import Known, Ref, SourceText, Unknown, Value, is_absent
+from iamlint.model.values import Known, Ref, SourceText, Unknown, Value, is_absent, to_python
 from iamlint.normalize.cloudformation.values import respan
 from iamlint.normalize.documents import decode_json_text
 from iamlint.normalize.documents import to_document as _to_document
+from iamlint.parsers.cloudformation.yamlspans import FoldedText
 
 
 class Properties:
@@ -163,11 +164,27 @@ def to_document(value: Value | None) -> Document | None:
     """A policy property -> a document. JSON text whose lines cannot be mapped to the
     file (a JSON string with escaped newlines, a folded YAML block) is located at the
     string itself."""
+    if isinstance(value, FoldedText):
+        document = _from_raw(value)
+        if document is not None:
+            return document
     if isinstance(value, Known) and isinstance(value.value, str) and not isinstance(value, SourceText):
         if value.value.strip() and not _verbatim(value):
             decoded = decode_json_text(value)
             return PolicyDocument.from_value(respan(decoded, value.span) if isinstance(decoded, Known) else decoded)
     return _to_document(value)
+
+
+def _from_raw(value: FoldedText) -> Document | None:
+    """Decode a folded quoted string from its text as written (exact lines), when that
+    text is the same JSON as the folded value (folding only changed whitespace)."""
+    written = decode_json_text(SourceText(value.raw, value.span, line=value.line, column=value.column, indent=0))
+    folded = decode_json_text(Known(value.value, value.span))
+    if not isinstance(written, Known) or not isinstance(folded, Known):
+        return None
+    if to_python(written) != to_python(folded):
+        return None
+    return PolicyDocument.from_value(written)
 
 
 def _verbatim(value: Known) -> bool:

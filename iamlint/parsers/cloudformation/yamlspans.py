@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from dataclasses import dataclass
 from typing import Iterator
 
 import yaml
@@ -41,6 +42,20 @@ class CfnLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
 
 class PureCfnLoader(yaml.SafeLoader):
     """The pure-Python composer, used where libyaml is missing (and by tests)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText(Known):
+    """A quoted string written over several lines: YAML folds its line breaks into
+    spaces, so ``value`` cannot be mapped back to the file; ``raw`` is the text as
+    written, starting at ``line``/``column`` (later lines keep their own columns)."""
+
+    raw: str = ""
+    line: int = 1
+    column: int = 1
+
+    def __repr__(self) -> str:
+        return f"FoldedText({self.value!r})"
 
 
 class YamlError(ValueError):
@@ -168,8 +183,8 @@ class _Converter:
         if tag.startswith("!") and len(tag) > 1:
             return self._short_form(tag[1:], node)
         if isinstance(node, ScalarNode):
-            if node.style == "|" and node.tag == _TAG + "str":
-                return self._literal_block(node)
+            if node.tag == _TAG + "str":
+                return self._text(node)
             return Known(self._scalar(node), _span(self.file, node))
         if isinstance(node, SequenceNode):
             self._plain_tag(tag, "seq", node)
@@ -177,10 +192,37 @@ class _Converter:
         self._plain_tag(tag, "map", node)
         return Known(self._mapping(node), _span(self.file, node))
 
-    def _literal_block(self, node: ScalarNode) -> Known:
-        """A ``|`` block keeps where its text starts (for JSON policies inside it)."""
+    def _text(self, node: ScalarNode) -> Known:
+        """A string; ``|`` blocks and multi-line quoted strings keep where their text
+        sits in the file (for JSON policies and user data inside them)."""
+        if node.style == "|":
+            return self._literal_block(node)
+        if node.style in ("'", '"') and node.start_mark.line != node.end_mark.line:
+            return self._folded(node)
+        return Known(node.value, _span(self.file, node))
+
+    def _source_lines(self) -> list[str]:
         if self.lines is None:
             self.lines = self.text.splitlines()
+        return self.lines
+
+    def _folded(self, node: ScalarNode) -> Known:
+        start, end = node.start_mark, node.end_mark
+        lines = self._source_lines()[start.line : end.line + 1]
+        if len(lines) != end.line - start.line + 1:
+            return Known(node.value, _span(self.file, node))
+        quote = lines[0].find(node.style, start.column)  # after a tag such as !Sub
+        if quote < 0:
+            return Known(node.value, _span(self.file, node))
+        lines[-1] = lines[-1][: end.column - 1]
+        lines[0] = lines[0][quote + 1 :]
+        raw = "\n".join(lines)
+        return FoldedText(node.value, _span(self.file, node), raw=raw, line=start.line + 1, column=quote + 2)
+
+    def _literal_block(self, node: ScalarNode) -> Known:
+        """A ``|`` block keeps where its text starts (for JSON policies inside it)."""
+        self._source_lines()
+        assert self.lines is not None
         first = node.start_mark.line + 1  # 0-based index of the line after the indicator
         while first < len(self.lines) and not self.lines[first].strip():
             first += 1
@@ -246,7 +288,7 @@ class _Converter:
             parts = [Known(head, span)] + ([Known(tail, span)] if tail else [])
             return Known({function: Known(parts, span)}, span)
         if isinstance(node, ScalarNode):
-            inner = Known(node.value, span)
+            inner = self._text(node)
         elif isinstance(node, SequenceNode):
             inner = Known([self.convert(item) for item in node.value], span)
         else:
