@@ -205,7 +205,7 @@ class Evaluator:
         if isinstance(source, FoldedText):
             raw = _concatenate(_flatten(_sub_pieces(source.raw, lookup)), span, "Fn::Sub")
             if isinstance(raw, Known):
-                return FoldedText(result.value, span, raw=raw.value, line=source.line, column=source.column)
+                return FoldedText(result.value, span, raw=raw.value, raw_line=source.raw_line, raw_column=source.raw_column)
         return result
 
     def _sub_arguments(self, arg: Value) -> tuple[Result, dict[str, Result]]:

@@ -178,7 +178,7 @@ def to_document(value: Value | None) -> Document | None:
 def _from_raw(value: FoldedText) -> Document | None:
     """Decode a folded quoted string from its text as written (exact lines), when that
     text is the same JSON as the folded value (folding only changed whitespace)."""
-    written = decode_json_text(SourceText(value.raw, value.span, line=value.line, column=value.column, indent=0))
+    written = decode_json_text(SourceText(value.raw, value.span, line=value.raw_line, column=value.raw_column, indent=0))
     folded = decode_json_text(Known(value.value, value.span))
     if not isinstance(written, Known) or not isinstance(folded, Known):
         return None

@@ -48,11 +48,13 @@ class PureCfnLoader(yaml.SafeLoader):
 class FoldedText(Known):
     """A quoted string written over several lines: YAML folds its line breaks into
     spaces, so ``value`` cannot be mapped back to the file; ``raw`` is the text as
-    written, starting at ``line``/``column`` (later lines keep their own columns)."""
+    written, starting at ``raw_line``/``raw_column`` (later lines keep their own
+    columns). Not named line/column: readers of SourceText positions must not take it
+    for one."""
 
     raw: str = ""
-    line: int = 1
-    column: int = 1
+    raw_line: int = 1
+    raw_column: int = 1
 
     def __repr__(self) -> str:
         return f"FoldedText({self.value!r})"
@@ -217,7 +219,7 @@ class _Converter:
         lines[-1] = lines[-1][: end.column - 1]
         lines[0] = lines[0][quote + 1 :]
         raw = "\n".join(lines)
-        return FoldedText(node.value, _span(self.file, node), raw=raw, line=start.line + 1, column=quote + 2)
+        return FoldedText(node.value, _span(self.file, node), raw=raw, raw_line=start.line + 1, raw_column=quote + 2)
 
     def _literal_block(self, node: ScalarNode) -> Known:
         """A ``|`` block keeps where its text starts (for JSON policies inside it)."""
