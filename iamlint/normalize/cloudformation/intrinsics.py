@@ -14,22 +14,18 @@ Branch values are :class:`Conditional` so a message can name the condition.
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Union
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value
+from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
+from iamlint.normalize.cloudformation.strings import concatenate, flatten, placeholder, ref_text, sub_pieces
 from iamlint.normalize.cloudformation.template import Template
-from iamlint.normalize.cloudformation.values import NO_VALUE, Conditional, DeployTime, mark, respan
+from iamlint.normalize.cloudformation.values import NO_VALUE, DeployTime, NoValue, mark, respan
 from iamlint.parsers.cloudformation.yamlspans import FoldedText
 
-Result = Union[Value, type(NO_VALUE)]  # type: ignore[misc]
-MULTI_VALUED = frozenset(
-    {"Action", "NotAction", "Resource", "NotResource", "Statement", "AWS", "Service", "Federated",
-     "CanonicalUser", "ManagedPolicyArns", "Roles", "Policies", "Users", "Groups"}
-)
-DOCUMENT_KEYS = frozenset({"PolicyDocument", "AssumeRolePolicyDocument"})
+Result = Union[Value, NoValue]
 DEPLOY_TIME = ("AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
 REF_ATTRIBUTE = {
     "AWS::IAM::Role": "name",
@@ -39,7 +35,6 @@ REF_ATTRIBUTE = {
     "AWS::IAM::User": "name",
     "AWS::IAM::Group": "name",
 }
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _OPAQUE = {
     "Fn::ImportValue": "Fn::ImportValue reads a value exported by another stack",
     "Fn::GetAZs": "Fn::GetAZs is known only at deploy time",
@@ -192,18 +187,18 @@ class Evaluator:
                 cache[name] = self._sub_variable(name, variables, span)
             return cache[name]
 
-        pieces = _sub_pieces(template, lookup)
+        pieces = sub_pieces(template, lookup)
         values = [piece for piece in pieces if isinstance(piece, tuple)]
         if len(values) == 1 and all(piece == "" for piece in pieces if isinstance(piece, str)):
             return values[0][0]  # "${Role}" alone is the reference itself
-        result = _concatenate(_flatten(pieces), span, "Fn::Sub")
+        result = concatenate(flatten(pieces), span, "Fn::Sub")
         if not isinstance(result, Known):
             return result
         if isinstance(source, SourceText):
             # substitutions rarely span lines: keep where the text starts, for JSON in it
             return SourceText(result.value, span, line=source.line, column=source.column, indent=source.indent)
         if isinstance(source, FoldedText):
-            raw = _concatenate(_flatten(_sub_pieces(source.raw, lookup)), span, "Fn::Sub")
+            raw = concatenate(flatten(sub_pieces(source.raw, lookup)), span, "Fn::Sub")
             if isinstance(raw, Known):
                 return FoldedText(result.value, span, raw=raw.value, raw_line=source.raw_line, raw_column=source.raw_column)
         return result
@@ -247,8 +242,8 @@ class Evaluator:
         for index, item in enumerate(items.value):
             if index:
                 pieces.append(delimiter)
-            pieces.append(_placeholder(item, _ref_text(item)) if isinstance(item, Ref) else item)
-        return _concatenate(pieces, span, "Fn::Join")
+            pieces.append(placeholder(item, ref_text(item)) if isinstance(item, Ref) else item)
+        return concatenate(pieces, span, "Fn::Join")
 
     def _select(self, arg: Value, span: Span, key: str = "") -> Result:
         parts = _pair(arg)
@@ -355,84 +350,7 @@ class Evaluator:
         if decided is not None:
             return self.evaluate(when_true if decided else when_false, key)
         branches = self._undecided_if(Known({"Fn::If": arg}, span)) or []
-        return _merge_branches(name, [value for value, _ in branches], span, key)
-
-
-def _merge_branches(condition: str, values: list[Value], span: Span, key: str) -> Result:
-    """The value of an undecidable Fn::If under ``key`` (see the module docstring)."""
-    if not values:
-        return NO_VALUE
-    note = f"condition {condition}"
-    if key in MULTI_VALUED:
-        items: list[Value] = []
-        for value in values:
-            items.extend(value.value if isinstance(value, Known) and isinstance(value.value, list) else [value])
-        return Conditional(items, span, note)
-    if key in DOCUMENT_KEYS and all(_statements(value) is not None for value in values):
-        statements = [item for value in values for item in _statements(value) or []]
-        return Known({"Statement": Known(statements, span)}, span)
-    return Unknown(f"{key or 'the value'} depends on {note}, which is decided at deploy time", span)
-
-
-def _statements(value: Value) -> list[Value] | None:
-    if not isinstance(value, Known) or not isinstance(value.value, dict):
-        return None
-    statements = value.value.get("Statement")
-    if isinstance(statements, Known):
-        return list(statements.value) if isinstance(statements.value, list) else [statements]
-    return None
-
-
-def _sub_pieces(template: str, lookup: Callable[[str], "str | Value"]) -> list:
-    """Literal text (str) and (value, variable name) pairs of a Sub template."""
-    pieces: list = []
-    position = 0
-    for match in _SUB_VARIABLE.finditer(template):
-        pieces.append(template[position : match.start()])
-        value = lookup(match.group(1))
-        pieces.append(value if isinstance(value, str) else (value, match.group(1).strip()))
-        position = match.end()
-    pieces.append(template[position:])
-    return pieces
-
-
-def _flatten(pieces: list) -> list[str | Value]:
-    """Sub pieces for concatenation: a resource attribute becomes ``${Name}``."""
-    return [
-        piece if isinstance(piece, str) else _placeholder(piece[0], piece[1]) if isinstance(piece[0], Ref) else piece[0]
-        for piece in pieces
-    ]
-
-
-def _placeholder(ref: Ref, name: str) -> DeployTime:
-    """A resource attribute inside a longer string: kept as ``${Name}`` like the
-    deploy-time pseudo parameters (the rest of the string stays known)."""
-    return DeployTime(ref.reason, ref.span, name=name)
-
-
-def _ref_text(ref: Ref) -> str:
-    return ref.address if ref.attribute in ("name", "id") else f"{ref.address}.{ref.attribute}"
-
-
-def _concatenate(pieces: list[str | Value], span: Span, function: str) -> Value:
-    """Join literal text and values into one Known string; deploy-time pseudo
-    parameters and resource attributes stay as ``${AWS::...}`` / ``${Resource}``; any
-    other unknown part makes it Unknown."""
-    text: list[str] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            text.append(piece)
-        elif isinstance(piece, DeployTime):
-            text.append(piece.placeholder)
-        elif isinstance(piece, Unknown):
-            return Unknown(f"{function}: {piece.reason}", span)
-        elif isinstance(piece.value, (str, int, float)) and not isinstance(piece.value, bool):
-            text.append(str(piece.value))
-        elif isinstance(piece.value, bool):
-            text.append("true" if piece.value else "false")
-        else:
-            return Unknown(f"{function} of a value that is not a string", span)
-    return Known("".join(text), span)
+        return merge_branches(name, [value for value, _ in branches], span, key)
 
 
 def _call_span(outer: Span, arg: Value) -> Span:

@@ -8,7 +8,7 @@ from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value
 
 
-class _NoValue:
+class NoValue:
     """``AWS::NoValue``: the property (or list item) is removed."""
 
     __slots__ = ()
@@ -17,7 +17,7 @@ class _NoValue:
         return "NO_VALUE"
 
 
-NO_VALUE = _NoValue()
+NO_VALUE = NoValue()
 
 
 @dataclass(frozen=True, slots=True)
