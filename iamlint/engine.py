@@ -38,6 +38,7 @@ class Options:
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
     from iamlint.config import Settings
+    from iamlint.sources import active, unsaved_units
     from iamlint.suppressions import Scope, apply as apply_suppressions
 
     options = options or Options()
@@ -48,6 +49,9 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))
     units, missing = discover(paths)
+    if missing and active():  # --stdin-filename of a file not saved yet
+        unsaved, missing = unsaved_units(missing)
+        units += unsaved
     units = [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))

@@ -181,3 +181,18 @@ def test_documented_workflows_are_valid_yaml():
     assert gitlab["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
     hooks = next(d for d in documents if isinstance(d, dict) and "repos" in d)
     assert hooks["repos"][0]["hooks"][0]["id"] == "iamlint"
+
+
+def test_stdin_filename_of_a_file_not_saved_yet(module):
+    buffer = WITHOUT_PROFILE.replace('"web"', '"other"')  # main.tf on disk declares aws_instance.web
+    result = invoke("check", "--stdin-filename", "infra/new.tf", "--no-cache", "--format", "json", stdin=buffer)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["rule"], f["path"], f["line"]) for f in findings} == {("EC2001", "infra/new.tf", 1)}
+    assert not (module / "new.tf").exists()
+    # a reference into a sibling on disk resolves
+    result = invoke("check", "--stdin-filename", "infra/new.tf", "--no-cache", "--format", "json", stdin=WITH_PROFILE.replace('"web"', '"other"'))
+    assert result.exit_code == 0, result.output
+    template = "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n"
+    result = invoke("check", "--stdin-filename", "infra/new.yaml", "--no-cache", "--select", "EC2001", stdin=template)
+    assert result.exit_code == 1 and result.stdout.startswith("infra/new.yaml:2:")
