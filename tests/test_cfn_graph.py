@@ -237,7 +237,10 @@ def test_iam_nodes_and_links():
     Properties:
       RoleName: inline-role
       AssumeRolePolicyDocument: {Statement: []}
-      ManagedPolicyArns: [!Ref Policy, !Sub "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"]
+      ManagedPolicyArns:
+        - !Ref Policy
+        - !Sub "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"
+        - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/shared"
       Policies:
         - PolicyName: one
           PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}
@@ -274,6 +277,8 @@ def test_iam_nodes_and_links():
     assert {"Separate", "ByName", "Shared"} <= {address for address, _ in sources}
     resolved = [a for a in policies_of(graph, role) if a.path == ("managed_policy_arns", 0)]
     assert resolved[0].document is graph.by_address("Policy").document
+    by_arn = [a for a in policies_of(graph, role) if a.path == ("managed_policy_arns", 2)]
+    assert by_arn[0].document is graph.by_address("Shared").document  # the account id does not matter
 
 
 def test_policy_text_in_a_literal_block_is_located_line_by_line():
