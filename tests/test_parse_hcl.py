@@ -79,5 +79,5 @@ def test_syntax_error_is_located():
 
 def test_unclosed_heredoc_message_names_the_marker():
     with pytest.raises(HclSyntaxError) as caught:
-        parse_hcl('x "y" {\n  p = <<POLICY\n{}\nPOLICY  \n}\n', "bad.tf")
+        parse_hcl('x "y" {\n  p = <<POLICY\n{}\nPOLICY }\n}\n', "bad.tf")
     assert "POLICY" in caught.value.message and caught.value.line == 2

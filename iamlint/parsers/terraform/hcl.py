@@ -51,13 +51,29 @@ def parse_hcl(text: str, path: str) -> s.HclFile:
     """Parse a whole .tf file. Raises :class:`HclSyntaxError` with a line on bad input."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    tree = _parse(text)
+    tree = _parse(_heredoc_closers(text))
     try:
         with deep_recursion():
             return s.HclFile(path, _Converter(path).body(tree.children[0]))
     except RecursionError:
         line, column = _deepest(tree)
         raise HclSyntaxError("expression nested too deeply", line, column) from None
+
+
+_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
+
+
+def _heredoc_closers(text: str) -> str:
+    """Terraform ends a heredoc at a line holding the marker with any surrounding
+    whitespace (hclsyntax trims the line); python-hcl2's grammar allows none after it.
+    Trailing blanks of such lines are dropped (lines and columns do not move)."""
+    if "<<" not in text:
+        return text
+    markers = set(_HEREDOC_OPENER.findall(text))
+    if not markers:
+        return text
+    closer = re.compile(r"^([ \t]*(?:" + "|".join(re.escape(m) for m in markers) + r"))[ \t]+$", re.M)
+    return closer.sub(r"\1", text)
 
 
 def parse_expression(text: str, path: str, line: int, column: int) -> s.Expr:
@@ -455,7 +471,7 @@ def parse_template(content: str, path: str, line: int = 1, column: int = 1, inde
         pos = text_start = end + 1
     literal(content[text_start:])
     if len(stack) != 1:
-        raise HclSyntaxError("a template %{ if } or %{ for } is never closed", line, column)
+        raise HclSyntaxError("a template %{ if } or %{ for } is never closed", stack[-1][0][-1], column)
     return s.Template(stack[0][1], span, heredoc=True)
 
 
@@ -463,12 +479,12 @@ def _directive_text(text: str, stack: list, path: str, line: int, column: int, s
     word = text.split(None, 1)[0] if text else ""
     if word == "if":
         cond = parse_expression(text[2:], path, line, column + 2)
-        stack.append((("if", cond), []))
+        stack.append((("if", cond, line), []))
     elif word == "else":
         if len(stack) < 2 or stack[-1][0][0] != "if":
             raise HclSyntaxError("%{ else } without %{ if }", line, column)
         opener, parts = stack.pop()
-        stack.append((("else", opener, parts), []))
+        stack.append((("else", opener, parts, line), []))
     elif word == "endif":
         if len(stack) < 2 or stack[-1][0][0] not in ("if", "else"):
             raise HclSyntaxError("%{ endif } without %{ if }", line, column)
@@ -486,7 +502,7 @@ def _directive_text(text: str, stack: list, path: str, line: int, column: int, s
         offset = text.index(collection)
         expr = parse_expression(collection, path, line, column + offset)
         key_var, value_var = (first, second) if second else (None, first)
-        stack.append((("for", key_var, value_var, expr), []))
+        stack.append((("for", key_var, value_var, expr, line), []))
     elif word == "endfor":
         if len(stack) < 2 or stack[-1][0][0] != "for":
             raise HclSyntaxError("%{ endfor } without %{ for }", line, column)
