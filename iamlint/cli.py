@@ -42,7 +42,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 # -- output
-@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+@click.option("--format", "--output-format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True,
               help="Output format: text (path:line:col), json, sarif (code scanning), github (annotations), "
                    "junit, gitlab (Code Quality).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="FILE",

@@ -361,14 +361,16 @@ class Settings:
     @classmethod
     def from_options(cls, registry, options) -> Settings:
         """No configuration files: only what ``options`` says (library use, tests)."""
-        cli = Layer(
-            "command line",
-            os.getcwd(),
-            select=rule_codes(registry, options.select) if options.select is not None else None,
-            ignore=rule_codes(registry, options.ignore),
-            severity=dict(options.severity),
-            partition=options.partition,
-        )
+        try:
+            select = rule_codes(registry, options.select) if options.select is not None else None
+            ignore = rule_codes(registry, options.ignore)
+        except KeyError as exc:
+            raise ValueError(f"unknown rule {exc.args[0]!r} in Options (expected {RULES_EXPECTED})") from None
+        severity = {}
+        for key, level in options.severity.items():
+            rule = registry.find(key)
+            severity[rule.code if rule else key] = level
+        cli = Layer("command line", os.getcwd(), select=select, ignore=ignore, severity=severity, partition=options.partition)
         return cls(registry, cli, isolated=True)
 
     def unit_options(self, options, root: str):
