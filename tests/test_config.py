@@ -230,3 +230,28 @@ def test_read_file_returns_none_for_foreign_pyproject(tmp_path):
 def test_combined_severity_defaults(repo):
     effective = Settings(REGISTRY).for_path(str(repo / "infra"))
     assert effective.fail_on is Severity.ERROR and effective.partition == "aws" and effective.config is None
+
+
+@pytest.mark.parametrize(
+    "pattern, path, matches",
+    [
+        ("legacy", "legacy/main.tf", True),
+        ("legacy", "a/b/legacy/c/main.tf", True),
+        ("legacy", "legacy-old/main.tf", False),
+        ("*.yaml", "deep/er/t.yaml", True),
+        ("modules/**/test_*.tf", "modules/a/b/test_x.tf", True),
+        ("modules/**/test_*.tf", "modules/test_x.tf", True),
+        ("modules/*.tf", "modules/a/b.tf", False),
+        ("modules/a", "modules/a/b/c.tf", True),
+        ("sub/main.tf", "other/sub/main.tf", False),
+        ("**/{tests,docs}/*", "x/docs/a.tf", True),
+        ("**/{tests,docs}/*", "x/src/a.tf", False),
+        ("env-[!p]*", "env-dev/main.tf", True),
+        ("env-[!p]*", "env-prod/main.tf", False),
+        ("?.tf", "a.tf", True),
+    ],
+)
+def test_glob_semantics_as_documented(tmp_path, pattern, path, matches):
+    from iamlint.config import Glob
+
+    assert Glob.compile(pattern, str(tmp_path)).matches(str(tmp_path / path)) is matches
