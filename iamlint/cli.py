@@ -194,6 +194,8 @@ def _output(report, registry, flags: dict) -> None:
         render = get_formatter(output_format)
         text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
                       show_suppressed=flags["show_suppressed"])
+    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     if target is None:
         click.echo(text, nl=False, color=color or None)  # click would strip forced colour off a pipe
         return
@@ -201,6 +203,17 @@ def _output(report, registry, flags: dict) -> None:
         handle.write(text)
     if not flags["quiet"]:
         click.echo(f"{summary(report)} Report written to {target}.", err=True)
+
+
+def _append_step_summary(report, path: str) -> None:
+    """GitHub caps annotations; the job summary lists every finding."""
+    from iamlint.reporters.github import step_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(report))
+    except OSError as exc:
+        click.echo(f"iamlint: cannot write the job summary {path}: {exc.strerror or exc}", err=True)
 
 
 def _tf_vars(values) -> dict[str, str]:

@@ -161,3 +161,17 @@ def test_cli_every_format_runs(repo, fmt):
     assert result.exit_code == 1, result.output
     assert "EC2001" in result.stdout
     assert "\033[" not in result.stdout
+
+
+def test_github_writes_every_finding_to_the_job_summary(repo, monkeypatch):
+    summary = repo / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = invoke(".", "--format", "github")
+    assert result.exit_code == 1
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### iamlint: ") and "| `infra/main.tf:1` | error | EC2001 instance-without-profile |" in text
+
+
+def test_step_summary_escapes_table_cells():
+    text = github.step_summary(report_of(finding(message="a | b\nc")), root=".")
+    assert "a \\| b c |" in text

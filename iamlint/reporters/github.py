@@ -3,7 +3,7 @@ per finding, on stdout.
 
 GitHub shows at most 10 annotations of each level per step (50 per job) and drops the
 rest silently, so the most severe findings are annotated and one closing notice says
-how many were not (use SARIF for the full list). Values are escaped as the Actions
+how many were not; the CLI also writes every finding to ``$GITHUB_STEP_SUMMARY``. Values are escaped as the Actions
 toolkit escapes them; columns are sent only for single-line ranges.
 """
 
@@ -66,6 +66,25 @@ def _capped(entries: list[tuple[str, str]]) -> list[str]:
             left += 1
     if left:  # the last notice of the step: room was kept for it
         shown.append(command("notice", f"{left} more iamlint finding{'s' if left != 1 else ''} not shown as annotations "
-                             f"(GitHub shows at most {PER_LEVEL} per level and step); see the SARIF or text report",
+                             f"(GitHub shows at most {PER_LEVEL} per level and step); see the job summary or the SARIF report",
                              title="iamlint: more findings"))
     return shown
+
+
+STEP_SUMMARY_ROWS = 1000
+
+
+def step_summary(report: Report, root: str | None = None) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: every finding (annotations are capped)."""
+    root = root or source_root()
+    lines = [f"### iamlint: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}", ""]
+    if report.findings:
+        lines += ["| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |"]
+        for f in sorted(report.findings, key=lambda f: (-f.severity, f.sort_key))[:STEP_SUMMARY_ROWS]:
+            message = f.message.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{display(f.path, root)}:{f.line}` | {f.severity.label} | {f.rule} {f.name} | {message} |")
+        if len(report.findings) > STEP_SUMMARY_ROWS:
+            lines.append(f"\n{len(report.findings) - STEP_SUMMARY_ROWS} more not listed.")
+    for e in report.errors:
+        lines.append(f"- input error: `{display(e.path, root)}:{e.line}` {e.message}")
+    return "\n".join(lines) + "\n"
