@@ -6,9 +6,10 @@ Comment form (Terraform ``#`` and ``//``, YAML ``#``)::
 
 A full-line comment covers the next line that is not blank or a comment, and the whole
 construct that starts there: a block, an attribute, a policy statement (bracket matching
-for HCL, indentation for YAML). Above a ``module "x"`` call it also covers every finding
-in what the call instantiates (addresses under ``module.x.``). A comment after code on
-the same line covers that line. CloudFormation templates (JSON has no comments) can use
+for HCL, indentation for YAML). Above a ``resource``/``data`` block it also covers that
+resource's findings located in other files (a policy read with ``file()``); above a
+``module "x"`` call, every finding in what the call instantiates (addresses under
+``module.x.``). A comment after code on the same line covers that line. CloudFormation templates (JSON has no comments) can use
 resource Metadata::
 
     Metadata: {iamlint: {ignore: [{rule: EC2001, reason: "...", until: 2027-03-31}]}}
