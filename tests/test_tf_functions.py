@@ -11,7 +11,10 @@ from iamlint.parsers.terraform.hcl import parse_expression
 
 
 def evaluate(text: str, directory: str = ".", variables: dict | None = None):
-    evaluator = Evaluator(ModuleConfig(directory), variables or {})
+    from iamlint.model.span import Span
+
+    unset = {"unset": Unknown("var.unset has no value", Span("t.tf", 1, 1, 1, 2))}
+    evaluator = Evaluator(ModuleConfig(directory), {**unset, **(variables or {})})
     return evaluator.eval(parse_expression(text, "t.tf", 1, 1))
 
 
@@ -32,6 +35,7 @@ CASES = [
     ('coalesce("", null, "x")', "x"),
     ('coalescelist([], ["a"])', ["a"]),
     ('try(local.nothing.deeper, "fallback")', "fallback"),
+    ('try({a = 1}.b, "fallback")', "fallback"),
     ('can({}.missing)', False),
     ('can("x")', True),
     ('replace("a-b-c", "-", "_")', "a_b_c"),

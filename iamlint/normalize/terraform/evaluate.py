@@ -285,7 +285,11 @@ class Evaluator:
                 key = self.eval(rest[0][1], env)
                 rest = rest[1:]
                 if isinstance(key, Known) and isinstance(key.value, (str, int, float)) and not isinstance(key.value, bool):
-                    full += _instance_key(key.value)
+                    instances = self.instances(block, address)
+                    suffix = _instance_key(key.value)
+                    if not isinstance(instances, Unknown) and all(s != suffix for s, _, _ in instances):
+                        return Unknown(f"{full} has no instance {suffix}", span)
+                    full += suffix
                 else:
                     full_ref = Ref(f"which instance of {full} is meant cannot be evaluated", span, full, "")
                     return self._apply(full_ref, rest, env, span)

@@ -480,7 +480,8 @@ def _try(evaluator: Any, expr: Any, env: dict) -> Value:
     return Unknown(f"try(): no argument can be evaluated ({last.reason})", expr.span)
 
 
-_ERRORS = ("no attribute or key", "is out of range", "cannot take", "cannot be evaluated:", "is not defined")
+_ERRORS = ("no attribute or key", "is out of range", "cannot take", "cannot be evaluated:", "is not defined",
+           "has no instance", "is not declared", "cannot be evaluated on its own")
 
 
 def _is_error(value: Unknown) -> bool:
