@@ -44,6 +44,7 @@ MAGIC = b"iamlint-unit-cache\n"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 _SUBDIR = "units"
 _SUFFIX = ".entry"
+PRUNE_EVERY_WRITES = 32
 # Options that never change the graph of a unit (rule selection, run settings).
 # ``settings`` (configuration files) is resolved per unit into the other fields before
 # loading (Options.for_unit), so the resolved fields are what the key holds.
@@ -318,9 +319,25 @@ class UnitCache:
         return removed
 
     def finish(self) -> None:
-        """End of a run: keep the folder bounded when this run wrote entries."""
-        if self.enabled and self.writes:
-            self.prune()
+        """End of a run: keep the folder bounded when this run wrote entries (a run
+        that wrote a few only checks when the last check is more than a minute old:
+        the language server writes one entry per save)."""
+        if not (self.enabled and self.writes):
+            return
+        marker = self.directory / ".pruned"
+        if self.writes < PRUNE_EVERY_WRITES:
+            try:
+                import time
+
+                if time.time() - marker.stat().st_mtime < 60:
+                    return
+            except OSError:
+                pass
+        self.prune()
+        try:
+            marker.touch()
+        except OSError:
+            pass
 
 
 # -- snapshots of built objects (the HCL parser) ------------------------------------------

@@ -158,6 +158,49 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines:
     return diagnostics
 
 
+def memoize_hcl_parsing(limit: int = 512) -> None:
+    """In the server process, keep the syntax trees of recently parsed .tf texts: a save
+    re-parses the saved file only, not its unchanged siblings. (The normaliser only
+    reads syntax trees; a tree is reused only for the same path and the same text.)"""
+    from collections import OrderedDict
+
+    from iamlint.parsers.terraform import hcl
+
+    original = hcl.parse_hcl
+    if getattr(original, "memoized", False):
+        return
+    memo: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    def parse_hcl(text: str, path: str):
+        key = (path, text)
+        with lock:
+            tree = memo.get(key)
+            if tree is not None:
+                memo.move_to_end(key)
+                return tree
+        tree = original(text, path)  # a syntax error is raised, never remembered
+        with lock:
+            memo[key] = tree
+            while len(memo) > limit:
+                memo.popitem(last=False)
+        return tree
+
+    parse_hcl.memoized = True  # type: ignore[attr-defined]
+    hcl.parse_hcl = parse_hcl
+
+
+def _warm_up() -> None:
+    """Load the parser tables and the rules before the first file arrives."""
+    try:
+        memoize_hcl_parsing()
+        from iamlint.parsers.terraform.grammar import parser
+
+        parser()
+    except Exception:  # linting will report whatever is wrong
+        log.exception("warm-up failed")
+
+
 class IamlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
@@ -251,6 +294,11 @@ class IamlintServer(LanguageServer):
 
 def build_server() -> IamlintServer:
     server = IamlintServer()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: IamlintServer, params: types.InitializedParams) -> None:
+        ls.executor.submit(_warm_up)
+        ls.executor.submit(lambda: ls.registry)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: IamlintServer, params: types.DidOpenTextDocumentParams) -> None:
