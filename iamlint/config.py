@@ -328,7 +328,9 @@ class Settings:
         self._codes = [rule.code for rule in registry.rules]
         self._fixed: Layer | None = None
         if config_file is not None and not isolated:
-            self._fixed = read_file(registry, config_file) or Layer(config_file, os.getcwd())
+            self._fixed = read_file(registry, config_file)
+            if self._fixed is None:
+                raise ConfigError(config_file, "tool.iamlint", "no [tool.iamlint] table (expected iamlint settings in it)")
         self._files: dict[str, Layer | None] = {}
         self._directories: dict[str, Effective] = {}
 

@@ -255,3 +255,9 @@ def test_glob_semantics_as_documented(tmp_path, pattern, path, matches):
     from iamlint.config import Glob
 
     assert Glob.compile(pattern, str(tmp_path)).matches(str(tmp_path / path)) is matches
+
+
+def test_config_option_with_a_foreign_pyproject_is_an_error(repo):
+    write(repo / "ci" / "pyproject.toml", "[tool.black]\nline-length = 100\n")
+    code, _, stderr = check(".", "--config", "ci/pyproject.toml")
+    assert code == 2 and "ci/pyproject.toml: tool.iamlint: no [tool.iamlint] table" in stderr
