@@ -33,7 +33,6 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +265,8 @@ class UnitCache:
         self._write(self.directory / (key + _SUFFIX), data)
 
     def _write(self, target: Path, data: bytes) -> None:
+        import tempfile
+
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=_SUFFIX)
@@ -395,6 +396,8 @@ def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None
         return False
     payload = buffer.getvalue()
     data = _SNAPSHOT_MAGIC + key.encode() + b"\n" + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n" + payload
+    import tempfile
+
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
