@@ -31,25 +31,58 @@ def module_files(directory: str) -> list[tuple[str, str]]:
             if (n.endswith(".tf") or n.endswith(".tf.json")) and os.path.isfile(os.path.join(directory, n))]
 
 
-def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
-    from iamlint.parsers.terraform.json_syntax import parse_tf_json
+_PARSED: dict[tuple, tuple[HclFile | None, SourceError | None]] = {}
+_PARSED_MAX = 4096
 
+
+def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
+    """Parse .tf / .tf.json files. A file already parsed in this process, unchanged on
+    disk (same size and modification time), is not parsed again: linting a repository
+    whose examples all call the same module parses that module once."""
     parsed: list[HclFile] = []
     errors: list[SourceError] = []
     for path, display in files:
-        is_json = path.endswith(".tf.json")
-        if not path.endswith(".tf") and not is_json:
+        if not path.endswith(".tf") and not path.endswith(".tf.json"):
             continue
-        text, error = read_text(path, display)
+        hcl, error = _parse_one(path, display)
         if error is not None:
             errors.append(error)
-            continue
-        try:
-            parsed.append(parse_tf_json(text, display) if is_json else parse_hcl(text, display))
-        except HclSyntaxError as exc:
-            errors.append(SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column))
+        elif hcl is not None:
+            parsed.append(hcl)
     return parsed, errors
+
+
+def _parse_one(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
+    from iamlint.sources import active
+
+    key = None
+    if not active():  # an editor buffer may shadow the file: never cached
+        try:
+            stat = os.stat(path)
+            key = (os.path.realpath(path), display, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            key = None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
+    result = _parse_uncached(path, display)
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = result
+    return result
+
+
+def _parse_uncached(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
+    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
+    from iamlint.parsers.terraform.json_syntax import parse_tf_json
+
+    text, error = read_text(path, display)
+    if error is not None:
+        return None, error
+    try:
+        return (parse_tf_json(text, display) if path.endswith(".tf.json") else parse_hcl(text, display)), None
+    except HclSyntaxError as exc:
+        return None, SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column)
 
 
 def data_builders() -> dict:
