@@ -104,3 +104,10 @@ def test_templatefile_keeps_the_template_lines(tmp_path):
     value = evaluate('jsondecode(templatefile("${path.module}/p.tpl", { a = ["s3:*"], r = "*" }))', str(tmp_path))
     action = value.value["Action"].value[0]
     assert action.value == "s3:*" and action.span.file == str(tmp_path / "p.tpl") and action.span.line == 2
+
+
+def test_unknown_condition_between_two_policies_keeps_both_documents():
+    value = evaluate('jsonencode(var.unset ? { Statement = [{ Action = "s3:*" }] } : { Statement = [{ Action = "sqs:*" }] })')
+    assert to_python(value.value.data) == {"Statement": [{"Action": "s3:*"}, {"Action": "sqs:*"}]}
+    encoded = evaluate('var.unset ? jsonencode({ Statement = [{ Action = "a:*" }] }) : jsonencode({ Statement = { Action = "b:*" } })')
+    assert to_python(encoded.value.data) == {"Statement": [{"Action": "a:*"}, {"Action": "b:*"}]}

@@ -640,11 +640,35 @@ def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:
         a, b = then.value, otherwise.value
         if isinstance(a, list) and isinstance(b, list):
             return Known(list(a) + list(b), span)
+        if isinstance(a, Encoded) and isinstance(b, Encoded):
+            both = _policy_union(a.data, b.data, span)
+            if both is not None:
+                return Known(Encoded(both), span)
+        both = _policy_union(then, otherwise, span)
+        if both is not None:
+            return both
         if a is None and isinstance(b, list):
             return otherwise
         if b is None and isinstance(a, list):
             return then
     return Unknown(f"the condition cannot be decided ({reason}) and its two results differ", span)
+
+
+def _policy_union(a: Value, b: Value, span: Span) -> Value | None:
+    """Two policy documents (objects with a Statement list) -> one holding the statements
+    of both, so that a violation in either is reported; None for anything else."""
+    if not (isinstance(a, Known) and isinstance(b, Known) and isinstance(a.value, dict) and isinstance(b.value, dict)):
+        return None
+    first, second = a.value.get("Statement"), b.value.get("Statement")
+    if first is None or second is None:
+        return None
+    items = []
+    for statements in (first, second):
+        if isinstance(statements, Known) and isinstance(statements.value, list):
+            items.extend(statements.value)
+        else:
+            items.append(statements)  # a single statement object, or an Unknown
+    return Known({**a.value, "Statement": Known(items, span)}, span)
 
 
 def _instance_key(key: Any) -> str:
