@@ -117,15 +117,6 @@ def _load_module(directory: str, files: list[tuple[str, str]], options) -> UnitR
     loader.errors.extend(var_errors)
     graph = loader.graph
     instantiate(root, graph)
-    for evaluator_config in [config]:
-        for block in evaluator_config.providers:
-            if block.labels and block.labels[0] == "aws":
-                from iamlint.normalize.terraform.resources import evaluate_body
-
-                values_ = evaluate_body(root, block.body, block.span)
-                alias = values_.get("alias")
-                suffix = f".{alias.value}" if isinstance(alias, Known) and isinstance(alias.value, str) else ""
-                graph.add(Resource(f"provider.aws{suffix}", "provider.aws", block.span, values_))
     shown = [display for _, display in files] + var_files
     shown += [f for f in loader.files if f not in shown]
     own = {path for path, _ in files}

@@ -234,6 +234,15 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
             continue
         for suffix, _key, env in instances:
             graph.add(build_node(evaluator, evaluator.prefix + address + suffix, block, env))
+    for block in config.providers:
+        if block.labels and block.labels[0] == "aws":
+            from iamlint.model.graph import Resource
+            from iamlint.normalize.terraform.resources import evaluate_body
+
+            values = evaluate_body(evaluator, block.body, block.span)
+            alias = values.get("alias")
+            suffix = f".{alias.value}" if isinstance(alias, Known) and isinstance(alias.value, str) else ""
+            graph.add(Resource(f"{evaluator.prefix}provider.aws{suffix}", "provider.aws", block.span, values))
     for name in config.modules:
         call = evaluator.module_call(name)
         if call is None:
