@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from iamlint.model.graph import Resource
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.normalize.terraform import policy_document

@@ -597,7 +597,7 @@ def binary(op: str, left: Value, right: Value, span: Span) -> Value:
                 try:
                     return Known(fast(a, b), span)
                 except ZeroDivisionError:
-                    return Unknown(f"division by zero", span)
+                    return Unknown("division by zero", span)
     for side in (left, right):
         unknown = first_unknown(side)
         if unknown is not None:

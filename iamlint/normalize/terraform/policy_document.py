@@ -16,7 +16,7 @@ text, or the file it was read from).
 from __future__ import annotations
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, as_list
+from iamlint.model.values import Encoded, Known, Unknown, Value, as_list
 from iamlint.parsers.terraform.syntax import Block, Body
 
 _LISTS = {

@@ -21,7 +21,6 @@ with a primitive type is converted to it (``"true"`` -> true, ``"3"`` -> 3).
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value
