@@ -94,3 +94,34 @@ def test_module_input_referring_to_its_own_output_is_not_a_cycle(tmp_path):
         "main.tf": 'module "m" {\n  source = "./mod"\n  x = module.m.constant\n}\noutput "o" { value = module.m.echo }\n',
     })
     assert errors(tmp_path) == set()
+
+
+def test_override_files_replace_attributes_and_nested_blocks(tmp_path):
+    write(tmp_path, {
+        "main.tf": '''
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }] })
+  inline_policy {
+    name   = "original"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+  }
+}
+resource "aws_iam_instance_profile" "p" { role = aws_iam_role.r.name }
+resource "aws_instance" "i" {
+  ami                  = "ami-1"
+  iam_instance_profile = aws_iam_instance_profile.p.name
+  metadata_options { http_tokens = "required" }
+}
+''',
+        "main_override.tf": '''
+resource "aws_iam_role" "r" {
+  inline_policy {
+    name   = "override"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sqs:*", Resource = "*" }] })
+  }
+}
+''',
+    })
+    found = {(code, path.rsplit("/", 1)[-1], line) for code, path, line, _ in findings(tmp_path)}
+    assert found == {("IAM002", "main_override.tf", 5)}

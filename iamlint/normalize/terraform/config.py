@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from iamlint.parsers.terraform.syntax import Attribute, Block, HclFile
+from iamlint.parsers.terraform.syntax import Attribute, Block, Body, HclFile
 
 
 @dataclass(slots=True)
@@ -22,11 +22,40 @@ class ModuleConfig:
 
     @classmethod
     def from_files(cls, directory: str, files: list[HclFile]) -> "ModuleConfig":
+        """Index the blocks of a module; override files (``override.tf``,
+        ``*_override.tf`` and their .tf.json forms) are merged last, as Terraform does:
+        their attributes replace the original's, and their nested blocks replace all
+        original nested blocks of the same type."""
         config = cls(directory)
+        overrides = [hcl for hcl in files if _is_override(hcl.path)]
         for hcl in files:
+            if not _is_override(hcl.path):
+                for block in hcl.body.blocks:
+                    config._add(block)
+        for hcl in overrides:
             for block in hcl.body.blocks:
-                config._add(block)
+                config._override(block)
         return config
+
+    def _override(self, block: Block) -> None:
+        labels = block.labels
+        if block.type == "locals":
+            self.locals.update(block.body.attributes)
+            return
+        table = {"resource": self.resources, "data": self.data, "variable": self.variables,
+                 "module": self.modules, "output": self.outputs}.get(block.type)
+        key = ".".join(labels)
+        if table is None or key not in table:
+            self._add(block)
+            return
+        original = table[key]
+        body = Body(dict(original.body.attributes), list(original.body.blocks))
+        body.attributes.update(block.body.attributes)
+        replaced = {b.type if b.type != "dynamic" else f"dynamic:{b.labels[:1]}" for b in block.body.blocks}
+        body.blocks = [b for b in body.blocks
+                       if (b.type if b.type != "dynamic" else f"dynamic:{b.labels[:1]}") not in replaced]
+        body.blocks.extend(block.body.blocks)
+        table[key] = Block(original.type, original.labels, body, original.span)
 
     def _add(self, block: Block) -> None:
         labels = block.labels
@@ -45,3 +74,12 @@ class ModuleConfig:
             self.modules.setdefault(labels[0], block)
         elif block.type == "output" and labels:
             self.outputs.setdefault(labels[0], block)
+
+
+def _is_override(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in (".tf", ".tf.json"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return stem == "override" or stem.endswith("_override")
+    return False
