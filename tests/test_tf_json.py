@@ -34,3 +34,10 @@ def test_invalid_json_is_a_located_syntax_error():
     with pytest.raises(HclSyntaxError) as error:
         parse_tf_json('{\n  "resource": [\n}', "f.tf.json")
     assert error.value.line == 3
+
+
+def test_arrays_of_objects_at_label_levels():
+    parsed = parse_tf_json('{"resource": [{"aws_iam_role": {"a": {"name": "a"}}}, {"aws_iam_role": [{"b": {}}]}],'
+                           ' "variable": {"v": [{"default": 1}]}}', "f.tf.json")
+    assert [(b.type, b.labels) for b in parsed.body.blocks] == [
+        ("resource", ["aws_iam_role", "a"]), ("resource", ["aws_iam_role", "b"]), ("variable", ["v"])]

@@ -55,6 +55,10 @@ def _labelled(value: Known, depth: int, labels: list[str]):
     if depth == 0:
         yield labels, value
         return
+    if isinstance(value.value, list):  # several objects at one level (allowed by Terraform)
+        for item in value.value:
+            yield from _labelled(item, depth, labels)
+        return
     if not isinstance(value.value, dict):
         raise HclSyntaxError("expected an object of block labels", value.span.line, value.span.column)
     for key, inner in value.value.items():
