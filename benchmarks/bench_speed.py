@@ -356,6 +356,26 @@ class Bench:
         print(result.line(), flush=True)
         return result
 
+    def interleaved(self, variants: list[tuple[str, list[str]]], cold: bool, runs: int) -> None:
+        """Several variants measured round-robin (run 1 of each, then run 2 of each...),
+        so a change in the machine's load affects them alike."""
+        commands = [(name, IAMLINT + ["check", "-q", *args]) for name, args in variants]
+        if not cold:
+            for _, command in commands:
+                measure(command, self.env)  # fill the cache
+        samples: dict[str, list[Sample]] = {name: [] for name, _ in commands}
+        for _ in range(runs):
+            for name, command in commands:
+                if cold:
+                    self.clear_units()
+                samples[name].append(measure(command, self.env))
+        for name, _ in commands:
+            got = samples[name]
+            result = Result(name, statistics.median(s.wall for s in got), statistics.median(s.cpu for s in got),
+                            max(s.rss_mb for s in got), runs)
+            self.results[name] = result
+            print(result.line(), flush=True)
+
     def other(self, name: str, template: str, path: Path, runs: int) -> Result | None:
         flag = "-d" if path.is_dir() else "-f"
         command = shlex.split(template.replace("{path}", shlex.quote(str(path))).replace("{flag}", flag))
@@ -501,10 +521,9 @@ def main() -> None:
         print("\nFull scans:")
         for size in sizes:
             repository = write_repository(work / f"repo{size}", size)
-            for jobs in (1, 2):
-                bench.iamlint(f"{size} modules, cold, --jobs {jobs}", ["--jobs", str(jobs), str(repository)], True, args.scan_runs)
-            for jobs in (1, 2):
-                bench.iamlint(f"{size} modules, warm, --jobs {jobs}", ["--jobs", str(jobs), str(repository)], False, args.scan_runs)
+            for temperature in ("cold", "warm"):
+                variants = [(f"{size} modules, {temperature}, --jobs {jobs}", ["--jobs", str(jobs), str(repository)]) for jobs in (1, 2)]
+                bench.interleaved(variants, temperature == "cold", args.scan_runs)
 
         lsp = None
         try:
@@ -514,7 +533,7 @@ def main() -> None:
         else:
             module = write_repository(work / "lsp", 1) / "team0" / "module000"
             iam = module / "iam.tf"  # grow iam.tf to ~150 lines, as in the target
-            iam.write_text(iam.read_text() + "".join(EXTRA_POLICY.format(k=k) for k in range(5)))
+            iam.write_text(iam.read_text() + "".join(EXTRA_POLICY.format(k=k) for k in range(7)))
             saves = asyncio.run(lsp_saves(module, bench.env, args.saves))
             lsp = statistics.median(saves)
             lines = (module / "iam.tf").read_text().count("\n")
