@@ -59,6 +59,7 @@ class Catalogue:
         head, _, self._body = raw.partition(b"\n")
         self._index: dict[str, list[int]] = json.loads(head)
         self._services: dict[str, dict[str, ActionInfo]] = {}
+        self._expanded: dict[str, tuple[ActionInfo, ...] | None] = {}
         LOADS["index"] += 1
 
     @property
@@ -88,6 +89,13 @@ class Catalogue:
         return table.get(name.lower()) if table else None
 
     def expand(self, pattern: str) -> tuple[ActionInfo, ...] | None:
+        # memoised per pattern: rules ask for the same patterns in every module ("*" is
+        # every action of every service), and the result is an immutable tuple
+        if pattern not in self._expanded:
+            self._expanded[pattern] = self._expand(pattern)
+        return self._expanded[pattern]
+
+    def _expand(self, pattern: str) -> tuple[ActionInfo, ...] | None:
         service, sep, name = pattern.partition(":")
         if pattern == "*":
             service, name = "*", "*"
