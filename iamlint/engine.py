@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from iamlint.discovery import Unit, discover
-from iamlint.locate import locate
+from iamlint.locate import condition_of, locate
 from iamlint.model.findings import Context, Finding, Rule, Severity
 from iamlint.model.graph import Graph
 from iamlint.normalize.base import SourceError, UnitResult
@@ -135,11 +135,15 @@ def _locate(rule: Rule, finding: Finding, options: Options) -> LocatedFinding:
     span = finding.span or locate(finding.node, finding.path)
     severity = options.severity.get(rule.code) or finding.severity or rule.severity
     related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)
+    message = finding.message
+    condition = condition_of(finding.node, finding.path)
+    if condition and condition not in message:
+        message = f"{message} (only when {condition})"
     return LocatedFinding(
         rule=rule.code,
         name=rule.name,
         severity=severity,
-        message=finding.message,
+        message=message,
         path=span.file,
         line=span.line,
         column=span.column,

@@ -39,3 +39,19 @@ def _step(current: Any, step: Any) -> Any:
     if isinstance(step, str):
         return getattr(current, step, None)
     return None
+
+
+def condition_of(node: Any, path: tuple) -> str | None:
+    """The condition under which the located value exists (deepest on the path), if it
+    lies in one branch of an undecidable conditional; None otherwise."""
+    from iamlint.model.values import Conditional
+
+    found: str | None = None
+    current = node
+    for step in path:
+        current = _step(current, step)
+        if current is None:
+            break
+        if isinstance(current, Conditional) and current.condition:
+            found = current.condition
+    return found

@@ -44,6 +44,35 @@ class SourceText(Known):
 
 
 @dataclass(frozen=True, slots=True)
+class Conditional(Known):
+    """A Known value that exists only in one branch of a condition that cannot be
+    decided from the code (a Terraform ``cond ? a : b``, a CloudFormation ``Fn::If``).
+
+    Both branches are kept, so a violation in either is reported; ``condition`` says
+    which branch this is (``"condition IsProd is true"``) and is added to the message of
+    any finding located on this value."""
+
+    condition: str = ""
+
+    def __repr__(self) -> str:
+        return f"Conditional({self.value!r}, {self.condition!r})"
+
+
+def mark(value: "Value", condition: str) -> "Value":
+    """Mark a value, and everything inside it, as existing only when ``condition`` holds."""
+    if isinstance(value, Unknown):
+        return value
+    inner = value.value
+    if isinstance(inner, list):
+        inner = [mark(item, condition) for item in inner]
+    elif isinstance(inner, dict):
+        inner = {key: mark(item, condition) for key, item in inner.items()}
+    if isinstance(value, Conditional) and value.condition:
+        condition = f"{condition} and {value.condition}"
+    return Conditional(inner, value.span, condition)
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str
     span: Span

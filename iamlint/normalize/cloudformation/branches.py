@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value
-from iamlint.normalize.cloudformation.values import NO_VALUE, Conditional, NoValue
+from iamlint.model.values import Conditional, Known, Unknown, Value
+from iamlint.normalize.cloudformation.values import NO_VALUE, NoValue
 
 # Keys whose value may be one item or a list: an undecided Fn::If there lists both branches.
 MULTI_VALUED = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value
+from iamlint.model.values import Conditional, Known, Unknown, Value
 
 
 class NoValue:
@@ -18,19 +18,6 @@ class NoValue:
 
 
 NO_VALUE = NoValue()
-
-
-@dataclass(frozen=True, slots=True)
-class Conditional(Known):
-    """A Known value that exists only in one branch of an undecidable ``Fn::If``.
-
-    ``condition`` says which, e.g. ``"condition UseAdmin is true"``; rules and reporters
-    may add it to a message (a violation in either branch counts)."""
-
-    condition: str = ""
-
-    def __repr__(self) -> str:
-        return f"Conditional({self.value!r}, {self.condition!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +46,3 @@ def respan(value: Value, span: Span) -> Value:
     if isinstance(value, Conditional):
         return Conditional(inner, span, value.condition)
     return Known(inner, span)
-
-
-def mark(value: Value, condition: str) -> Value:
-    """Mark a value (deeply) as existing only when ``condition`` holds."""
-    if isinstance(value, Unknown):
-        return value
-    inner = value.value
-    if isinstance(inner, list):
-        inner = [mark(item, condition) for item in inner]
-    elif isinstance(inner, dict):
-        inner = {key: mark(item, condition) for key, item in inner.items()}
-    if isinstance(value, Conditional) and value.condition:
-        condition = f"{condition} and {value.condition}"
-    return Conditional(inner, value.span, condition)
