@@ -251,11 +251,15 @@ def _principal_reason(principal: Principal, services: frozenset[str]) -> str | N
     return f"lets the {kind} principal {text!r} assume it"
 
 
+ROOT_ARN = re.compile(r"^arn:[^:]+:iam::(?P<account>.*):root$")
+
+
 def _aws_principal(text: str) -> str:
     if ACCOUNT.match(text):
         return f"every principal of account {text}"
-    if text.endswith(":root"):
-        return f"every principal of account {text.split(':')[4] or text} ({text})"
+    root = ROOT_ARN.match(text)
+    if root:
+        return f"every principal of account {root.group('account') or '?'} ({text})"
     if ":role/" in text or ":assumed-role/" in text:
         return f"the role {text!r}"
     if ":user/" in text:
