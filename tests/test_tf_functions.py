@@ -111,3 +111,10 @@ def test_unknown_condition_between_two_policies_keeps_both_documents():
     assert to_python(value.value.data) == {"Statement": [{"Action": "s3:*"}, {"Action": "sqs:*"}]}
     encoded = evaluate('var.unset ? jsonencode({ Statement = [{ Action = "a:*" }] }) : jsonencode({ Statement = { Action = "b:*" } })')
     assert to_python(encoded.value.data) == {"Statement": [{"Action": "a:*"}, {"Action": "b:*"}]}
+
+
+def test_fileset(tmp_path):
+    (tmp_path / "p").mkdir()
+    for name in ("b.json", "a.json", "c.txt"):
+        (tmp_path / "p" / name).write_text("{}")
+    assert to_python(evaluate('fileset("${path.module}/p", "*.json")', str(tmp_path))) == ["a.json", "b.json"]

@@ -465,6 +465,25 @@ def _templatefile(evaluator: Any, args: list[Value], span: Span) -> Value:
     return rendered
 
 
+def _fileset(evaluator: Any, args: list[Value], span: Span) -> Value:
+    """fileset(path, pattern): the files under ``path`` matching the glob, sorted,
+    relative to ``path`` (``**`` matches across folders)."""
+    import glob
+
+    values = _known(args, span, "fileset")
+    if isinstance(values, Unknown):
+        return values
+    base, pattern = values
+    if not os.path.isabs(base) and not os.path.isdir(base):
+        base = os.path.normpath(os.path.join(evaluator.root_directory, base))
+    loader = getattr(evaluator, "loader", None)
+    if loader is not None:
+        loader.sources.append(base)
+    found = sorted(os.path.relpath(path, base).replace(os.sep, "/")
+                   for path in glob.glob(os.path.join(base, pattern), recursive=True) if os.path.isfile(path))
+    return Known([Known(name, span) for name in found[:100_000]], span)
+
+
 # -- try / can (their arguments are evaluated lazily) -------------------------------
 def _try(evaluator: Any, expr: Any, env: dict) -> Value:
     last: Value | None = None
@@ -513,6 +532,7 @@ FUNCTIONS: dict[str, Function] = {
     "file": _file,
     "templatefile": _templatefile,
     "fileexists": pure("fileexists", os.path.isfile),
+    "fileset": _fileset,
     "lower": pure("lower", lambda s: s.lower()),
     "upper": pure("upper", lambda s: s.upper()),
     "title": pure("title", lambda s: s.title()),
