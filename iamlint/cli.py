@@ -39,7 +39,34 @@ def main() -> None:
     """Prove that EC2 instances run with least-privilege IAM roles."""
 
 
-@main.command()
+class _CheckCommand(click.Command):
+    """Remembers the command-line order of --var and --var-file (Terraform applies them
+    interleaved, in that order)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["iamlint.var_order"] = _var_order(args)
+        return super().parse_args(ctx, args)
+
+
+def _var_order(args: list[str]) -> list[tuple[str, str]]:
+    order: list[tuple[str, str]] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            break
+        for flag, kind in (("--var-file", "file"), ("--var", "var")):
+            if arg == flag:
+                value = next(items, None)
+                if value is not None:
+                    order.append((kind, value))
+                break
+            if arg.startswith(flag + "="):
+                order.append((kind, arg[len(flag) + 1:]))
+                break
+    return order
+
+
+@main.command(cls=_CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 # -- output
 @click.option("--format", "--output-format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True,
@@ -101,6 +128,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             cache=not flags["no_cache"],
             variables=_tf_vars(flags["tf_vars"]),
             var_files=list(flags["tf_var_files"]),
+            var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         )
         report = _run(list(paths), options, registry, flags["stdin_filename"])
         if flags["write_baseline"]:

@@ -27,6 +27,9 @@ class Options:
     severity: dict[str, Severity] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
+    # --var / --var-file in command-line order, as ("var", "NAME=VALUE") / ("file", PATH);
+    # when set, Terraform variables apply in this order (Terraform interleaves them)
+    var_order: list[tuple[str, str]] = field(default_factory=list)
     jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer

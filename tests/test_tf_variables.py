@@ -99,3 +99,25 @@ resource "aws_iam_role" "r" {
     report = run([str(tmp_path)], Options(cache=False))
     assert report.errors == []
     assert report.resources == 2
+
+
+def test_var_and_var_file_interleave_in_command_line_order(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from iamlint.cli import main
+
+    write(tmp_path, {"late.tfvars": 'from_default = "kms:*"\n', "early.tfvars": 'from_default = "sqs:*"\n'})
+    late, early = str(tmp_path / "late.tfvars"), str(tmp_path / "early.tfvars")
+
+    def where_from_default_is_set(*args: str) -> set[str]:
+        result = CliRunner().invoke(main, ["check", str(DEPTH / "tfvars"), "--format", "json", "--no-cache", *args])
+        files = {f["path"].rsplit("/", 1)[-1] for f in json.loads(result.output)["findings"]}
+        return files & {"late.tfvars", "early.tfvars"} | ({"default"} if "main.tf" in files else set())
+
+    # the last --var / --var-file wins, whichever kind it is
+    assert where_from_default_is_set("--var", "from_default=s3:GetObject", f"--var-file={late}") == {"late.tfvars"}
+    assert where_from_default_is_set(f"--var-file={late}", "--var", "from_default=s3:GetObject") == set()
+    assert where_from_default_is_set(f"--var-file={early}", "--var-file", late) == {"late.tfvars"}
+    assert where_from_default_is_set() == {"default"}

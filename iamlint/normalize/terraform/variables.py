@@ -7,9 +7,9 @@ From lowest to highest (Terraform docs, "Variable definition precedence"):
 3. ``terraform.tfvars``;
 4. ``terraform.tfvars.json``;
 5. ``*.auto.tfvars`` and ``*.auto.tfvars.json``, in lexical order of their file names;
-6. ``--var-file FILE`` (in the order given), then ``--var name=value`` (in the order
-   given). Terraform interleaves ``-var`` and ``-var-file`` in command-line order;
-   iamlint applies all files first, then all ``--var`` values.
+6. ``--var-file FILE`` and ``--var name=value``, interleaved in command-line order as
+   Terraform does (the CLI records the order in ``Options.var_order``; a caller that
+   sets only ``var_files`` / ``variables`` gets every file first, then every value).
 
 Values from the command line and the environment (which no file holds) are reported
 at the variable's declaration, or where they are used. They are taken literally as strings when
@@ -51,21 +51,38 @@ def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str
         names = []
     ordered = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     ordered += [n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
-    paths = [os.path.join(directory, n) for n in ordered] + list(getattr(options, "var_files", []) or [])
-    for path in paths:
-        assigned = read_tfvars(path, evaluator, errors)
+    sequence = [("file", os.path.join(directory, n)) for n in ordered] + command_line(options)
+    for kind, item in sequence:
+        if kind == "var":
+            name, _, text = item.partition("=")
+            name = name.strip()
+            if name in config.variables:
+                values[name] = _from_text(config, name, text, Span("--var", 1, 1, 1, 1), evaluator, errors)
+            continue
+        assigned = read_tfvars(item, evaluator, errors)
         if assigned is None:
             continue
-        files.append(path)
+        files.append(item)
         for name, value in assigned.items():
             if name in config.variables:
                 values[name] = value
-    for name, text in (getattr(options, "variables", {}) or {}).items():
-        if name in config.variables:
-            values[name] = _from_text(config, name, text, Span("--var", 1, 1, 1, 1), evaluator, errors)
     for name, block in config.variables.items():
         values[name] = convert(values[name], block, evaluator)
     return values, errors, files
+
+
+def command_line(options) -> list[tuple[str, str]]:
+    """--var-file / --var in command-line order when the CLI recorded it (and it agrees
+    with the parsed options), else every --var-file, then every --var."""
+    files = list(getattr(options, "var_files", None) or [])
+    variables = dict(getattr(options, "variables", None) or {})
+    order = list(getattr(options, "var_order", None) or [])
+    if order:
+        ordered_files = [item for kind, item in order if kind == "file"]
+        ordered_vars = {item.partition("=")[0].strip() for kind, item in order if kind == "var"}
+        if ordered_files == files and ordered_vars == set(variables):
+            return order
+    return [("file", path) for path in files] + [("var", f"{name}={text}") for name, text in variables.items()]
 
 
 def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Value] | None:
