@@ -118,3 +118,8 @@ def test_fileset(tmp_path):
     for name in ("b.json", "a.json", "c.txt"):
         (tmp_path / "p" / name).write_text("{}")
     assert to_python(evaluate('fileset("${path.module}/p", "*.json")', str(tmp_path))) == ["a.json", "b.json"]
+
+
+def test_unknown_condition_between_a_policy_and_nothing_keeps_the_policy():
+    value = evaluate('var.unset ? jsonencode({ Statement = [{ Action = "s3:*" }] }) : null')
+    assert to_python(value.value.data) == {"Statement": [{"Action": "s3:*"}]}

@@ -647,6 +647,10 @@ def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:
         both = _policy_union(then, otherwise, span)
         if both is not None:
             return both
+        # a policy document or nothing: only the document can hold a violation
+        for side, other in ((then, otherwise), (otherwise, then)):
+            if isinstance(side.value, Encoded) and other.value in (None, ""):
+                return side
         if a is None and isinstance(b, list):
             return otherwise
         if b is None and isinstance(a, list):
