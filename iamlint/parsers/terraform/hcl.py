@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import threading
 from typing import Any, Callable
 
 from lark import Token, Tree
@@ -33,18 +34,28 @@ class HclSyntaxError(ValueError):
 RECURSION_LIMIT = 12_000  # enough for ~1000 levels of nested expressions
 
 
+_DEEP = {"users": 0, "previous": 0}
+_DEEP_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def deep_recursion(limit: int = RECURSION_LIMIT):
     """Allow deeply nested input within the block (Python 3.11 keeps pure-Python calls
-    off the C stack); the previous limit is restored afterwards."""
-    previous = sys.getrecursionlimit()
-    if previous < limit:
-        sys.setrecursionlimit(limit)
+    off the C stack). The limit is process-wide: it is raised by the first user and
+    restored when the last one (of any thread) leaves."""
+    with _DEEP_LOCK:
+        if _DEEP["users"] == 0:
+            _DEEP["previous"] = sys.getrecursionlimit()
+            if _DEEP["previous"] < limit:
+                sys.setrecursionlimit(limit)
+        _DEEP["users"] += 1
     try:
         yield
     finally:
-        if sys.getrecursionlimit() != previous:
-            sys.setrecursionlimit(previous)
+        with _DEEP_LOCK:
+            _DEEP["users"] -= 1
+            if _DEEP["users"] == 0 and sys.getrecursionlimit() != _DEEP["previous"]:
+                sys.setrecursionlimit(_DEEP["previous"])
 
 
 def parse_hcl(text: str, path: str) -> s.HclFile:
