@@ -230,6 +230,8 @@ class Evaluator:
         attrs = block.body.attributes
         if "count" in attrs:
             count = self.eval(attrs["count"].expr)
+            if isinstance(count, Known) and isinstance(count.value, str) and count.value.isdigit():
+                count = Known(int(count.value), count.span)  # Terraform converts "2" to 2
             if isinstance(count, Known) and isinstance(count.value, (int, float)) and not isinstance(count.value, bool):
                 number = int(count.value)
                 if number > MAX_ITEMS:
