@@ -62,7 +62,8 @@ def targets(kind: str, key: str) -> list[str]:
         names = sorted(os.listdir(key))
     except OSError:
         return []
-    return [os.path.join(key, name) for name in names if is_terraform(name) and os.path.isfile(os.path.join(key, name))]
+    wanted = [name for name in names if is_terraform(name) or name.endswith((".tfvars", ".tfvars.json"))]
+    return [os.path.join(key, name) for name in wanted if os.path.isfile(os.path.join(key, name))]
 
 
 def lint(kind: str, key: str, buffers: dict[str, str], registry=None) -> dict[str, list]:
