@@ -54,7 +54,7 @@ def _enrich(graph) -> None:
 
 
 def unit_options(options: Any, unit: Any) -> Any:
-    """The options a unit is loaded with (its configuration file applied)."""
+    """The options a unit is loaded with (its configuration file applied): the cache key."""
     for_unit = getattr(options, "for_unit", None)
     return for_unit(unit) if for_unit is not None else options
 
@@ -66,8 +66,8 @@ def cached(cache: UnitCache, unit: Any, options: Any) -> Any:
 def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = None) -> tuple[Any, str | None, bytes | None]:
     """Load one unit (cache miss path): (result, crash, pickled result or None)."""
     load = load or _loader()
-    options = unit_options(options, unit)
-    before = cache.digests(unit, options) if cache.enabled else None
+    resolved = unit_options(options, unit)  # the cache key; load_unit resolves them itself
+    before = cache.digests(unit, resolved) if cache.enabled else None
     try:
         result = load(unit, options)
         if result is not None:
@@ -81,7 +81,7 @@ def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = 
         except Exception:
             payload = None
         if payload is not None:
-            cache.put(unit, options, result, before=before, payload=payload)
+            cache.put(unit, resolved, result, before=before, payload=payload)
     return result, None, payload
 
 

@@ -359,3 +359,24 @@ def test_snapshots_are_checked_before_unpickling(tmp_path, monkeypatch):
     path = tmp_path / "thing.snapshot"
     path.write_bytes(path.read_bytes()[:-3] + b"zzz")
     assert cache_module.load_snapshot("thing", "k1") is None
+
+
+def test_a_configuration_file_change_that_changes_evaluation_is_a_miss(cache_dir, module):
+    """The key holds the per-unit options (configuration applied): a var file named by
+    the configuration, and its content, count. (Through the CLI, which reads them.)"""
+    import json
+
+    def rules() -> list[str]:
+        result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", str(module)])
+        return sorted(f["rule"] for f in json.loads(result.output)["findings"])
+
+    (module / "variables.tf").write_text('variable "action" {\n  default = "s3:GetObject"\n}\n')
+    iam = module / "iam.tf"
+    iam.write_text(iam.read_text().replace('Action = "s3:GetObject"', "Action = var.action"))
+    (module / "prod.tfvars").write_text('action = "s3:*"\n')
+    assert "IAM002" not in rules()
+    (module / ".iamlint.toml").write_text('var-files = ["prod.tfvars"]\n')
+    assert "IAM002" in rules(), "the configured var file was ignored (stale entry?)"
+    (module / "prod.tfvars").write_text('action = "s3:GetObject"\n')
+    assert "IAM002" not in rules(), "an edit of the var file was not seen"
+    assert len(_entries(cache_dir)) >= 2
