@@ -174,3 +174,26 @@ def test_unit_of_groups_module_files_and_templates(tmp_path):
     assert unit_of(str(tmp_path / "terraform.tfvars")) == ("terraform", real)
     assert unit_of(str(tmp_path / "stack.yaml")) == ("cloudformation", os.path.join(real, "stack.yaml"))
     assert unit_of(str(tmp_path / "README.md")) is None
+
+
+def test_lint_reads_configuration_files_and_prefers_buffers(tmp_path, monkeypatch):
+    from iamlint.lsp.server import lint
+
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text(MAIN.replace('http_tokens = "required"', 'http_tokens = "optional"'))
+    (module / "iam.tf").write_text(IAM)
+    real = os.path.realpath(module)
+
+    def codes(buffers=None):
+        grouped = lint("terraform", real, buffers or {})
+        return {os.path.basename(path): sorted(item.rule for item in items) for path, items in grouped.items()}
+
+    assert "EC2003" in codes()["main.tf"]
+    (module / ".iamlint.toml").write_text('ignore = ["EC2003"]\n')
+    assert "EC2003" not in codes().get("main.tf", [])
+    # an unsaved buffer stands in for the file on disk
+    fixed = IAM.replace('"s3:*"', '"s3:GetObject"')
+    assert "IAM002" in codes()["iam.tf"]
+    assert "IAM002" not in codes({os.path.join(real, "iam.tf"): fixed}).get("iam.tf", [])

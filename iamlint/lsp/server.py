@@ -69,14 +69,18 @@ def targets(kind: str, key: str) -> list[str]:
 def lint(kind: str, key: str, buffers: dict[str, str], registry=None) -> dict[str, list]:
     """Findings and input errors of a unit, per real path: ``[(finding|error), ...]``.
     ``buffers`` (path -> text) stand in for the files on disk."""
+    from iamlint.config import Settings
     from iamlint.engine import Options, run
+    from iamlint.registry import load_rules
     from iamlint.sources import overlay
 
     paths = targets(kind, key)
     if not paths:
         return {}
+    registry = registry or load_rules()
+    settings = Settings(registry)  # configuration files, as `iamlint check` finds them (re-read every run)
     with overlay(buffers):
-        report = run(paths, Options(jobs=1), registry)
+        report = run(paths, Options(jobs=1, settings=settings), registry)
     grouped: dict[str, list] = {}
     for finding in report.findings:
         grouped.setdefault(_real(finding.path), []).append(finding)
