@@ -94,6 +94,15 @@ other secrets in Secrets Manager or SSM Parameter Store and read them at run tim
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs#authentication-and-configuration
 - CIS Amazon Web Services Foundations Benchmark, control 1.4 "Ensure no 'root' user
   account access key exists" and 1.14 "Ensure access keys are rotated every 90 days or less"
+
+## Limitations
+
+The finding points at the key itself when the string is verbatim source text (a quoted
+string, a heredoc, a YAML block, a ``templatefile`` template); for text built by
+substitution (``Fn::Sub`` with variables, ``Fn::Join``, ``base64`` text) it points at
+the start of the value. A key passed to ``templatefile`` as an input is reported on the
+template line where it is substituted. A key in a variable default is reported where
+the variable is used, not in an unused variable.
 """
 
 from __future__ import annotations
