@@ -34,23 +34,24 @@ class Registry:
 
 def load_rules() -> Registry:
     registry = Registry()
-    seen: dict[str, str] = {}
+    seen: dict[str, object] = {}  # rule code / name -> the entry point that provided it
+    # origins (distribution name and version) are read only for messages: reading a
+    # distribution's metadata parses its METADATA file, a cost on every run otherwise
     for entry in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
-        origin = _origin(entry)
         try:
             rule = entry.load()
         except Exception as exc:  # a broken plugin must not stop the others
-            registry.errors.append(f"rule plugin {entry.name} ({origin}) failed to load: {exc!r}")
+            registry.errors.append(f"rule plugin {entry.name} ({_origin(entry)}) failed to load: {exc!r}")
             continue
         problem = _validate(rule, entry.name)
         if problem is None:
             for key in (rule.code, rule.name):
                 if key in seen:
-                    problem = f"duplicate rule {key} (already provided by {seen[key]})"
+                    problem = f"duplicate rule {key} (already provided by {_origin(seen[key])})"
         if problem is not None:
-            registry.errors.append(f"rule plugin {entry.name} ({origin}): {problem}")
+            registry.errors.append(f"rule plugin {entry.name} ({_origin(entry)}): {problem}")
             continue
-        seen[rule.code] = seen[rule.name] = origin
+        seen[rule.code] = seen[rule.name] = entry
         registry.rules.append(rule)
     registry.rules.sort(key=lambda r: r.code)
     return registry
