@@ -18,8 +18,7 @@ Reported as an **error**, except AWS's documented example keys (``AKIAIOSFODNN7E
 ``wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`` and other ids ending in ``EXAMPLE``), which
 are a **note**. The secret is never printed: messages show a masked form
 (``AKIA************MPLE``) in every output format. Values that cannot be evaluated
-(variables without a default, references) are not guessed; a variable's value is
-checked where it is used.
+(variables without a default, references) are not guessed.
 
 ## Why it matters
 
@@ -101,8 +100,9 @@ The finding points at the key itself when the string is verbatim source text (a 
 string, a heredoc, a YAML block, a ``templatefile`` template); for text built by
 substitution (``Fn::Sub`` with variables, ``Fn::Join``, ``base64`` text) it points at
 the start of the value. A key passed to ``templatefile`` as an input is reported on the
-template line where it is substituted. A key in a variable default is reported where
-the variable is used, not in an unused variable.
+template line where it is substituted. A key in a variable default is found (and
+reported on the default) when something uses the variable; unused variables are not
+scanned.
 """
 
 from __future__ import annotations
