@@ -47,3 +47,28 @@ def test_cloudformation_branch_finding_names_the_condition(tmp_path):
     report = run([str(path)], Options(select={"IAM002"}))
     assert [(f.rule, f.line) for f in report.findings] == [("IAM002", 32)]
     assert "only when condition IsDebug is true" in report.findings[0].message
+
+
+TERRAFORM = """\
+variable "debug" {
+  type = bool
+}
+
+resource "aws_iam_policy" "app" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = var.debug ? ["s3:*"] : ["s3:GetObject"]
+      Resource = "*"
+    }]
+  })
+}
+"""
+
+
+def test_terraform_branch_finding_names_the_condition(tmp_path):
+    (tmp_path / "main.tf").write_text(TERRAFORM)
+    report = run([str(tmp_path)], Options(select={"IAM002"}))
+    assert [(f.rule, f.line) for f in report.findings] == [("IAM002", 10)]
+    assert "only when var.debug is true" in report.findings[0].message

@@ -19,7 +19,7 @@ import os
 from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value
+from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.parsers.terraform import syntax as s
 
@@ -540,9 +540,10 @@ class Evaluator:
         if isinstance(cond, Known) and isinstance(cond.value, str) and cond.value in ("true", "false"):
             return self.eval(expr.then if cond.value == "true" else expr.otherwise, env)
         reason = cond.reason if isinstance(cond, Unknown) else "the condition is not a boolean"
-        then = self.eval(expr.then, env)
-        otherwise = self.eval(expr.otherwise, env)
-        return either(then, otherwise, reason, expr.span)
+        text = describe(expr.cond)
+        then = mark(self.eval(expr.then, env), f"{text} is true")
+        otherwise = mark(self.eval(expr.otherwise, env), f"{text} is false")
+        return either(then, otherwise, f"{text}: {reason}", expr.span)
 
     def _binary(self, expr: s.BinaryOp, env: dict) -> Value:
         binary = _functions()[2]
@@ -624,6 +625,25 @@ def _functions() -> tuple:
 
         _FUNCTIONS = (functions.FUNCTIONS, functions.LAZY, functions.binary)
     return _FUNCTIONS
+
+
+def describe(expr: s.Expr) -> str:
+    """A short rendering of a condition for messages: ``var.debug``, ``local.env == "prod"``."""
+    if isinstance(expr, s.Variable):
+        return expr.name
+    if isinstance(expr, s.GetAttr):
+        return f"{describe(expr.source)}.{expr.name}"
+    if isinstance(expr, s.Index) and isinstance(expr.key, s.Literal):
+        return f"{describe(expr.source)}[{json.dumps(expr.key.value)}]"
+    if isinstance(expr, s.Literal):
+        return json.dumps(expr.value)
+    if isinstance(expr, s.Template) and all(isinstance(p, str) for p in expr.parts):
+        return json.dumps("".join(expr.parts))
+    if isinstance(expr, s.BinaryOp):
+        return f"{describe(expr.left)} {expr.op} {describe(expr.right)}"
+    if isinstance(expr, s.UnaryOp):
+        return f"{expr.op}{describe(expr.operand)}"
+    return f"the condition at line {expr.span.line}"
 
 
 def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:
