@@ -33,8 +33,20 @@ def use_color(choice: str, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _version_message() -> str:
+    """The version line, then the dates of the bundled IAM knowledge (read lazily)."""
+
+    class Message(str):
+        def __mod__(self, values: dict) -> str:
+            from iamlint.knowledge import snapshot_info
+
+            return f"{values['prog']}, version {values['version']}\n{snapshot_info()}"
+
+    return Message("%(prog)s, version %(version)s")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="iamlint")
+@click.version_option(__version__, "--version", prog_name="iamlint", message=_version_message())
 def main() -> None:
     """Prove that EC2 instances run with least-privilege IAM roles."""
 

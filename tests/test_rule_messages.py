@@ -27,3 +27,26 @@ def test_root_principal_with_a_deploy_time_account(tmp_path):
     (finding,) = run([str(path)], Options(select={"IAM001"})).findings
     assert finding.line == 14
     assert "account ${AWS::AccountId} (arn:aws:iam::${AWS::AccountId}:root)" in finding.message
+
+
+def test_full_wildcard_message_counts_the_actions_it_grants(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+        'Action = ["ec2:*"], Resource = "*"}]})\n}\n'
+    )
+    from iamlint.knowledge import count_actions
+
+    (finding,) = run([str(tmp_path)], Options(select={"IAM002"})).findings
+    expected = count_actions("ec2:*")
+    assert expected and expected > 100
+    assert f"('ec2:*', {expected:,} actions)" in finding.message
+
+
+def test_version_names_the_knowledge_snapshot():
+    from click.testing import CliRunner
+
+    from iamlint.cli import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert "version" in result.output and "managed policies snapshot" in result.output

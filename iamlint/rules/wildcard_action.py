@@ -155,6 +155,7 @@ from iamlint.plugin import (
     Rule,
     Severity,
     Statement,
+    count_actions,
     instance_roles,
     policies_of,
     profiles_using,
@@ -215,13 +216,19 @@ def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:
             continue
         text = text.strip()
         if text == "*":
-            yield ("actions", index), 'allows every action of every service ("*")'
+            yield ("actions", index), f'allows every action of every service ("*"{_granting(text)})'
         elif SERVICE_WILDCARD.match(text):
-            yield ("actions", index), f"allows every action of {text.split(':')[0].lower()} ({text!r})"
+            yield ("actions", index), f"allows every action of {text.split(':')[0].lower()} ({text!r}{_granting(text)})"
 
 
 def _known_text(value: object) -> bool:
     return isinstance(value, Known) and isinstance(value.value, str)
+
+
+def _granting(pattern: str) -> str:
+    """", N actions" from the action catalogue, or nothing for a service it does not know."""
+    count = count_actions(pattern)
+    return f", {count:,} actions" if count else ""
 
 
 def _finding(node: Node, path: tuple, what: str, reached: Reach) -> Finding:
