@@ -12,6 +12,7 @@ from iamlint.plugin import (
     Graph,
     InlinePolicy,
     InstanceProfile,
+    LaunchingService,
     Known,
     ManagedPolicy,
     PolicyAttachment,
@@ -107,10 +108,10 @@ def test_ec2001_is_silent_when_a_profile_is_named(value):
 
 
 def test_ec2001_skips_launch_template_given_a_role_by_an_eks_node_group():
-    template = Compute("aws_launch_template.nodes", "aws_launch_template", S)
-    block = Known([Known({"id": ref("aws_launch_template.nodes", "id")}, S)], S)
-    group = Resource("aws_eks_node_group.this", "aws_eks_node_group", S, attributes={"launch_template": block})
-    lonely = Compute("aws_launch_template.lonely", "aws_launch_template", S)
+    template = Compute("aws_launch_template.nodes", "aws_launch_template", S, template=True)
+    group = LaunchingService("aws_eks_node_group.this", "aws_eks_node_group", S,
+                             launch_templates=(ref("aws_launch_template.nodes", "id"),))
+    lonely = Compute("aws_launch_template.lonely", "aws_launch_template", S, template=True)
     found = run(instance_without_profile, Graph([template, group, lonely]))
     assert paths(found) == [("aws_launch_template.lonely", ())]
 
@@ -396,10 +397,10 @@ def test_ec2002_skips_partition_aware_aws_managed_arns():
 
 
 def test_ec2001_unfollowable_node_group_reference_spares_unreferenced_templates_only():
-    opaque = Known([Known({"id": Unknown("function try() is not evaluated", S)}, S)], S)
-    group = Resource("aws_eks_node_group.this", "aws_eks_node_group", S, attributes={"launch_template": opaque})
-    nodes_template = Compute("aws_launch_template.this[0]", "aws_launch_template", S)
-    asg_template = Compute("aws_launch_template.asg", "aws_launch_template", S)
+    opaque = Unknown("function try() is not evaluated", S)
+    group = LaunchingService("aws_eks_node_group.this", "aws_eks_node_group", S, launch_templates=(opaque,))
+    nodes_template = Compute("aws_launch_template.this[0]", "aws_launch_template", S, template=True)
+    asg_template = Compute("aws_launch_template.asg", "aws_launch_template", S, template=True)
     asg_block = Known([Known({"id": ref("aws_launch_template.asg", "id")}, S)], S)
     asg = Resource("aws_autoscaling_group.asg", "aws_autoscaling_group", S, attributes={"launch_template": asg_block})
     found = run(instance_without_profile, Graph([group, nodes_template, asg_template, asg]))
@@ -407,12 +408,9 @@ def test_ec2001_unfollowable_node_group_reference_spares_unreferenced_templates_
 
 
 def test_ec2001_batch_compute_environment_supplies_the_role():
-    inner = Known({"launch_template_id": ref("aws_launch_template.batch", "id")}, S)
-    resources = Known([Known({"instance_role": k("arn:aws:iam::123456789012:instance-profile/batch"),
-                              "launch_template": Known([inner], S)}, S)], S)
-    batch = Resource("aws_batch_compute_environment.this", "aws_batch_compute_environment", S,
-                     attributes={"compute_resources": resources})
-    template = Compute("aws_launch_template.batch", "aws_launch_template", S)
+    batch = LaunchingService("aws_batch_compute_environment.this", "aws_batch_compute_environment", S,
+                             launch_templates=(ref("aws_launch_template.batch", "id"),))
+    template = Compute("aws_launch_template.batch", "aws_launch_template", S, template=True)
     assert run(instance_without_profile, Graph([batch, template])) == []
 
 
@@ -454,10 +452,10 @@ def test_unknown_not_action_and_not_principal_are_notes_not_violations():
 
 
 def test_ec2001_opaque_node_group_reference_is_scoped_to_its_module():
-    opaque = Known([Known({"id": Unknown("function try() is not evaluated", S)}, S)], S)
+    opaque = Unknown("function try() is not evaluated", S)
     prefix = 'module.eks.module.node_group["a"].'
-    group = Resource(prefix + "aws_eks_node_group.this[0]", "aws_eks_node_group", S, attributes={"launch_template": opaque})
-    same_module = Compute(prefix + "aws_launch_template.this", "aws_launch_template", S)
-    other_module = Compute('module.asg["b"].aws_launch_template.this', "aws_launch_template", S)
+    group = LaunchingService(prefix + "aws_eks_node_group.this[0]", "aws_eks_node_group", S, launch_templates=(opaque,))
+    same_module = Compute(prefix + "aws_launch_template.this", "aws_launch_template", S, template=True)
+    other_module = Compute('module.asg["b"].aws_launch_template.this', "aws_launch_template", S, template=True)
     found = run(instance_without_profile, Graph([group, same_module, other_module]))
     assert paths(found) == [('module.asg["b"].aws_launch_template.this', ())]

@@ -37,10 +37,12 @@ class Compute(Node):
     "no profile at all"; None means the attribute is not set. ``profile_attribute``
     names the attribute in the source format, for messages. ``http_tokens`` and
     ``http_endpoint`` are the instance metadata options (None when not set) and
-    ``user_data`` the user data (None when not set)."""
+    ``user_data`` the user data (None when not set). ``template`` is True for a launch
+    template, which other resources launch instances from."""
 
     profile: Value | None = None
     profile_attribute: str = "iam_instance_profile"
+    template: bool = False
     http_tokens: Value | None = None
     http_endpoint: Value | None = None
     user_data: Value | None = None
@@ -50,6 +52,16 @@ class Compute(Node):
 class Resource(Node):
     """Any other resource or provider block (kept for rules that scan every property,
     such as hardcoded credentials). ``attributes`` holds its evaluated properties."""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchingService(Node):
+    """A service resource that launches instances from a launch template and attaches
+    their role itself (an EKS managed node group, a Batch compute environment): the
+    templates it uses need no instance profile of their own. ``launch_templates`` holds
+    its references to them (id, name or Ref)."""
+
+    launch_templates: tuple[Value, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,25 +120,20 @@ from iamlint.plugin import (
     Finding,
     Graph,
     Known,
+    LaunchingService,
     Node,
     Ref,
-    Resource,
     Rule,
     Severity,
-    Unknown,
-    Value,
     profile_of,
+    resolve,
 )
-
-# Resources that give a launch template its role themselves: a template they reference
-# needs (and, for EKS, must have) no instance profile of its own.
-ROLE_SUPPLIERS = ("aws_eks_node_group", "aws_batch_compute_environment")
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     supplied = _templates_given_a_role(graph)
     for compute in graph.of_type(Compute):
-        if profile_of(graph, compute) is not None or _base(compute.address) in supplied:
+        if profile_of(graph, compute) is not None or compute.address in supplied:
             continue
         if compute.profile is None:
             yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
@@ -148,74 +143,51 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:
-    """Launch templates referenced from an EKS node group or Batch compute environment.
+    """Launch templates used by a service that attaches the role itself (EKS node group,
+    Batch compute environment).
 
     When such a reference cannot be followed (a ``try()``, a variable), every launch
     template of the same module that nothing else references is taken as given a role
     too: guessing "no profile" there would be a false positive."""
     supplied: set[str] = set()
     opaque_modules: set[str] = set()
-    for node in graph.of_type(Resource):
-        if node.type in ROLE_SUPPLIERS:
-            for value in _launch_template_values(node.attributes):
-                refs, unknown = _references(value)
-                supplied.update(refs)
-                if unknown:
-                    opaque_modules.add(_module_of(node))
+    for service in graph.of_type(LaunchingService):
+        for value in service.launch_templates:
+            found = resolve(graph, value, Compute, "launch template")
+            if found.node is not None:
+                supplied.add(found.node.address)
+            else:
+                opaque_modules.add(_module_of(service))
     if opaque_modules:
-        used = {_base(a) for n in graph.nodes if n.type not in ROLE_SUPPLIERS for a in _all_refs(n.attributes)}
+        used = {a for n in graph.nodes if not isinstance(n, LaunchingService) for a in _references(n.attributes)}
         supplied.update(
             c.address
             for c in graph.of_type(Compute)
-            if c.type == "aws_launch_template" and _module_of(c) in opaque_modules and _base(c.address) not in used
+            if c.template and _module_of(c) in opaque_modules and _base(c.address) not in used and c.address not in used
         )
-    return {_base(address) for address in supplied}
+    return supplied
 
 
 def _module_of(node: Node) -> str:
     """The module path of a node's address: module.a.module.b["k"]. (empty at the root)."""
-    return node.address[: node.address.rfind(node.type + ".")]
+    index = node.address.rfind(node.type + ".")
+    return node.address[:index] if index > 0 else ""
 
 
-def _launch_template_values(attributes: dict) -> Iterator[Value]:
-    stack: list[object] = [attributes]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Known):
-            item = item.value
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if key == "launch_template":
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def _references(value: Value) -> tuple[set[str], bool]:
+def _references(attributes: dict) -> set[str]:
+    """Addresses of the resources that the values in ``attributes`` refer to."""
     refs: set[str] = set()
-    unknown = False
-    stack: list[object] = [value]
+    stack: list[object] = list(attributes.values())
     while stack:
         item = stack.pop()
         if isinstance(item, Ref):
             refs.add(item.address)
-        elif isinstance(item, Unknown):
-            unknown = True
         elif isinstance(item, Known):
             inner = item.value
             if isinstance(inner, list):
                 stack.extend(inner)
             elif isinstance(inner, dict):
                 stack.extend(inner.values())
-    return refs, unknown
-
-
-def _all_refs(attributes: dict) -> set[str]:
-    refs: set[str] = set()
-    for value in attributes.values():
-        refs.update(_references(value)[0])
     return refs
 
 

@@ -13,6 +13,7 @@ from iamlint.model.graph import (
     Compute,
     InlinePolicy,
     InstanceProfile,
+    LaunchingService,
     ManagedPolicy,
     Node,
     Resource,
@@ -81,6 +82,7 @@ def _launch_template(logical_id: str, kind: str, span: Span, props: Properties) 
             props.items,
             profile=profile,
             profile_attribute="LaunchTemplateData.IamInstanceProfile" + attribute,
+            template=True,
             http_tokens=metadata("HttpTokens"),
             http_endpoint=metadata("HttpEndpoint"),
             user_data=field("UserData"),
@@ -109,6 +111,21 @@ def _spot_fleet(logical_id: str, kind: str, span: Span, props: Properties) -> li
             )
         )
     return nodes or [Resource(logical_id, kind, span, props.items)]
+
+
+def _launching_service(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    """AWS::EKS::Nodegroup (LaunchTemplate {Id|Name}) and AWS::Batch::ComputeEnvironment
+    (ComputeResources.LaunchTemplate {LaunchTemplateId|LaunchTemplateName})."""
+    if kind == "AWS::EKS::Nodegroup":
+        block, keys = props.get("LaunchTemplate"), ("Id", "Name")
+    else:
+        block, keys = _field(props.get("ComputeResources"))("LaunchTemplate"), ("LaunchTemplateId", "LaunchTemplateName")
+    templates: tuple[Value, ...] = ()
+    if isinstance(block, Known) and isinstance(block.value, dict):
+        templates = tuple(block.value[k] for k in keys if k in block.value)[:1]
+    elif block is not None:
+        templates = (block,)
+    return [LaunchingService(logical_id, kind, span, props.items, launch_templates=templates)]
 
 
 def _instance_profile(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
@@ -279,4 +296,6 @@ BUILDERS: dict[str, Callable[[str, str, Span, Properties], list[Node]]] = {
     "AWS::IAM::Policy": _policy,
     "AWS::IAM::RolePolicy": _policy,
     "AWS::IAM::ManagedPolicy": _managed_policy,
+    "AWS::EKS::Nodegroup": _launching_service,
+    "AWS::Batch::ComputeEnvironment": _launching_service,
 }

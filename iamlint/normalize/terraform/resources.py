@@ -8,6 +8,7 @@ from iamlint.model.graph import (
     Compute,
     InlinePolicy,
     InstanceProfile,
+    LaunchingService,
     ManagedPolicy,
     Node,
     PolicyAttachment,
@@ -64,14 +65,15 @@ def _compute(address: str, type_: str, span: Span, values: Attributes) -> Node:
     profile = values.get("iam_instance_profile")
     if type_ == "aws_launch_template":
         block = _nested(values, "iam_instance_profile")
-        if block is None:
-            profile = None if profile is None or _nested(values, "iam_instance_profile") is None else profile
-        else:
+        if block is not None:
             profile = block.get("arn") or block.get("name") or Known(None, values["iam_instance_profile"].span)
+        elif isinstance(profile, Known):
+            profile = None  # no block (or a dynamic block that yields none)
     metadata = _nested(values, "metadata_options") or {}
     return Compute(
         address, type_, span, values,
         profile=profile,
+        template=type_ == "aws_launch_template",
         http_tokens=metadata.get("http_tokens"),
         http_endpoint=metadata.get("http_endpoint"),
         user_data=values.get("user_data") or values.get("user_data_base64"),
@@ -128,6 +130,31 @@ def _attachment(address: str, type_: str, span: Span, values: Attributes) -> Nod
     return PolicyAttachment(address, type_, span, values, policy_arns=policy_arns, roles=roles)
 
 
+def _launching_service(address: str, type_: str, span: Span, values: Attributes) -> Node:
+    """aws_eks_node_group (launch_template {id|name}) and aws_batch_compute_environment
+    (compute_resources {launch_template {launch_template_id|launch_template_name}})."""
+    if type_ == "aws_eks_node_group":
+        blocks, keys = values.get("launch_template"), ("id", "name")
+    else:
+        blocks, keys = (_nested(values, "compute_resources") or {}).get("launch_template"), (
+            "launch_template_id", "launch_template_name")
+    return LaunchingService(address, type_, span, values, launch_templates=_first_keys(blocks, keys))
+
+
+def _first_keys(blocks: Value | None, keys: tuple[str, ...]) -> tuple[Value, ...]:
+    """For each nested block, the value of the first of ``keys`` it sets (or the block
+    itself when it cannot be read)."""
+    found: list[Value] = []
+    for entry in as_list(blocks) if blocks is not None else []:
+        if isinstance(entry, Known) and isinstance(entry.value, dict):
+            value = next((entry.value[k] for k in keys if k in entry.value), None)
+            if value is not None:
+                found.append(value)
+        else:
+            found.append(entry)
+    return tuple(found)
+
+
 def _name(values: Attributes, span: Span) -> Value:
     name = values.get("name")
     if name is not None:
@@ -149,6 +176,8 @@ BUILDERS: dict[str, Callable[[str, str, Span, Attributes], Node]] = {
     "aws_iam_role_policy_attachment": _attachment,
     "aws_iam_policy_attachment": _attachment,
     "aws_iam_role_policy_attachments_exclusive": _attachment,
+    "aws_eks_node_group": _launching_service,
+    "aws_batch_compute_environment": _launching_service,
 }
 
 
