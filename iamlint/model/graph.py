@@ -140,23 +140,35 @@ N = TypeVar("N", bound=Node)
 
 
 class Graph:
-    """All nodes of one unit: a Terraform root module (with its child modules) or a template."""
+    """All nodes of one unit: a Terraform root module (with its child modules) or a template.
 
-    __slots__ = ("nodes", "partition", "_by_address")
+    Lookups by address and by node class are indexed; ``memo`` holds derived query
+    results (see :mod:`iamlint.model.links`) and is emptied whenever a node is added."""
+
+    __slots__ = ("nodes", "partition", "_by_address", "_by_type", "memo")
 
     def __init__(self, nodes: list[Node] | None = None, partition: str = "aws") -> None:
         self.nodes: list[Node] = []
         self.partition = partition
         self._by_address: dict[str, Node] = {}
+        self._by_type: dict[type, list[Node]] = {}
+        self.memo: dict[str, object] = {}
         for node in nodes or ():
             self.add(node)
 
     def add(self, node: Node) -> None:
         self.nodes.append(node)
         self._by_address.setdefault(node.address, node)
+        if self._by_type:
+            self._by_type = {}
+        if self.memo:
+            self.memo = {}
 
     def of_type(self, kind: type[N]) -> Iterator[N]:
-        return (node for node in self.nodes if isinstance(node, kind))
+        found = self._by_type.get(kind)
+        if found is None:
+            found = self._by_type[kind] = [node for node in self.nodes if isinstance(node, kind)]
+        return iter(found)  # type: ignore[arg-type]
 
     def by_address(self, address: str) -> Node | None:
         return self._by_address.get(address)

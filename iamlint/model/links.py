@@ -117,10 +117,6 @@ def roles_of(graph: Graph, profile: InstanceProfile) -> list[Resolution]:
     return [resolve(graph, value, Role, "role") for value in profile.roles if not is_absent(value)]
 
 
-def _targets(graph: Graph, values: tuple[Value, ...], role: Role) -> bool:
-    return any(resolve(graph, value, Role, "role").node is role for value in values)
-
-
 def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
     """Every identity policy that reaches ``role``: inline, separate role policies,
     customer-managed policies and managed ARNs (resolved or with the reason why not)."""
@@ -128,14 +124,30 @@ def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
         yield AttachedPolicy(role, ("inline_policies", index, "document"), inline.document)
     for index, arn in enumerate(role.managed_policy_arns):
         yield _managed(graph, role, ("managed_policy_arns", index), arn)
-    for node in graph.nodes:
-        if isinstance(node, RolePolicy) and _targets(graph, node.roles, role):
-            yield AttachedPolicy(node, ("document",), node.document)
-        elif isinstance(node, ManagedPolicy) and _targets(graph, node.roles, role):
-            yield AttachedPolicy(node, ("document",), node.document)
-        elif isinstance(node, PolicyAttachment) and _targets(graph, node.roles, role):
+    for node in _attached_to(graph).get(role.address, ()):
+        if isinstance(node, PolicyAttachment):
             for index, arn in enumerate(node.policy_arns):
                 yield _managed(graph, node, ("policy_arns", index), arn)
+        else:
+            yield AttachedPolicy(node, ("document",), node.document)
+
+
+def _attached_to(graph: Graph) -> dict[str, list[Node]]:
+    """Role address -> the role policies, managed policies and attachments naming it
+    (in graph order, each once); computed once per graph."""
+    index = graph.memo.get("attached_to")
+    if index is None:
+        index = {}
+        for node in graph.nodes:
+            if isinstance(node, (RolePolicy, ManagedPolicy, PolicyAttachment)):
+                for value in node.roles:
+                    found = resolve(graph, value, Role, "role").node
+                    if found is not None:
+                        holders = index.setdefault(found.address, [])
+                        if not holders or holders[-1] is not node:
+                            holders.append(node)
+        graph.memo["attached_to"] = index
+    return index  # type: ignore[return-value]
 
 
 def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPolicy:
@@ -147,16 +159,30 @@ def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPol
 
 def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
     """Role address -> the compute nodes whose instance profile resolves to that role."""
-    users: dict[str, list[Compute]] = {}
-    for compute in graph.of_type(Compute):
-        profile = profile_of(graph, compute)
-        if profile is None or not isinstance(profile.node, InstanceProfile):
-            continue
-        for found in roles_of(graph, profile.node):
-            if found.node is not None:
-                users.setdefault(found.node.address, []).append(compute)
-    return users
+    users = graph.memo.get("instance_roles")
+    if users is None:
+        users = {}
+        for compute in graph.of_type(Compute):
+            profile = profile_of(graph, compute)
+            if profile is None or not isinstance(profile.node, InstanceProfile):
+                continue
+            for found in roles_of(graph, profile.node):
+                if found.node is not None:
+                    users.setdefault(found.node.address, []).append(compute)
+        graph.memo["instance_roles"] = users
+    return {address: list(computes) for address, computes in users.items()}  # type: ignore[union-attr]
 
 
 def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
-    return [p for p in graph.of_type(InstanceProfile) if any(r.node is role for r in roles_of(graph, p))]
+    """The instance profiles whose roles include ``role``."""
+    index = graph.memo.get("profiles_using")
+    if index is None:
+        index = {}
+        for profile in graph.of_type(InstanceProfile):
+            for found in roles_of(graph, profile):
+                if found.node is not None:
+                    holders = index.setdefault(found.node.address, [])
+                    if profile not in holders:
+                        holders.append(profile)
+        graph.memo["profiles_using"] = index
+    return list(index.get(role.address, ()))  # type: ignore[union-attr]
