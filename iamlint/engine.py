@@ -59,6 +59,7 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
     scope = Scope()
+    seen_files: set[str] = set()  # a child module called from several roots counts once
     from iamlint.cache import UnitCache
     from iamlint.parallel import load_units
 
@@ -70,7 +71,8 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
             continue
         if result is None:
             continue
-        report.files += len(result.files)
+        seen_files.update(os.path.normpath(f) for f in result.files)
+        report.files = len(seen_files)
         report.resources += len(result.graph.nodes)
         report.errors.extend(result.errors)
         _enrich(result.graph)

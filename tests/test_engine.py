@@ -131,3 +131,15 @@ def test_public_api_is_exactly_all():
     public = sorted(name for name in dir(iamlint.plugin) if not name.startswith("_") and name != "annotations")
     assert sorted(iamlint.plugin.__all__) == public
     assert iamlint.plugin.__all__ == sorted(iamlint.plugin.__all__)
+
+
+def test_a_module_called_from_two_roots_counts_its_files_once(tmp_path):
+    _write(tmp_path, {
+        "modules/web/main.tf": INSTANCE,
+        "a/main.tf": 'module "web" {\n  source = "../modules/web"\n}\n',
+        "b/main.tf": 'module "web" {\n  source = "../modules/web"\n}\n',
+    })
+    report = run([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "modules")], Options(select={"EC2001"}))
+    assert report.files == 3
+    # the same finding reached from two roots (same place, address and message) is reported once
+    assert sorted(f.resource for f in report.findings) == ["aws_instance.bare", "module.web.aws_instance.bare"]
