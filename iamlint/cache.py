@@ -70,9 +70,13 @@ def max_bytes() -> int:
         return DEFAULT_MAX_BYTES
 
 
+_LIBRARIES = ("hcl2", "lark", "yaml", "cfn_flip")
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Changes whenever a module or data file of iamlint (or the Python running it) changes."""
+    """Changes whenever a module or data file of iamlint, an install of the parsing
+    libraries it builds on, or the Python running it changes."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{__version__}|{sys.version}|{FORMAT}".encode())
     package = Path(__file__).resolve().parent
@@ -85,6 +89,17 @@ def code_fingerprint() -> str:
                 except OSError:
                     continue
                 digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    # the parsers iamlint builds on: another install of them may parse differently
+    import importlib.util
+
+    for library in _LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(library)
+            location = spec.origin if spec is not None else None
+            stat = os.stat(location) if location else None
+        except (ImportError, ValueError, OSError):
+            stat = None
+        digest.update(f"{library}|{location if stat else None}|{stat.st_mtime_ns if stat else 0}\n".encode())
     return digest.hexdigest()
 
 
