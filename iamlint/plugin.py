@@ -39,11 +39,14 @@ from iamlint.model.links import (
     AttachedPolicy,
     Resolution,
     instance_roles,
+    instance_roles_reached,
+    is_instance_role,
     policies_of,
     profile_of,
     profiles_using,
     resolve,
     roles_of,
+    written_policies,
 )
 from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
 from iamlint.model.span import Span
@@ -98,7 +101,9 @@ __all__ = [
     "expand_action",
     "first_unknown",
     "instance_roles",
+    "instance_roles_reached",
     "is_absent",
+    "is_instance_role",
     "is_known",
     "known_str",
     "policies_of",
@@ -108,4 +113,5 @@ __all__ = [
     "roles_of",
     "service_exists",
     "snapshot_date",
+    "written_policies",
 ]

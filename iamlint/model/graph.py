@@ -164,6 +164,13 @@ class Graph:
         if self.memo:
             self.memo = {}
 
+    def __getstate__(self) -> dict:
+        """Pickled without the indexes and memo (the cache stores graphs)."""
+        return {"nodes": self.nodes, "partition": self.partition}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["nodes"], state["partition"])  # type: ignore[misc]
+
     def of_type(self, kind: type[N]) -> Iterator[N]:
         found = self._by_type.get(kind)
         if found is None:

@@ -186,3 +186,41 @@ def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
                         holders.append(profile)
         graph.memo["profiles_using"] = index
     return list(index.get(role.address, ()))  # type: ignore[union-attr]
+
+
+def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, tuple, Document]]:
+    """Every policy document written in the scanned code, once, where it is written:
+    role inline policies, role policies and customer-managed policies (and, with
+    ``trust``, roles' trust policies), as (node, path to the document, document).
+    AWS managed policies are not written here and are left out."""
+    for node in graph.nodes:
+        if isinstance(node, Role):
+            if trust and node.trust_policy is not None:
+                yield node, ("trust_policy",), node.trust_policy
+            for index, inline in enumerate(node.inline_policies):
+                yield node, ("inline_policies", index, "document"), inline.document
+        elif isinstance(node, (RolePolicy, ManagedPolicy)) and not isinstance(node, AwsManagedPolicy):
+            if node.document is not None:
+                yield node, ("document",), node.document
+
+
+def is_instance_role(graph: Graph, role: Role) -> bool:
+    """Whether an EC2 instance uses ``role``, or an instance profile wraps it."""
+    return role.address in instance_roles(graph) or bool(profiles_using(graph, role))
+
+
+def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:
+    """id() of every policy document that reaches an instance role -> those roles."""
+    reach = graph.memo.get("instance_roles_reached")
+    if reach is None:
+        reach = {}
+        for role in graph.of_type(Role):
+            if not is_instance_role(graph, role):
+                continue
+            for attached in policies_of(graph, role):
+                if attached.document is not None:
+                    roles = reach.setdefault(id(attached.document), [])
+                    if role not in roles:
+                        roles.append(role)
+        graph.memo["instance_roles_reached"] = reach
+    return reach  # type: ignore[return-value]

@@ -129,15 +129,14 @@ from iamlint.plugin import (
     PolicyAttachment,
     PolicyDocument,
     Role,
-    RolePolicy,
     Rule,
     Severity,
     Statement,
     expand_action,
-    instance_roles,
-    policies_of,
-    profiles_using,
+    instance_roles_reached,
+    is_instance_role,
     resolve,
+    written_policies,
 )
 
 TAKEOVER_SERVICES = {"iam", "sts", "organizations"}
@@ -145,38 +144,19 @@ EXAMPLES = 4
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
-    reach = _instance_documents(graph)
-    for node, path, document in _customer_documents(graph):
+    reach = instance_roles_reached(graph)
+    for node, path, document in written_policies(graph):
+        if not isinstance(document, PolicyDocument):
+            continue
         for where, pattern in _patterns(document):
             verdict = _judge(pattern, id(document) in reach)
             if verdict is not None:
                 severity, text = verdict
                 yield Finding(node, path + where, text, severity=severity)
-    for node, path, policy, on_instance in _aws_attachments(graph, reach):
+    for node, path, policy, on_instance in _aws_attachments(graph):
         finding = _aws_finding(node, path, policy, on_instance)
         if finding is not None:
             yield finding
-
-
-def _customer_documents(graph: Graph) -> Iterator[tuple[Node, tuple, PolicyDocument]]:
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            for index, inline in enumerate(node.inline_policies):
-                if isinstance(inline.document, PolicyDocument):
-                    yield node, ("inline_policies", index, "document"), inline.document
-        elif isinstance(node, (RolePolicy, ManagedPolicy)) and not isinstance(node, AwsManagedPolicy):
-            if isinstance(node.document, PolicyDocument):
-                yield node, ("document",), node.document
-
-
-def _instance_documents(graph: Graph) -> set[int]:
-    """id() of every document reaching an instance role."""
-    users = instance_roles(graph)
-    found: set[int] = set()
-    for role in graph.of_type(Role):
-        if role.address in users or profiles_using(graph, role):
-            found.update(id(a.document) for a in policies_of(graph, role) if a.document is not None)
-    return found
 
 
 def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
@@ -238,8 +218,7 @@ def _examples(actions: list) -> str:
     return ", ".join(names) + (f" and {more} more" if more else "")
 
 
-def _aws_attachments(graph: Graph, reach: set[int]) -> Iterator[tuple[Node, tuple, AwsManagedPolicy, bool]]:
-    users = instance_roles(graph)
+def _aws_attachments(graph: Graph) -> Iterator[tuple[Node, tuple, AwsManagedPolicy, bool]]:
     for node in graph.nodes:
         if isinstance(node, Role):
             sites = [(("managed_policy_arns", i), v) for i, v in enumerate(node.managed_policy_arns)]
@@ -249,7 +228,7 @@ def _aws_attachments(graph: Graph, reach: set[int]) -> Iterator[tuple[Node, tupl
             roles = [r.node for r in (resolve(graph, v, Role, "role") for v in node.roles) if isinstance(r.node, Role)]
         else:
             continue
-        on_instance = any(r.address in users or profiles_using(graph, r) for r in roles)
+        on_instance = any(is_instance_role(graph, r) for r in roles)
         for path, value in sites:
             if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
                 found = resolve(graph, value, ManagedPolicy, "managed policy").node

@@ -140,7 +140,6 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
-    PolicyDocument,
     Role,
     RolePolicy,
     Rule,
@@ -148,7 +147,7 @@ from iamlint.plugin import (
     Statement,
     Unknown,
     Value,
-    instance_roles,
+    is_instance_role,
     policies_of,
     profile_of,
     profiles_using,
@@ -274,9 +273,8 @@ def _reason(value: Value) -> str:
 
 
 def _policies(graph: Graph) -> Iterator[Finding]:
-    users = instance_roles(graph)
     for role in graph.of_type(Role):
-        if role.address not in users and not profiles_using(graph, role):
+        if not is_instance_role(graph, role):
             continue
         for attached in policies_of(graph, role):
             what = f"a policy of instance role {role.address}"

@@ -107,16 +107,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
-    AwsManagedPolicy,
     Context,
     Finding,
     Graph,
     Known,
-    ManagedPolicy,
     Node,
     PolicyDocument,
-    Role,
-    RolePolicy,
     Rule,
     Severity,
     Statement,
@@ -124,11 +120,14 @@ from iamlint.plugin import (
     closest_action,
     expand_action,
     service_exists,
+    written_policies,
 )
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
-    for node, path, document in _documents(graph):
+    for node, path, document in written_policies(graph, trust=True):
+        if not isinstance(document, PolicyDocument):
+            continue
         empty: dict[tuple, list[str]] = {}  # one note per source location (dynamic blocks)
         for where, action in _actions(document):
             text = action.value.strip()
@@ -164,19 +163,6 @@ def _first_path(document: PolicyDocument, span: object, text: str) -> tuple:
         if action.span == span and action.value.strip() == text:
             return where
     return ()
-
-
-def _documents(graph: Graph) -> Iterator[tuple[Node, tuple, PolicyDocument]]:
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            if isinstance(node.trust_policy, PolicyDocument):
-                yield node, ("trust_policy",), node.trust_policy
-            for index, inline in enumerate(node.inline_policies):
-                if isinstance(inline.document, PolicyDocument):
-                    yield node, ("inline_policies", index, "document"), inline.document
-        elif isinstance(node, (RolePolicy, ManagedPolicy)) and not isinstance(node, AwsManagedPolicy):
-            if isinstance(node.document, PolicyDocument):
-                yield node, ("document",), node.document
 
 
 def _actions(document: PolicyDocument) -> Iterator[tuple[tuple, Known]]:

@@ -140,25 +140,22 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
-    AwsManagedPolicy,
     Compute,
     Context,
-    Document,
     Finding,
     Graph,
     Known,
-    ManagedPolicy,
     Node,
     PolicyDocument,
     Role,
-    RolePolicy,
     Rule,
     Severity,
     Statement,
     count_actions,
     instance_roles,
-    policies_of,
+    instance_roles_reached,
     profiles_using,
+    written_policies,
 )
 
 SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*+$", re.IGNORECASE)
@@ -166,43 +163,17 @@ Reach = list[tuple[Role, list[Node]]]
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
-    reach = _instance_reach(graph)
-    for node, path, document in _identity_documents(graph):
+    reach = instance_roles_reached(graph)
+    users = instance_roles(graph)
+    for node, path, document in written_policies(graph):
         if not isinstance(document, PolicyDocument):
             continue
-        reached = reach.get(id(document), [])
+        reached = [(role, users.get(role.address) or profiles_using(graph, role)) for role in reach.get(id(document), [])]
         for index, statement in enumerate(document.statements):
             if not isinstance(statement, Statement) or statement.is_allow is not True:
                 continue
             for found, what in _offences(statement):
                 yield _finding(node, path + ("statements", index) + found, what, reached)
-
-
-def _identity_documents(graph: Graph) -> Iterator[tuple[Node, tuple, Document]]:
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            for index, inline in enumerate(node.inline_policies):
-                yield node, ("inline_policies", index, "document"), inline.document
-        elif isinstance(node, AwsManagedPolicy):
-            continue  # AWS's own documents: IAM003 judges them at the attachment
-        elif isinstance(node, (RolePolicy, ManagedPolicy)) and node.document is not None:
-            yield node, ("document",), node.document
-
-
-def _instance_reach(graph: Graph) -> dict[int, Reach]:
-    """id(document) -> the instance roles it reaches, each with its instances/profiles."""
-    users = instance_roles(graph)
-    reach: dict[int, Reach] = {}
-    for role in graph.of_type(Role):
-        holders: list[Node] = list(users.get(role.address, [])) or list(profiles_using(graph, role))
-        if not holders:
-            continue
-        for attached in policies_of(graph, role):
-            if attached.document is not None:
-                entries = reach.setdefault(id(attached.document), [])
-                if all(known is not role for known, _ in entries):
-                    entries.append((role, holders))
-    return reach
 
 
 def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:
