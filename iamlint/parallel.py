@@ -147,7 +147,10 @@ def _work(unit: Any) -> tuple[str | None, bytes | None]:
     if crash is not None:
         return crash, None
     if payload is None:
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a result that cannot travel back is this unit's error only
+            return f"cannot send the result between processes: {exc!r}", None
     return None, payload
 
 
@@ -188,4 +191,9 @@ def _pooled(units, options, cache: UnitCache, jobs: int, hits: dict[int, Any], p
                 yield unit, None, crash
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
-            yield unit, pickle.loads(payload), None
+            try:
+                result = pickle.loads(payload)
+            except Exception as exc:
+                yield unit, None, f"cannot read the result of a worker process: {exc!r}"
+                continue
+            yield unit, result, None
