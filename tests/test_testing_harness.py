@@ -47,3 +47,17 @@ def test_malformed_sidecar_is_a_clear_error(tmp_path: Path):
     (tmp_path / "t.json.expect").write_text("IAM002 three\n")
     with pytest.raises(ValueError, match=r"t.json.expect:1"):
         expected_findings(tmp_path / "t.json")
+
+
+def test_rules_restrict_a_fixture_check_to_those_rules(tmp_path):
+    from iamlint.testing import check_fixture, lint
+
+    fixture = tmp_path / "main.tf"
+    # EC2003 also fires on this instance; restricted to EC2001 only its marker counts
+    fixture.write_text('resource "aws_instance" "x" { # expect: EC2001\n  ami = "a"\n}\n')
+    check_fixture(fixture, rules=["instance-without-profile"])
+    assert {f.rule for f in lint([tmp_path], rules=["EC2001"]).findings} == {"EC2001"}
+    with pytest.raises(AssertionError):
+        check_fixture(fixture)  # all rules: EC2003 is reported but not expected
+    with pytest.raises(ValueError):
+        lint([tmp_path], rules=["NOPE999"])
