@@ -146,3 +146,16 @@ def test_syntax_error_in_one_file_keeps_the_others(tmp_path):
     assert [e.path for e in result.errors] == ["bad.tf"]
     assert result.errors[0].line == 2
     assert [n.address for n in result.graph.nodes] == ["aws_instance.y"]
+
+
+def test_file_reads_an_unsaved_buffer_before_the_disk(tmp_path):
+    from iamlint.engine import run
+    from iamlint.sources import overlay
+
+    (tmp_path / "policy.json").write_text('{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')
+    (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/policy.json")\n}\n')
+    assert run([str(tmp_path)], Options(select={"IAM002"}, cache=False)).findings == []
+    edited = '{"Statement": [\n{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    with overlay({str(tmp_path / "policy.json"): edited}):
+        findings = run([str(tmp_path)], Options(select={"IAM002"}, cache=False)).findings
+    assert [(f.rule, f.path.endswith("policy.json"), f.line) for f in findings] == [("IAM002", True, 2)]

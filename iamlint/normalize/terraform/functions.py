@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, first_unknown, from_python, to_python
+from iamlint.sources import overlay_text
 
 Function = Callable[[Any, list[Value], Span], Value]
 
@@ -413,11 +414,14 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
         # Terraform runs in the root module folder: relative paths start there
         path = os.path.normpath(os.path.join(evaluator.root_directory, path))
     try:
-        if os.path.getsize(path) > MAX_FILE:
+        if overlay_text(path) is None and os.path.getsize(path) > MAX_FILE:
             return Unknown(f"{name}(): {path} is larger than {MAX_FILE} bytes", span)
         loader = getattr(evaluator, "loader", None)
         if loader is not None:
             loader.sources.append(path)
+        text = overlay_text(path)  # an unsaved editor buffer wins over the file
+        if text is not None:
+            return path, text
         with open(path, encoding="utf-8-sig") as handle:
             return path, handle.read()
     except (OSError, UnicodeDecodeError) as exc:

@@ -68,17 +68,7 @@ class Loader:
     def manifest(self) -> dict[str, str]:
         """``.terraform/modules/modules.json``: module key ("web.child") -> folder."""
         if self._manifest is None:
-            self._manifest = {}
-            path = os.path.join(self.root, ".terraform", "modules", "modules.json")
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    data = json.load(handle)
-                for entry in data.get("Modules") or []:
-                    key, folder = entry.get("Key"), entry.get("Dir")
-                    if isinstance(key, str) and isinstance(folder, str) and key:
-                        self._manifest[key] = os.path.normpath(os.path.join(self.root, folder))
-            except (OSError, ValueError, AttributeError):
-                pass
+            self._manifest = read_manifest(self.root)
         return self._manifest
 
     def call(self, parent: Evaluator, name: str, block: Block) -> "ModuleCall":
@@ -254,3 +244,20 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
         evaluator.local(name, attribute.span)
     for name, block in config.outputs.items():
         evaluator.output(name, block.span)
+
+
+def read_manifest(root: str) -> dict[str, str]:
+    """``.terraform/modules/modules.json`` under ``root`` (written by ``terraform init``):
+    module key ("web.child") -> folder; empty when there is none or it cannot be read."""
+    path = os.path.join(root, ".terraform", "modules", "modules.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            entries = json.load(handle).get("Modules") or []
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {
+        entry["Key"]: os.path.normpath(os.path.join(root, entry["Dir"]))
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry["Key"]
+        and isinstance(entry.get("Dir"), str)
+    }

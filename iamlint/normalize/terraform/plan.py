@@ -292,7 +292,9 @@ class _Sources:
             if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
                 directory = os.path.normpath(os.path.join(directory, source))
             else:
-                found = _manifest(self.root).get(".".join(names[: index + 1]))
+                from iamlint.normalize.terraform.modules import read_manifest
+
+                found = read_manifest(self.root).get(".".join(names[: index + 1]))
                 if found is None:
                     return None
                 directory = found
@@ -322,17 +324,6 @@ class _Sources:
         parsed, errors = parse_files(files)
         self.errors.extend(errors)
         return ModuleConfig.from_files(directory, parsed)
-
-
-def _manifest(root: str) -> dict[str, str]:
-    path = os.path.join(root, ".terraform", "modules", "modules.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            entries = json.load(handle).get("Modules") or []
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries
-            if isinstance(e, dict) and isinstance(e.get("Key"), str) and isinstance(e.get("Dir"), str)}
 
 
 def _list(value: Value | None) -> list[Value]:
