@@ -126,6 +126,11 @@ def options_key(options: Any) -> Any:
     return _canonical(options)
 
 
+def _terraform_environment() -> list[list[str]]:
+    """The environment Terraform evaluation reads: TF_VAR_* and TF_WORKSPACE."""
+    return sorted([k, v] for k, v in os.environ.items() if k.startswith("TF_VAR_") or k == "TF_WORKSPACE")
+
+
 def unit_key(unit: Any, options: Any) -> str:
     """The identity of a unit's entry (not its content: digests are checked separately)."""
     identity = {
@@ -136,6 +141,7 @@ def unit_key(unit: Any, options: Any) -> str:
         "real_root": os.path.realpath(unit.root),
         "files": [list(pair) for pair in unit.files],
         "options": options_key(options),
+        "environment": _terraform_environment() if unit.kind != "cloudformation" else None,
     }
     text = json.dumps(identity, sort_keys=True, default=repr)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()

@@ -380,3 +380,17 @@ def test_a_configuration_file_change_that_changes_evaluation_is_a_miss(cache_dir
     (module / "prod.tfvars").write_text('action = "s3:GetObject"\n')
     assert "IAM002" not in rules(), "an edit of the var file was not seen"
     assert len(_entries(cache_dir)) >= 2
+
+
+def test_terraform_environment_is_part_of_the_key(cache_dir, module, monkeypatch):
+    from iamlint.cache import unit_key
+    from iamlint.discovery import discover
+
+    (unit,), _ = discover([str(module)])
+    monkeypatch.delenv("TF_WORKSPACE", raising=False)
+    before = unit_key(unit, Options())
+    monkeypatch.setenv("TF_VAR_instance_type", "t3.large")
+    assert unit_key(unit, Options()) != before
+    monkeypatch.delenv("TF_VAR_instance_type")
+    monkeypatch.setenv("TF_WORKSPACE", "prod")
+    assert unit_key(unit, Options()) != before
