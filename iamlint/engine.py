@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from iamlint.discovery import Unit, discover
 from iamlint.locate import condition_of, locate
 from iamlint.model.findings import Context, Finding, Rule, Severity
-from iamlint.model.graph import Graph
+from iamlint.model.graph import AwsManagedPolicy, Graph
 from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.registry import Registry, load_rules
 from iamlint.report import LocatedFinding, Related, Report
@@ -73,9 +73,9 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
             continue
         seen_files.update(os.path.normpath(f) for f in result.files)
         report.files = len(seen_files)
-        report.resources += len(result.graph.nodes)
+        # AWS managed policies are added by enrichment: they are not resources of the code
+        report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
         report.errors.extend(result.errors)
-        _enrich(result.graph)
         unit_options = options.for_unit(unit)
         rules = [rule for rule in registry.rules if _enabled(rule, unit_options)]
         context = Context(partition=unit_options.partition)
@@ -89,7 +89,18 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
-    options = options.for_unit(unit)
+    """Read, parse and normalise one unit into its graph, then add the AWS managed
+    policies it references (before the result is cached, so a warm run never reads the
+    policy snapshot)."""
+    result = _normalise(unit, options.for_unit(unit))
+    if result is not None:
+        from iamlint.knowledge import enrich_graph
+
+        enrich_graph(result.graph)
+    return result
+
+
+def _normalise(unit: Unit, options: Options) -> UnitResult | None:
     if unit.kind == "terraform":
         from iamlint.normalize.terraform import load_module
 
@@ -103,14 +114,6 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
 
     path, display = unit.files[0]
     return load_template(path, display, options.partition)
-
-
-def _enrich(graph: Graph) -> None:
-    try:
-        from iamlint.knowledge import enrich_graph
-    except ImportError:
-        return
-    enrich_graph(graph)
 
 
 def check_graph(

@@ -43,16 +43,6 @@ def _loader() -> Callable:
     return load_unit
 
 
-def _enrich(graph) -> None:
-    """AWS managed policy nodes are added before the graph is cached, so a warm run
-    never reads the policy snapshot (the engine's own enrichment is then a no-op)."""
-    try:
-        from iamlint.knowledge import enrich_graph
-    except ImportError:
-        return
-    enrich_graph(graph)
-
-
 def unit_options(options: Any, unit: Any) -> Any:
     """The options a unit is loaded with (its configuration file applied): the cache key."""
     for_unit = getattr(options, "for_unit", None)
@@ -70,8 +60,6 @@ def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = 
     before = cache.digests(unit, resolved) if cache.enabled else None
     try:
         result = load(unit, options)
-        if result is not None:
-            _enrich(result.graph)
     except Exception as exc:  # a crash on one unit never stops the others
         return None, repr(exc), None
     payload = None
