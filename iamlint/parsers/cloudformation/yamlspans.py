@@ -201,6 +201,8 @@ class _Converter:
             return self._literal_block(node)
         if node.style in ("'", '"') and node.start_mark.line != node.end_mark.line:
             return self._folded(node)
+        if node.style == ">":
+            return self._folded_block(node)
         return Known(node.value, _span(self.file, node))
 
     def _source_lines(self) -> list[str]:
@@ -220,6 +222,17 @@ class _Converter:
         lines[0] = lines[0][quote + 1 :]
         raw = "\n".join(lines)
         return FoldedText(node.value, _span(self.file, node), raw=raw, raw_line=start.line + 1, raw_column=quote + 2)
+
+    def _folded_block(self, node: ScalarNode) -> Known:
+        """A ``>`` block: its lines as written (the normaliser uses them only when they
+        hold the same JSON as the folded value)."""
+        lines = self._source_lines()
+        first = node.start_mark.line + 1  # the line after the indicator
+        end = node.end_mark.line + (1 if node.end_mark.column else 0)
+        if first >= min(end, len(lines)):
+            return Known(node.value, _span(self.file, node))
+        raw = "\n".join(lines[first:end])
+        return FoldedText(node.value, _span(self.file, node), raw=raw, raw_line=first + 1, raw_column=1)
 
     def _literal_block(self, node: ScalarNode) -> Known:
         """A ``|`` block keeps where its text starts (for JSON policies inside it)."""

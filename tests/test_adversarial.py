@@ -1,0 +1,47 @@
+"""Adversarial inputs: small crafted files that once got a wrong answer.
+
+Each test runs the whole pipeline (iamlint.engine.run) over files written to tmp_path
+and asserts the exact set of (rule, line[, column]) findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iamlint.engine import Options, run
+
+
+def _check(tmp_path: Path, files: dict[str, str], columns: bool = True) -> set[tuple]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+    report = run([str(tmp_path)], Options(cache=False))
+    assert not report.errors, report.errors
+    if columns:
+        return {(f.rule, f.line, f.column) for f in report.findings}
+    return {(f.rule, f.line) for f in report.findings}
+
+
+def test_json_policy_in_folded_yaml_block_is_located_at_the_action(tmp_path):
+    template = """\
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: b
+          PolicyDocument: >
+            {"Statement": [{"Effect": "Allow",
+            "Action": "ec2:*", "Resource": "*"}]}
+  Profile:
+    Type: AWS::IAM::InstanceProfile
+    Properties: {Roles: [!Ref Role]}
+"""
+    assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 14, 23)}
