@@ -45,3 +45,36 @@ Resources:
     Properties: {Roles: [!Ref Role]}
 """
     assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 14, 23)}
+
+
+PROFILE_TF = """
+resource "aws_iam_instance_profile" "p" {
+  name = "p"
+  role = aws_iam_role.r.name
+}
+"""
+
+
+def test_escaped_json_string_in_hcl_is_located_at_the_string_not_a_shifted_column(tmp_path):
+    # the decoded text is shorter than the source (each \\" is two characters): its
+    # columns cannot be mapped onto the file, so the finding points at the string
+    main = (
+        'resource "aws_iam_role" "r" {\n'
+        '  name = "r"\n'
+        '  assume_role_policy = "{\\"Statement\\": [{\\"Effect\\": \\"Allow\\", '
+        '\\"Principal\\": {\\"AWS\\": \\"*\\"}, \\"Action\\": \\"sts:AssumeRole\\"}]}"\n'
+        '}\n'
+    ) + PROFILE_TF
+    assert _check(tmp_path, {"main.tf": main}) == {("IAM001", 3, 24)}
+
+
+def test_escaped_json_string_in_tf_json_is_located_at_the_string(tmp_path):
+    main = """{
+  "resource": {
+    "aws_iam_role": {"r": {"name": "r",
+      "assume_role_policy": "{\\"Statement\\": [{\\"Effect\\": \\"Allow\\", \\"Principal\\": {\\"AWS\\": \\"*\\"}, \\"Action\\": \\"sts:AssumeRole\\"}]}"}},
+    "aws_iam_instance_profile": {"p": {"name": "p", "role": "${aws_iam_role.r.name}"}}
+  }
+}
+"""
+    assert _check(tmp_path, {"main.tf.json": main}) == {("IAM001", 4, 29)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iamlint.model.policy import Document, PolicyDocument
+from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value
 
 
@@ -16,9 +17,22 @@ def decode_json_text(value: Known) -> Value:
     else:
         line, column, indent = span.line, span.column + 1, span.column
     try:
-        return loads_with_spans(value.value, span.file, line=line, column=column, indent=indent)
+        decoded = loads_with_spans(value.value, span.file, line=line, column=column, indent=indent)
     except JsonError as exc:
         return Unknown(f"the policy is not valid JSON: {exc.message} (line {exc.line})", span)
+    if not isinstance(value, SourceText) and span.line == span.end_line and span.end_column - span.column != len(value.value) + 2:
+        return _respan(decoded, span)  # one line, not verbatim (escapes, a function): locate at the value
+    return decoded
+
+
+def _respan(value: Value, span: Span) -> Value:
+    """The same value with every span replaced by ``span``."""
+    inner = value.value
+    if isinstance(inner, list):
+        inner = [_respan(item, span) for item in inner]
+    elif isinstance(inner, dict):
+        inner = {key: _respan(item, span) for key, item in inner.items()}
+    return Known(inner, span)
 
 
 def to_document(value: Value | None) -> Document | None:

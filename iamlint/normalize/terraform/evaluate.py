@@ -110,6 +110,8 @@ class Evaluator:
             span = expr.span
             if expr.heredoc:
                 return SourceText(text, span, span.line, span.column, span.column - 1)
+            if span.line != span.end_line or span.end_column - span.column != len(text) + 2:
+                return Known(text, span)  # escapes: the text is not in the file as is
             return SourceText(text, span, span.line, span.column + 1, span.column)
         pieces: list[str] = []
         for part in parts:
