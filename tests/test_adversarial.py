@@ -78,3 +78,59 @@ def test_escaped_json_string_in_tf_json_is_located_at_the_string(tmp_path):
 }
 """
     assert _check(tmp_path, {"main.tf.json": main}) == {("IAM001", 4, 29)}
+
+
+def test_heredoc_policy_with_a_resource_arn_known_after_apply_still_judges_its_actions(tmp_path):
+    # only the Resource is unknown: the actions are written in the file, s3:* is certain
+    main = '''resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Principal = {Service = "ec2.amazonaws.com"}, Action = "sts:AssumeRole"}]})
+}
+resource "aws_iam_role_policy" "rp" {
+  role   = aws_iam_role.r.id
+  policy = <<-EOT
+    {
+      "Statement": [{
+        "Effect": "Allow",
+        "Resource": "${aws_s3_bucket.b.arn}/*", "Action": "s3:*"
+      }, {
+        "Effect": "${var.effect}",
+        "Action": "ec2:*",
+        "Resource": "*"
+      }]
+    }
+  EOT
+}
+variable "effect" {}
+resource "aws_s3_bucket" "b" {}
+''' + PROFILE_TF
+    assert _check(tmp_path, {"main.tf": main}) == {("IAM002", 11, 59), ("EC2002", 13, 19)}
+
+
+def test_same_policy_with_a_resource_arn_in_cloudformation_sub(tmp_path):
+    template = """\
+Resources:
+  B:
+    Type: AWS::S3::Bucket
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: a
+          PolicyDocument: !Sub |
+            {
+              "Statement": [{
+                "Effect": "Allow",
+                "Resource": "${B.Arn}/*", "Action": "s3:*"
+              }]
+            }
+  Profile:
+    Type: AWS::IAM::InstanceProfile
+    Properties: {Roles: [!Ref Role]}
+"""
+    assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 18, 53)}

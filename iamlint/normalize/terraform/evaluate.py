@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark
+from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.parsers.terraform import syntax as s
 
@@ -114,6 +115,7 @@ class Evaluator:
                 return Known(text, span)  # escapes: the text is not in the file as is
             return SourceText(text, span, span.line, span.column + 1, span.column)
         pieces: list[str] = []
+        holes: list[Unknown] = []
         for part in parts:
             if part.__class__ is str:
                 pieces.append(part)  # type: ignore[arg-type]
@@ -125,8 +127,14 @@ class Evaluator:
                 continue
             text = _as_text(value)
             if isinstance(text, Unknown):
-                return Unknown(text.reason, expr.span)
+                if len(holes) >= MAX_HOLES:
+                    return Unknown(text.reason, expr.span)
+                holes.append(text)
+                pieces.append(chr(HOLE + len(holes) - 1) * _interpolation_width(part))  # type: ignore[arg-type]
+                continue
             pieces.append(text)
+        if holes:
+            return _partial("".join(pieces), holes, expr)
         return Known("".join(pieces), expr.span)
 
     def _template_if(self, expr: s.TemplateIf, env: dict) -> Value:
@@ -754,6 +762,23 @@ def _key_text(key: Any) -> str:
     if isinstance(key, float) and key.is_integer():
         return str(int(key))
     return str(key)
+
+
+def _interpolation_width(part: s.Expr) -> int:
+    """Columns of ``${expr}`` in the source (assumed written without inner spaces)."""
+    span = part.span
+    return span.end_column - span.column + 3 if span.line == span.end_line else 1
+
+
+def _partial(text: str, holes: list[Unknown], expr: s.Template) -> Value:
+    """A template with unknown parts: Unknown, keeping its text for JSON policies."""
+    span = expr.span
+    if expr.heredoc:
+        return PartialText(holes[0].reason, span, text=text, holes=tuple(holes), line=span.line,
+                           column=span.column, indent=span.column - 1)
+    exact = span.line == span.end_line and span.end_column - span.column == len(text) + 2
+    return PartialText(holes[0].reason, span, text=text, holes=tuple(holes), line=span.line,
+                       column=span.column + 1, indent=span.column, exact=exact)
 
 
 def _as_text(value: Value) -> str | Unknown:
