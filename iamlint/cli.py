@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -125,7 +124,6 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
-    from iamlint import baseline
     from iamlint.config import ConfigError, Settings
     from iamlint.engine import Options
     from iamlint.registry import load_rules
@@ -144,22 +142,35 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         )
         report = _run(list(paths), options, registry, flags["stdin_filename"])
         if flags["write_baseline"]:
+            from iamlint import baseline
+
             count = baseline.write(flags["write_baseline"], report)
             click.echo(f"iamlint: recorded {count} finding{'s' if count != 1 else ''} in {flags['write_baseline']}", err=True)
         if flags["baseline_file"]:
+            from iamlint import baseline
+
             baseline.apply(report, flags["baseline_file"])
         _output(report, registry, flags)
-    except (ConfigError, baseline.BaselineError) as exc:
+    except (ConfigError, *_baseline_errors()) as exc:
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
         raise
     except Exception as exc:  # the one top-level handler
         if flags["debug"]:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
+
+
+def _baseline_errors() -> tuple[type[Exception], ...]:
+    """BaselineError once iamlint.baseline is imported (only --baseline / --write-baseline
+    and the sarif / gitlab reporters need it; it cannot be raised before that)."""
+    module = sys.modules.get("iamlint.baseline")
+    return (module.BaselineError,) if module is not None else ()
 
 
 def exit_code(report, settings, exit_zero: bool = False) -> int:

@@ -12,7 +12,6 @@ Python to import, so checking an untrusted pull request with its own configurati
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -21,10 +20,8 @@ from typing import Any, Iterable
 
 from iamlint.model.findings import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# tomllib and difflib are imported only when a configuration file is read / a key is
+# misspelt: most runs read no file, and start-up time counts for one-shot runs (issue 7)
 
 CONFIG_NAMES = (".iamlint.toml", "iamlint.toml", "pyproject.toml")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -211,6 +208,8 @@ def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str 
     for key, value in table.items():
         reader = _READERS.get(key)
         if reader is None:
+            import difflib
+
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigError(origin, prefix + key, f"unknown key (expected one of: {', '.join(KEYS)}){hint}")
@@ -220,6 +219,10 @@ def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str 
 
 def read_file(registry, path: str) -> Layer | None:
     """The layer of one configuration file; None for a pyproject.toml without [tool.iamlint]."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)
