@@ -454,6 +454,6 @@ def clear(directory: str | os.PathLike[str] | None = None) -> int:
             continue
         for name in names:
             path = folder / name
-            if path.is_file() and name.endswith((_SUFFIX, ".lark", ".snapshot", ".tmp")):
+            if path.is_file() and name.endswith((_SUFFIX, ".lark", ".snapshot", ".index", ".tmp")):
                 removed += _unlink(str(path))
     return removed

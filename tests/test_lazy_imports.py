@@ -103,3 +103,56 @@ def test_the_managed_policy_snapshot_loads_only_when_referenced(tmp_path, tf):
 def test_the_language_server_is_not_imported_by_check(tmp_path, tf):
     report = _check(tmp_path, "--no-cache", str(tf))
     assert not {"pygls", "lsprotocol"} & set(report["roots"])
+
+
+def _modules(report: dict) -> set[str]:
+    return set(report["modules"])
+
+
+SCRIPT_MODULES = SCRIPT.replace('"roots": roots,', '"roots": roots, "modules": sorted(sys.modules),')
+
+
+def _check_modules(tmp_path, *args: str) -> set[str]:
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-c", SCRIPT_MODULES, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["exit"] in (0, 1), report["output"]
+    return _modules(report)
+
+
+# Modules a plain one-shot run (no configuration file, text output, no baseline) does
+# not need: start-up time (issue 7).
+NOT_FOR_A_PLAIN_RUN = {
+    "iamlint.baseline",  # only --baseline / --write-baseline (and the sarif / gitlab reporters)
+    "difflib",  # only to suggest a name for a misspelt key or action
+    "tomllib",  # only when a configuration file is read
+    # (traceback, imported only for --debug, is not checked: click.testing imports it)
+    "iamlint.reporters.json_format",
+    "iamlint.reporters.sarif",
+    "iamlint.reporters.junit",
+    "iamlint.reporters.gitlab",
+    "iamlint.reporters.github",
+}
+
+
+def test_a_plain_run_imports_only_what_it_needs(tmp_path, tf):
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE)
+    modules = _check_modules(tmp_path, "--no-cache", str(template))
+    assert "iamlint.reporters.text" in modules  # it did report
+    assert not NOT_FOR_A_PLAIN_RUN & modules
+    modules = _check_modules(tmp_path, "--no-cache", str(tf))
+    assert not NOT_FOR_A_PLAIN_RUN & modules
+
+
+def test_a_second_run_takes_the_rules_from_the_entry_point_index(tmp_path, tf):
+    _check_modules(tmp_path, "--no-cache", str(tf))  # writes the index
+    modules = _check_modules(tmp_path, "--no-cache", str(tf))
+    assert "importlib.metadata" not in modules
+    assert {"iamlint.rules"} <= {name.rsplit(".", 1)[0] for name in modules}  # the rules were loaded
+
+
+def test_baseline_and_other_formats_import_their_modules_when_asked(tmp_path, tf):
+    modules = _check_modules(tmp_path, "--no-cache", "--format", "sarif", "--write-baseline", str(tmp_path / "b.json"), str(tf))
+    assert {"iamlint.baseline", "iamlint.reporters.sarif"} <= modules
