@@ -134,3 +134,32 @@ Resources:
     Properties: {Roles: [!Ref Role]}
 """
     assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 18, 53)}
+
+
+def test_cloudformation_sub_policy_with_a_parameter_without_default_still_judges_its_actions(tmp_path):
+    template = """\
+Parameters:
+  Id: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: b
+          PolicyDocument: !Sub |
+            {
+              "Statement": [{
+                "Resource": "arn:aws:ec2:*:*:instance/${Id}", "Action": "ec2:*",
+                "Effect": "Allow"
+              }]
+            }
+  Profile:
+    Type: AWS::IAM::InstanceProfile
+    Properties: {Roles: [!Ref Role]}
+"""
+    assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 17, 73)}

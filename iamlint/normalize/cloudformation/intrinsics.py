@@ -23,6 +23,7 @@ from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.strings import concatenate, flatten, placeholder, ref_text, sub_pieces
 from iamlint.normalize.cloudformation.template import Template
 from iamlint.normalize.cloudformation.values import NO_VALUE, DeployTime, NoValue, respan
+from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
 from iamlint.parsers.cloudformation.yamlspans import FoldedText
 
 Result = Union[Value, NoValue]
@@ -193,6 +194,8 @@ class Evaluator:
             return values[0][0]  # "${Role}" alone is the reference itself
         result = concatenate(flatten(pieces), span, "Fn::Sub")
         if not isinstance(result, Known):
+            if isinstance(source, SourceText) and not isinstance(result, DeployTime):
+                return _partial_sub(pieces, source, span) or result
             return result
         if isinstance(source, SourceText):
             # substitutions rarely span lines: keep where the text starts, for JSON in it
@@ -374,3 +377,29 @@ def _text(value: object) -> str | None:
     if isinstance(value, Known) and isinstance(value.value, str):
         return value.value
     return None
+
+
+def _partial_sub(pieces: list, source: SourceText, span: Span) -> PartialText | None:
+    """A ``|`` block Sub with unknown parts (a parameter without default): Unknown, but
+    keeping its text (each unknown ``${Name}`` as a run of hole characters as wide) so a
+    JSON policy in it is still judged where it is known."""
+    text: list[str] = []
+    holes: list[Unknown] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            text.append(piece)
+            continue
+        value = flatten([piece])[0]
+        known = concatenate([value], span, "Fn::Sub")
+        if isinstance(known, Known):
+            text.append(known.value)
+        elif isinstance(value, Unknown) and len(holes) < MAX_HOLES:
+            holes.append(Unknown(f"Fn::Sub: {value.reason}", span))
+            text.append(chr(HOLE + len(holes) - 1) * (len(piece[1]) + 3))
+        else:
+            return None
+    if not holes:
+        return None
+    return PartialText(holes[0].reason, span, text="".join(text), holes=tuple(holes), line=source.line,
+                       column=source.column, indent=source.indent)
+
