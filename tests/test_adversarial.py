@@ -163,3 +163,25 @@ Resources:
     Properties: {Roles: [!Ref Role]}
 """
     assert _check(tmp_path, {"t.yaml": template}) == {("IAM002", 17, 73)}
+
+
+def test_trust_principal_of_a_non_service_kind_is_a_violation_even_when_its_value_is_unknown(tmp_path):
+    # whatever account or provider var.trusted / the OIDC provider turn out to be, they
+    # are not ec2.amazonaws.com: IAM001 is certain; an unknown Service stays a note
+    main = '''variable "trusted" {}
+variable "service" {}
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({Statement = [{
+    Effect    = "Allow"
+    Principal = { AWS = var.trusted, Service = var.service }
+    Action    = "sts:AssumeRole"
+  }, {
+    Effect    = "Allow"
+    Principal = { Federated = aws_iam_openid_connect_provider.x.arn }
+    Action    = "sts:AssumeRole"
+  }]})
+}
+resource "aws_iam_openid_connect_provider" "x" {}
+''' + PROFILE_TF
+    assert _check(tmp_path, {"main.tf": main}) == {("IAM001", 7, 25), ("EC2002", 7, 48), ("IAM001", 11, 31)}

@@ -154,6 +154,7 @@ from iamlint.plugin import (
     resolve,
 )
 
+NEVER_EC2 = frozenset({"AWS", "Federated", "CanonicalUser"})  # principal kinds IAM001 judges unknown
 SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*+)$", re.IGNORECASE)
 
 
@@ -239,6 +240,8 @@ def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -
         return
     yield from _effect(node, path, statement, what)
     for index, principal in enumerate(statement.principals):
+        if principal.kind in NEVER_EC2 and isinstance(principal.value, Unknown):
+            continue  # not EC2 whatever its value: IAM001 reports it
         if _unknown(principal.value):
             yield _note(node, path + ("principals", index, "value"), f"a principal in {what}", _reason(principal.value))
         elif principal.kind == "?":

@@ -24,7 +24,9 @@ get wrong (a misspelt key is silently ignored) and are reported as narrowing, no
 removing, the exposure. ``Deny`` statements are never reported.
 
 Parts that cannot be evaluated (a variable, a data source, a template with unknown
-parts) are never guessed: EC2002 reports them as "cannot verify". A ``NotPrincipal`` or
+parts) are never guessed: EC2002 reports them as "cannot verify". An ``AWS``,
+``Federated`` or ``CanonicalUser`` principal whose value is unknown is still reported:
+whatever it turns out to be, it is not the EC2 service. A ``NotPrincipal`` or
 ``NotAction`` counts only when it holds a known value: ``null`` means "not set".
 
 ## Why it matters
@@ -156,9 +158,11 @@ from iamlint.plugin import (
     Rule,
     Severity,
     Statement,
+    Unknown,
     profiles_using,
 )
 
+NEVER_EC2 = frozenset({"AWS", "Federated", "CanonicalUser"})  # principal kinds that are never a service
 ALLOWED_ACTIONS = frozenset({"sts:assumerole", "sts:tagsession"})
 ACCOUNT = re.compile(r"^\d{12}$")
 NARROWED = " (a Condition narrows it, but does not make it safe)"
@@ -229,10 +233,14 @@ def _has_condition(statement: Statement) -> bool:
 
 def _principal_reason(principal: Principal, services: frozenset[str]) -> str | None:
     value = principal.value
+    kind = principal.kind
+    if isinstance(value, Unknown) and kind in NEVER_EC2:
+        # whichever account or provider it turns out to be, it is not the EC2 service
+        what = "an AWS principal" if kind == "AWS" else f"a {kind} principal"
+        return f"lets {what} assume it, whose value cannot be evaluated ({value.reason})"
     if not isinstance(value, Known) or not isinstance(value.value, str):
         return None  # cannot verify: EC2002
     text = value.value
-    kind = principal.kind
     if kind == "?":
         return None  # not a valid principal shape: EC2002 says it cannot be verified
     if text == "*" and kind in ("*", "AWS"):
