@@ -7,7 +7,9 @@ becomes one error entry naming it; the other rules still load.
 Start-up (issue 7). Scanning the installed distributions needs ``importlib.metadata``
 (itself ~10-20 ms to import) and a read of every distribution's entry points, on every
 run. So the result of the scan -- the entry points of the group, nothing else -- is
-kept in the user cache directory (``rules.index``) under a key describing the
+kept in the user cache directory (``rules-<environment>.index``, one file per Python
+environment, so that several virtual environments sharing the folder do not evict each
+other's) under a key describing the
 installation: the Python, ``sys.path``, and for every path entry the name, inode, size
 and mtime of each ``*.dist-info`` / ``*.egg-info`` (and of its ``entry_points.txt``),
 or of the entry itself when it is a file (a zip or egg). Installing, removing,
@@ -32,7 +34,6 @@ from iamlint.model.findings import Rule, Severity
 GROUP = "iamlint.rules"
 _CODE = re.compile(r"^[A-Z]{2,6}[0-9]{3,4}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-INDEX_NAME = "rules.index"
 _INDEX_MAGIC = b"iamlint-rules-index\n"
 _INDEX_FORMAT = 1
 _ENTRY_VALUE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -175,10 +176,14 @@ def _stat_line(kind: str, path: str) -> str:
     return f"{kind} {path} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}"
 
 
-def _index_path():
+def index_path():
+    """The index file of this Python environment (its prefix and executable)."""
+    import hashlib
+
     from iamlint.cache import cache_dir
 
-    return cache_dir() / INDEX_NAME
+    environment = hashlib.blake2b(f"{sys.prefix}|{sys.executable}".encode(), digest_size=8).hexdigest()
+    return cache_dir() / f"rules-{environment}.index"
 
 
 def _read_index(key: str) -> list[tuple[str, str]] | None:
@@ -188,7 +193,7 @@ def _read_index(key: str) -> list[tuple[str, str]] | None:
     from iamlint.cache import _trusted_file
 
     try:
-        path = _index_path()
+        path = index_path()
         with open(path, "rb") as handle:
             if not _trusted_file(handle.fileno(), path.parent):
                 return None
@@ -228,7 +233,7 @@ def _write_index(key: str, entries: list[tuple[str, str]]) -> None:
     import tempfile
 
     try:
-        path = _index_path()
+        path = index_path()
         payload = json.dumps([list(item) for item in entries]).encode("utf-8")
         data = (
             _INDEX_MAGIC

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from iamlint import registry as registry_module
-from iamlint.registry import INDEX_NAME, load_rules
+from iamlint.registry import index_path, load_rules
 
 PLUGIN = '''
 from iamlint.plugin import Rule, Severity
@@ -62,7 +62,7 @@ def _install_plugin(site, monkeypatch, name: str = "zzplugin", version: str = "1
 def test_the_index_gives_the_same_rules_and_is_used(cache_dir, monkeypatch):
     scans = _scan_count(monkeypatch)
     first = load_rules()
-    assert scans[0] == 1 and (cache_dir / INDEX_NAME).is_file()
+    assert scans[0] == 1 and (index_path()).is_file()
     second = load_rules()
     assert scans[0] == 1  # served from the index
     assert _codes(first) == _codes(second) and len(first.rules) >= 10
@@ -113,7 +113,7 @@ def test_an_upgrade_in_place_invalidates_the_index(cache_dir, tmp_path, monkeypa
 )
 def test_a_damaged_index_is_never_trusted(cache_dir, monkeypatch, damage):
     expected = _codes(load_rules())
-    path = cache_dir / INDEX_NAME
+    path = index_path()
     path.write_bytes(damage(path.read_bytes()))
     scans = _scan_count(monkeypatch)
     assert _codes(load_rules()) == expected
@@ -137,7 +137,7 @@ def test_a_consistent_but_forged_index_cannot_add_a_rule_that_fails_validation(c
         + b"\n"
         + payload
     )
-    (cache_dir / INDEX_NAME).write_bytes(data)
+    (index_path()).write_bytes(data)
     registry = load_rules()
     assert _codes(registry) == expected and not registry.errors
 
@@ -145,7 +145,7 @@ def test_a_consistent_but_forged_index_cannot_add_a_rule_that_fails_validation(c
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="ownership checks are POSIX only")
 def test_an_index_writable_by_others_is_not_trusted(cache_dir, monkeypatch):
     load_rules()
-    os.chmod(cache_dir / INDEX_NAME, 0o666)
+    os.chmod(index_path(), 0o666)
     scans = _scan_count(monkeypatch)
     load_rules()
     assert scans[0] == 1
@@ -171,13 +171,13 @@ def test_a_meta_path_finder_with_distributions_disables_the_index(cache_dir, mon
     scans = _scan_count(monkeypatch)
     load_rules()
     load_rules()
-    assert scans[0] == 2 and not (cache_dir / INDEX_NAME).exists()
+    assert scans[0] == 2 and not (index_path()).exists()
 
 
 def test_cache_clear_removes_the_index(cache_dir):
     from iamlint.cache import clear
 
     load_rules()
-    assert (cache_dir / INDEX_NAME).is_file()
+    assert (index_path()).is_file()
     clear()
-    assert not (cache_dir / INDEX_NAME).exists()
+    assert not (index_path()).exists()
