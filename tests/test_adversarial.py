@@ -185,3 +185,19 @@ resource "aws_iam_role" "r" {
 resource "aws_iam_openid_connect_provider" "x" {}
 ''' + PROFILE_TF
     assert _check(tmp_path, {"main.tf": main}) == {("IAM001", 7, 25), ("EC2002", 7, 48), ("IAM001", 11, 31)}
+
+
+@pytest.mark.xfail(strict=True, reason="tf.json: an expression inside a JSON string is parsed from the decoded "
+                   "text, so every escape before a token (\\\" here) shifts its column left; the parser "
+                   "(parsers/terraform/json_syntax.expression) would need a decoded->source offset map")
+def test_expression_in_tf_json_string_after_escapes_is_located_at_its_token(tmp_path):
+    main = """{
+  "resource": {
+    "aws_iam_role": {"r": {"name": "r",
+      "assume_role_policy": "${jsonencode({Statement = [{Effect = \\"Allow\\", Principal = {AWS = \\"*\\"}, Action = \\"sts:AssumeRole\\"}]})}"}},
+    "aws_iam_instance_profile": {"p": {"name": "p", "role": "${aws_iam_role.r.name}"}}
+  }
+}
+"""
+    line = main.splitlines()[3]
+    assert _check(tmp_path, {"main.tf.json": main}) == {("IAM001", 4, line.index('\\"*') + 1)}
