@@ -242,15 +242,7 @@ class UnitCache:
 
     def _trusted(self, fd: int) -> bool:
         """Only files and folders of the current user that others cannot write."""
-        if not hasattr(os, "geteuid"):
-            return True
-        try:
-            stat = os.fstat(fd)
-            folder = os.stat(self.directory)
-        except OSError:
-            return False
-        uid = os.geteuid()
-        return stat.st_uid == uid and folder.st_uid == uid and not (folder.st_mode & 0o022) and not (stat.st_mode & 0o022)
+        return _trusted_file(fd, Path(self.directory))
 
     # -- store ------------------------------------------------------------------------
     def digests(self, unit: Any, options: Any) -> list[list[str]]:
@@ -368,6 +360,7 @@ _SNAPSHOT_MAGIC = b"iamlint-snapshot\n"
 
 
 def _trusted_file(fd: int, folder: Path) -> bool:
+    """Only files and folders of the current user that others cannot write."""
     if not hasattr(os, "geteuid"):
         return True
     try:
@@ -378,16 +371,23 @@ def _trusted_file(fd: int, folder: Path) -> bool:
     return stat.st_uid == uid and parent.st_uid == uid and not (parent.st_mode & 0o022) and not (stat.st_mode & 0o022)
 
 
-def load_snapshot(name: str, key: str) -> Any:
-    """The object stored by :func:`store_snapshot` under ``name`` for ``key``, or None
-    (missing, other key, corrupt, not ours: never unpickled then)."""
-    path = cache_dir() / f"{name}.snapshot"
+def read_trusted(path: Path) -> bytes | None:
+    """The bytes of a file of the cache folder, or None when it is missing, unreadable,
+    or not trusted (see :func:`_trusted_file`): callers then never unpickle it."""
     try:
         with open(path, "rb") as handle:
             if not _trusted_file(handle.fileno(), path.parent):
                 return None
-            data = handle.read()
+            return handle.read()
     except OSError:
+        return None
+
+
+def load_snapshot(name: str, key: str) -> Any:
+    """The object stored by :func:`store_snapshot` under ``name`` for ``key``, or None
+    (missing, other key, corrupt, not ours: never unpickled then)."""
+    data = read_trusted(cache_dir() / f"{name}.snapshot")
+    if data is None:
         return None
     header = _SNAPSHOT_MAGIC + key.encode() + b"\n"
     if not data.startswith(header):

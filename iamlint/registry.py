@@ -190,15 +190,13 @@ def _read_index(key: str) -> list[tuple[str, str]] | None:
     import hashlib
     import json
 
-    from iamlint.cache import _trusted_file
+    from iamlint.cache import read_trusted
 
     try:
-        path = index_path()
-        with open(path, "rb") as handle:
-            if not _trusted_file(handle.fileno(), path.parent):
-                return None
-            data = handle.read()
+        data = read_trusted(index_path())
     except OSError:
+        return None
+    if data is None:
         return None
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest().encode()
     header = _INDEX_MAGIC + digest + b"\n"

@@ -11,7 +11,7 @@ from iamlint.model.links import instance_roles, policies_of
 from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Encoded, Known, Ref, Unknown, to_python
 from iamlint.normalize.cloudformation import load_text
-from iamlint.normalize.cloudformation.values import Conditional
+from iamlint.model.values import Conditional
 
 HEADER = """\
 AWSTemplateFormatVersion: "2010-09-09"

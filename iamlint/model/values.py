@@ -72,6 +72,21 @@ def mark(value: "Value", condition: str) -> "Value":
     return Conditional(inner, value.span, condition)
 
 
+def respan(value: "Value", span: Span) -> "Value":
+    """The same Known value, and everything inside it, located at ``span`` (the place
+    that uses it, when its own positions cannot be trusted); Unknowns are kept as they are."""
+    if isinstance(value, Unknown):
+        return value
+    inner = value.value
+    if isinstance(inner, list):
+        inner = [respan(item, span) for item in inner]
+    elif isinstance(inner, dict):
+        inner = {key: respan(item, span) for key, item in inner.items()}
+    if isinstance(value, Conditional):
+        return Conditional(inner, span, value.condition)
+    return Known(inner, span)
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamlint.model.policy import Document, PolicyDocument
-from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value
+from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, respan
 
 
 HOLE = 0xE000  # private-use characters stand for the unknown parts of a PartialText
@@ -39,7 +38,7 @@ def decode_partial(value: PartialText) -> Value:
     if not isinstance(decoded, Known):
         return value
     if not value.exact:
-        decoded = _respan(decoded, value.span)
+        decoded = respan(decoded, value.span)
     limit = HOLE + len(value.holes)
 
     def hole(text: str) -> Unknown | None:
@@ -79,19 +78,15 @@ def decode_json_text(value: Known) -> Value:
         decoded = loads_with_spans(value.value, span.file, line=line, column=column, indent=indent)
     except JsonError as exc:
         return Unknown(f"the policy is not valid JSON: {exc.message} (line {exc.line})", span)
-    if not isinstance(value, SourceText) and span.line == span.end_line and span.end_column - span.column != len(value.value) + 2:
-        return _respan(decoded, span)  # one line, not verbatim (escapes, a function): locate at the value
+    if not isinstance(value, SourceText) and not _verbatim(value):
+        return respan(decoded, span)  # escapes, a function, a join: its lines are not the file's
     return decoded
 
 
-def _respan(value: Value, span: Span) -> Value:
-    """The same value with every span replaced by ``span``."""
-    inner = value.value
-    if isinstance(inner, list):
-        inner = [_respan(item, span) for item in inner]
-    elif isinstance(inner, dict):
-        inner = {key: _respan(item, span) for key, item in inner.items()}
-    return Known(inner, span)
+def _verbatim(value: Known) -> bool:
+    """A one-line quoted string without escapes: its text sits in the file as is."""
+    span = value.span
+    return span.line == span.end_line and span.end_column - span.column == len(value.value) + 2
 
 
 def to_document(value: Value | None) -> Document | None:

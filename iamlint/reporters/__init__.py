@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from iamlint.report import Report
 
 Formatter = Callable[..., str]
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark
+from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark, respan
 from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.strings import concatenate, flatten, placeholder, ref_text, sub_pieces
 from iamlint.normalize.cloudformation.template import Template
-from iamlint.normalize.cloudformation.values import NO_VALUE, DeployTime, NoValue, respan
+from iamlint.normalize.cloudformation.values import NO_VALUE, DeployTime, NoValue
 from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
 from iamlint.parsers.cloudformation.yamlspans import FoldedText
 

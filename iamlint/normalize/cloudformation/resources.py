@@ -23,7 +23,6 @@ from iamlint.model.graph import (
 from iamlint.model.span import Span
 from iamlint.model.policy import Document, PolicyDocument
 from iamlint.model.values import Known, Ref, SourceText, Unknown, Value, is_absent, to_python
-from iamlint.normalize.cloudformation.values import respan
 from iamlint.normalize.documents import decode_json_text
 from iamlint.normalize.documents import to_document as _to_document
 from iamlint.parsers.cloudformation.yamlspans import FoldedText
@@ -178,17 +177,13 @@ def _managed_policy(logical_id: str, kind: str, span: Span, props: Properties) -
 
 
 def to_document(value: Value | None) -> Document | None:
-    """A policy property -> a document. JSON text whose lines cannot be mapped to the
-    file (a JSON string with escaped newlines, a folded YAML block) is located at the
-    string itself."""
+    """A policy property -> a document. A folded quoted string is decoded from its text
+    as written when that is the same JSON (exact lines); otherwise the shared decoder
+    locates JSON whose lines cannot be mapped at the string itself."""
     if isinstance(value, FoldedText):
         document = _from_raw(value)
         if document is not None:
             return document
-    if isinstance(value, Known) and isinstance(value.value, str) and not isinstance(value, SourceText):
-        if value.value.strip() and not _verbatim(value):
-            decoded = decode_json_text(value)
-            return PolicyDocument.from_value(respan(decoded, value.span) if isinstance(decoded, Known) else decoded)
     return _to_document(value)
 
 
@@ -202,12 +197,6 @@ def _from_raw(value: FoldedText) -> Document | None:
     if to_python(written) != to_python(folded):
         return None
     return PolicyDocument.from_value(written)
-
-
-def _verbatim(value: Known) -> bool:
-    """A one-line quoted string without escapes: its text sits in the file as is."""
-    span = value.span
-    return span.line == span.end_line and span.end_column - span.column == len(value.value) + 2
 
 
 def inherit_launch_template_profiles(nodes: list[Node]) -> list[Node]:

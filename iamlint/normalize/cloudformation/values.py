@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iamlint.model.span import Span
-from iamlint.model.values import Conditional, Known, Unknown, Value
+from iamlint.model.values import Unknown
 
 
 class NoValue:
@@ -32,17 +31,3 @@ class DeployTime(Unknown):
     @property
     def placeholder(self) -> str:
         return "${" + self.name + "}"
-
-
-def respan(value: Value, span: Span) -> Value:
-    """The same value with every span replaced by ``span`` (the place it is used)."""
-    if isinstance(value, Unknown):
-        return value
-    inner = value.value
-    if isinstance(inner, list):
-        inner = [respan(item, span) for item in inner]
-    elif isinstance(inner, dict):
-        inner = {key: respan(item, span) for key, item in inner.items()}
-    if isinstance(value, Conditional):
-        return Conditional(inner, span, value.condition)
-    return Known(inner, span)

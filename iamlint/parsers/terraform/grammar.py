@@ -16,15 +16,6 @@ from pathlib import Path
 from iamlint import __version__
 
 
-def cache_dir() -> Path:
-    """``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``."""
-    explicit = os.environ.get("IAMLINT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "iamlint"
-
-
 @functools.lru_cache(maxsize=1)
 def parser():  # -> lark.Lark
     import sys
@@ -79,6 +70,8 @@ def _reducers() -> dict:
 
 
 def _cache_file(hcl2_version: str) -> Path | None:
+    from iamlint.cache import cache_dir
+
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
