@@ -38,11 +38,13 @@ class Compute(Node):
     names the attribute in the source format, for messages. ``http_tokens`` and
     ``http_endpoint`` are the instance metadata options (None when not set) and
     ``user_data`` the user data (None when not set). ``template`` is True for a launch
-    template, which other resources launch instances from."""
+    template, which other resources launch instances from; ``metadata_options`` is False
+    for compute that cannot set instance metadata options (a spot fleet specification)."""
 
     profile: Value | None = None
     profile_attribute: str = "iam_instance_profile"
     template: bool = False
+    metadata_options: bool = True
     http_tokens: Value | None = None
     http_endpoint: Value | None = None
     user_data: Value | None = None

@@ -104,22 +104,11 @@ from typing import Iterator
 
 from iamlint.plugin import Compute, Context, Finding, Graph, Known, Resource, Rule, Severity, Value, is_absent
 
-TYPES = {
-    "aws_instance",
-    "aws_spot_instance_request",
-    "aws_launch_template",
-    "aws_launch_configuration",
-    "AWS::EC2::Instance",
-    "AWS::EC2::LaunchTemplate",
-    "AWS::AutoScaling::LaunchConfiguration",
-}
-
-
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     account_required = _account_default_required(graph)
     for compute in graph.of_type(Compute):
         endpoint = compute.http_endpoint
-        if compute.type not in TYPES or _text(endpoint) == "disabled":
+        if not compute.metadata_options or _text(endpoint) == "disabled":
             continue
         if endpoint is not None and not isinstance(endpoint, Known):
             continue  # the endpoint may be disabled: cannot verify

@@ -106,6 +106,7 @@ def _spot_fleet(logical_id: str, kind: str, span: Span, props: Properties) -> li
                 spec.value if isinstance(spec, Known) and isinstance(spec.value, dict) else {},
                 profile=profile,
                 profile_attribute="LaunchSpecifications[].IamInstanceProfile" + attribute,
+                metadata_options=False,
                 user_data=field("UserData"),
             )
         )
