@@ -1,5 +1,7 @@
-"""The knowledge rules over their fixtures (whole pipeline), the issue's "done when" case,
-and lazy loading of the offline data in a fresh interpreter."""
+"""The knowledge rules' messages and severities on their fixture folders (whole pipeline),
+the issue's "done when" case, and lazy loading of the offline data in a fresh interpreter.
+That every folder reports exactly its markers is tested for every rule by
+test_rule_fixture_folders.py."""
 
 from __future__ import annotations
 
@@ -11,27 +13,10 @@ from pathlib import Path
 import pytest
 
 from iamlint.model.findings import Severity
-from iamlint.testing import check_directory, lint
+from iamlint.testing import lint
 
 ROOT = Path(__file__).resolve().parent.parent
-RULE_DIRS = [
-    ROOT / "fixtures" / "rules" / name
-    for name in (
-        "admin-policy-attached",
-        "broad-wildcard-action",
-        "unknown-action",
-        "imdsv1-allowed",
-        "hardcoded-aws-credentials",
-    )
-]
-
-
-@pytest.mark.parametrize("directory", RULE_DIRS, ids=lambda d: d.name)
-def test_rule_fixtures_report_exactly_their_markers(directory: Path):
-    names = sorted(p.name for p in directory.iterdir())
-    for stem in ("bad", "good"):
-        assert {f"{stem}.tf", f"{stem}.yaml", f"{stem}.json", f"{stem}.json.expect"} <= set(names)
-    check_directory(directory)
+RULES_DIR = ROOT / "fixtures" / "rules"  # every rule's folder is checked by test_rule_fixture_folders.py
 
 
 def _by_line(path: Path) -> dict[int, list[tuple[str, Severity, str]]]:
@@ -49,7 +34,7 @@ def _line_of(path: Path, text: str) -> int:
 
 @pytest.mark.parametrize("name", ["bad.tf", "bad.yaml", "bad.json"])
 def test_done_when_admin_ec2full_s3readonly_on_an_instance_role(name: str):
-    path = ROOT / "fixtures" / "rules" / "admin-policy-attached" / name
+    path = RULES_DIR / "admin-policy-attached" / name
     found = _by_line(path)
     admin = found[_line_of(path, "policy/AdministratorAccess")]
     ec2 = found[_line_of(path, "policy/AmazonEC2FullAccess")]
@@ -60,7 +45,7 @@ def test_done_when_admin_ec2full_s3readonly_on_an_instance_role(name: str):
 
 
 def test_secrets_are_masked_in_text_and_json_output():
-    directory = ROOT / "fixtures" / "rules" / "hardcoded-aws-credentials"
+    directory = RULES_DIR / "hardcoded-aws-credentials"
     secrets = {"AKIAZ7V4QGLKX3WMP2RT", "q8Xv2LrT0bNw5Kd7HsZ1yPf4Jm9Ce6Ga3UoRi0Bt", "ASIAY34FZKBOKMUTVV7A"}
     for fmt in ("text", "json"):
         out = subprocess.run(
