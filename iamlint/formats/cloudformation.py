@@ -33,7 +33,7 @@ class _Template(FileFormat):
         return load_template(path, display, options.partition, scan)
 
     def warm_up(self) -> None:
-        import iamlint.normalize.cloudformation  # noqa: F401  (before forking workers)
+        import iamlint.normalize.cloudformation  # noqa: F401 -- before forking workers, not at start-up
 
 
 class CloudFormationYaml(_Template):

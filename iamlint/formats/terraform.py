@@ -44,7 +44,7 @@ class TerraformFormat(DirectoryFormat):
         return self.facts(load_module(unit.root, unit.files, options), _text)
 
     def warm_up(self) -> None:
-        # before forking workers: the normaliser and the parser tables, built once
+        # before forking workers (and not at start-up): the normaliser, the parser tables built once
         import iamlint.normalize.terraform  # noqa: F401
         from iamlint.parsers.terraform.grammar import parser
 
