@@ -17,7 +17,8 @@ import re
 
 from iamlint.model.facts import Comment, SourceFacts
 
-_BLOCK_SCALAR = re.compile(r"(?:^|[\s:\-?])[|>][0-9+\-]*\s*$")
+_BLOCK_SCALAR = re.compile(r"(?:^|[\s:\-?])[|>][0-9+\-]*$")
+_INDICATOR_END = frozenset("|>+-0123456789")
 _AFTER_INDICATOR = (":", "-", "?", "[", "{", ",")
 _PROPERTY = re.compile(r"(?:^|\s)[!&]\S*$")  # a tag or an anchor before the scalar
 _YAML_STOP = re.compile(r"[#'\"]")
@@ -46,18 +47,21 @@ def indentation_ends(lines: list[str], markers: tuple[str, ...]) -> tuple[int, .
     """``ends[i]``: the last line (1-based) of the construct starting on line ``i + 1``,
     by indentation; 0 for blank lines and lines starting with a comment marker."""
     ends = [0] * len(lines)
-    open_: list[tuple[int, int]] = []  # (index, indent), indents increasing
+    starts: list[int] = []  # open constructs: line indexes, and their indents (increasing)
+    indents: list[int] = []
     previous = -1
     for index, line in enumerate(lines):
         stripped = line.lstrip()
         if not stripped or stripped.startswith(markers):
             continue
         indent = len(line) - len(stripped)
-        while open_ and open_[-1][1] >= indent:
-            ends[open_.pop()[0]] = previous + 1
-        open_.append((index, indent))
+        while indents and indents[-1] >= indent:
+            indents.pop()
+            ends[starts.pop()] = previous + 1
+        starts.append(index)
+        indents.append(indent)
         previous = index
-    for index, _ in open_:
+    for index in starts:
         ends[index] = previous + 1
     return tuple(ends)
 
@@ -78,17 +82,19 @@ def _yaml_comments(lines: list[str]) -> list[Comment]:
     quote: str | None = None  # a quoted scalar still open at the end of the previous line
     block: int | None = None  # indent of the line that opened a block scalar
     for index, line in enumerate(lines):
-        stripped = line.lstrip()
         if block is not None:
+            stripped = line.lstrip()
             if not stripped or len(line) - len(stripped) > block:
                 continue  # the block scalar's text
             block = None
-        found, quote = _yaml_comment_start(line, quote)
-        if found >= 0:
-            comments.append(Comment(index + 1, found + 1, line[found:], not line[:found].strip()))
-        code = line[:found] if found >= 0 else line
-        if quote is None and _BLOCK_SCALAR.search(code):
-            block = len(line) - len(stripped)
+        found = -1
+        if quote is not None or "#" in line or "'" in line or '"' in line:
+            found, quote = _yaml_comment_start(line, quote)
+            if found >= 0:
+                comments.append(Comment(index + 1, found + 1, line[found:], not line[:found].strip()))
+        code = (line[:found] if found >= 0 else line).rstrip()
+        if quote is None and code and code[-1] in _INDICATOR_END and _BLOCK_SCALAR.search(code):
+            block = len(line) - len(line.lstrip())
     return comments
 
 

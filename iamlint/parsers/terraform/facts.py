@@ -2,7 +2,7 @@
 starts on each line, and the resource, data source or module call a line declares.
 
 One pass over the text, line by line, that knows HCL's tokens as far as these facts need:
-quoted strings (with ``${...}`` interpolations, which may hold quotes), ``#`` / ``//``
+quoted strings (with ``${...}`` / ``%{...}`` holding expressions, strings included), ``#`` / ``//``
 line comments, ``/* */`` block comments and heredocs (``<<EOF`` / ``<<-EOF`` up to the
 line holding only the marker). A construct starting on line *n* ends on the first line
 whose end closes every bracket opened from the start of line *n* (a heredoc opened on
@@ -18,7 +18,8 @@ import re
 from iamlint.model.facts import Comment, SourceFacts
 
 _TOKEN = re.compile(r'"|#|//|/\*|<<-?\s*([A-Za-z_][\w-]*)|[(\[{]|[)\]}]')
-_STRING_STOP = re.compile(r'[\\"$}]')
+_STRING_STOP = re.compile(r'[\\"$%]')
+_INTERPOLATION_STOP = re.compile(r'["{}]')
 _NAMED = re.compile(r'^\s*(?:(resource|data)\s+"([^"]+)"\s+"([^"]+)"|module\s+"([^"]+)")')
 _OPENERS = frozenset("([{")
 
@@ -107,8 +108,8 @@ class _Scanner:
 
 def _string_end(line: str, position: int) -> int:
     """The index after the quote closing a string whose text starts at ``position``
-    (``${...}`` may hold quotes and braces); the end of the line when it is not closed."""
-    nested = 0
+    (``${...}`` / ``%{...}`` may hold strings and braces); the end of the line when it is
+    not closed (quoted strings do not span lines)."""
     while True:
         match = _STRING_STOP.search(line, position)
         if match is None:
@@ -116,19 +117,31 @@ def _string_end(line: str, position: int) -> int:
         char, at = match.group(), match.start()
         if char == "\\":
             position = at + 2
-        elif char == "$":
-            if line.startswith("${", at):
-                nested += 1
-                position = at + 2
-            else:
-                position = at + 1
-        elif char == "}":
-            nested -= 1 if nested else 0
-            position = at + 1
-        elif nested:
-            position = at + 1
-        else:
+        elif char == '"':
             return at + 1
+        elif line.startswith(char + "{", at + 1):  # $${ or %%{: literal text
+            position = at + 3
+        elif line.startswith("{", at + 1):  # ${ or %{
+            position = _interpolation_end(line, at + 2)
+        else:
+            position = at + 1
+
+
+def _interpolation_end(line: str, position: int) -> int:
+    """The index after the brace closing an interpolation whose text starts at ``position``."""
+    depth = 0
+    while True:
+        match = _INTERPOLATION_STOP.search(line, position)
+        if match is None:
+            return len(line)
+        char, at = match.group(), match.start()
+        if char == '"':
+            position = _string_end(line, at + 1)
+            continue
+        if char == "}" and depth == 0:
+            return at + 1
+        depth += 1 if char == "{" else -1
+        position = at + 1
 
 
 def _address(match: re.Match) -> str:
