@@ -12,7 +12,6 @@ Units come out folder units first, then file units, each sorted by root.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
@@ -22,12 +21,14 @@ from iamlint.sources import overlaid
 SKIP_DIRS = {".git", ".terraform", "node_modules", "__pycache__"}
 
 
-@dataclass(slots=True)
 class _Found:
-    """Units by (shape, real path of the root)."""
+    """Units by shape and real path of the root."""
 
-    folders: dict[str, Unit] = field(default_factory=dict)
-    files: dict[str, Unit] = field(default_factory=dict)
+    __slots__ = ("folders", "files")
+
+    def __init__(self) -> None:
+        self.folders: dict[str, Unit] = {}
+        self.files: dict[str, Unit] = {}
 
     def walked(self, unit: Unit) -> None:
         """A unit formed by walking a folder: a folder unit reports all its files."""

@@ -18,10 +18,9 @@ from iamlint.discovery import discover, unsaved_units
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.knowledge import enrich_graph
 from iamlint.locate import condition_of, locate
-from iamlint.model.errors import SourceError
+from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
-from iamlint.model.units import Unit, UnitResult
 from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins

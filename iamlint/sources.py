@@ -13,7 +13,7 @@ import os
 from contextvars import ContextVar
 from typing import Iterator, Mapping
 
-from iamlint.model.errors import SourceError
+from iamlint.model.units import SourceError
 
 # a context variable: a language-server thread linting one module never sees another's buffers
 _OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})

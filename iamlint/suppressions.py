@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from iamlint.formats.registry import FormatRegistry, load_formats
-from iamlint.model.facts import Comment, DeclaredSuppression, SourceFacts
+from iamlint.model.units import Comment, DeclaredSuppression, SourceFacts, Unit, UnitResult
 from iamlint.model.findings import InlineSuppression
-from iamlint.model.units import Unit, UnitResult
 from iamlint.report import LocatedFinding, Report, Suppressed
 
 _MARKER = re.compile(r"(#|//)\s*iamlint:\s*ignore\b(.*)$")
@@ -151,7 +150,7 @@ def _from_comment(facts: SourceFacts, comment: Comment) -> Suppression:
         item.first = item.last = comment.line
         return item
     item.first, item.last = target, facts.end_of(target)
-    name = facts.names.get(target)
+    name = facts.name_at(target)
     if name is not None and name.startswith("module."):
         item.module = name[len("module."):]
     elif name is not None:

@@ -216,7 +216,7 @@ def test_hcl_facts_know_strings_heredocs_and_block_comments():
     ]
     assert facts.end_of(2) == 9 and facts.end_of(5) == 7 and facts.end_of(10) == 12
     assert facts.end_of(1) == 0 and facts.end_of(6) == 0 and facts.next_construct(1) == 2
-    assert facts.names == {2: "aws_iam_role_policy.p", 10: "module.app"}
+    assert facts.names == ((2, "aws_iam_role_policy.p"), (10, "module.app"))
 
 
 def test_yaml_facts_know_quotes_and_block_scalars():

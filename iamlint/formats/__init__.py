@@ -16,12 +16,22 @@ scan provides them, see :meth:`BaseFormat.facts`). See docs/architecture.md, "Ad
 input format".
 """
 
-from iamlint.formats.base import BaseFormat, DirectoryFormat, FileFormat, FolderClaim, Format, Shape
+from iamlint.formats.base import (
+    HCL,
+    JSON,
+    YAML,
+    BaseFormat,
+    DirectoryFormat,
+    EditStyle,
+    FileFormat,
+    FolderClaim,
+    Format,
+    Shape,
+    Syntax,
+    line_syntax,
+)
 from iamlint.formats.registry import FormatError, FormatRegistry, load_formats
-from iamlint.formats.syntax import HCL, JSON, YAML, EditStyle, Syntax, line_syntax
-from iamlint.model.errors import SourceError
-from iamlint.model.facts import Comment, DeclaredSuppression, SourceFacts
-from iamlint.model.units import Unit, UnitResult
+from iamlint.model.units import Comment, DeclaredSuppression, SourceError, SourceFacts, Unit, UnitResult
 
 __all__ = [
     "HCL",

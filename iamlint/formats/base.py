@@ -8,8 +8,9 @@ entry-point group) that knows, for one kind of input:
   named on the command line, :meth:`Format.claim_buffer` for an unsaved editor buffer);
 * how they group into units (:attr:`Format.shape`: one unit per folder, or per file)
   and how a unit is loaded into a graph (:meth:`Format.load`);
-* the :class:`~iamlint.formats.syntax.Syntax` of each of its files: comments for
-  inline suppressions, the parser-layer scan of its facts, editing conventions;
+* the :class:`Syntax` of each of its files: comments for inline suppressions, the
+  parser-layer scan of its facts, editing conventions (a syntax is per file, a format per
+  unit: a Terraform module holds HCL files, ``.tf``, and JSON ones, ``.tf.json``);
 * what else loading depends on (:meth:`Format.environment`, part of the cache key) and
   what to import before worker processes fork (:meth:`Format.warm_up`).
 
@@ -24,12 +25,103 @@ for bad input: return a result with located :class:`~iamlint.model.errors.Source
 from __future__ import annotations
 
 import enum
+import functools
 import os
-from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+import re
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, Sequence, runtime_checkable
 
-from iamlint.formats.syntax import Syntax
-from iamlint.model.units import Unit, UnitResult
+from iamlint.model.units import SourceFacts, Unit, UnitResult
+
+
+Scan = Callable[[str, str], SourceFacts]
+"""(text, display path) -> the facts of one file."""
+
+_INDENT = re.compile(r"[ \t]*")
+
+
+class EditStyle(NamedTuple):
+    """How text of a syntax is edited (the conventions a fix must follow).
+
+    ``comment`` is the marker a new full-line comment is written with (None: the syntax
+    has no comments; a fix must use another channel, such as CloudFormation Metadata).
+    The newline and indentation are those of the text being edited."""
+
+    comment: str | None
+
+    @staticmethod
+    def newline(text: str) -> str:
+        """The line ending the text uses (its first one; ``\\n`` for a one-line text)."""
+        end = text.find("\n")
+        return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+    @staticmethod
+    def indentation(line: str) -> str:
+        match = _INDENT.match(line)
+        return match.group() if match else ""
+
+    def comment_above(self, line: str, comment: str, newline: str = "\n") -> str | None:
+        """The full line (ending with ``newline``) that puts ``comment`` above ``line``,
+        in its indentation; None when the syntax has no comments."""
+        if self.comment is None:
+            return None
+        return f"{self.indentation(line)}{self.comment} {comment}{newline}"
+
+
+class Syntax(NamedTuple):
+    """``name`` (``hcl``, ``yaml``, ``json``...), the line-comment ``markers`` (empty:
+    no comments), the ``scan`` that records a file's facts (None: nothing to record)
+    and its :class:`EditStyle`."""
+
+    name: str
+    markers: tuple[str, ...]
+    scan: Scan | None
+    edits: EditStyle
+
+    @property
+    def has_comments(self) -> bool:
+        return bool(self.markers)
+
+    def facts(self, text: str, path: str) -> SourceFacts | None:
+        """The facts of a file of this syntax (memoised by text: a child module read by
+        many roots is scanned once per run)."""
+        return None if self.scan is None else _memo(self.scan, text, path)
+
+
+@functools.lru_cache(maxsize=128)
+def _memo(scan: Scan, text: str, path: str) -> SourceFacts:
+    return scan(text, path)
+
+
+def line_syntax(name: str, markers: tuple[str, ...] = ("#",)) -> Syntax:
+    """A syntax for a simple line format (a plugin's): comments start with one of
+    ``markers`` at the start of a line or after a blank; constructs follow indentation."""
+    return Syntax(name, markers, functools.partial(_scan_lines, markers=markers), EditStyle(markers[0] if markers else None))
+
+
+def _scan_hcl(text: str, path: str) -> SourceFacts:
+    # start-up: the HCL scanner module only when a file of that syntax is scanned
+    from iamlint.parsers.terraform.facts import scan_hcl
+
+    return scan_hcl(text, path)
+
+
+def _scan_yaml(text: str, path: str) -> SourceFacts:
+    # start-up: the YAML scanner module only when a file of that syntax is scanned
+    from iamlint.parsers.indented import scan_yaml
+
+    return scan_yaml(text, path)
+
+
+def _scan_lines(text: str, path: str, markers: tuple[str, ...]) -> SourceFacts:
+    # start-up: the scanner module only when a file of that syntax is scanned
+    from iamlint.parsers.indented import scan_lines
+
+    return scan_lines(text, path, markers)
+
+
+HCL = Syntax("hcl", ("#", "//"), _scan_hcl, EditStyle("#"))
+YAML = Syntax("yaml", ("#",), _scan_yaml, EditStyle("#"))
+JSON = Syntax("json", (), None, EditStyle(None))
 
 
 class Shape(enum.Enum):
@@ -37,8 +129,7 @@ class Shape(enum.Enum):
     FILE = "file"  # one unit per file (a template, a plan)
 
 
-@dataclass(frozen=True, slots=True)
-class FolderClaim:
+class FolderClaim(NamedTuple):
     """What a format takes in one walked folder: the ``units`` it forms there, the file
     names no later format may claim (``taken``), and whether the walk must not descend
     below the folder (``prune``: the format owns the whole tree)."""

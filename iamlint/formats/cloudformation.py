@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from iamlint.formats.base import FileFormat
 from iamlint.formats.plan import json_name
-from iamlint.formats.syntax import JSON as JSON_SYNTAX
-from iamlint.formats.syntax import YAML as YAML_SYNTAX
-from iamlint.formats.syntax import Syntax
+from iamlint.formats.base import JSON as JSON_SYNTAX
+from iamlint.formats.base import YAML as YAML_SYNTAX
+from iamlint.formats.base import FileFormat, Syntax
 from iamlint.model.units import Unit, UnitResult
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".template")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from iamlint.formats.base import FileFormat
-from iamlint.formats.syntax import JSON, Syntax
+from iamlint.formats.base import JSON, FileFormat, Syntax
 from iamlint.formats.terraform import terraform_environment
 from iamlint.model.units import Unit, UnitResult
 

@@ -17,9 +17,8 @@ import re
 from typing import Iterable, Sequence
 
 from iamlint import entrypoints
-from iamlint.formats.base import Format, Shape
-from iamlint.formats.syntax import Syntax
-from iamlint.model.facts import SourceFacts
+from iamlint.formats.base import Format, Shape, Syntax
+from iamlint.model.units import SourceFacts
 from iamlint.sources import read_source
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from iamlint.formats.base import DirectoryFormat
-from iamlint.formats.syntax import HCL, JSON, Syntax
+from iamlint.formats.base import HCL, JSON, DirectoryFormat, Syntax
 from iamlint.model.units import Unit, UnitResult
 from iamlint.sources import read_source
 

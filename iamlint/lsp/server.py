@@ -34,7 +34,7 @@ from iamlint.config import Settings
 from iamlint.engine import Options, run
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
-from iamlint.model.errors import SourceError
+from iamlint.model.units import SourceError
 from iamlint.parsers.terraform import hcl
 from iamlint.parsers.terraform.grammar import parser
 from iamlint.registry import Registry, load_plugins

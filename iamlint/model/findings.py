@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, NamedTuple, Union
 
 from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
@@ -42,8 +42,7 @@ class Context:
     options: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class InlineSuppression:
+class InlineSuppression(NamedTuple):
     """One inline suppression as the suppression step left it (read by rules of the
     ``suppressions`` stage): a comment ``# iamlint:ignore KEYS -- reason [until DATE]`` or
     a CloudFormation Metadata entry, located at ``path``:``line``:``column`` (to
@@ -54,7 +53,8 @@ class InlineSuppression:
     ``checked`` the codes of the rules that ran where it is (selected, not ignored for
     its file). ``expired`` is True past ``until``; ``bad_date`` describes an unreadable
     expiry date (then it was not applied either); ``problem`` says what is wrong with how
-    the reason is written. ``resource`` is the resource a Metadata entry belongs to."""
+    the reason is written. ``resource`` is the resource a Metadata entry belongs to.
+    (A named tuple, not a dataclass: it is defined on every run, see model/facts.py.)"""
 
     path: str
     line: int

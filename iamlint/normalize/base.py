@@ -5,7 +5,6 @@ them for the normalisers that import them from here."""
 
 from __future__ import annotations
 
-from iamlint.model.errors import SourceError
-from iamlint.model.units import UnitResult
+from iamlint.model.units import SourceError, UnitResult
 
 __all__ = ["SourceError", "UnitResult"]

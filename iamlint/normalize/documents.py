@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from iamlint.model.policy import Document, PolicyDocument
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, respan
-from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 
 
 HOLE = 0xE000  # private-use characters stand for the unknown parts of a PartialText
@@ -68,6 +67,9 @@ def decode_partial(value: PartialText) -> Value:
 
 def decode_json_text(value: Known) -> Value:
     """A Known string holding JSON -> the decoded Value, spans mapped into the file."""
+    # start-up: the JSON reader only when a policy is written as JSON text
+    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
+
     span = value.span
     if isinstance(value, SourceText):
         line, column, indent = value.line, value.column, value.indent

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from iamlint.model.facts import Comment, SourceFacts
+from iamlint.model.units import Comment, SourceFacts
 
 _BLOCK_SCALAR = re.compile(r"(?:^|[\s:\-?])[|>][0-9+\-]*$")
 _INDICATOR_END = frozenset("|>+-0123456789")

@@ -6,15 +6,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Callable
 
-from iamlint.model.errors import SourceError
-from iamlint.model.facts import SourceFacts
+from iamlint.model.units import SourceError, SourceFacts, UnitResult
 from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
-from iamlint.model.units import UnitResult
 from iamlint.model.values import Known
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
 from iamlint.normalize.cloudformation.metadata import declared_suppressions
@@ -104,7 +101,7 @@ def _add_facts(result: UnitResult, text: str, display: str, scan: Scan | None) -
         return
     declared = result.facts.get(display)
     if declared is not None:
-        facts = dataclasses.replace(facts, declared=declared.declared)
+        facts = facts._replace(declared=declared.declared)
     result.facts[display] = facts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamlint.model.facts import DeclaredSuppression
+from iamlint.model.units import DeclaredSuppression
 from iamlint.model.values import Known
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from iamlint.model.facts import Comment, SourceFacts
+from iamlint.model.units import Comment, SourceFacts
 
 _TOKEN = re.compile(r'"|#|//|/\*|<<-?\s*([A-Za-z_][\w-]*)|[(\[{]|[)\]}]')
 _STRING_STOP = re.compile(r'[\\"$%]')
@@ -28,7 +28,7 @@ def scan_hcl(text: str, path: str) -> SourceFacts:
     """The :class:`SourceFacts` of HCL ``text`` (shown as ``path``)."""
     scanner = _Scanner(text.splitlines())
     scanner.run()
-    return SourceFacts(path, tuple(scanner.comments), tuple(scanner.ends), scanner.names)
+    return SourceFacts(path, tuple(scanner.comments), tuple(scanner.ends), tuple(scanner.names))
 
 
 class _Scanner:
@@ -36,7 +36,7 @@ class _Scanner:
         self.lines = lines
         self.ends = [0] * len(lines)
         self.comments: list[Comment] = []
-        self.names: dict[int, str] = {}
+        self.names: list[tuple[int, str]] = []
         self.open: list[tuple[int, int]] = []  # (line index, depth at its start), depths increasing
         self.depth = 0
 
@@ -58,7 +58,7 @@ class _Scanner:
             self.open.append((index, self.depth))
             named = _NAMED.match(line)
             if named is not None:
-                self.names[index + 1] = _address(named)
+                self.names.append((index + 1, _address(named)))
         heredoc, last = self._tokens(index, line)
         if heredoc is not None:
             last = index + 1

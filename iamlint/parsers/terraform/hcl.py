@@ -15,8 +15,7 @@ from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform import templates
 from iamlint.parsers.terraform.convert import Converter
-from iamlint.parsers.terraform.errors import RECURSION_LIMIT, HclSyntaxError, deep_recursion
-from iamlint.parsers.terraform.tree import deepest, heredoc_closers, parse_tree
+from iamlint.parsers.terraform.tree import RECURSION_LIMIT, HclSyntaxError, deep_recursion, deepest, heredoc_closers, parse_tree
 
 __all__ = ["RECURSION_LIMIT", "HclSyntaxError", "deep_recursion", "parse_expression", "parse_hcl", "parse_template"]
 

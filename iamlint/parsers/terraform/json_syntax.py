@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from iamlint.model.span import Span
 from iamlint.model.values import Known
-from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression, parse_template
 
@@ -34,6 +33,9 @@ NESTED_BLOCKS = {
 
 
 def parse_tf_json(text: str, path: str) -> s.HclFile:
+    # start-up: the JSON reader only for .tf.json files (this module comes with every .tf run)
+    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
+
     try:
         data = loads_with_spans(text, path)
     except JsonError as exc:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.errors import HclSyntaxError
+from iamlint.parsers.terraform.tree import HclSyntaxError
 
 ExpressionParser = Callable[[str, str, int, int], s.Expr]
 """(text, path, line, column) -> the expression written at (line, column) of path."""
