@@ -1,7 +1,8 @@
 """CloudFormation and SAM templates -> the common resource graph.
 
-:func:`load_template` is what the engine calls for every candidate file (.yaml, .yml,
-.json, .template, *.cfn.*): files that are not templates give None, silently.
+:func:`load_template` is what the CloudFormation input formats call for every candidate
+file (.yaml, .yml, .json, .template, *.cfn.*): files that are not templates give None,
+silently.
 """
 
 from __future__ import annotations
