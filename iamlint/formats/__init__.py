@@ -12,8 +12,8 @@ Its :meth:`~Format.load` returns a :class:`UnitResult`: a graph of the node type
 :mod:`iamlint.plugin` (``Compute``, ``Role``... with :class:`~iamlint.plugin.Known` values
 and spans), located :class:`SourceError` records, and the :class:`SourceFacts` of its
 files (comments and construct ranges, for inline suppressions; a :class:`Syntax` with a
-scan provides them, see :meth:`BaseFormat.facts`). See docs/architecture.md, "Adding an
-input format".
+scan provides them, see :meth:`BaseFormat.facts`). See docs/architecture.md, "Input
+formats" and "Where to add...".
 """
 
 from iamlint.formats.base import (
