@@ -10,8 +10,19 @@ A file only selects and tunes rules that installed packages provide: no key can 
 Python to import, so checking an untrusted pull request with its own configuration is safe.
 """
 
-from iamlint.config.files import KEYS, find_config, layer_from_table, read_file
-from iamlint.config.layers import CONFIG_NAMES, PARTITIONS, RULES_EXPECTED, ConfigError, Glob, Layer, rule_codes
+from iamlint.config.layers import (
+    CONFIG_NAMES,
+    KEYS,
+    PARTITIONS,
+    RULES_EXPECTED,
+    ConfigError,
+    Glob,
+    Layer,
+    find_config,
+    layer_from_table,
+    read_file,
+    rule_codes,
+)
 from iamlint.config.settings import Effective, Settings, combine
 
 __all__ = [

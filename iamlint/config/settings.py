@@ -13,8 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from iamlint.config.files import find_config, read_file
-from iamlint.config.layers import RULES_EXPECTED, ConfigError, Glob, Layer, rule_codes
+from iamlint.config.layers import RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, rule_codes
 from iamlint.model.findings import Severity
 
 

@@ -15,9 +15,8 @@ from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
 from iamlint.model.values import Known
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
-from iamlint.normalize.cloudformation.metadata import declared_suppressions
 from iamlint.normalize.cloudformation.resources import Properties, build, inherit_launch_template_profiles
-from iamlint.normalize.cloudformation.template import Template
+from iamlint.normalize.cloudformation.template import Template, declared_suppressions
 from iamlint.normalize.cloudformation.values import NO_VALUE
 from iamlint.parsers.cloudformation import (
     TemplateSyntaxError,
