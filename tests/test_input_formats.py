@@ -310,3 +310,27 @@ def test_a_format_may_return_no_unit_result(tmp_path):
     formats = FormatRegistry([*FORMATS, Nothing()])
     report = run([str(tmp_path)], Options(cache=False, jobs=1), dataclasses.replace(load_plugins(), formats=formats))
     assert report.files == 0 and not report.errors
+
+
+def test_only_real_comments_suppress():
+    from iamlint.suppressions import comment_suppressions
+
+    hcl = textwrap.dedent('''\
+        resource "aws_instance" "x" {
+          user_data = <<EOF
+        # iamlint:ignore SEC001 -- shell text inside a heredoc
+        EOF
+          tags = { note = "# iamlint:ignore EC2001 -- inside a string" }
+        }
+        ''')
+    assert comment_suppressions("main.tf", hcl) == []
+    yaml = textwrap.dedent('''\
+        Resources:
+          X:
+            Properties:
+              UserData: |
+                # iamlint:ignore SEC001 -- a script line
+              Description: "# iamlint:ignore EC2001 -- quoted"
+        ''')
+    assert comment_suppressions("t.yaml", yaml) == []
+    assert [s.line for s in comment_suppressions("t.yaml", "# iamlint:ignore EC2001 -- r\nA: 1\n")] == [1]
