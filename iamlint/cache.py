@@ -1,14 +1,14 @@
 """Content-hash cache of parsed and normalised units (a module directory, a template).
 
 Parsing and normalising is most of a run; rules are cheap. So the engine keeps, per unit,
-the :class:`~iamlint.normalize.base.UnitResult` (the graph before enrichment, plus the
-input errors) in the user cache directory, next to the parser tables:
-``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``,
+the :class:`~iamlint.model.units.UnitResult` (the graph after enrichment, the input
+errors and the source facts) in the user cache directory (:mod:`iamlint.cachedir`),
 sub-folder ``units/``.
 
-Validity. An entry is named by the unit's identity: its kind, root, files (filesystem
-and display paths), the options that change evaluation (partition, variables, var
-files... everything but rule selection and run settings), the iamlint version and a
+Validity. An entry is named by the unit's identity: its kind and format, root, files
+(filesystem and display paths), the options that change evaluation
+(:meth:`iamlint.options.Options.cache_key`), the environment its format reads
+(:meth:`iamlint.formats.Format.environment`), the iamlint version and a
 fingerprint of iamlint's own code (so an upgrade or a local edit never reuses a stale
 graph). Its header records a BLAKE2 digest of the bytes of every file the unit read
 (its own files, plus :attr:`UnitResult.sources`: child modules, tfvars; a directory
@@ -26,41 +26,33 @@ used entries are removed at the end of a run.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from iamlint import __version__
+from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
+from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, trusted_file, unlink, write_atomic
+from iamlint.model.units import Unit, UnitResult
+from iamlint.sources import overlay_text
+
+__all__ = ["MAGIC", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
 
 FORMAT = 1
 MAGIC = b"iamlint-unit-cache\n"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-_SUBDIR = "units"
-_SUFFIX = ".entry"
 PRUNE_EVERY_WRITES = 32
-# Options that never change the graph of a unit (rule selection, run settings).
-# ``settings`` (configuration files) is resolved per unit into the other fields before
-# loading (Options.for_unit), so the resolved fields are what the key holds.
-NOT_IN_KEY = frozenset({"select", "ignore", "severity", "jobs", "cache", "settings", "fail_on", "output_format", "quiet", "color"})
-
-
-def cache_dir() -> Path:
-    """The iamlint user cache directory (parser tables and unit entries live below it)."""
-    explicit = os.environ.get("IAMLINT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "iamlint"
 
 
 def units_dir() -> Path:
-    return cache_dir() / _SUBDIR
+    return cache_dir() / UNITS_SUBDIR
 
 
 def max_bytes() -> int:
@@ -90,8 +82,6 @@ def code_fingerprint() -> str:
                     continue
                 digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     # the parsers iamlint builds on: another install of them may parse differently
-    import importlib.util
-
     for library in _LIBRARIES:
         try:
             spec = importlib.util.find_spec(library)
@@ -103,55 +93,29 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    """A JSON-able, order-independent form of an option value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return sorted(([str(k), _canonical(v)] for k, v in value.items()), key=lambda item: item[0])
-    if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(v) for v in value), key=repr)
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
-
-
-def options_key(options: Any) -> Any:
-    if options is None:
-        return None
-    if dataclasses.is_dataclass(options):
-        return {f.name: _canonical(getattr(options, f.name)) for f in dataclasses.fields(options) if f.name not in NOT_IN_KEY}
-    return _canonical(options)
-
-
-def _terraform_environment() -> list[list[str]]:
-    """The environment Terraform evaluation reads: TF_VAR_* and TF_WORKSPACE."""
-    return sorted([k, v] for k, v in os.environ.items() if k.startswith("TF_VAR_") or k == "TF_WORKSPACE")
-
-
-def unit_key(unit: Any, options: Any) -> str:
-    """The identity of a unit's entry (not its content: digests are checked separately)."""
+def unit_key(unit: Unit, options: Any) -> str:
+    """The identity of a unit's entry (not its content: digests are checked separately).
+    ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`)."""
+    key = getattr(options, "cache_key", None)
+    environment = unit.format.environment() if unit.format is not None else {}
     identity = {
         "format": FORMAT,
         "code": code_fingerprint(),
         "kind": unit.kind,
+        "input_format": unit.format.name if unit.format is not None else None,
         "root": unit.root,
         "real_root": os.path.realpath(unit.root),
         "files": [list(pair) for pair in unit.files],
-        "options": options_key(options),
-        "environment": _terraform_environment() if unit.kind != "cloudformation" else None,
+        "options": key() if key is not None else None,
+        "environment": sorted([name, value] for name, value in environment.items()),
     }
-    text = json.dumps(identity, sort_keys=True, default=repr)
+    text = json.dumps(identity, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def digest_source(path: str) -> str:
     """BLAKE2 of the bytes of a file (through the editor overlay), of the sorted
     listing of a directory, or "missing"."""
-    from iamlint.sources import overlay_text
-
     text = overlay_text(path)
     if text is not None:
         return "buffer:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -165,7 +129,7 @@ def digest_source(path: str) -> str:
         return "missing"
 
 
-def _own_sources(unit: Any, options: Any) -> list[str]:
+def _own_sources(unit: Unit, options: Any) -> list[str]:
     sources = [path for path, _ in unit.files]
     sources.extend(getattr(options, "var_files", None) or ())
     return sources
@@ -184,7 +148,7 @@ class UnitCache:
         self.rejected = 0  # corrupt, foreign or stale entries ignored
 
     # -- lookup -----------------------------------------------------------------------
-    def get(self, unit: Any, options: Any):
+    def get(self, unit: Unit, options: Any) -> UnitResult | None:
         """The cached result of ``unit`` when every file it read is unchanged, else None."""
         if not self.enabled:
             return None
@@ -242,14 +206,14 @@ class UnitCache:
 
     def _trusted(self, fd: int) -> bool:
         """Only files and folders of the current user that others cannot write."""
-        return _trusted_file(fd, Path(self.directory))
+        return trusted_file(fd, Path(self.directory))
 
     # -- store ------------------------------------------------------------------------
-    def digests(self, unit: Any, options: Any) -> list[list[str]]:
+    def digests(self, unit: Unit, options: Any) -> list[list[str]]:
         """Digests of the unit's own files (taken before loading it)."""
         return [[source, digest_source(source)] for source in _own_sources(unit, options)]
 
-    def put(self, unit: Any, options: Any, result: Any, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
+    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
         """Store ``result``. ``before``: digests of the unit's own files taken before it
         was loaded (so an edit during loading cannot be recorded as the new content)."""
         if not self.enabled or result is None:
@@ -278,23 +242,8 @@ class UnitCache:
         self._write(self.directory / (key + _SUFFIX), data)
 
     def _write(self, target: Path, data: bytes) -> None:
-        import tempfile
-
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=_SUFFIX)
-        except OSError:
-            return  # read-only or full: run without a cache
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, target)
+        if write_atomic(target, data, prefix=".tmp-", suffix=_SUFFIX):
             self.writes += 1
-        except OSError:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
 
     # -- maintenance ------------------------------------------------------------------
     def entries(self) -> list[os.DirEntry]:
@@ -315,10 +264,8 @@ class UnitCache:
             except OSError:
                 continue
             if entry.name.startswith(".tmp-"):
-                import time
-
                 if stat.st_mtime < time.time() - 3600:  # an interrupted write, long ago
-                    removed += _unlink(entry.path)
+                    removed += unlink(entry.path)
                 continue
             entries.append((stat.st_mtime, stat.st_size, entry.path))
             total += stat.st_size
@@ -328,7 +275,7 @@ class UnitCache:
         for _, size, path in entries:
             if total <= self.limit:
                 break
-            removed += _unlink(path)
+            removed += unlink(path)
             total -= size
         return removed
 
@@ -341,8 +288,6 @@ class UnitCache:
         marker = self.directory / ".pruned"
         if self.writes < PRUNE_EVERY_WRITES:
             try:
-                import time
-
                 if time.time() - marker.stat().st_mtime < 60:
                     return
             except OSError:
@@ -352,108 +297,3 @@ class UnitCache:
             marker.touch()
         except OSError:
             pass
-
-
-# -- snapshots of built objects (the HCL parser) ------------------------------------------
-
-_SNAPSHOT_MAGIC = b"iamlint-snapshot\n"
-
-
-def _trusted_file(fd: int, folder: Path) -> bool:
-    """Only files and folders of the current user that others cannot write."""
-    if not hasattr(os, "geteuid"):
-        return True
-    try:
-        stat, parent = os.fstat(fd), os.stat(folder)
-    except OSError:
-        return False
-    uid = os.geteuid()
-    return stat.st_uid == uid and parent.st_uid == uid and not (parent.st_mode & 0o022) and not (stat.st_mode & 0o022)
-
-
-def read_trusted(path: Path) -> bytes | None:
-    """The bytes of a file of the cache folder, or None when it is missing, unreadable,
-    or not trusted (see :func:`_trusted_file`): callers then never unpickle it."""
-    try:
-        with open(path, "rb") as handle:
-            if not _trusted_file(handle.fileno(), path.parent):
-                return None
-            return handle.read()
-    except OSError:
-        return None
-
-
-def load_snapshot(name: str, key: str) -> Any:
-    """The object stored by :func:`store_snapshot` under ``name`` for ``key``, or None
-    (missing, other key, corrupt, not ours: never unpickled then)."""
-    data = read_trusted(cache_dir() / f"{name}.snapshot")
-    if data is None:
-        return None
-    header = _SNAPSHOT_MAGIC + key.encode() + b"\n"
-    if not data.startswith(header):
-        return None
-    payload = data[len(header) + 33 :]
-    if data[len(header) : len(header) + 32].decode("ascii", "replace") != hashlib.blake2b(payload, digest_size=16).hexdigest():
-        return None
-    try:
-        return pickle.loads(payload)
-    except Exception:
-        return None
-
-
-def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None) -> bool:
-    """Pickle ``value`` (``reducers``: extra copyreg-style reducers by type) to the cache
-    directory, atomically. False when it cannot be written."""
-    import copyreg
-    import io
-
-    class _Pickler(pickle.Pickler):
-        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}
-
-    buffer = io.BytesIO()
-    try:
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    except Exception:
-        return False
-    payload = buffer.getvalue()
-    data = _SNAPSHOT_MAGIC + key.encode() + b"\n" + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n" + payload
-    import tempfile
-
-    folder = cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, folder / f"{name}.snapshot")
-        return True
-    except OSError:
-        _unlink(temporary)
-        return False
-
-
-def _unlink(path: str) -> int:
-    try:
-        os.unlink(path)
-        return 1
-    except OSError:
-        return 0
-
-
-def clear(directory: str | os.PathLike[str] | None = None) -> int:
-    """Remove every cached unit entry and parser table; returns how many files."""
-    base = Path(directory) if directory is not None else cache_dir()
-    removed = 0
-    for folder in (base / _SUBDIR, base):
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            path = folder / name
-            if path.is_file() and name.endswith((_SUFFIX, ".lark", ".snapshot", ".index", ".tmp")):
-                removed += _unlink(str(path))
-    return removed

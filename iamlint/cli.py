@@ -14,7 +14,16 @@ from typing import Any
 import click
 
 from iamlint import __version__
-from iamlint.reporters import FORMATS
+from iamlint.cachedir import cache_dir, clear
+from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, rule_codes
+from iamlint.engine import Options, run
+from iamlint.knowledge import snapshot_info
+from iamlint.model.findings import Severity
+from iamlint.registry import Registry, load_plugins
+from iamlint.report import Report
+from iamlint.reporters import FORMATS, get_formatter, statistics
+from iamlint.reporters.text import summary
+from iamlint.sources import overlay
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -36,9 +45,7 @@ def _version_message() -> str:
     """The version line, then the dates of the bundled IAM knowledge (read lazily)."""
 
     class Message(str):
-        def __mod__(self, values: dict) -> str:
-            from iamlint.knowledge import snapshot_info
-
+        def __mod__(self, values: dict) -> str:  # type: ignore[override]
             return f"{values['prog']}, version {values['version']}\n{snapshot_info()}"
 
     return Message("%(prog)s, version %(version)s")
@@ -124,13 +131,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
-    from iamlint.config import ConfigError, Settings
-    from iamlint.engine import Options
-    from iamlint.registry import load_rules
-
     _check_flags(flags)
     try:
-        registry = load_rules()
+        registry = load_plugins()
         settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
         options = Options(
             settings=settings,
@@ -142,12 +145,12 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         )
         report = _run(list(paths), options, registry, flags["stdin_filename"])
         if flags["write_baseline"]:
-            from iamlint import baseline
+            from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
             count = baseline.write(flags["write_baseline"], report)
             click.echo(f"iamlint: recorded {count} finding{'s' if count != 1 else ''} in {flags['write_baseline']}", err=True)
         if flags["baseline_file"]:
-            from iamlint import baseline
+            from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
             baseline.apply(report, flags["baseline_file"])
         _output(report, registry, flags)
@@ -158,7 +161,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         raise
     except Exception as exc:  # the one top-level handler
         if flags["debug"]:
-            import traceback
+            import traceback  # start-up: only with --debug
 
             traceback.print_exc()
         click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
@@ -191,10 +194,8 @@ def _check_flags(flags: dict) -> None:
         raise click.UsageError("--config and --isolated exclude each other")
 
 
-def _cli_layer(registry, flags: dict):
+def _cli_layer(registry: Registry, flags: dict) -> Layer:
     """The command line as the last configuration layer."""
-    from iamlint.config import RULES_EXPECTED, Glob, Layer, rule_codes
-    from iamlint.model.findings import Severity
 
     def codes(option: str):
         values = [part.strip() for value in flags[option] for part in value.split(",") if part.strip()]
@@ -218,24 +219,17 @@ def _cli_layer(registry, flags: dict):
     )
 
 
-def _run(paths: list[str], options, registry, stdin_filename: str | None):
+def _run(paths: list[str], options: Options, registry: Registry, stdin_filename: str | None) -> Report:
     """Run the engine; with --stdin-filename the buffer read from stdin replaces that file."""
-    from iamlint.engine import run
-
     if stdin_filename is None:
         return run(paths or ["."], options, registry)
-    from iamlint.sources import overlay
-
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
     with overlay({stdin_filename: text}):
         return run(paths or [stdin_filename], options, registry)
 
 
-def _output(report, registry, flags: dict) -> None:
-    from iamlint.reporters import get_formatter, statistics
-    from iamlint.reporters.text import summary
-
+def _output(report: Report, registry: Registry, flags: dict) -> None:
     output_format, target = flags["output_format"], flags["output_file"]
     color = False
     if flags["statistics"]:
@@ -258,7 +252,7 @@ def _output(report, registry, flags: dict) -> None:
 
 def _append_step_summary(report, path: str) -> None:
     """GitHub caps annotations; the job summary lists every finding."""
-    from iamlint.reporters.github import step_summary
+    from iamlint.reporters.github import step_summary  # start-up: only inside GitHub Actions
 
     try:
         with open(path, "a", encoding="utf-8") as handle:
@@ -281,9 +275,7 @@ def _tf_vars(values) -> dict[str, str]:
 @click.option("--explain", metavar="CODE|NAME", help="Print the documentation of one rule.")
 def rules(explain: str | None) -> None:
     """List the available rules, or explain one."""
-    from iamlint.registry import load_rules
-
-    registry = load_rules()
+    registry = load_plugins()
     for problem in registry.errors:
         click.echo(f"iamlint: {problem}", err=True)
     if explain:
@@ -305,8 +297,6 @@ def cache() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Remove every cached entry and parser table."""
-    from iamlint.cache import cache_dir, clear
-
     removed = clear()
     click.echo(f"removed {removed} cached file{'s' if removed != 1 else ''} from {cache_dir()}")
 
@@ -314,8 +304,6 @@ def cache_clear() -> None:
 @cache.command("dir")
 def cache_dir_command() -> None:
     """Print the cache directory."""
-    from iamlint.cache import cache_dir
-
     click.echo(str(cache_dir()))
 
 
@@ -323,7 +311,7 @@ def cache_dir_command() -> None:
 def lsp() -> None:
     """Run the language server on stdio (needs the extra: pip install 'iamlint[lsp]')."""
     try:
-        from iamlint.lsp import serve
+        from iamlint.lsp import serve  # pygls: an optional dependency, and only for the server
     except ImportError as exc:
         click.echo(f"iamlint: the language server needs pygls 2.x: pip install 'iamlint[lsp]' ({exc})", err=True)
         sys.exit(EXIT_ERROR)

@@ -1,119 +1,110 @@
-"""The pipeline: discover -> parse and normalise each unit -> rules -> located findings.
+"""The pipeline: discover -> load each unit (its format parses and normalises it) ->
+rules -> located findings -> suppressions -> post-suppression rules.
 
-Data flows one way. Format-specific code is imported only when a unit of that format
-is present (a .tf run never imports YAML support, a template never imports hcl2).
+Data flows one way. A format's parser and normaliser are imported only when a unit of
+that format is loaded (a .tf run never imports YAML support, a template never imports
+hcl2): the formats import them inside ``load`` (:mod:`iamlint.formats`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from dataclasses import replace
+from typing import Iterable
 
-from iamlint.discovery import Unit, discover
+from iamlint.cache import UnitCache
+from iamlint.config import Settings
+from iamlint.discovery import discover, unsaved_units
+from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.knowledge import enrich_graph
 from iamlint.locate import condition_of, locate
-from iamlint.model.findings import Context, Finding, Rule, Severity
+from iamlint.model.units import SourceError, Unit, UnitResult
+from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
-from iamlint.normalize.base import SourceError, UnitResult
-from iamlint.registry import Registry, load_rules
+from iamlint.options import Options
+from iamlint.parallel import load_units
+from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
+from iamlint.sources import active
+from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
-
-@dataclass(slots=True)
-class Options:
-    partition: str = "aws"
-    select: set[str] | None = None
-    ignore: set[str] = field(default_factory=set)
-    severity: dict[str, Severity] = field(default_factory=dict)
-    variables: dict[str, str] = field(default_factory=dict)
-    var_files: list[str] = field(default_factory=list)
-    # --var / --var-file in command-line order, as ("var", "NAME=VALUE") / ("file", PATH);
-    # when set, Terraform variables apply in this order (Terraform interleaves them)
-    var_order: list[tuple[str, str]] = field(default_factory=list)
-    jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
-    cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
-    settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
-
-    def for_unit(self, unit: Unit) -> Options:
-        """The options of one unit: its closest configuration file, then the command line."""
-        return self if self.settings is None else self.settings.unit_options(self, unit.root)
+__all__ = ["Options", "check_graph", "load_unit", "run"]
 
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
-    from iamlint.config import Settings
-    from iamlint.sources import active, unsaved_units
-    from iamlint.suppressions import Scope, apply as apply_suppressions
-
     options = options or Options()
-    registry = registry or load_rules()
+    registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
     options = replace(options, settings=settings)
     report = Report()
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))
-    units, missing = discover(paths)
-    if missing and active():  # --stdin-filename of a file not saved yet
-        unsaved, missing = unsaved_units(missing)
-        units += unsaved
-    units = [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
-    for arg in missing:
-        report.errors.append(SourceError(arg, 0, "no such file or directory"))
-    scope = Scope()
+    formats = _formats(registry, report)
+    units = _units(paths, formats, settings, report)
+    scope = Scope(formats)
     seen_files: set[str] = set()  # a child module called from several roots counts once
-    from iamlint.cache import UnitCache
-    from iamlint.parallel import load_units
-
     cache = UnitCache(enabled=options.cache)
-    # content-hash cache, then a process pool above a size threshold (iamlint.parallel)
-    for unit, result, crash in load_units(units, options, cache, options.jobs):
+    # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
+    # load_unit is looked up here, at run time (tests replace it)
+    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
-            continue
-        if result is None:
-            continue
-        seen_files.update(os.path.normpath(f) for f in result.files)
-        report.files = len(seen_files)
-        # AWS managed policies are added by enrichment: they are not resources of the code
-        report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
-        report.errors.extend(result.errors)
-        unit_options = options.for_unit(unit)
-        rules = [rule for rule in registry.rules if _enabled(rule, unit_options)]
-        context = Context(partition=unit_options.partition)
-        scope.add(unit, result, settings)
-        report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
+        elif result is not None:
+            _checked(unit, result, options, registry, scope, report, seen_files)
     cache.finish()
     report.findings = _dedupe(report.findings)
-    apply_suppressions(report, scope, registry, settings.for_path)
+    suppressions = apply_suppressions(report, scope, registry, settings.for_path)
+    stage = [rule for rule in registry.rules if rule.stage == SUPPRESSIONS_STAGE]
+    report.findings.extend(check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors))
     report.sort()
     return report
 
 
-def load_unit(unit: Unit, options: Options) -> UnitResult | None:
-    """Read, parse and normalise one unit into its graph, then add the AWS managed
-    policies it references (before the result is cached, so a warm run never reads the
-    policy snapshot)."""
-    result = _normalise(unit, options.for_unit(unit))
-    if result is not None:
-        from iamlint.knowledge import enrich_graph
+def _formats(registry: Registry, report: Report) -> FormatRegistry:
+    """The registry's formats (loaded on their own for a registry built by hand)."""
+    formats = registry.formats if len(registry.formats) else load_formats()
+    if not len(formats):
+        report.errors.append(SourceError("<plugins>", 0, "no input formats are installed (the iamlint.formats "
+                                                         "entry points are missing: reinstall iamlint)"))
+    return formats
 
+
+def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> list[Unit]:
+    units, missing = discover(paths, formats)
+    if missing and active():  # --stdin-filename of a file not saved yet
+        unsaved, missing = unsaved_units(missing, formats)
+        units += unsaved
+    for arg in missing:
+        report.errors.append(SourceError(arg, 0, "no such file or directory"))
+    return [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
+
+
+def _checked(
+    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, seen_files: set[str],
+) -> None:
+    """Count a loaded unit, run the graph rules on it, record what suppressions need."""
+    seen_files.update(os.path.normpath(f) for f in result.files)
+    report.files = len(seen_files)
+    # AWS managed policies are added by enrichment: they are not resources of the code
+    report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
+    report.errors.extend(result.errors)
+    unit_options = options.for_unit(unit)
+    rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
+    context = Context(partition=unit_options.partition)
+    scope.add(unit, result, options.settings)
+    report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
+
+
+def load_unit(unit: Unit, options: Options) -> UnitResult | None:
+    """Read, parse and normalise one unit into its graph (through its format), then add
+    the AWS managed policies it references (before the result is cached, so a warm run
+    never reads the policy snapshot)."""
+    if unit.format is None:
+        raise ValueError(f"no input format loads {unit.root}")
+    result = unit.format.load(unit, options.for_unit(unit))
+    if result is not None:
         enrich_graph(result.graph)
     return result
-
-
-def _normalise(unit: Unit, options: Options) -> UnitResult | None:
-    if unit.kind == "terraform":
-        from iamlint.normalize.terraform import load_module
-
-        return load_module(unit.root, unit.files, options)
-    if unit.kind == "plan":
-        from iamlint.normalize.terraform.plan import load_plan
-
-        path, display = unit.files[0]
-        return load_plan(path, display, options)
-    from iamlint.normalize.cloudformation import load_template
-
-    path, display = unit.files[0]
-    return load_template(path, display, options.partition)
 
 
 def check_graph(
@@ -130,7 +121,7 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _locate(rule, finding, options)
+            item = _locate(rule, finding, options.severity)
             if unit.only is None or os.path.normpath(item.path) in unit.only:
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
@@ -139,9 +130,31 @@ def check_graph(
     return located
 
 
-def _locate(rule: Rule, finding: Finding, options: Options) -> LocatedFinding:
+def check_suppressions(
+    suppressions: tuple[InlineSuppression, ...], rules: Iterable[Rule], policy: Policy, partition: str,
+    errors: list[SourceError],
+) -> list[LocatedFinding]:
+    """Located findings of the ``suppressions``-stage rules (SUP001-SUP003...), each
+    kept when its rule is enabled for the suppression's file (severity from there too)."""
+    context = Context(partition=partition)
+    located: list[LocatedFinding] = []
+    for rule in rules:
+        try:
+            findings = list(rule.check(suppressions, context))
+        except Exception as exc:  # one failing rule never stops the others
+            errors.append(SourceError("<suppressions>", 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
+            continue
+        for finding in findings:
+            path = (finding.span or finding.node.span).file
+            effective = policy(path)
+            if effective.enables(rule.code, path):
+                located.append(_locate(rule, finding, effective.severity))
+    return located
+
+
+def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> LocatedFinding:
     span = finding.span or locate(finding.node, finding.path)
-    severity = options.severity.get(rule.code) or finding.severity or rule.severity
+    severity = severities.get(rule.code) or finding.severity or rule.severity
     related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)
     message = finding.message
     condition = condition_of(finding.node, finding.path)
@@ -178,3 +191,4 @@ def _dedupe(findings: list[LocatedFinding]) -> list[LocatedFinding]:
             seen.add(key)
             unique.append(finding)
     return unique
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from iamlint.model.span import Span
+from iamlint.model.values import Conditional, Known
 
 
 def locate(node: Any, path: tuple) -> Span:
@@ -26,8 +27,6 @@ def locate(node: Any, path: tuple) -> Span:
 
 
 def _step(current: Any, step: Any) -> Any:
-    from iamlint.model.values import Known
-
     if isinstance(current, Known) and isinstance(current.value, (list, dict)):
         current = current.value
     if isinstance(current, dict):
@@ -44,8 +43,6 @@ def _step(current: Any, step: Any) -> Any:
 def condition_of(node: Any, path: tuple) -> str | None:
     """The condition under which the located value exists (deepest on the path), if it
     lies in one branch of an undecidable conditional; None otherwise."""
-    from iamlint.model.values import Conditional
-
     found: str | None = None
     current = node
     for step in path:

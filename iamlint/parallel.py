@@ -18,10 +18,13 @@ import pickle
 from typing import Any, Callable, Iterator
 
 from iamlint.cache import UnitCache
+from iamlint.sources import overlaid
 
 MIN_UNITS = 8
 
 Loaded = tuple[Any, Any, "str | None"]
+Load = Callable[[Any, Any], Any]
+"""The engine's loader, ``load(unit, options) -> UnitResult | None`` (it may raise)."""
 
 
 def default_jobs() -> int:
@@ -37,12 +40,6 @@ def resolve_jobs(jobs: int | None) -> int:
     return jobs
 
 
-def _loader() -> Callable:
-    from iamlint.engine import load_unit
-
-    return load_unit
-
-
 def unit_options(options: Any, unit: Any) -> Any:
     """The options a unit is loaded with (its configuration file applied): the cache key."""
     for_unit = getattr(options, "for_unit", None)
@@ -53,9 +50,8 @@ def cached(cache: UnitCache, unit: Any, options: Any) -> Any:
     return cache.get(unit, unit_options(options, unit)) if cache.enabled else None
 
 
-def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = None) -> tuple[Any, str | None, bytes | None]:
+def load_one(unit: Any, options: Any, cache: UnitCache, load: Load) -> tuple[Any, str | None, bytes | None]:
     """Load one unit (cache miss path): (result, crash, pickled result or None)."""
-    load = load or _loader()
     resolved = unit_options(options, unit)  # the cache key; load_unit resolves them itself
     before = cache.digests(unit, resolved) if cache.enabled else None
     try:
@@ -73,13 +69,14 @@ def load_one(unit: Any, options: Any, cache: UnitCache, load: Callable | None = 
     return result, None, payload
 
 
-def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, jobs: int | None = None) -> Iterator[Loaded]:
-    """``(unit, result, crash)`` for every unit, in order."""
+def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load) -> Iterator[Loaded]:
+    """``(unit, result, crash)`` for every unit, in order, loading cache misses with
+    ``load`` (the engine passes its loader: this module never imports the engine)."""
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
     jobs = resolve_jobs(jobs if jobs is not None else getattr(options, "jobs", None))
     if jobs <= 1 or len(units) < MIN_UNITS or _overlaid(units):
-        yield from _serial(units, options, cache)
+        yield from _serial(units, options, cache, load)
         return
     hits: dict[int, Any] = {}
     pending: list[int] = []
@@ -90,7 +87,6 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, j
         else:
             hits[index] = result
     if len(pending) < MIN_UNITS:
-        load = _loader()
         for index, unit in enumerate(units):
             if index in hits:
                 yield unit, hits.pop(index), None
@@ -98,18 +94,15 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None = None, j
                 result, crash, _ = load_one(unit, options, cache, load)
                 yield unit, result, crash
         return
-    yield from _pooled(units, options, cache, min(jobs, len(pending)), hits, pending)
+    yield from _pooled(units, options, cache, min(jobs, len(pending)), hits, pending, load)
 
 
 def _overlaid(units: list[Any]) -> bool:
     """Unsaved editor buffers stand in for some files: keep the work in this process."""
-    from iamlint.sources import overlaid
-
     return any(overlaid(path) for unit in units for path, _ in unit.files)
 
 
-def _serial(units: list[Any], options: Any, cache: UnitCache) -> Iterator[Loaded]:
-    load = _loader()
+def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load) -> Iterator[Loaded]:
     for unit in units:
         result = cached(cache, unit, options)
         if result is not None:
@@ -124,14 +117,15 @@ def _serial(units: list[Any], options: Any, cache: UnitCache) -> Iterator[Loaded
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int) -> None:
+def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load) -> None:
     _WORKER["options"] = options
+    _WORKER["load"] = load
     _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
 
 
 def _work(unit: Any) -> tuple[str | None, bytes | None]:
     cache = _WORKER["cache"]
-    result, crash, payload = load_one(unit, _WORKER["options"], cache)
+    result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
         return crash, None
     if payload is None:
@@ -143,28 +137,26 @@ def _work(unit: Any) -> tuple[str | None, bytes | None]:
 
 
 def _warm_up(units: list[Any]) -> None:
-    """Load what every worker needs once, in the parent, before forking."""
-    kinds = {unit.kind for unit in units}
-    try:
-        if "terraform" in kinds:
-            import iamlint.normalize.terraform  # noqa: F401
-            from iamlint.parsers.terraform.grammar import parser
-
-            parser()
-        if "cloudformation" in kinds:
-            import iamlint.normalize.cloudformation  # noqa: F401
-    except Exception:  # the workers will report whatever fails
-        pass
+    """Load what every worker needs once, in the parent, before forking (each format
+    present imports its normaliser and builds its parser)."""
+    formats = {unit.format.name: unit.format for unit in units if unit.format is not None}
+    for fmt in formats.values():
+        try:
+            fmt.warm_up()
+        except Exception:  # the workers will report whatever fails
+            pass
 
 
-def _pooled(units, options, cache: UnitCache, jobs: int, hits: dict[int, Any], pending: list[int]) -> Iterator[Loaded]:
-    import multiprocessing
+def _pooled(
+    units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], pending: list[int], load: Load,
+) -> Iterator[Loaded]:
+    import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[i] for i in pending])
     chunk = max(1, min(16, len(pending) // (jobs * 4)))
-    with context.Pool(jobs, initializer=_init_worker, initargs=(options, str(cache.directory), cache.enabled, cache.limit)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(options, str(cache.directory), cache.enabled, cache.limit, load)) as pool:
         loaded = pool.imap(_work, [units[i] for i in pending], chunksize=chunk)
         next_pending = iter(pending)
         upcoming = next(next_pending, None)

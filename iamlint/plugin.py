@@ -9,6 +9,11 @@ entry-point group::
 Its check receives the :class:`Graph` of one unit (a Terraform module or a template)
 and a :class:`Context`, and yields :class:`Finding` records naming a node and an
 attribute path. Nothing here knows HCL or YAML.
+
+A rule declared with ``stage="suppressions"`` runs once per run instead, after inline
+suppressions were applied: its check receives every :class:`InlineSuppression` (what it
+names, whether it is in force, which findings it hid) and yields findings whose node is
+the suppression (SUP001-SUP003 are written so).
 """
 
 from iamlint.knowledge import (
@@ -20,7 +25,7 @@ from iamlint.knowledge import (
     service_exists,
     snapshot_date,
 )
-from iamlint.model.findings import Check, Context, Finding, Rule, Severity
+from iamlint.model.findings import Check, Context, Finding, InlineSuppression, Rule, Severity, SuppressionCheck
 from iamlint.model.graph import (
     AwsManagedPolicy,
     Compute,
@@ -74,6 +79,7 @@ __all__ = [
     "Finding",
     "Graph",
     "InlinePolicy",
+    "InlineSuppression",
     "InstanceProfile",
     "Known",
     "LaunchingService",
@@ -91,6 +97,7 @@ __all__ = [
     "Severity",
     "Span",
     "Statement",
+    "SuppressionCheck",
     "Unknown",
     "Value",
     "as_list",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from iamlint.model.findings import Severity
 from iamlint.model.span import Span
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 
 
 @dataclass(frozen=True, slots=True)

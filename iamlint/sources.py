@@ -13,7 +13,7 @@ import os
 from contextvars import ContextVar
 from typing import Iterator, Mapping
 
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 
 # a context variable: a language-server thread linting one module never sees another's buffers
 _OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})
@@ -68,26 +68,3 @@ def read_source(path: str, display: str | None = None) -> tuple[str | None, Sour
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, SourceError(display, line, "not valid UTF-8")
-
-
-def unsaved_units(missing: list[str]) -> tuple[list, list[str]]:
-    """Units for arguments that exist only as overlay buffers (an editor's new, unsaved
-    file given with --stdin-filename): the buffer plus its siblings on disk. Returns
-    (units, arguments that are still missing)."""
-    from iamlint.discovery import Unit, is_template_candidate, is_terraform
-
-    units, still = [], []
-    for arg in missing:
-        folder = os.path.dirname(arg) or "."
-        name = os.path.basename(arg)
-        if not overlaid(arg) or not os.path.isdir(folder):
-            still.append(arg)
-        elif is_terraform(name):
-            siblings = sorted(n for n in os.listdir(folder) if is_terraform(n) and n != name)
-            files = [(os.path.join(os.path.dirname(arg), n),) * 2 for n in siblings] + [(arg, arg)]
-            units.append(Unit("terraform", folder, files, {os.path.normpath(arg)}))
-        elif is_template_candidate(name):
-            units.append(Unit("cloudformation", arg, [(arg, arg)]))
-        else:
-            still.append(arg)
-    return units, still

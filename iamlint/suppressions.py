@@ -1,22 +1,31 @@
 """Inline suppressions, applied to located findings (path + line ranges), whatever the format.
 
-Comment form (Terraform ``#`` and ``//``, YAML ``#``)::
+Comment form (in any syntax with comments: Terraform ``#`` and ``//``, YAML ``#``)::
 
     # iamlint:ignore EC2001, wildcard-action -- reason [until 2027-03-31]
 
 A full-line comment covers the next line that is not blank or a comment, and the whole
-construct that starts there: a block, an attribute, a policy statement (bracket matching
-for HCL, indentation for YAML). Above a ``resource``/``data`` block it also covers that
-resource's findings located in other files (a policy read with ``file()``); above a
-``module "x"`` call, every finding in what the call instantiates (addresses under
-``module.x.``). A comment after code on the same line covers that line. CloudFormation templates (JSON has no comments) can use
+construct that starts there: a block, an attribute, a policy statement, a mapping entry.
+Above a ``resource``/``data`` block it also covers that resource's findings located in
+other files (a policy read with ``file()``); above a ``module "x"`` call, every finding in
+what the call instantiates (addresses under ``module.x.``). A comment after code on the
+same line covers that line. CloudFormation templates (JSON has no comments) can use
 resource Metadata::
 
     Metadata: {iamlint: {ignore: [{rule: EC2001, reason: "...", until: 2027-03-31}]}}
 
-which covers every finding of that resource. A suppression without a reason still works
-but is reported (SUP002); after its ``until`` date it stops working and says so (SUP003);
-one that suppresses nothing is reported (SUP001).
+which covers every finding of that resource.
+
+This module reads no file and parses nothing: the comments, construct ranges, declared
+names and Metadata entries are the :class:`~iamlint.model.facts.SourceFacts` the parser
+layer recorded while each unit was loaded (cached with it). Only a file outside every
+loaded unit that a finding points to (a YAML file read by ``yamldecode``) is scanned on
+demand, by its format's syntax (:meth:`iamlint.formats.FormatRegistry.read_facts`).
+
+A suppression without a reason still works, after its ``until`` date it stops working,
+and one that suppresses nothing is useless: rules of the ``suppressions`` stage (SUP001-
+SUP003) report those, from the :class:`~iamlint.model.findings.InlineSuppression` records
+:func:`apply` returns.
 """
 
 from __future__ import annotations
@@ -25,22 +34,16 @@ import datetime
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
+from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.model.units import Comment, DeclaredSuppression, SourceFacts, Unit, UnitResult
+from iamlint.model.findings import InlineSuppression
 from iamlint.report import LocatedFinding, Report, Suppressed
-from iamlint.sources import read_source
-
-UNUSED, NO_REASON, EXPIRED = "SUP001", "SUP002", "SUP003"
-
-_HCL, _YAML = ("#", "//"), ("#",)
-COMMENT_STYLES = {".tf": _HCL, ".tfvars": _HCL, ".hcl": _HCL, ".tofu": _HCL, ".yaml": _YAML, ".yml": _YAML, ".template": _YAML}
-"""Comment markers per file extension (JSON has none: use template Metadata there)."""
 
 _MARKER = re.compile(r"(#|//)\s*iamlint:\s*ignore\b(.*)$")
 _CODES = re.compile(r"\s*([\w-]+(?:\s*,\s*[\w-]+)*)?\s*(.*)$")
 _UNTIL = re.compile(r"(?:^|\s)until\s+(\S+)\s*$")
-_MODULE = re.compile(r'^\s*module\s+"([^"]+)"')
-_BLOCK = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"')
 _MODULE_PREFIX = re.compile(r"^((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)")
 
 
@@ -73,14 +76,20 @@ class Suppression:
             return here and finding.resource == self.resource
         if here and self.first <= finding.line <= self.last:
             return True
+        return self._covers_elsewhere(finding.resource, prefixes)
+
+    def _covers_elsewhere(self, resource: str, prefixes: set[str]) -> bool:
         if self.block:  # findings of the block located elsewhere (a policy read with file())
             addresses = {prefix + self.block for prefix in prefixes or {""}}
-            if finding.resource in addresses or finding.resource.split("[", 1)[0] in addresses:
+            if resource in addresses or resource.split("[", 1)[0] in addresses:
                 return True
         if self.module:
             calls = {f"{prefix}module.{self.module}" for prefix in prefixes or {""}}
-            return any(finding.resource.startswith((call + ".", call + "[")) for call in calls)
+            return any(resource.startswith((call + ".", call + "[")) for call in calls)
         return False
+
+    def expired(self, today: datetime.date) -> bool:
+        return self.until is not None and self.until < today
 
 
 def same_file(a: str, b: str) -> bool:
@@ -89,7 +98,8 @@ def same_file(a: str, b: str) -> bool:
 
 def module_prefix(address: str) -> str:
     """``module.a.module.b.aws_iam_role.r`` -> ``module.a.module.b.``."""
-    return _MODULE_PREFIX.match(address).group(1)
+    match = _MODULE_PREFIX.match(address)
+    return match.group(1) if match else ""
 
 
 # ---------------------------------------------------------------- reading suppressions
@@ -97,6 +107,7 @@ def module_prefix(address: str) -> str:
 def parse_comment(rest: str) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
     """What follows ``iamlint:ignore`` -> (rule keys, reason, until text, problem)."""
     match = _CODES.match(rest)
+    assert match is not None  # every group is optional
     keys = tuple(k.strip() for k in (match.group(1) or "").split(",") if k.strip())
     tail = match.group(2).strip()
     reason, problem = None, None
@@ -105,34 +116,56 @@ def parse_comment(rest: str) -> tuple[tuple[str, ...], str | None, str | None, s
     elif tail and not _UNTIL.search(" " + tail):
         problem = f"write the reason after ' -- ' (found {tail!r})"
     until = _UNTIL.search(" " + (reason if reason is not None else tail))
+    until_text = None
     if until is not None:
         if reason is not None:
             reason = reason[: len(reason) - len(until.group(0)) + 1].strip()
         until_text = until.group(1)
-    else:
-        until_text = None
     return keys, reason or None, until_text, problem
 
 
-def comment_suppressions(path: str, text: str) -> list[Suppression]:
-    styles = COMMENT_STYLES.get(os.path.splitext(path)[1].lower())
-    if styles is None or "iamlint" not in text:
-        return []
-    lines = text.splitlines()
-    found = []
-    for index, line in enumerate(lines):
-        marker = _MARKER.search(line)
-        if marker is None or marker.group(1) not in styles:
-            continue
-        keys, reason, until, problem = parse_comment(marker.group(2))
-        item = Suppression(path, index + 1, marker.start() + 1, len(line) + 1, keys, reason, problem=problem)
-        item.until, item.bad_date = _date(until)
-        if line[: marker.start()].strip():
-            item.first = item.last = index + 1
-        else:
-            _target(item, lines, index, styles)
-        found.append(item)
-    return found
+def from_facts(facts: SourceFacts) -> list[Suppression]:
+    """The suppressions of one file: its ``iamlint:ignore`` comments, then its declared
+    (Metadata) suppressions."""
+    found = [_from_comment(facts, comment) for comment in facts.comments if _MARKER.match(comment.text)]
+    return found + [_from_declared(facts.path, entry) for entry in facts.declared]
+
+
+def comment_suppressions(path: str, text: str, formats: FormatRegistry | None = None) -> list[Suppression]:
+    """The comment suppressions of ``text``, read as the file ``path`` (its syntax by its
+    name; a file without comment syntax has none)."""
+    syntax = (formats if formats is not None else load_formats()).syntax_for(path)
+    facts = syntax.facts(text, path) if syntax is not None and syntax.has_comments else None
+    return from_facts(facts) if facts is not None else []
+
+
+def _from_comment(facts: SourceFacts, comment: Comment) -> Suppression:
+    marker = _MARKER.match(comment.text)
+    assert marker is not None
+    keys, reason, until, problem = parse_comment(marker.group(2))
+    item = Suppression(facts.path, comment.line, comment.column, comment.end_column, keys, reason, problem=problem)
+    item.until, item.bad_date = _date(until)
+    target = facts.next_construct(comment.line) if comment.own_line else 0
+    if not target:  # after code on its line, or nothing follows: covers its own line
+        item.first = item.last = comment.line
+        return item
+    item.first, item.last = target, facts.end_of(target)
+    name = facts.name_at(target)
+    if name is not None and name.startswith("module."):
+        item.module = name[len("module."):]
+    elif name is not None:
+        item.block = name
+    return item
+
+
+def _from_declared(path: str, entry: DeclaredSuppression) -> Suppression:
+    keys = tuple(k.strip() for k in (entry.rule or "").split(",") if k.strip())
+    reason = entry.reason.strip() if entry.reason is not None else ""
+    item = Suppression(path, entry.line, entry.column, entry.end_column, keys, reason or None, resource=entry.resource)
+    item.until, item.bad_date = _date(entry.until)
+    item.problem = entry.problem
+    item.first = item.last = entry.line
+    return item
 
 
 def _date(text: str | None) -> tuple[datetime.date | None, str | None]:
@@ -144,209 +177,66 @@ def _date(text: str | None) -> tuple[datetime.date | None, str | None]:
         return datetime.date.min, f"invalid expiry date {text!r} (expected YYYY-MM-DD)"
 
 
-def _target(item: Suppression, lines: list[str], index: int, styles: tuple[str, ...]) -> None:
-    target = index + 1
-    while target < len(lines) and (not lines[target].strip() or lines[target].lstrip().startswith(styles)):
-        target += 1
-    if target >= len(lines):
-        item.first = item.last = index + 1
-        return
-    item.first = target + 1
-    if styles == _HCL:
-        item.last = _hcl_end(lines, target) + 1
-        module = _MODULE.match(lines[target])
-        item.module = module.group(1) if module else None
-        block = _BLOCK.match(lines[target])
-        if block:
-            item.block = ("data." if block.group(1) == "data" else "") + f"{block.group(2)}.{block.group(3)}"
-    else:
-        item.last = _yaml_end(lines, target) + 1
-
-
-def _yaml_end(lines: list[str], start: int) -> int:
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    end = start
-    for number in range(start + 1, len(lines)):
-        stripped = lines[number].strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if len(lines[number]) - len(lines[number].lstrip()) <= indent:
-            break
-        end = number
-    return end
-
-
-_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][\w-]*)")
-
-
-def _hcl_end(lines: list[str], start: int) -> int:
-    """The last line of the construct starting on line ``start``: brackets are matched,
-    strings, comments and heredoc bodies skipped."""
-    depth, number = 0, start
-    while number < len(lines):
-        depth, heredoc = _scan_line(lines[number], depth)
-        if heredoc is not None:
-            number += 1
-            while number < len(lines) and lines[number].strip() != heredoc:
-                number += 1
-        if depth <= 0:
-            return number
-        number += 1
-    return len(lines) - 1
-
-
-def _scan_line(line: str, depth: int) -> tuple[int, str | None]:
-    i, heredoc = 0, None
-    while i < len(line):
-        char = line[i]
-        if char == '"':
-            i = _skip_string(line, i + 1)
-            continue
-        if char == "#" or line.startswith("//", i):
-            break
-        if line.startswith("<<", i):
-            match = _HEREDOC.match(line, i)
-            if match:
-                heredoc = match.group(1)
-                i = match.end()
-                continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        i += 1
-    return depth, heredoc
-
-
-def _skip_string(line: str, i: int) -> int:
-    nested = 0
-    while i < len(line):
-        if line[i] == "\\":
-            i += 2
-            continue
-        if line.startswith("${", i):
-            nested += 1
-            i += 2
-            continue
-        if line[i] == "}" and nested:
-            nested -= 1
-        elif line[i] == '"' and not nested:
-            return i + 1
-        i += 1
-    return i
-
-
-def metadata_suppressions(path: str, text: str) -> list[Suppression]:
-    """``Metadata: {iamlint: {ignore: [{rule, reason, until}]}}`` of each template resource."""
-    if "iamlint" not in text:
-        return []
-    from iamlint.parsers.cloudformation import TemplateSyntaxError, parse
-
-    try:
-        tree = parse(text, path)
-    except TemplateSyntaxError:
-        return []  # the normaliser reports the syntax error
-    found = []
-    for logical_id, resource in _items(_get(tree, "Resources")):
-        entries = _get(_get(_get(resource, "Metadata"), "iamlint"), "ignore")
-        for entry in _list(entries):
-            found.append(_metadata_entry(path, logical_id, entry))
-    return found
-
-
-def _metadata_entry(path: str, logical_id: str, entry) -> Suppression:
-    span = entry.span
-    fields = entry.value if isinstance(entry.value, dict) else {}
-    rule, reason, until = (_plain(fields.get(key)) for key in ("rule", "reason", "until"))
-    keys = tuple(k.strip() for k in str(rule or "").split(",") if k.strip())
-    end = span.end_column if span.end_line == span.line else span.column + 1
-    reason_text = str(reason).strip() if reason is not None else ""
-    item = Suppression(path, span.line, span.column, end, keys, reason_text or None, resource=logical_id)
-    item.until, item.bad_date = _date(str(until) if until is not None else None)
-    if not isinstance(entry.value, dict):
-        item.problem = "expected a mapping with rule and reason"
-    item.first = item.last = span.line
-    return item
-
-
-def _get(node, key):
-    value = getattr(node, "value", None)
-    return value.get(key) if isinstance(value, dict) else None
-
-
-def _items(node):
-    value = getattr(node, "value", None)
-    return value.items() if isinstance(value, dict) else ()
-
-
-def _list(node):
-    value = getattr(node, "value", None)
-    if isinstance(value, list):
-        return [item for item in value if item is not None]
-    return [node] if isinstance(value, dict) else []
-
-
-def _plain(node):
-    return None if node is None else getattr(node, "value", node)
-
-
-def read_suppressions(path: str, template: bool) -> list[Suppression]:
-    text, error = read_source(path)
-    if text is None or "iamlint" not in text:
-        return []
-    found = comment_suppressions(path, text)
-    if template:
-        found += metadata_suppressions(path, text)
-    return found
-
-
 # ---------------------------------------------------------------- applying them
 
 @dataclass(slots=True)
 class Scope:
     """What the engine tells the suppression step: the files whose suppressions count
-    (display path -> is a template) and the module prefixes each file is instantiated under."""
+    (display path -> their facts, None when they have none), the module prefixes each
+    file is instantiated under, and the findings outside the files given."""
 
-    files: dict[str, bool] = field(default_factory=dict)
+    formats: FormatRegistry | None = None
+    files: dict[str, SourceFacts | None] = field(default_factory=dict)
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     outside: list[LocatedFinding] = field(default_factory=list)  # not reported (outside the files given)
 
-    def add(self, unit, result, settings) -> None:
+    def add(self, unit: Unit, result: UnitResult, settings: Any) -> None:
         """A loaded unit: its reported files (not excluded, within ``unit.only``) and nodes."""
         for path in result.files:
             if unit.only is not None and os.path.normpath(path) not in unit.only:
                 continue
             if not settings.for_path(path).excluded(path):
-                self.files.setdefault(path, unit.kind == "cloudformation")
+                self.files.setdefault(path, result.facts.get(path))
         self.add_nodes(result.graph.nodes)
 
     def add_nodes(self, nodes: Iterable) -> None:
         for node in nodes:
             self.prefixes.setdefault(os.path.abspath(node.span.file), set()).add(module_prefix(node.address))
 
+    def read(self, report: Report) -> list[Suppression]:
+        """The suppressions of the files in scope and of every file a finding points to."""
+        files = dict(self.files)
+        for finding in report.findings:  # child-module files reached from a root module
+            files.setdefault(finding.path, None)
+        found: list[Suppression] = []
+        for path, facts in files.items():
+            if facts is None:
+                facts = (self.formats if self.formats is not None else load_formats()).read_facts(path)
+            if facts is not None:
+                found += from_facts(facts)
+        return found
 
-Policy = Callable[[str], object]
+    def prefixes_of(self, item: Suppression) -> set[str]:
+        return self.prefixes.get(os.path.abspath(item.path), set())
+
+
+Policy = Callable[[str], Any]
 """path -> settings with ``enables(code, path)`` and a ``severity`` dict (config.Effective)."""
 
 
-def apply(report: Report, scope: Scope, registry, policy: Policy, today: datetime.date | None = None) -> None:
-    """Move suppressed findings of ``report`` to ``report.suppressed`` and add the
-    findings about the suppressions themselves (unused, without reason, expired)."""
+def apply(report: Report, scope: Scope, registry: Any, policy: Policy, today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
+    """Move suppressed findings of ``report`` to ``report.suppressed``; return every
+    suppression with its usage, for the rules of the ``suppressions`` stage."""
     today = today or datetime.date.today()
-    suppressions: list[Suppression] = []
-    files = dict(scope.files)
-    for finding in report.findings:  # child-module files reached from a root module
-        files.setdefault(finding.path, False)
-    for path, template in files.items():
-        suppressions += read_suppressions(path, template)
+    suppressions = scope.read(report)
     for item in suppressions:
         for key in item.keys:
             rule = registry.find(key)
             item.codes[key] = rule.code if rule else None
-    active = [s for s in suppressions if not (s.until and s.until < today)]
+    active = [s for s in suppressions if not s.expired(today)]
     kept = []
     for finding in report.findings:
-        match = next((s for s in active if s.covers(finding, scope.prefixes.get(os.path.abspath(s.path), set()))), None)
+        match = next((s for s in active if s.covers(finding, scope.prefixes_of(s))), None)
         if match is None:
             kept.append(finding)
             continue
@@ -355,40 +245,26 @@ def apply(report: Report, scope: Scope, registry, policy: Policy, today: datetim
     report.findings = kept
     for finding in scope.outside:  # a suppression covering only unreported findings is still in use
         for item in active:
-            if item.covers(finding, scope.prefixes.get(os.path.abspath(item.path), set())):
+            if item.covers(finding, scope.prefixes_of(item)):
                 item.used.add(finding.rule)
                 break
-    for item in suppressions:
-        report.findings.extend(_problems(item, registry, policy(item.path), today))
+    return tuple(_record(item, policy(item.path), today) for item in suppressions)
 
 
-def _problems(item: Suppression, registry, settings, today: datetime.date) -> list[LocatedFinding]:
-    names = ", ".join(item.keys) or "nothing"
-    messages: list[tuple[str, str]] = []
-    if item.problem:
-        messages.append((NO_REASON, f"suppression of {names}: {item.problem}"))
-    if not item.keys:
-        messages.append((UNUSED, "suppression names no rule (write the codes or names to ignore, comma-separated)"))
-    for key, code in item.codes.items():
-        if code is None:
-            messages.append((UNUSED, f"suppression names unknown rule {key!r}; it suppresses nothing"))
-    if item.bad_date:
-        messages.append((EXPIRED, f"suppression of {names}: {item.bad_date}; it is not applied"))
-    elif item.until and item.until < today:
-        messages.append((EXPIRED, f"suppression of {names} expired on {item.until.isoformat()}; "
-                                  "the findings it covered are reported again"))
-    else:
-        for key, code in item.codes.items():
-            if code and code not in item.used and settings.enables(code, item.path):
-                messages.append((UNUSED, f"unused suppression of {key}: no {code} finding here"))
-    if item.reason is None and item.keys and not item.problem:
-        messages.append((NO_REASON, f"suppression of {names} has no reason (write it after ' -- ')"))
-    return [_finding(item, code, message, registry, settings) for code, message in messages
-            if registry.find(code) is not None and settings.enables(code, item.path)]
-
-
-def _finding(item: Suppression, code: str, message: str, registry, settings) -> LocatedFinding:
-    rule = registry.find(code)
-    severity = settings.severity.get(code) or rule.severity
-    return LocatedFinding(code, rule.name, severity, message, item.path, item.line, item.column,
-                          item.line, item.end_column, item.resource or "")
+def _record(item: Suppression, effective: Any, today: datetime.date) -> InlineSuppression:
+    return InlineSuppression(
+        path=item.path,
+        line=item.line,
+        column=item.column,
+        end_column=item.end_column,
+        keys=item.keys,
+        codes=tuple(item.codes.items()),
+        reason=item.reason,
+        used=frozenset(item.used),
+        checked=frozenset(code for code in item.codes.values() if code and effective.enables(code, item.path)),
+        until=None if item.bad_date else item.until,
+        expired=item.bad_date is None and item.expired(today),
+        bad_date=item.bad_date,
+        problem=item.problem,
+        resource=item.resource,
+    )

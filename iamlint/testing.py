@@ -31,6 +31,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from iamlint.engine import Options, run
+from iamlint.registry import load_plugins
 from iamlint.report import Report
 
 __all__ = [
@@ -106,8 +108,6 @@ def fixture_files(root: str | os.PathLike[str]) -> list[Path]:
 
 @functools.lru_cache(maxsize=None)
 def _lint_cached(paths: tuple[str, ...], rules: frozenset[str] | None) -> Report:
-    from iamlint.engine import Options, run
-
     return run(list(paths), Options(select=set(rules) if rules is not None else None, cache=False))
 
 
@@ -121,9 +121,7 @@ def lint(paths: Iterable[str | os.PathLike[str]], rules: Iterable[str] | None = 
 def _codes(rules: Iterable[str] | None) -> frozenset[str] | None:
     if rules is None:
         return None
-    from iamlint.registry import load_rules
-
-    registry = load_rules()
+    registry = load_plugins()
     codes = set()
     for key in rules:
         rule = registry.find(key)

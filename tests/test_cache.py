@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from iamlint import cache as cache_module
+from iamlint import cachedir
 from iamlint.cache import MAGIC, UnitCache, clear
 from iamlint.cli import main
 from iamlint.discovery import discover
@@ -353,12 +354,12 @@ def test_parser_tables_are_built_once_even_with_a_read_only_site_packages(tmp_pa
 
 def test_snapshots_are_checked_before_unpickling(tmp_path, monkeypatch):
     monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path))
-    assert cache_module.store_snapshot("thing", "k1", {"a": 1})
-    assert cache_module.load_snapshot("thing", "k1") == {"a": 1}
-    assert cache_module.load_snapshot("thing", "k2") is None  # another key
+    assert cachedir.store_snapshot("thing", "k1", {"a": 1})
+    assert cachedir.load_snapshot("thing", "k1") == {"a": 1}
+    assert cachedir.load_snapshot("thing", "k2") is None  # another key
     path = tmp_path / "thing.snapshot"
     path.write_bytes(path.read_bytes()[:-3] + b"zzz")
-    assert cache_module.load_snapshot("thing", "k1") is None
+    assert cachedir.load_snapshot("thing", "k1") is None
 
 
 def test_a_configuration_file_change_that_changes_evaluation_is_a_miss(cache_dir, module):

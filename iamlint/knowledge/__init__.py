@@ -17,26 +17,32 @@ All are rebuilt by ``tools/update_managed_policies.py``.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING
+
+from iamlint.knowledge.data import DATA_DIR, metadata
+from iamlint.knowledge.enrich import enrich_graph
 
 if TYPE_CHECKING:
     from iamlint.knowledge.catalog import ActionInfo
     from iamlint.knowledge.managed import ManagedEntry
-    from iamlint.model.graph import Graph
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-
-
-@lru_cache(maxsize=1)
-def metadata() -> dict:
-    """Sources, versions, dates and counts of the shipped data (the sidecar file only)."""
-    try:
-        return json.loads((DATA_DIR / "knowledge.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+__all__ = [
+    "DATA_DIR",
+    "catalogue_date",
+    "closest_action",
+    "closest_managed_arn",
+    "count_actions",
+    "enrich_graph",
+    "expand_action",
+    "loads",
+    "managed_policy",
+    "metadata",
+    "service_exists",
+    "snapshot_date",
+    "snapshot_info",
+]
 
 
 def snapshot_date() -> str:
@@ -66,8 +72,6 @@ def snapshot_info() -> str:
 def loads() -> dict[str, int]:
     """What has been read so far: "snapshot" and "catalogue index" (0 or 1), and how many
     snapshot chunks and catalogue services were decompressed."""
-    import sys
-
     managed = sys.modules.get("iamlint.knowledge.managed")
     catalog = sys.modules.get("iamlint.knowledge.catalog")
     return {
@@ -78,52 +82,46 @@ def loads() -> dict[str, int]:
     }
 
 
-def enrich_graph(graph: "Graph") -> None:
-    """Add one AwsManagedPolicy node per distinct AWS managed policy the graph references
-    (reads the snapshot only when there is such a reference)."""
-    from iamlint.knowledge.enrich import enrich_graph as enrich
-
-    enrich(graph)
-
-
 def managed_policy(arn: str) -> "ManagedEntry | None":
     """The snapshot entry for an AWS managed policy ARN (any partition), or None."""
-    from iamlint.knowledge.managed import lookup
-
-    return lookup(arn)
+    return _managed().lookup(arn)
 
 
 def closest_managed_arn(arn: str) -> str | None:
     """For an AWS managed ARN the snapshot does not know: the closest one it does."""
-    from iamlint.knowledge.managed import closest
-
-    return closest(arn)
+    return _managed().closest(arn)
 
 
 def count_actions(pattern: str) -> int | None:
     """How many actions an action pattern grants ("*", "s3:*", "s3:Get*", "iam:*Policy*");
     None when it is not an action pattern of a known service."""
-    from iamlint.knowledge.catalog import catalogue
-
-    return catalogue().count(pattern)
+    return _catalogue_module().catalogue().count(pattern)
 
 
 def expand_action(pattern: str) -> "tuple[ActionInfo, ...] | None":
     """The actions a pattern matches (case-insensitive, ``*`` and ``?`` wildcards);
     None when it is not an action pattern of a known service."""
-    from iamlint.knowledge.catalog import catalogue
-
-    return catalogue().expand(pattern)
+    return _catalogue_module().catalogue().expand(pattern)
 
 
 def service_exists(prefix: str) -> bool:
-    from iamlint.knowledge.catalog import catalogue
-
-    return catalogue().has_service(prefix)
+    return _catalogue_module().catalogue().has_service(prefix)
 
 
 def closest_action(text: str) -> str | None:
     """The closest real ``service:Action`` (or service prefix) to a misspelt one."""
-    from iamlint.knowledge.catalog import catalogue
+    return _catalogue_module().catalogue().closest(text)
 
-    return catalogue().closest(text)
+
+def _managed() -> ModuleType:
+    # start-up: the snapshot module (with difflib, zlib) only when a managed ARN is looked up
+    import iamlint.knowledge.managed as managed
+
+    return managed
+
+
+def _catalogue_module() -> ModuleType:
+    # start-up: the catalogue module (with difflib, zlib) only when a rule asks about actions
+    import iamlint.knowledge.catalog as catalog
+
+    return catalog

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from iamlint.knowledge import DATA_DIR
+from iamlint.knowledge.data import DATA_DIR
 
 LOADS: Counter = Counter()
 LEVEL_NAMES = {"R": "Read", "L": "List", "W": "Write", "P": "Permissions management", "T": "Tagging"}

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from iamlint.knowledge import DATA_DIR
+from iamlint.knowledge.data import DATA_DIR
 from iamlint.model.graph import AwsManagedPolicy
 
 LOADS: Counter = Counter()

@@ -6,9 +6,9 @@ file of the module that changed. See :mod:`iamlint.lsp.server` and docs/editors.
 
 from __future__ import annotations
 
+from iamlint.lsp.server import build_server
+
 
 def serve() -> None:
     """Run the server on stdin/stdout until the client says exit."""
-    from iamlint.lsp.server import build_server
-
     build_server().start_io()

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -29,7 +30,15 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import PositionCodec
 
 from iamlint import __version__
-from iamlint.discovery import is_template_candidate, is_terraform
+from iamlint.config import Settings
+from iamlint.engine import Options, run
+from iamlint.formats.base import Shape
+from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.model.units import SourceError
+from iamlint.parsers.terraform import hcl
+from iamlint.parsers.terraform.grammar import parser
+from iamlint.registry import Registry, load_plugins
+from iamlint.sources import overlay
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -39,45 +48,42 @@ SOURCE = "iamlint"
 _SEVERITY = {3: types.DiagnosticSeverity.Error, 2: types.DiagnosticSeverity.Warning, 1: types.DiagnosticSeverity.Information}
 
 
-def unit_of(path: str) -> tuple[str, str] | None:
-    """("terraform", module directory) or ("cloudformation", template path) for a file
-    the server lints; None for any other file."""
-    name = os.path.basename(path)
-    if is_terraform(name) or name.endswith(".tfvars") or name.endswith(".tfvars.json"):
-        return "terraform", os.path.dirname(os.path.realpath(path))
-    if is_template_candidate(name):
-        return "cloudformation", os.path.realpath(path)
-    return None
+def unit_of(path: str, formats: FormatRegistry | None = None) -> tuple[str, str] | None:
+    """(unit kind, key) of a file the server lints -- ("terraform", its module
+    directory), ("cloudformation", the template path) -- as the first input format it
+    belongs to by name says; None for any other file."""
+    fmt = (formats if formats is not None else load_formats()).member(path)
+    if fmt is None:
+        return None
+    real = os.path.realpath(path)
+    return fmt.kind, os.path.dirname(real) if fmt.shape is Shape.DIRECTORY else real
 
 
-def in_unit(kind: str, key: str, path: str) -> bool:
-    return unit_of(path) == (kind, key)
+def in_unit(kind: str, key: str, path: str, formats: FormatRegistry | None = None) -> bool:
+    return unit_of(path, formats) == (kind, key)
 
 
-def targets(kind: str, key: str) -> list[str]:
+def targets(kind: str, key: str, formats: FormatRegistry | None = None) -> list[str]:
     """The paths handed to the engine for a unit (absolute, as on disk)."""
-    if kind == "cloudformation":
+    formats = formats if formats is not None else load_formats()
+    fmt = formats.of_kind(kind)
+    if fmt is None or fmt.shape is Shape.FILE:
         return [key] if os.path.isfile(key) else []
     try:
         names = sorted(os.listdir(key))
     except OSError:
         return []
-    wanted = [name for name in names if is_terraform(name) or name.endswith((".tfvars", ".tfvars.json"))]
-    return [os.path.join(key, name) for name in wanted if os.path.isfile(os.path.join(key, name))]
+    members = [name for name in names if any(f.kind == kind and f.member(name) for f in formats)]
+    return [os.path.join(key, name) for name in members if os.path.isfile(os.path.join(key, name))]
 
 
-def lint(kind: str, key: str, buffers: dict[str, str], registry=None) -> dict[str, list]:
+def lint(kind: str, key: str, buffers: dict[str, str], registry: Registry | None = None) -> dict[str, list]:
     """Findings and input errors of a unit, per real path: ``[(finding|error), ...]``.
     ``buffers`` (path -> text) stand in for the files on disk."""
-    from iamlint.config import Settings
-    from iamlint.engine import Options, run
-    from iamlint.registry import load_rules
-    from iamlint.sources import overlay
-
-    paths = targets(kind, key)
+    registry = registry or load_plugins()
+    paths = targets(kind, key, registry.formats)
     if not paths:
         return {}
-    registry = registry or load_rules()
     settings = Settings(registry)  # configuration files, as `iamlint check` finds them (re-read every run)
     with overlay(buffers):
         report = run(paths, Options(jobs=1, settings=settings), registry)
@@ -118,8 +124,6 @@ def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_l
 
 
 def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines: dict[str, list[str]]) -> list[types.Diagnostic]:
-    from iamlint.normalize.base import SourceError
-
     lines = _lines_of(path, open_lines)
     diagnostics = []
     for item in items:
@@ -167,14 +171,10 @@ def memoize_hcl_parsing(limit: int = 512) -> None:
     """In the server process, keep the syntax trees of recently parsed .tf texts: a save
     re-parses the saved file only, not its unchanged siblings. (The normaliser only
     reads syntax trees; a tree is reused only for the same path and the same text.)"""
-    from collections import OrderedDict
-
-    from iamlint.parsers.terraform import hcl
-
     original = hcl.parse_hcl
     if getattr(original, "memoized", False):
         return
-    memo: OrderedDict = OrderedDict()
+    memo: OrderedDict[tuple[str, str], object] = OrderedDict()
     lock = threading.Lock()
 
     def parse_hcl(text: str, path: str):
@@ -199,8 +199,6 @@ def _warm_up() -> None:
     """Load the parser tables and the rules before the first file arrives."""
     try:
         memoize_hcl_parsing()
-        from iamlint.parsers.terraform.grammar import parser
-
         parser()
     except Exception:  # linting will report whatever is wrong
         log.exception("warm-up failed")
@@ -214,14 +212,12 @@ class IamlintServer(LanguageServer):
         self.generation: dict[tuple[str, str], int] = {}
         self.timers: dict[tuple[str, str], asyncio.Task] = {}
         self.published: dict[tuple[str, str], set[str]] = {}  # unit -> URIs with a non-empty set
-        self._registry = None
+        self._registry: Registry | None = None
 
     @property
-    def registry(self):
+    def registry(self) -> Registry:
         if self._registry is None:
-            from iamlint.registry import load_rules
-
-            self._registry = load_rules()
+            self._registry = load_plugins()
         return self._registry
 
     # -- documents ------------------------------------------------------------------
@@ -236,7 +232,7 @@ class IamlintServer(LanguageServer):
 
     def schedule(self, uri: str, delay: float) -> None:
         path = to_fs_path(uri)
-        unit = unit_of(path) if path else None
+        unit = unit_of(path, self.registry.formats) if path else None
         if unit is None:
             return
         timer = self.timers.pop(unit, None)
@@ -273,7 +269,7 @@ class IamlintServer(LanguageServer):
         now: set[str] = set()
         sent: set[str] = set()
         for path, (uri, document) in documents.items():
-            if not in_unit(kind, key, path):
+            if not in_unit(kind, key, path, self.registry.formats):
                 continue
             diagnostics = to_diagnostics(grouped.get(path, ()), path, codec, open_lines)
             if diagnostics:
@@ -289,11 +285,11 @@ class IamlintServer(LanguageServer):
     def closed(self, uri: str) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = to_fs_path(uri)
-        unit = unit_of(path) if path else None
+        unit = unit_of(path, self.registry.formats) if path else None
         if unit is None:
             return
         self.published.get(unit, set()).discard(uri)
-        if any(in_unit(*unit, other) for other in self.open_documents()):
+        if any(in_unit(*unit, other, self.registry.formats) for other in self.open_documents()):
             self.schedule(uri, 0)  # the closed buffer no longer stands in for the file
 
 

@@ -67,6 +67,7 @@ def decode_partial(value: PartialText) -> Value:
 
 def decode_json_text(value: Known) -> Value:
     """A Known string holding JSON -> the decoded Value, spans mapped into the file."""
+    # start-up: the JSON reader only when a policy is written as JSON text
     from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 
     span = value.span

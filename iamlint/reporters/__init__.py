@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 
@@ -10,8 +11,6 @@ Formatter = Callable[..., str]
 
 def get_formatter(name: str) -> Formatter:
     """The ``render(report, **options) -> str`` function of an output format."""
-    import importlib
-
     module = importlib.import_module(f"iamlint.reporters.{FORMATS[name]}")
     return module.render
 

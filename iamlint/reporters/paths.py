@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import quote
 
 
@@ -38,6 +39,4 @@ def uri(path: str, root: str) -> tuple[str, bool]:
     rel = relative(path, root)
     if rel is not None:
         return quote(rel, safe="/"), True
-    from pathlib import Path
-
     return Path(os.path.realpath(path)).as_uri(), False

@@ -83,12 +83,20 @@ exception is still justified, move the date forward and update the reason.
 
 from __future__ import annotations
 
-from iamlint.plugin import Context, Finding, Graph, Rule, Severity
+from typing import Iterator
+
+from iamlint.plugin import Context, Finding, InlineSuppression, Rule, Severity
 
 
-def check(graph: Graph, ctx: Context) -> list[Finding]:
-    """Nothing to do on the graph: the suppression step of the engine reports these."""
-    return []
+def check(suppressions: tuple[InlineSuppression, ...], ctx: Context) -> Iterator[Finding]:
+    """Runs after the suppressions were applied (the ``suppressions`` stage)."""
+    for item in suppressions:
+        names = ", ".join(item.keys) or "nothing"
+        if item.bad_date:
+            yield Finding(item, (), f"suppression of {names}: {item.bad_date}; it is not applied")
+        elif item.expired and item.until is not None:
+            yield Finding(item, (), f"suppression of {names} expired on {item.until.isoformat()}; "
+                                    "the findings it covered are reported again")
 
 
 RULE = Rule(
@@ -98,4 +106,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     check=check,
     doc=__doc__,
+    stage="suppressions",
 )

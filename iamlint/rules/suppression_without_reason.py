@@ -77,12 +77,19 @@ optionally followed by an expiry date: ``until 2027-03-31``. In template Metadat
 
 from __future__ import annotations
 
-from iamlint.plugin import Context, Finding, Graph, Rule, Severity
+from typing import Iterator
+
+from iamlint.plugin import Context, Finding, InlineSuppression, Rule, Severity
 
 
-def check(graph: Graph, ctx: Context) -> list[Finding]:
-    """Nothing to do on the graph: the suppression step of the engine reports these."""
-    return []
+def check(suppressions: tuple[InlineSuppression, ...], ctx: Context) -> Iterator[Finding]:
+    """Runs after the suppressions were applied (the ``suppressions`` stage)."""
+    for item in suppressions:
+        names = ", ".join(item.keys) or "nothing"
+        if item.problem:
+            yield Finding(item, (), f"suppression of {names}: {item.problem}")
+        elif item.reason is None and item.keys:
+            yield Finding(item, (), f"suppression of {names} has no reason (write it after ' -- ')")
 
 
 RULE = Rule(
@@ -92,4 +99,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     check=check,
     doc=__doc__,
+    stage="suppressions",
 )

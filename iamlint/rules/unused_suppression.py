@@ -8,8 +8,9 @@ ignore. This rule reports each named rule that had no finding to hide there, and
 name that is not a rule at all (a typo, a rule of a plugin that is not installed).
 
 Rules that are not enabled for the file (``--select``, ``ignore``, ``per-file-ignores``)
-are not reported as unused. The suppression engine emits these findings: the rule's
-``check`` never sees the graph.
+are not reported as unused. The rule runs after the suppressions are applied (the
+``suppressions`` stage of the plugin API): it reads each suppression and what it hid,
+never the graph.
 
 ## Why it matters
 
@@ -79,12 +80,24 @@ is unknown, check the spelling with ``iamlint rules``.
 
 from __future__ import annotations
 
-from iamlint.plugin import Context, Finding, Graph, Rule, Severity
+from typing import Iterator
+
+from iamlint.plugin import Context, Finding, InlineSuppression, Rule, Severity
 
 
-def check(graph: Graph, ctx: Context) -> list[Finding]:
-    """Nothing to do on the graph: the suppression step of the engine reports these."""
-    return []
+def check(suppressions: tuple[InlineSuppression, ...], ctx: Context) -> Iterator[Finding]:
+    """Runs after the suppressions were applied: each one knows what it hid."""
+    for item in suppressions:
+        if not item.keys:
+            yield Finding(item, (), "suppression names no rule (write the codes or names to ignore, comma-separated)")
+        for key, code in item.codes:
+            if code is None:
+                yield Finding(item, (), f"suppression names unknown rule {key!r}; it suppresses nothing")
+        if not item.applied:
+            continue  # an expired suppression is reported as such (SUP003), not as unused
+        for key, code in item.codes:
+            if code and code not in item.used and code in item.checked:
+                yield Finding(item, (), f"unused suppression of {key}: no {code} finding here")
 
 
 RULE = Rule(
@@ -94,4 +107,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     check=check,
     doc=__doc__,
+    stage="suppressions",
 )

@@ -1,20 +1,22 @@
 """CloudFormation and SAM templates -> the common resource graph.
 
-:func:`load_template` is what the engine calls for every candidate file (.yaml, .yml,
-.json, .template, *.cfn.*): files that are not templates give None, silently.
+:func:`load_template` is what the CloudFormation input formats call for every candidate
+file (.yaml, .yml, .json, .template, *.cfn.*): files that are not templates give None,
+silently.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
+from iamlint.model.units import SourceError, SourceFacts, UnitResult
 from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
 from iamlint.model.values import Known
-from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
 from iamlint.normalize.cloudformation.resources import Properties, build, inherit_launch_template_profiles
-from iamlint.normalize.cloudformation.template import Template
+from iamlint.normalize.cloudformation.template import Template, declared_suppressions
 from iamlint.normalize.cloudformation.values import NO_VALUE
 from iamlint.parsers.cloudformation import (
     TemplateSyntaxError,
@@ -24,6 +26,7 @@ from iamlint.parsers.cloudformation import (
     parse,
 )
 from iamlint.parsers.cloudformation.yamlspans import without_gc
+from iamlint.sources import overlay_text
 
 __all__ = ["load_template", "graph_from_tree"]
 
@@ -32,15 +35,18 @@ _SURELY_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?\
 _SURELY_JSON_TEMPLATE = re.compile(r"\"(?:AWSTemplateFormatVersion|Resources)\"\s*:")
 
 
-def load_template(path: str, display: str, partition: str = "aws") -> UnitResult | None:
+Scan = Callable[[str, str], "SourceFacts | None"]
+"""(text, display path) -> the comment facts of the file (its format's syntax)."""
+
+
+def load_template(path: str, display: str, partition: str = "aws", scan: Scan | None = None) -> UnitResult | None:
     """The graph of the template at ``path`` (shown as ``display``), None when the file
     is not a CloudFormation/SAM template; unreadable or invalid templates give an
-    empty graph and a located error."""
-    from iamlint.sources import overlay_text
-
+    empty graph and a located error. ``scan`` records the facts of the file's comments
+    (its format's syntax; the template's Metadata suppressions are added to them)."""
     buffer = overlay_text(path)  # an editor's unsaved buffer (--stdin-filename)
     if buffer is not None:
-        return load_text(buffer, display, partition)
+        return load_text(buffer, display, partition, scan)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -53,15 +59,18 @@ def load_template(path: str, display: str, partition: str = "aws") -> UnitResult
             return None
         line = data[: exc.start].count(b"\n") + 1
         return _failed(display, partition, line, "the file is not valid UTF-8")
-    return load_text(text, display, partition)
+    return load_text(text, display, partition, scan)
 
 
-def load_text(text: str, display: str, partition: str = "aws") -> UnitResult | None:
+def load_text(text: str, display: str, partition: str = "aws", scan: Scan | None = None) -> UnitResult | None:
     """Like :func:`load_template`, for a text already read."""
     if not looks_like_template(text):
         return None
     with without_gc():
-        return _load_text(text, display, partition)
+        result = _load_text(text, display, partition)
+    if result is not None:
+        _add_facts(result, text, display, scan)
+    return result
 
 
 def _load_text(text: str, display: str, partition: str) -> UnitResult | None:
@@ -73,11 +82,27 @@ def _load_text(text: str, display: str, partition: str) -> UnitResult | None:
         return _failed(display, partition, exc.line, exc.message, exc.column)
     if not is_template(tree):
         return None
+    declared = declared_suppressions(tree)
     try:
         graph = graph_from_tree(tree, display, partition, text)
     except RecursionError:
-        return _failed(display, partition, 1, "the template is nested too deeply to evaluate")
-    return UnitResult(graph, files=[display])
+        result = _failed(display, partition, 1, "the template is nested too deeply to evaluate")
+    else:
+        result = UnitResult(graph, files=[display])
+    if declared:
+        result.facts[display] = SourceFacts(display, declared=declared)
+    return result
+
+
+def _add_facts(result: UnitResult, text: str, display: str, scan: Scan | None) -> None:
+    """The file's comment facts, with the Metadata suppressions found in the tree."""
+    facts = scan(text, display) if scan is not None else None
+    if facts is None:
+        return
+    declared = result.facts.get(display)
+    if declared is not None:
+        facts = facts._replace(declared=declared.declared)
+    result.facts[display] = facts
 
 
 def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = "") -> Graph:

@@ -41,16 +41,6 @@ def is_plan_text(text: str) -> bool:
     return bool(match) and match.group(1) == "1" and ('"planned_values"' in text or '"resource_changes"' in text)
 
 
-def is_plan_file(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(HEAD)
-    except OSError:
-        return False
-    match = _VERSION.search(head)
-    return bool(match) and ('"planned_values"' in head or '"resource_changes"' in head)
-
-
 def load_plan(path: str, display: str, options: Any) -> UnitResult:
     from iamlint.normalize.terraform import read_text
     from iamlint.parsers.jsonpos import JsonError, loads_with_spans

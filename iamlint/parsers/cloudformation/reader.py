@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iamlint.model.values import Known
-from iamlint.parsers.cloudformation import yamlspans
+from iamlint.parsers.cloudformation.yamlspans import YamlError, load as load_yaml
 from iamlint.parsers.jsonpos import JsonError, parse_document
 
 
@@ -28,8 +28,8 @@ def parse(text: str, file: str) -> Known:
     if is_json_text(text):
         return _parse_json(text, file)
     try:
-        return yamlspans.load(text, file)
-    except yamlspans.YamlError as exc:
+        return load_yaml(text, file)
+    except YamlError as exc:
         raise TemplateSyntaxError(exc.message, exc.line, exc.column) from None
 
 
@@ -38,8 +38,8 @@ def _parse_json(text: str, file: str) -> Known:
         tree, duplicates = parse_document(text, file)
     except JsonError as exc:
         try:  # YAML flow style ({Resources: ...}) also starts with '{'
-            return yamlspans.load(text, file)
-        except yamlspans.YamlError:
+            return load_yaml(text, file)
+        except YamlError:
             raise TemplateSyntaxError(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
     if duplicates:
         name, span = duplicates[0]

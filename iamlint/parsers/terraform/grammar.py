@@ -3,34 +3,36 @@
 python-hcl2 caches the parser tables next to its own install; on a read-only
 site-packages that cache is never written and every run pays ~2 s to rebuild the
 tables. We build the same grammar (with hcl2's post-lexer) and keep the cache in the
-user cache directory: the built parser pickled (:func:`iamlint.cache.store_snapshot`,
+user cache directory: the built parser pickled (:func:`iamlint.cachedir.store_snapshot`,
 written atomically, checked before use), and lark's own table cache as a fallback.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import os
+import sys
+import types
 from pathlib import Path
+from typing import Any
+
+import hcl2
+import lark
+from hcl2.postlexer import PostLexer
+from lark import Lark
+from lark.parsers.lalr_analysis import Action
 
 from iamlint import __version__
+from iamlint.cachedir import cache_dir, load_snapshot, store_snapshot
 
 
 @functools.lru_cache(maxsize=1)
-def parser():  # -> lark.Lark
-    import sys
-
-    import hcl2
-    import lark
-    from hcl2.postlexer import PostLexer
-    from lark import Lark
-
-    from iamlint import cache
-
+def parser() -> Lark:
     # fastest: the built parser object, pickled (a few times quicker than lark's cache)
     key = (f"hcl2-{getattr(hcl2, '__version__', 'unknown')}-lark-{lark.__version__}-iamlint-{__version__}"
            f"-py{sys.version_info[0]}.{sys.version_info[1]}")
-    built = cache.load_snapshot("hcl2-parser", key)
+    built = load_snapshot("hcl2-parser", key)
     if isinstance(built, Lark):
         return built
     grammar = Path(hcl2.__file__).resolve().parent / "hcl2.lark"
@@ -43,35 +45,26 @@ def parser():  # -> lark.Lark
     # name made the next run rebuild); lark checks the key and treats a truncated or
     # corrupt file as absent (it rebuilds), so a concurrent half-written file is harmless.
     built = Lark(grammar.read_text(encoding="utf-8"), cache=str(target), **options)
-    cache.store_snapshot("hcl2-parser", key, built, _reducers())
+    store_snapshot("hcl2-parser", key, built, _reducers())
     return built
 
 
-def _module(module):
-    import importlib
-
+def _module(module: types.ModuleType) -> tuple:
     return importlib.import_module, (module.__name__,)
 
 
-def _action(action):
-    import importlib
-
+def _action(action: Any) -> tuple:
     return getattr, (importlib.import_module("lark.parsers.lalr_analysis"), action.name)
 
 
 def _reducers() -> dict:
     """Pickling a Lark parser: modules by name; the parser compares actions by identity
     (``action is Shift``), so Shift/Reduce must come back as lark's own singletons."""
-    import types
-
-    from lark.parsers.lalr_analysis import Action
 
     return {types.ModuleType: _module, Action: _action}
 
 
 def _cache_file(hcl2_version: str) -> Path | None:
-    from iamlint.cache import cache_dir
-
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,417 +1,57 @@
 """Terraform HCL text -> :class:`~iamlint.parsers.terraform.syntax.HclFile`.
 
-We read python-hcl2's lark parse tree (``parses_to_tree``; the same tree hcl2's typed
-rule tree is built from, with the same lark positions) directly into our syntax tree,
-skipping hcl2's transform step: that halves the parse cost (see benchmarks/).
+The entry points of the HCL parser: :func:`parse_hcl` (a whole file),
+:func:`parse_expression` (one expression found somewhere in a file) and
+:func:`parse_template` (template text). They wire the pieces: the lark tree
+(:mod:`.tree`), its conversion to iamlint's syntax tree (:mod:`.convert`) and template
+parsing (:mod:`.templates`), which need each other for heredocs and interpolations.
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
-import sys
-import threading
-from typing import Any, Callable
-
-from lark import Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
+from lark import Tree
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.grammar import parser
+from iamlint.parsers.terraform import templates
+from iamlint.parsers.terraform.convert import Converter
+from iamlint.parsers.terraform.tree import RECURSION_LIMIT, HclSyntaxError, deep_recursion, deepest, heredoc_closers, parse_tree
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)', re.S)
-_SKIP = ("new_line_or_comment",)
-
-
-class HclSyntaxError(ValueError):
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
-        self.message, self.line, self.column = message, line, column
-
-
-RECURSION_LIMIT = 12_000  # enough for ~1000 levels of nested expressions
-
-
-_DEEP = {"users": 0, "previous": 0}
-_DEEP_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def deep_recursion(limit: int = RECURSION_LIMIT):
-    """Allow deeply nested input within the block (Python 3.11 keeps pure-Python calls
-    off the C stack). The limit is process-wide: it is raised by the first user and
-    restored when the last one (of any thread) leaves."""
-    with _DEEP_LOCK:
-        if _DEEP["users"] == 0:
-            _DEEP["previous"] = sys.getrecursionlimit()
-            if _DEEP["previous"] < limit:
-                sys.setrecursionlimit(limit)
-        _DEEP["users"] += 1
-    try:
-        yield
-    finally:
-        with _DEEP_LOCK:
-            _DEEP["users"] -= 1
-            if _DEEP["users"] == 0 and sys.getrecursionlimit() != _DEEP["previous"]:
-                sys.setrecursionlimit(_DEEP["previous"])
+__all__ = ["RECURSION_LIMIT", "HclSyntaxError", "deep_recursion", "parse_expression", "parse_hcl", "parse_template"]
 
 
 def parse_hcl(text: str, path: str) -> s.HclFile:
     """Parse a whole .tf file. Raises :class:`HclSyntaxError` with a line on bad input."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    tree = _parse(_heredoc_closers(text))
+    tree = parse_tree(heredoc_closers(text))
     try:
         with deep_recursion():
-            return s.HclFile(path, _Converter(path).body(tree.children[0]))
+            return s.HclFile(path, Converter(path, _heredoc_template).body(tree.children[0]))
     except RecursionError:
-        line, column = _deepest(tree)
+        line, column = deepest(tree)
         raise HclSyntaxError("expression nested too deeply", line, column) from None
-
-
-_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")
-
-
-def _heredoc_closers(text: str) -> str:
-    """Terraform ends a heredoc at a line holding the marker with any surrounding
-    whitespace (hclsyntax trims the line); python-hcl2's grammar allows none after it.
-    Trailing blanks of such lines are dropped (lines and columns do not move)."""
-    if "<<" not in text:
-        return text
-    markers = set(_HEREDOC_OPENER.findall(text))
-    if not markers:
-        return text
-    closer = re.compile(r"^([ \t]*(?:" + "|".join(re.escape(m) for m in markers) + r"))[ \t]+$", re.M)
-    return closer.sub(r"\1", text)
 
 
 def parse_expression(text: str, path: str, line: int, column: int) -> s.Expr:
     """Parse one expression found at (line, column) of ``path`` (heredoc interpolations)."""
-    tree = _parse("_=" + text)
-    converter = _Converter(path, line - 1, column - 3)
+    tree = parse_tree("_=" + text)
+    converter = Converter(path, _heredoc_template, line - 1, column - 3)
     attribute = next(c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute")
     try:
         with deep_recursion():
             return converter.expr(attribute.children[-1])
     except RecursionError:
-        deep_line, deep_column = _deepest(tree)
+        deep_line, deep_column = deepest(tree)
         raise HclSyntaxError("expression nested too deeply", deep_line + line - 1, deep_column) from None
 
 
-def _deepest(tree: Tree) -> tuple[int, int]:
-    """Line and column of the deepest node of a parse tree (found without recursion)."""
-    best, where = -1, (1, 1)
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > best and not node.meta.empty:
-            best, where = depth, (node.meta.line, node.meta.column)
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return where
-
-
-def _parse(text: str) -> Tree:
-    try:
-        return parser().parse(text + "\n")
-    except UnexpectedInput as exc:
-        raise HclSyntaxError(_describe(exc), exc.line if exc.line > 0 else 1, max(exc.column, 1)) from None
-    except LarkError as exc:
-        raise HclSyntaxError(str(exc).splitlines()[0], 1, 1) from None
-    except RecursionError:
-        raise HclSyntaxError("expression nested too deeply", 1, 1) from None
-
-
-def _describe(exc: UnexpectedInput) -> str:
-    if isinstance(exc, UnexpectedCharacters):
-        return f"unexpected character {exc.char!r}"
-    token = getattr(exc, "token", None)
-    if token is not None:
-        if token.type == "$END":
-            return "unexpected end of file"
-        value = str(token).split("\n", 1)[0][:40]
-        if value.startswith("<<"):
-            marker = value.lstrip("<-").strip()
-            return (f"heredoc {value.strip()} is never closed: the closing line must hold only "
-                    f"{marker!r} (optionally indented, nothing after it)")
-        return f"unexpected {token.type.lower()} {value!r}"
-    return "syntax error"
-
-
-class _Converter:
-    def __init__(self, path: str, line_shift: int = 0, column_shift: int = 0) -> None:
-        self.path = path
-        self.line_shift = line_shift
-        self.column_shift = column_shift
-        self.handlers: dict[str, Callable[[Tree], s.Expr]] = {
-            "expr_term": self.expr_term,
-            "conditional": self.conditional,
-            "binary_op": self.binary_op,
-            "unary_op": self.unary_op,
-            "float_lit": self.number,
-            "int_lit": self.number,
-            "literal_value": self.literal_value,
-            "string": self.string,
-            "template_string": self.template_string,
-            "tuple": self.tuple,
-            "object": self.object,
-            "identifier": self.identifier,
-            "function_call": self.function_call,
-            "heredoc_template": self.heredoc,
-            "heredoc_template_trim": self.heredoc,
-            "index_expr_term": self.index_expr,
-            "get_attr_expr_term": self.get_attr_expr,
-            "attr_splat_expr_term": self.splat_expr,
-            "full_splat_expr_term": self.splat_expr,
-            "for_tuple_expr": self.for_expr,
-            "for_object_expr": self.for_expr,
-        }
-
-    # -- spans -------------------------------------------------------------
-    def span(self, node: Tree | Token) -> Span:
-        if isinstance(node, Token):
-            line, column, end_line, end_column = node.line, node.column, node.end_line, node.end_column
-        else:
-            meta = node.meta
-            if meta.empty:
-                return Span(self.path, 1 + self.line_shift, 1, 1 + self.line_shift, 1)
-            line, column, end_line, end_column = meta.line, meta.column, meta.end_line, meta.end_column
-        return Span(
-            self.path,
-            line + self.line_shift,
-            column + (self.column_shift if line == 1 else 0),
-            end_line + self.line_shift,
-            end_column + (self.column_shift if end_line == 1 else 0),
-        )
-
-    # -- structure ---------------------------------------------------------
-    def body(self, tree: Tree) -> s.Body:
-        body = s.Body()
-        for child in tree.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data == "attribute":
-                name = _name(child.children[0])
-                body.attributes[name] = s.Attribute(name, self.expr(child.children[-1]), self.span(child))
-            elif child.data == "block":
-                body.blocks.append(self.block(child))
-        return body
-
-    def block(self, tree: Tree) -> s.Block:
-        children = [c for c in tree.children if isinstance(c, Tree) and c.data not in _SKIP]
-        inner = children[-1]
-        head = children[:-1]
-        labels = [_string_text(c) if c.data == "string" else _name(c) for c in head[1:]]
-        return s.Block(_name(head[0]), labels, self.body(inner), self.span(tree))
-
-    # -- expressions -------------------------------------------------------
-    def expr(self, tree: Tree | Token) -> s.Expr:
-        if isinstance(tree, Token):
-            return s.Unsupported(f"unexpected token {tree.type}", self.span(tree))
-        handler = self.handlers.get(tree.data)
-        if handler is None:
-            return s.Unsupported(f"unsupported syntax {tree.data}", self.span(tree))
-        return handler(tree)
-
-    def expr_term(self, tree: Tree) -> s.Expr:
-        inner = _trees(tree)
-        if len(inner) == 1:
-            return self.expr(inner[0])
-        return s.Unsupported("empty expression", self.span(tree))
-
-    def conditional(self, tree: Tree) -> s.Expr:
-        cond, then, otherwise = _trees(tree)
-        return s.Conditional(self.expr(cond), self.expr(then), self.expr(otherwise), self.span(tree))
-
-    def binary_op(self, tree: Tree) -> s.Expr:
-        left, term = _trees(tree)[:2]
-        operator, right = _trees(term)[:2]
-        op = str(operator.children[0]).strip()
-        return s.BinaryOp(op, self.expr(left), self.expr(right), self.span(tree))
-
-    def unary_op(self, tree: Tree) -> s.Expr:
-        op = str(tree.children[0])
-        return s.UnaryOp(op, self.expr(_trees(tree)[0]), self.span(tree))
-
-    def number(self, tree: Tree) -> s.Expr:
-        text = str(tree.children[0])
-        value: Any = float(text) if any(c in text for c in ".eE") else int(text)
-        return s.Literal(value, self.span(tree))
-
-    def literal_value(self, tree: Tree) -> s.Expr:
-        return s.Literal({"true": True, "false": False, "null": None}[str(tree.children[0])], self.span(tree))
-
-    def identifier(self, tree: Tree) -> s.Expr:
-        return s.Variable(str(tree.children[0]), self.span(tree))
-
-    def string(self, tree: Tree) -> s.Expr:
-        parts: list[Any] = []
-        for part in tree.children:
-            if isinstance(part, Tree) and part.data == "string_part":
-                parts.append(part.children[0])
-        return self._template(parts, self.span(tree))
-
-    def _template(self, raw: list[Any], span: Span) -> s.Expr:
-        """Assemble literal text, interpolations and %{if}/%{for} directives."""
-        stack: list[tuple[Any, list]] = [(None, [])]
-        for item in raw:
-            current = stack[-1][1]
-            if isinstance(item, Token):
-                text = str(item)
-                if item.type == "STRING_CHARS":
-                    current.append(_unescape(text))
-                else:  # $${ and %%{ escapes
-                    current.append(text[1:])
-                continue
-            kind = item.data
-            if kind == "interpolation":
-                current.append(self.expr(_trees(item)[0]))
-            elif kind == "template_if_start":
-                stack.append((("if", self.expr(_trees(item)[0]), item), []))
-            elif kind == "template_for_start":
-                names = [str(t.children[0]) for t in _trees(item) if t.data == "identifier"]
-                stack.append((("for", names, self.expr(_trees(item)[-1]), item), []))
-            elif kind == "template_else":
-                opener, parts = stack.pop()
-                stack.append((("else", opener, parts), []))
-            elif kind in ("template_endif", "template_endfor") and len(stack) > 1:
-                opener, parts = stack.pop()
-                stack[-1][1].append(self._directive(opener, parts, span))
-        if len(stack) != 1:
-            return s.Unsupported("unterminated template directive", span)
-        return s.Template(stack[0][1], span)
-
-    def _directive(self, opener: tuple, parts: list, span: Span) -> s.Expr:
-        if opener[0] == "else":
-            _, first, then_parts = opener
-            return s.TemplateIf(first[1], s.Template(then_parts, span), s.Template(parts, span), span)
-        if opener[0] == "if":
-            return s.TemplateIf(opener[1], s.Template(parts, span), None, span)
-        names, collection = opener[1], opener[2]
-        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-        return s.TemplateFor(key_var, value_var, collection, s.Template(parts, span), span)
-
-    def template_string(self, tree: Tree) -> s.Expr:
-        text = str(tree.children[0])
-        return s.Literal(_unescape(text[2:-2]), self.span(tree))
-
-    def tuple(self, tree: Tree) -> s.Expr:
-        return s.TupleExpr([self.expr(c) for c in _trees(tree)], self.span(tree))
-
-    def object(self, tree: Tree) -> s.Expr:
-        items = []
-        for elem in _trees(tree):
-            key_tree, value_tree = _trees(elem)[:2]
-            key_inner = _trees(key_tree)
-            if key_inner and key_inner[0].data != "keyword":
-                key = self.expr(key_inner[0])
-            else:
-                key = s.Literal(str(key_tree.children[0].children[0]) if key_inner else "", self.span(key_tree))
-            if isinstance(key, s.Variable):
-                key = s.Literal(key.name, key.span)
-            elif isinstance(key, s.Template) and len(key.parts) == 1 and isinstance(key.parts[0], str):
-                key = s.Literal(key.parts[0], key.span)
-            items.append((key, self.expr(value_tree)))
-        return s.ObjectExpr(items, self.span(tree))
-
-    def function_call(self, tree: Tree) -> s.Expr:
-        names = [str(t.children[0]) for t in _trees(tree) if t.data == "identifier"]
-        args_tree = next((t for t in _trees(tree) if t.data == "arguments"), None)
-        args: list[s.Expr] = []
-        expand = False
-        if args_tree is not None:
-            args = [self.expr(c) for c in _trees(args_tree)]
-            expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_tree.children)
-        return s.Call("::".join(names), args, expand, self.span(tree))
-
-    def heredoc(self, tree: Tree) -> s.Expr:
-        token = tree.children[0]
-        text = str(token)
-        trim = text.startswith("<<-")
-        first_newline = text.index("\n")
-        lines = text[first_newline + 1 :].split("\n")
-        # the last two items are the closing marker line and the empty tail
-        content_lines = lines[:-2] if len(lines) >= 2 else []
-        indent = 0
-        if trim:
-            widths = [len(l) - len(l.lstrip(" \t")) for l in content_lines if l.strip()]
-            indent = min(widths) if widths else 0
-            content_lines = [l[indent:] for l in content_lines]
-        content = "\n".join(content_lines) + ("\n" if content_lines else "")
-        token_span = self.span(token)
-        span = Span(self.path, token_span.line + 1, 1 + indent, token_span.end_line, token_span.end_column)
-        return _heredoc_template(content, self.path, span, span.line, 1 + indent, indent)
-
-    def index_expr(self, tree: Tree) -> s.Expr:
-        source, index = _trees(tree)[:2]
-        return s.Index(self.expr(source), self._index_key(index), self.span(tree))
-
-    def _index_key(self, index: Tree) -> s.Expr:
-        if index.data == "short_index":
-            token = index.children[-1]
-            return s.Literal(int(str(token)), self.span(token))
-        return self.expr(_trees(index)[0])
-
-    def get_attr_expr(self, tree: Tree) -> s.Expr:
-        source, attr = _trees(tree)[:2]
-        return s.GetAttr(self.expr(source), _name(_trees(attr)[0]), self.span(tree))
-
-    def splat_expr(self, tree: Tree) -> s.Expr:
-        source, splat = _trees(tree)[:2]
-        steps: list[tuple[str, Any]] = []
-        for step in _trees(splat):
-            if step.data == "get_attr":
-                steps.append(("attr", _name(_trees(step)[0])))
-            else:
-                steps.append(("index", self._index_key(step)))
-        return s.Splat(self.expr(source), steps, self.span(tree))
-
-    def for_expr(self, tree: Tree) -> s.Expr:
-        parts = _trees(tree)
-        intro = parts[0]
-        names = [str(t.children[0]) for t in _trees(intro) if t.data == "identifier"]
-        collection = self.expr(_trees(intro)[-1])
-        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-        cond_tree = parts[-1] if parts[-1].data == "for_cond" else None
-        bodies = [p for p in parts[1:] if p is not cond_tree]
-        cond = self.expr(_trees(cond_tree)[0]) if cond_tree is not None else None
-        grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in tree.children)
-        if tree.data == "for_object_expr":
-            key, value = (self.expr(b) for b in bodies[:2])
-            return s.ForExpr(key_var, value_var, collection, key, value, cond, grouping, self.span(tree))
-        return s.ForExpr(key_var, value_var, collection, None, self.expr(bodies[0]), cond, False, self.span(tree))
-
-
-def _trees(tree: Tree) -> list[Tree]:
-    return [c for c in tree.children if isinstance(c, Tree) and c.data not in _SKIP]
-
-
-def _name(tree: Tree) -> str:
-    if tree.data == "string":
-        return _string_text(tree)
-    return str(tree.children[0])
-
-
-def _string_text(tree: Tree) -> str:
-    return "".join(_unescape(str(p.children[0])) for p in tree.children if isinstance(p, Tree))
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-
-    def replace(match: re.Match) -> str:
-        code = match.group(1)
-        if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return _ESCAPES.get(code, "\\" + code)
-
-    return _ESCAPE.sub(replace, text)
-
-
-_INTERP = re.compile(r"(\$\$\{|%%\{|\$\{|%\{)")
-_FOR_HEAD = re.compile(r"for\s+([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?in\s+(.*)", re.S)
+def parse_template(content: str, path: str, line: int = 1, column: int = 1, indent: int = 0,
+                   span: Span | None = None) -> s.Template:
+    """Parse template text (a heredoc body, a ``templatefile`` file) found at (line,
+    column) of ``path``; every line after the first is shifted right by ``column - 1``
+    (heredocs trimmed by ``<<-``). Raises :class:`HclSyntaxError` with a line."""
+    return templates.parse_template(content, path, line, column, indent, span, parse_expression)
 
 
 def _heredoc_template(content: str, path: str, span: Span, line: int, column: int, indent: int) -> s.Expr:
@@ -421,125 +61,3 @@ def _heredoc_template(content: str, path: str, span: Span, line: int, column: in
         return parse_template(content, path, line, column, indent, span)
     except HclSyntaxError as exc:
         return s.Template([s.Unsupported(f"cannot parse template: {exc.message}", span)], span, heredoc=True)
-
-
-def parse_template(content: str, path: str, line: int = 1, column: int = 1, indent: int = 0,
-                   span: Span | None = None) -> s.Template:
-    """Parse template text (a heredoc body, a ``templatefile`` file) found at (line,
-    column) of ``path``; every line after the first is shifted right by ``column - 1``
-    (heredocs trimmed by ``<<-``). Raises :class:`HclSyntaxError` with a line."""
-    if span is None:
-        span = Span(path, line, column, line + content.count("\n"), 1)
-    if "${" not in content and "%{" not in content:
-        return s.Template([content], span, heredoc=True)
-    stack: list[tuple[Any, list]] = [(None, [])]
-    pos = 0
-    text_start = 0
-    strip_next = False
-
-    def where(offset: int) -> tuple[int, int]:
-        before = content.count("\n", 0, offset)
-        line_start = content.rfind("\n", 0, offset) + 1
-        return line + before, offset - line_start + column
-
-    def literal(text: str) -> None:
-        nonlocal strip_next
-        if strip_next:
-            text = text.lstrip()
-            strip_next = False
-        if text:
-            stack[-1][1].append(text)
-
-    while True:
-        match = _INTERP.search(content, pos)
-        if match is None:
-            break
-        marker = match.group(1)
-        if marker in ("$${", "%%{"):
-            literal(content[text_start : match.start()] + marker[1:])
-            pos = text_start = match.end()
-            continue
-        end = _closing_brace(content, match.end())
-        if end < 0:
-            at_line, at_column = where(match.start())
-            raise HclSyntaxError(f"unterminated {marker}...}} in template", at_line, at_column)
-        inner_start, inner_end = match.end(), end
-        before_text = content[text_start : match.start()]
-        if content.startswith("~", inner_start):
-            before_text = before_text.rstrip()
-            inner_start += 1
-        strip_after = inner_end > inner_start and content[inner_end - 1] == "~"
-        if strip_after:
-            inner_end -= 1
-        literal(before_text)
-        inner = content[inner_start:inner_end]
-        at_line, at_column = where(inner_start)
-        if marker == "${":
-            stack[-1][1].append(parse_expression(inner, path, at_line, at_column))
-        else:
-            _directive_text(inner.strip(), stack, path, at_line, at_column, span)
-        strip_next = strip_after
-        pos = text_start = end + 1
-    literal(content[text_start:])
-    if len(stack) != 1:
-        raise HclSyntaxError("a template %{ if } or %{ for } is never closed", stack[-1][0][-1], column)
-    return s.Template(stack[0][1], span, heredoc=True)
-
-
-def _directive_text(text: str, stack: list, path: str, line: int, column: int, span: Span) -> None:
-    word = text.split(None, 1)[0] if text else ""
-    if word == "if":
-        cond = parse_expression(text[2:], path, line, column + 2)
-        stack.append((("if", cond, line), []))
-    elif word == "else":
-        if len(stack) < 2 or stack[-1][0][0] != "if":
-            raise HclSyntaxError("%{ else } without %{ if }", line, column)
-        opener, parts = stack.pop()
-        stack.append((("else", opener, parts, line), []))
-    elif word == "endif":
-        if len(stack) < 2 or stack[-1][0][0] not in ("if", "else"):
-            raise HclSyntaxError("%{ endif } without %{ if }", line, column)
-        opener, parts = stack.pop()
-        if opener[0] == "else":
-            node: s.Expr = s.TemplateIf(opener[1][1], s.Template(opener[2], span), s.Template(parts, span), span)
-        else:
-            node = s.TemplateIf(opener[1], s.Template(parts, span), None, span)
-        stack[-1][1].append(node)
-    elif word == "for":
-        head = _FOR_HEAD.fullmatch(text)
-        if head is None:
-            raise HclSyntaxError("malformed %{ for } directive", line, column)
-        first, second, collection = head.groups()
-        offset = text.index(collection)
-        expr = parse_expression(collection, path, line, column + offset)
-        key_var, value_var = (first, second) if second else (None, first)
-        stack.append((("for", key_var, value_var, expr, line), []))
-    elif word == "endfor":
-        if len(stack) < 2 or stack[-1][0][0] != "for":
-            raise HclSyntaxError("%{ endfor } without %{ for }", line, column)
-        opener, parts = stack.pop()
-        stack[-1][1].append(s.TemplateFor(opener[1], opener[2], opener[3], s.Template(parts, span), span))
-    else:
-        raise HclSyntaxError(f"unknown template directive {word!r}", line, column)
-
-
-def _closing_brace(text: str, pos: int) -> int:
-    depth = 0
-    quote = False
-    while pos < len(text):
-        char = text[pos]
-        if quote:
-            if char == "\\":
-                pos += 1
-            elif char == '"':
-                quote = False
-        elif char == '"':
-            quote = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            if depth == 0:
-                return pos
-            depth -= 1
-        pos += 1
-    return -1

@@ -33,6 +33,7 @@ NESTED_BLOCKS = {
 
 
 def parse_tf_json(text: str, path: str) -> s.HclFile:
+    # start-up: the JSON reader only for .tf.json files (this module comes with every .tf run)
     from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 
     try:

@@ -1,14 +1,8 @@
-"""Configuration files: ``[tool.iamlint]`` in pyproject.toml, ``iamlint.toml``, ``.iamlint.toml``.
-
-For every checked path the closest configuration file found walking up from its
-directory applies (in one directory ``.iamlint.toml`` beats ``iamlint.toml`` beats
-``pyproject.toml``; a pyproject.toml without ``[tool.iamlint]`` is skipped; the walk
-stops at a directory holding ``.git``). ``--config FILE`` applies one file to every
-path, ``--isolated`` ignores them all. Command-line flags are a last layer on top.
-
-A file only selects and tunes rules that installed packages provide: no key can name
-Python to import, so checking an untrusted pull request with its own configuration is safe.
-"""
+"""Settings layers: the records (a layer is one configuration file, or the command line;
+path globs; rule selections resolved against the installed rules), and reading one
+configuration file (``[tool.iamlint]`` of pyproject.toml, ``iamlint.toml``,
+``.iamlint.toml``) into a layer, or finding the file that applies to a directory. A key
+can only select and tune installed rules: nothing in a file names Python to import."""
 
 from __future__ import annotations
 
@@ -19,9 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from iamlint.model.findings import Severity
-
-# tomllib and difflib are imported only when a configuration file is read / a key is
-# misspelt: most runs read no file, and start-up time counts for one-shot runs (issue 7)
 
 CONFIG_NAMES = (".iamlint.toml", "iamlint.toml", "pyproject.toml")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -104,7 +95,7 @@ class Layer:
     var_files: tuple[str, ...] = ()
 
 
-def rule_codes(registry, values: Iterable[str]) -> frozenset[str]:
+def rule_codes(registry: Any, values: Iterable[str]) -> frozenset[str]:
     """Rule codes for codes, names (any case), code prefixes (``IAM``) or ``ALL``;
     raises KeyError naming the first value that matches no rule."""
     codes: set[str] = set()
@@ -124,7 +115,9 @@ def rule_codes(registry, values: Iterable[str]) -> frozenset[str]:
     return frozenset(codes)
 
 
-# ---------------------------------------------------------------- reading one file
+# tomllib and difflib are imported only when a configuration file is read / a key is
+# misspelt: most runs read no file, and start-up time counts for one-shot runs (issue 7)
+
 
 def _expect_list(path: str, key: str, value: Any, what: str) -> list[str]:
     if isinstance(value, str):
@@ -208,7 +201,7 @@ def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str 
     for key, value in table.items():
         reader = _READERS.get(key)
         if reader is None:
-            import difflib
+            import difflib  # start-up: only to suggest the key a misspelt one meant
 
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -219,6 +212,7 @@ def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str 
 
 def read_file(registry, path: str) -> Layer | None:
     """The layer of one configuration file; None for a pyproject.toml without [tool.iamlint]."""
+    # start-up: a TOML parser only when a configuration file is read (most runs read none)
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
@@ -261,172 +255,3 @@ def _has_tool_table(path: str) -> bool:
             return b"tool.iamlint" in handle.read()
     except OSError:
         return False
-
-
-# ---------------------------------------------------------------- resolving per path
-
-@dataclass(frozen=True, slots=True)
-class Effective:
-    """The settings that apply to one directory: its configuration file, then the command line."""
-
-    config: str | None
-    enabled: frozenset[str]
-    severity: dict[str, Severity]
-    excludes: tuple[Glob, ...]
-    per_file_ignores: tuple[tuple[Glob, frozenset[str]], ...]
-    fail_on: Severity
-    partition: str
-    var_files: tuple[str, ...]
-
-    def excluded(self, path: str) -> bool:
-        return any(glob.matches(path) for glob in self.excludes)
-
-    def ignored(self, path: str) -> frozenset[str]:
-        """Rule codes that per-file-ignores switches off for ``path``."""
-        codes: set[str] = set()
-        for glob, rules in self.per_file_ignores:
-            if glob.matches(path):
-                codes |= rules
-        return frozenset(codes)
-
-    def enables(self, code: str, path: str) -> bool:
-        return code in self.enabled and code not in self.ignored(path)
-
-
-def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
-    """Later layers win: ``select`` replaces the enabled set, ``extend-select`` adds,
-    ``ignore`` removes; the other keys are replaced when set (lists of globs and
-    var-files accumulate, see docs/configuration.md)."""
-    enabled = set(all_codes)
-    severity: dict[str, Severity] = {}
-    exclude: tuple[Glob, ...] = ()
-    extend: tuple[Glob, ...] = ()
-    per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
-    fail_on, partition, var_files = Severity.ERROR, "aws", ()
-    for layer in layers:
-        if layer.select is not None:
-            enabled = set(layer.select)
-        enabled = (enabled | layer.extend_select) - layer.ignore
-        severity.update(layer.severity)
-        exclude = layer.exclude if layer.exclude is not None else exclude
-        extend += layer.extend_exclude
-        per_file += layer.per_file_ignores
-        fail_on = layer.fail_on or fail_on
-        partition = layer.partition or partition
-        var_files += layer.var_files
-    config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
-    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files)
-
-
-class Settings:
-    """Finds and caches the configuration of every checked path.
-
-    ``cli`` is the command-line layer; ``config_file`` (``--config``) replaces discovery;
-    ``isolated`` ignores every configuration file."""
-
-    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False):
-        self.registry = registry
-        self.cli = cli or Layer("command line", os.getcwd())
-        self.isolated = isolated
-        self._codes = [rule.code for rule in registry.rules]
-        self._fixed: Layer | None = None
-        if config_file is not None and not isolated:
-            self._fixed = read_file(registry, config_file)
-            if self._fixed is None:
-                raise ConfigError(config_file, "tool.iamlint", "no [tool.iamlint] table (expected iamlint settings in it)")
-        self._files: dict[str, Layer | None] = {}
-        self._directories: dict[str, Effective] = {}
-
-    def for_directory(self, directory: str) -> Effective:
-        key = os.path.abspath(directory)
-        effective = self._directories.get(key)
-        if effective is None:
-            layers = [layer for layer in (self._file_layer(key), self.cli) if layer is not None]
-            effective = self._directories[key] = combine(layers, self._codes)
-        return effective
-
-    def for_path(self, path: str) -> Effective:
-        """Settings for a file (its directory's) or a directory."""
-        return self.for_directory(path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path)))
-
-    def _file_layer(self, directory: str) -> Layer | None:
-        if self.isolated:
-            return None
-        if self._fixed is not None:
-            return self._fixed
-        found = find_config(directory)
-        if found is None:
-            return None
-        if found not in self._files:
-            self._files[found] = read_file(self.registry, found)
-        return self._files[found]
-
-    # ------------------------------------------------ what the engine asks
-
-    @classmethod
-    def from_options(cls, registry, options) -> Settings:
-        """No configuration files: only what ``options`` says (library use, tests)."""
-        try:
-            select = rule_codes(registry, options.select) if options.select is not None else None
-            ignore = rule_codes(registry, options.ignore)
-        except KeyError as exc:
-            raise ValueError(f"unknown rule {exc.args[0]!r} in Options (expected {RULES_EXPECTED})") from None
-        severity = {}
-        for key, level in options.severity.items():
-            rule = registry.find(key)
-            severity[rule.code if rule else key] = level
-        cli = Layer("command line", os.getcwd(), select=select, ignore=ignore, severity=severity, partition=options.partition)
-        return cls(registry, cli, isolated=True)
-
-    def unit_options(self, options, root: str):
-        """``options`` for the unit at ``root``: rules, severities, partition and var-files
-        of its configuration (command-line var-files come last, so they win)."""
-        effective = self.for_path(root)
-        return _replace(
-            options,
-            select=set(effective.enabled),
-            ignore=set(),
-            severity=dict(effective.severity),
-            partition=effective.partition,
-            var_files=[*effective.var_files, *options.var_files],
-        )
-
-    def excluded_unit(self, files: Iterable[str]) -> bool:
-        """A unit is skipped when every one of its files is excluded."""
-        return all(self.for_path(path).excluded(path) for path in files)
-
-    def reported(self, code: str, path: str) -> bool:
-        """Whether a finding of ``code`` located in ``path`` is reported (exclude, per-file-ignores)."""
-        effective = self.for_path(path)
-        return not effective.excluded(path) and code not in effective.ignored(path)
-
-    def fail_on(self, path: str) -> Severity:
-        return self.for_path(path).fail_on
-
-    def __getstate__(self) -> dict:
-        # worker processes only read the caches filled before loading started
-        return {**self.__dict__, "registry": None}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
-
-    def __repr__(self) -> str:
-        """Stable across runs (the unit cache keys on it): the command-line layer and
-        every configuration file read so far, with its size and modification time."""
-        files = []
-        for path in sorted({*self._files, *([self._fixed.origin] if self._fixed else [])}):
-            try:
-                stat = os.stat(path)
-                files.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-            except OSError:
-                files.append(path)
-        cli = (self.cli.partition, self.cli.var_files)
-        return f"Settings(isolated={self.isolated}, cli={cli!r}, files={files!r})"
-
-
-def _replace(options, **changes):
-    import dataclasses
-
-    return dataclasses.replace(options, **changes)
-

@@ -1,0 +1,42 @@
+"""The options of a run (library and command line alike), and which of them a unit's
+cached result depends on (:meth:`Options.cache_key`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamlint.model.findings import Severity
+from iamlint.model.units import Unit
+
+
+@dataclass(slots=True)
+class Options:
+    partition: str = "aws"
+    select: set[str] | None = None
+    ignore: set[str] = field(default_factory=set)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    # --var / --var-file in command-line order, as ("var", "NAME=VALUE") / ("file", PATH);
+    # when set, Terraform variables apply in this order (Terraform interleaves them)
+    var_order: list[tuple[str, str]] = field(default_factory=list)
+    jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
+    cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
+    settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
+
+    def for_unit(self, unit: Unit) -> Options:
+        """The options of one unit: its closest configuration file, then the command line."""
+        return self if self.settings is None else self.settings.unit_options(self, unit.root)
+
+    def cache_key(self) -> dict[str, Any]:
+        """What a loaded unit depends on, as JSON-able data: the options that change the
+        graph (partition, Terraform variables and var files, in order). Rule selection,
+        severities and run settings are not in it: they apply after loading. Call it on
+        the options of the unit (:meth:`for_unit`), whose configuration is resolved."""
+        return {
+            "partition": self.partition,
+            "variables": sorted([str(name), str(value)] for name, value in self.variables.items()),
+            "var_files": [str(path) for path in self.var_files],
+            "var_order": [[str(kind), str(value)] for kind, value in self.var_order],
+        }
