@@ -19,7 +19,7 @@ import os
 from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark
+from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark, respan
 from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.parsers.terraform import syntax as s
@@ -178,7 +178,7 @@ class Evaluator:
     def _variable(self, expr: s.Variable, env: dict) -> Value:
         found = env.get(expr.name)
         if found is not None:
-            return found if found.__class__ is Known else _respan(found, expr.span)
+            return respan(found, expr.span, unknowns=True) if isinstance(found, Unknown) else found
         return Unknown(f"{expr.name} cannot be evaluated on its own", expr.span)
 
     def _traversal(self, expr: s.Expr, env: dict) -> Value:
@@ -197,7 +197,7 @@ class Evaluator:
                 value = Ref(f"{value.address}.{step} is known only after apply", span, value.address, step)
                 continue
             if isinstance(value, Unknown):
-                return _respan(value, span)
+                return respan(value, span, unknowns=True)
             key: Any = step
             if kind == "index":
                 index = self.eval(step, env)
@@ -206,7 +206,7 @@ class Evaluator:
                 key = index.value
             value = _get(value, key, span)
         if isinstance(value, Unknown):
-            return _respan(value, span)
+            return respan(value, span, unknowns=True)
         if not isinstance(value, SourceText) and not isinstance(value.value, (list, dict, Encoded)):
             return Known(value.value, span)  # a scalar is reported where it is used
         return value
@@ -333,7 +333,8 @@ class Evaluator:
                 self._evaluating.remove(key)
             self.variables[name] = value
         if name in self.variables:
-            return _respan(self.variables[name], span)
+            value = self.variables[name]
+            return respan(value, span, unknowns=True) if isinstance(value, Unknown) else value
         return Unknown(f"var.{name} is not declared", span)
 
     def local(self, name: str, span: Span) -> Value:
@@ -801,15 +802,6 @@ def _as_text(value: Value) -> str | Unknown:
     if inner is None:
         return Unknown("null in a string template", value.span)
     return Unknown("a collection in a string template", value.span)
-
-
-def _respan(value: Value, span: Span) -> Value:
-    """Keep the value, but report an Unknown at the place that used it."""
-    if isinstance(value, Ref):
-        return Ref(value.reason, span, value.address, value.attribute)
-    if isinstance(value, Unknown):
-        return Unknown(value.reason, span)
-    return value
 
 
 def _root_var(ev: Evaluator, steps: list, env: dict, span: Span) -> Value:

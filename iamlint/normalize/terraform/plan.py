@@ -25,7 +25,7 @@ from typing import Any
 
 from iamlint.model.graph import Graph, Resource
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python
+from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python, respan
 from iamlint.normalize.base import SourceError, UnitResult
 from iamlint.parsers.terraform.syntax import Block, Body
 
@@ -190,7 +190,7 @@ def _respan_attribute(value: Value, name: str, body: Body) -> Value:
     """Move a plan value to the line of the .tf attribute or nested block that sets it."""
     attribute = body.attributes.get(name)
     if attribute is not None:
-        return _respan_all(value, attribute.span)
+        return respan(value, attribute.span, unknowns=True)
     blocks = body.blocks_of(name) or [b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == [name]]
     if blocks and isinstance(value, Known) and isinstance(value.value, list):
         items = []
@@ -200,24 +200,9 @@ def _respan_attribute(value: Value, name: str, body: Body) -> Value:
             if isinstance(item, Known) and isinstance(item.value, dict):
                 items.append(Known({k: _respan_attribute(v, k, inner) for k, v in item.value.items()}, block.span))
             else:
-                items.append(_respan_all(item, block.span))
+                items.append(respan(item, block.span, unknowns=True))
         return Known(items, blocks[0].span)
     return value
-
-
-def _respan_all(value: Value, span: Span) -> Value:
-    if isinstance(value, Ref):
-        return Ref(value.reason, span, value.address, value.attribute)
-    if isinstance(value, Unknown):
-        return Unknown(value.reason, span)
-    inner = value.value
-    if isinstance(inner, list):
-        return Known([_respan_all(v, span) for v in inner], span)
-    if isinstance(inner, dict):
-        return Known({k: _respan_all(v, span) for k, v in inner.items()}, span)
-    if isinstance(inner, Encoded):
-        return Known(Encoded(_respan_all(inner.data, span)), span)
-    return Known(inner, span)
 
 
 def _reference(config: dict | None, name: str, module_path: str) -> str | None:

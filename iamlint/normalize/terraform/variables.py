@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value
+from iamlint.model.values import Known, Unknown, Value, respan
 from iamlint.normalize.base import SourceError
 from iamlint.parsers.terraform import syntax as s
 
@@ -156,9 +156,7 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
     try:
         value = evaluator.eval(parse_expression(text, span.file, 1, 1))
         # no file holds this text: its parts are reported at the variable's declaration
-        from iamlint.normalize.terraform.plan import _respan_all
-
-        return _respan_all(value, config.variables[name].span)
+        return respan(value, config.variables[name].span, unknowns=True)
     except HclSyntaxError as exc:
         errors.append(SourceError(span.file, 1, f"value of {name} is not a valid expression: {exc.message}"))
         return Unknown(f"var.{name}: its value is not a valid expression", span)
