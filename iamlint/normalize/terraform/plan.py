@@ -24,9 +24,12 @@ import re
 from typing import Any
 
 from iamlint.model.graph import Graph, Resource
-from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python, respan
+from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python, respan, to_python
 from iamlint.normalize.base import SourceError, UnitResult
+from iamlint.normalize.terraform.config import ModuleConfig
+from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest, read_text
+from iamlint.normalize.terraform.resources import BUILDERS
+from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 from iamlint.parsers.terraform.syntax import Block, Body
 
 _VERSION = re.compile(r'"format_version"\s*:\s*"(\d+)\.')
@@ -52,9 +55,6 @@ def is_plan_file(path: str) -> bool:
 
 
 def load_plan(path: str, display: str, options: Any) -> UnitResult:
-    from iamlint.normalize.terraform import read_text
-    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
-
     partition = getattr(options, "partition", "aws")
     graph = Graph(partition=partition)
     text, error = read_text(path, display)
@@ -107,8 +107,6 @@ def _changes(value: Value | None) -> dict[str, dict]:
 
 
 def _node(resource: Value, changes: dict[str, dict], sources: "_Sources", display: str):
-    from iamlint.normalize.terraform.resources import BUILDERS
-
     if not isinstance(resource, Known) or not isinstance(resource.value, dict):
         return None
     body = resource.value
@@ -277,8 +275,6 @@ class _Sources:
             if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
                 directory = os.path.normpath(os.path.join(directory, source))
             else:
-                from iamlint.normalize.terraform.modules import read_manifest
-
                 found = read_manifest(self.root).get(".".join(names[: index + 1]))
                 if found is None:
                     return None
@@ -296,9 +292,6 @@ class _Sources:
         return config.resources.get(local_address)
 
     def _load(self, directory: str | None):
-        from iamlint.normalize.terraform import module_files, parse_files
-        from iamlint.normalize.terraform.config import ModuleConfig
-
         if directory is None or not os.path.isdir(directory):
             return None
         files = module_files(directory)
@@ -324,8 +317,6 @@ def _text(value: Value | None) -> str | None:
 
 
 def _plain(value: Value | None) -> Any:
-    from iamlint.model.values import to_python
-
     if value is None:
         return None
     try:
