@@ -2,11 +2,15 @@
 logic (``binary``), ``!`` and ``-`` (``unary``), and the conditional ``c ? a : b`` whose
 condition cannot be decided (``either``: both branches kept).
 
+Arithmetic follows Terraform (go-cty): ``%`` is a truncated remainder with the sign of
+the dividend (``-7 % 3`` is -1, ``7 % -3`` is 1, ``-7.5 % 2`` is -1.5) and ``x % 0`` is
+``x``, as ``terraform console`` (1.11) gives; ``x / 0`` stays an Unknown.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable
 
 from iamlint.model.span import Span
@@ -14,9 +18,19 @@ from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, first_unkn
 from iamlint.parsers.terraform import syntax as s
 
 
+def modulo(a: int | float, b: int | float) -> int | float:
+    """go-cty's ``Modulo``: ``a - b * trunc(a / b)``; ``a`` when ``b`` is 0."""
+    if b == 0:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        remainder = abs(a) % abs(b)
+        return -remainder if a < 0 else remainder
+    return math.fmod(a, b)
+
+
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-    "%": lambda a, b: a % b, "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+    "%": modulo, "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
     ">=": lambda a, b: a >= b,
 }
 _FAST = {**_ARITHMETIC, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
