@@ -73,6 +73,8 @@ def suffix_of(key: Any) -> str:
     """The address suffix of an instance key: ``[0]``, ``["web"]``."""
     if isinstance(key, str):
         return f"[{json.dumps(key)}]"
+    if isinstance(key, float) and not key.is_integer():
+        return f"[{key!r}]"  # names no instance
     return f"[{int(key)}]"
 
 

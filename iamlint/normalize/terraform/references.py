@@ -128,11 +128,16 @@ def _resource(ev: Scope, type_: str, steps: Steps, env: dict, span: Span, splat:
         return Unknown(f"{address} is not defined in this module", span)
     full = ev.prefix + address
 
+    expansion = ev.instances(block, address)
+    why = f" ({expansion.unknown.reason})" if expansion.unknown is not None else ""
+
     def member(item: Instance, rest: Steps) -> tuple[Value, Steps]:
-        return Ref(f"{full}{item.suffix} is computed", span, full + item.suffix, ""), rest
+        # the stand-in of unknown keys, not named by an index, says why there is one node
+        reason = f"{full}{item.suffix} is computed" + (why if not item.suffix else "")
+        return Ref(reason, span, full + item.suffix, ""), rest
 
     undecided = Ref(f"which instance of {full} is meant cannot be evaluated", span, full, "")
-    return _through_instances(ev, ev.instances(block, address), full, steps[1:], env, span, splat, member, undecided)
+    return _through_instances(ev, expansion, full, steps[1:], env, span, splat, member, undecided)
 
 
 def _root_data(ev: Scope, steps: Steps, env: dict, span: Span, splat: bool) -> Value:
