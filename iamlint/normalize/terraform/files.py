@@ -66,7 +66,7 @@ def _parse_one(path: str, display: str) -> tuple[HclFile | None, SourceError | N
 
 
 def _parse_uncached(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
-    # start-up: the HCL parser loads lark and hcl2, which a run served from the cache never needs
+    # start-up: plan files import this module too; lark and hcl2 load only when a .tf file is parsed
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
     from iamlint.parsers.terraform.json_syntax import parse_tf_json
 

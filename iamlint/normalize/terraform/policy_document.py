@@ -15,6 +15,7 @@ text, or the file it was read from).
 
 from __future__ import annotations
 
+from iamlint.knowledge import managed_policy as lookup
 from iamlint.model.graph import AwsManagedPolicy
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Unknown, Value, as_list, from_python
@@ -251,11 +252,6 @@ def _managed_arn_of(evaluator, block: Block, env: dict) -> tuple[str, Span] | No
 
 def _managed_document(address: str, arn: str, origin: Span, span: Span) -> Value:
     """The document of an AWS managed policy, from the IAM knowledge snapshot."""
-    try:
-        # start-up: the IAM knowledge package is imported only when a managed policy is read
-        from iamlint.knowledge import managed_policy as lookup
-    except ImportError:
-        return Unknown(f"data.{address}.policy: no IAM knowledge available", span)
     entry = lookup(arn)
     if entry is None:
         return Unknown(f"data.{address}.policy: {arn} is not in the AWS managed policy snapshot", span)
@@ -271,11 +267,9 @@ def _key_of(arn: str) -> str | None:
 
 def _managed_arn(name: str, path_prefix: str | None, partition: str) -> str | None:
     """The ARN of the AWS managed policy called ``name`` (its path from the snapshot)."""
-    try:
-        # start-up: the IAM knowledge package is imported only when a managed policy is read
-        from iamlint.knowledge.managed import snapshot
-    except ImportError:
-        return None
+    # start-up: the managed policy index (difflib, zlib, its data) loads only when a policy is named
+    from iamlint.knowledge.managed import snapshot
+
     entry = snapshot().get(name)
     if entry is None:
         return None
