@@ -160,7 +160,7 @@ class Evaluator:
         parts = self.evaluate(arg)
         if isinstance(parts, Known) and isinstance(parts.value, str):
             head, _, tail = parts.value.partition(".")
-            names = [head, tail]
+            names: list[str | None] = [head, tail]
         elif isinstance(parts, Known) and isinstance(parts.value, list) and len(parts.value) == 2:
             names = [_text(item) for item in parts.value]
         else:

@@ -14,21 +14,31 @@ Operators are in ``operators.py``, built-in functions in ``functions/``.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, mark, respan, to_python
 from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
 from iamlint.normalize.terraform import operators
+from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.functions import FUNCTIONS, LAZY
 from iamlint.normalize.terraform.instances import MAX_ITEMS
 from iamlint.normalize.terraform.references import apply, flatten, key_text, reference
-from iamlint.normalize.terraform.scope import Scope
+from iamlint.normalize.terraform.scope import Loader, Scope
 from iamlint.parsers.terraform import syntax as s
 
 class Evaluator(Scope):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        config: ModuleConfig,
+        variables: dict[str, Value],
+        partition: str = "aws",
+        prefix: str = "",
+        loader: Loader | None = None,
+        stack: tuple[str, ...] = (),
+        path: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(config, variables, partition, prefix, loader, stack, path)
         self.handlers: dict[type, Callable[[Any, dict], Value]] = {
             s.Literal: self._literal,
             s.Template: self._template,
@@ -230,7 +240,7 @@ class Evaluator(Scope):
         value = self.eval(expr.value, scope)
         text = key_text(key_value.value)
         if expr.grouping:
-            mapping.setdefault(text, Known([], expr.span)).value.append(value)
+            cast(Known, mapping.setdefault(text, Known([], expr.span))).value.append(value)
         else:
             mapping[text] = value
         return None

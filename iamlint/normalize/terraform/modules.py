@@ -153,7 +153,8 @@ def _input(parent: Evaluator, child: Evaluator, name: str, block: Block, expr, e
         value = parent.eval(expr, env)
         if isinstance(value, Known) and value.value is None and "default" in block.body.attributes:
             nullable = block.body.attributes.get("nullable")
-            if nullable is not None and isinstance(child.eval(nullable.expr), Known) and child.eval(nullable.expr).value is False:
+            flag = child.eval(nullable.expr) if nullable is not None else None
+            if isinstance(flag, Known) and flag.value is False:
                 return convert(child.eval(block.body.attributes["default"].expr), block, child)
         return convert(value, block, child)
 
@@ -184,8 +185,8 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
             graph.add(Resource(f"{evaluator.prefix}provider.aws{suffix}", "provider.aws", block.span, values))
     for name in config.modules:
         call = evaluator.module_call(name)
-        if call is None:
-            continue
+        if not isinstance(call, ModuleCall):
+            continue  # None: the call cannot be made
         for child in call.evaluators():
             instantiate(child, graph)
     # Terraform evaluates every local and output: their cycles are errors even when unused

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, first_unknown, to_python
@@ -50,7 +50,7 @@ def binary(op: str, left: Value, right: Value, span: Span) -> Value:
         unknown = first_unknown(side)
         if unknown is not None:
             return Unknown(unknown.reason, span)
-    return _known_binary(op, left, right, span)
+    return _known_binary(op, cast(Known, left), cast(Known, right), span)  # both fully known now
 
 
 def _numeric(op: str, function: Callable[[Any, Any], Any], a: Any, b: Any, span: Span) -> Value:

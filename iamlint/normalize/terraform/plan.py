@@ -41,7 +41,7 @@ HEAD = 4 * 1024 * 1024
 def is_plan_text(text: str) -> bool:
     """Whether JSON text looks like a Terraform plan (read from its first bytes)."""
     match = _VERSION.search(text[:HEAD])
-    return bool(match) and match.group(1) == "1" and ('"planned_values"' in text or '"resource_changes"' in text)
+    return match is not None and match.group(1) == "1" and ('"planned_values"' in text or '"resource_changes"' in text)
 
 
 def is_plan_file(path: str) -> bool:
@@ -126,7 +126,8 @@ def _node(resource: Value, changes: dict[str, dict], sources: "_Sources", displa
     local_address = address[len(module_path) + 1:] if module_path else address
     config = sources.config_resource(module_path, local_address)
     block = sources.block(module_path, _INSTANCE.sub("", local_address))
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    after_unknown = change.get("after_unknown")
+    unknown = after_unknown if isinstance(after_unknown, dict) else {}
     for name, marker in unknown.items():
         reason = f"{address}.{name} is known only after apply"
         ref = _reference(config, name, module_path)
@@ -191,7 +192,7 @@ def _respan_attribute(value: Value, name: str, body: Body) -> Value:
         return respan(value, attribute.span, unknowns=True)
     blocks = body.blocks_of(name) or [b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == [name]]
     if blocks and isinstance(value, Known) and isinstance(value.value, list):
-        items = []
+        items: list[Value] = []
         for index, item in enumerate(value.value):
             block = blocks[min(index, len(blocks) - 1)]
             inner = block.body if block.type != "dynamic" else (block.body.first_block("content") or block).body

@@ -54,7 +54,7 @@ def document(evaluator, body: Body, span: Span, env: dict | None = None) -> Valu
     policy_id = attrs.get("policy_id")
     if policy_id:
         own["Id"] = evaluator.eval(policy_id.expr, env)
-    own_statements = []
+    own_statements: list[Value] = []
     for found in evaluator.blocks(body, "statement", env):
         if isinstance(found, Unknown):
             own_statements.append(found)
@@ -192,7 +192,7 @@ def _star(identifiers: Value, span: Span) -> Value:
 
 
 def condition(evaluator, blocks: list, span: Span) -> Value:
-    result: dict[str, Value] = {}
+    result: dict[str, Known] = {}
     for found in blocks:
         if isinstance(found, Unknown):
             return found

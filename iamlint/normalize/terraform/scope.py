@@ -15,7 +15,7 @@ from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value, respan
 from iamlint.normalize.base import SourceError
 from iamlint.normalize.terraform.config import ModuleConfig
-from iamlint.normalize.terraform.instances import Expansion, expand, stand_in
+from iamlint.normalize.terraform.instances import Expansion, Instance, expand, stand_in
 from iamlint.parsers.terraform import syntax as s
 
 DataBuilder = Callable[[Any, s.Block, str, str, Span, dict], Value]
@@ -27,7 +27,7 @@ class ModuleCall(Protocol):
     reason: str | None
     expansion: Expansion
 
-    def child(self, instance: Any) -> "Scope": ...
+    def child(self, instance: Instance) -> "Scope": ...
 
 
 class Loader(Protocol):
@@ -133,7 +133,7 @@ class Scope:
     def outputs_object(self, span: Span) -> Value:
         return Known({name: self.output(name, span) for name in self.config.outputs}, span)
 
-    def data_attribute(self, block: s.Block, address: str, instance: Any, attribute: str, span: Span) -> Value:
+    def data_attribute(self, block: s.Block, address: str, instance: Instance, attribute: str, span: Span) -> Value:
         """One attribute of one instance of ``data.<address>``."""
         builder = self.data_builders.get(block.labels[0])
         if builder is None:
@@ -141,7 +141,7 @@ class Scope:
         return self._once(f"{self.prefix}data.{address}{instance.suffix}.{attribute}", block.span,
                           lambda: builder(self, block, address, attribute, span, instance.env))
 
-    def data_object(self, block: s.Block, address: str, instance: Any, span: Span) -> Value:
+    def data_object(self, block: s.Block, address: str, instance: Instance, span: Span) -> Value:
         """Every attribute the builder of ``data.<address>`` knows, of one instance."""
         builder = self.data_builders.get(block.labels[0])
         names = getattr(builder, "attributes", ())

@@ -52,7 +52,7 @@ def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str
         names = sorted(os.listdir(directory or "."))
     except OSError:
         names = []
-    ordered = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    ordered: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     ordered += [n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
     sequence = [("file", os.path.join(directory, n)) for n in ordered] + command_line(options)
     for kind, item in sequence:

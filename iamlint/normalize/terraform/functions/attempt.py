@@ -8,7 +8,7 @@ from iamlint.model.values import Known, Ref, Unknown, Value
 
 
 def _try(evaluator: Any, expr: Any, env: dict) -> Value:
-    last: Value | None = None
+    last: Unknown | None = None
     for arg in expr.args:
         value = evaluator.eval(arg, env)
         if isinstance(value, Known):

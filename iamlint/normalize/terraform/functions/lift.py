@@ -28,7 +28,7 @@ def pure(name: str, function: Callable[..., Any]) -> Function:
 
     def call(evaluator: Any, args: list[Value], span: Span) -> Value:
         if all(arg.__class__ is Known and arg.value.__class__ in _SCALARS for arg in args):
-            values: Any = [arg.value for arg in args]  # fast path: plain scalars
+            values: Any = [arg.value for arg in args]  # type: ignore[union-attr]  # fast path: plain scalars
         else:
             values = known_args(args, span, name)
             if isinstance(values, Unknown):

@@ -48,8 +48,9 @@ def _join(sep: str, *lists: Any) -> str:
 
 def _join_values(args: list[Value], span: Span) -> Value:
     """join(): a single item is that item (so a reference keeps its identity)."""
-    if len(args) >= 2 and all(isinstance(a, Known) and isinstance(a.value, list) for a in args[1:]):
-        items = [item for a in args[1:] for item in a.value]
+    lists = [a.value for a in args[1:] if isinstance(a, Known) and isinstance(a.value, list)]
+    if len(args) >= 2 and len(lists) == len(args) - 1:
+        items = [item for inner in lists for item in inner]
         if len(items) == 1 and not (isinstance(items[0], Known) and not isinstance(items[0].value, (str, Encoded))):
             return items[0]
     return pure("join", _join)(None, args, span)
@@ -142,7 +143,7 @@ FUNCTIONS: dict[str, Function] = {
     "startswith": pure("startswith", lambda s, p: s.startswith(p)),
     "endswith": pure("endswith", lambda s, p: s.endswith(p)),
     "strcontains": pure("strcontains", lambda s, p: p in s),
-    "regex": pure("regex", lambda p, s: re.search(p, s).group(0)),
+    "regex": pure("regex", lambda p, s: re.search(p, s).group(0)),  # type: ignore[union-attr]  # no match: an error
     "regexall": pure("regexall", lambda p, s: [m.group(0) for m in re.finditer(p, s)]),
     "strrev": pure("strrev", lambda s: s[::-1]),
     "format": pure("format", _format),
