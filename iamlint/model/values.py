@@ -72,16 +72,29 @@ def mark(value: "Value", condition: str) -> "Value":
     return Conditional(inner, value.span, condition)
 
 
-def respan(value: "Value", span: Span) -> "Value":
-    """The same Known value, and everything inside it, located at ``span`` (the place
-    that uses it, when its own positions cannot be trusted); Unknowns are kept as they are."""
+def respan(value: "Value", span: Span, *, unknowns: bool = False) -> "Value":
+    """The same value, and everything inside it (list items, object members, the
+    structure of an :class:`Encoded` string), located at ``span``: the place that uses it,
+    when its own positions cannot be trusted (escaped JSON, a value given on the command
+    line, a plan value mapped to the ``.tf`` attribute that sets it).
+
+    A :class:`Conditional` stays one, its condition kept; a :class:`SourceText` becomes a
+    plain Known (its text no longer starts where it says). Unknowns keep their own span,
+    unless ``unknowns`` is set: then they move too, a :class:`Ref` keeping what it refers
+    to and any other Unknown becoming a plain Unknown with its reason."""
     if isinstance(value, Unknown):
-        return value
+        if not unknowns:
+            return value
+        if isinstance(value, Ref):
+            return Ref(value.reason, span, value.address, value.attribute)
+        return Unknown(value.reason, span)
     inner = value.value
     if isinstance(inner, list):
-        inner = [respan(item, span) for item in inner]
+        inner = [respan(item, span, unknowns=unknowns) for item in inner]
     elif isinstance(inner, dict):
-        inner = {key: respan(item, span) for key, item in inner.items()}
+        inner = {key: respan(item, span, unknowns=unknowns) for key, item in inner.items()}
+    elif isinstance(inner, Encoded):
+        inner = Encoded(respan(inner.data, span, unknowns=unknowns))
     if isinstance(value, Conditional):
         return Conditional(inner, span, value.condition)
     return Known(inner, span)

@@ -17,14 +17,13 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, mark, respan
+from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, mark, respan
 from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
-from iamlint.normalize.cloudformation.strings import concatenate, flatten, placeholder, ref_text, sub_pieces
+from iamlint.normalize.cloudformation.strings import concatenate, placeholder, ref_text
+from iamlint.normalize.cloudformation.sub import substitute
 from iamlint.normalize.cloudformation.template import Template
 from iamlint.normalize.cloudformation.values import NO_VALUE, DeployTime, NoValue
-from iamlint.normalize.documents import HOLE, MAX_HOLES, PartialText
-from iamlint.parsers.cloudformation.yamlspans import FoldedText
 
 Result = Union[Value, NoValue]
 DEPLOY_TIME = ("AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
@@ -54,8 +53,8 @@ class Evaluator:
         self.conditions = Conditions(template, self._condition_operand)
         self._in_condition = False
         self._functions: dict[str, Callable[[Value, Span, str], Result]] = {
-            "Ref": self._ref,
-            "Fn::GetAtt": self._getatt,
+            "Ref": self.ref,
+            "Fn::GetAtt": self.getatt,
             "Fn::Sub": self._sub,
             "Fn::Join": self._join,
             "Fn::Select": self._select,
@@ -113,7 +112,7 @@ class Evaluator:
 
     # -- Ref and GetAtt ----------------------------------------------------------
 
-    def _ref(self, arg: Value, span: Span, key: str = "") -> Result:
+    def ref(self, arg: Value, span: Span, key: str = "") -> Result:
         name = _text(self.evaluate(arg))
         if name is None:
             return Unknown("Ref to a name that is not a literal", span)
@@ -157,11 +156,11 @@ class Evaluator:
             return Known([Known(part.strip(), span) for part in default.value.split(",")], span)
         return respan(default, span)
 
-    def _getatt(self, arg: Value, span: Span, key: str = "") -> Result:
+    def getatt(self, arg: Value, span: Span, key: str = "") -> Result:
         parts = self.evaluate(arg)
         if isinstance(parts, Known) and isinstance(parts.value, str):
             head, _, tail = parts.value.partition(".")
-            names = [head, tail]
+            names: list[str | None] = [head, tail]
         elif isinstance(parts, Known) and isinstance(parts.value, list) and len(parts.value) == 2:
             names = [_text(item) for item in parts.value]
         else:
@@ -177,56 +176,7 @@ class Evaluator:
     # -- string functions --------------------------------------------------------
 
     def _sub(self, arg: Value, span: Span, key: str = "") -> Result:
-        source, variables = self._sub_arguments(arg)
-        template = _text(source)
-        if template is None:
-            return Unknown("Fn::Sub with a template that is not a literal string", span)
-        cache: dict[str, str | Value] = {}
-
-        def lookup(name: str) -> str | Value:
-            if name not in cache:
-                cache[name] = self._sub_variable(name, variables, span)
-            return cache[name]
-
-        pieces = sub_pieces(template, lookup)
-        values = [piece for piece in pieces if isinstance(piece, tuple)]
-        if len(values) == 1 and all(piece == "" for piece in pieces if isinstance(piece, str)):
-            return values[0][0]  # "${Role}" alone is the reference itself
-        result = concatenate(flatten(pieces), span, "Fn::Sub")
-        if not isinstance(result, Known):
-            if isinstance(source, SourceText) and not isinstance(result, DeployTime):
-                return _partial_sub(pieces, source, span) or result
-            return result
-        if isinstance(source, SourceText):
-            # substitutions rarely span lines: keep where the text starts, for JSON in it
-            return SourceText(result.value, span, line=source.line, column=source.column, indent=source.indent)
-        if isinstance(source, FoldedText):
-            raw = concatenate(flatten(sub_pieces(source.raw, lookup)), span, "Fn::Sub")
-            if isinstance(raw, Known):
-                return FoldedText(result.value, span, raw=raw.value, raw_line=source.raw_line, raw_column=source.raw_column)
-        return result
-
-    def _sub_arguments(self, arg: Value) -> tuple[Result, dict[str, Result]]:
-        if isinstance(arg, Known) and isinstance(arg.value, list) and len(arg.value) == 2:
-            body, names = arg.value
-            variables: dict[str, Result] = {}
-            if isinstance(names, Known) and isinstance(names.value, dict):
-                variables = {name: self.evaluate(value, name) for name, value in names.value.items()}
-            return self.evaluate(body), variables
-        return self.evaluate(arg), {}
-
-    def _sub_variable(self, name: str, variables: dict[str, Result], span: Span) -> str | Value:
-        if name.startswith("!"):
-            return "${" + name[1:] + "}"
-        name = name.strip()
-        if name in variables:
-            value = variables[name]
-            return "" if value is NO_VALUE else value  # type: ignore[return-value]
-        if "." in name and not name.startswith("AWS::"):
-            head, _, tail = name.partition(".")
-            return self._getatt(Known([Known(head, span), Known(tail, span)], span), span)  # type: ignore[return-value]
-        value = self._ref(Known(name, span), span)
-        return "" if value is NO_VALUE else value  # type: ignore[return-value]
+        return substitute(self, arg, span)
 
     def _join(self, arg: Value, span: Span, key: str = "") -> Result:
         parts = _pair(arg)
@@ -377,29 +327,3 @@ def _text(value: object) -> str | None:
     if isinstance(value, Known) and isinstance(value.value, str):
         return value.value
     return None
-
-
-def _partial_sub(pieces: list, source: SourceText, span: Span) -> PartialText | None:
-    """A ``|`` block Sub with unknown parts (a parameter without default): Unknown, but
-    keeping its text (each unknown ``${Name}`` as a run of hole characters as wide) so a
-    JSON policy in it is still judged where it is known."""
-    text: list[str] = []
-    holes: list[Unknown] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            text.append(piece)
-            continue
-        value = flatten([piece])[0]
-        known = concatenate([value], span, "Fn::Sub")
-        if isinstance(known, Known):
-            text.append(known.value)
-        elif isinstance(value, Unknown) and len(holes) < MAX_HOLES:
-            holes.append(Unknown(f"Fn::Sub: {value.reason}", span))
-            text.append(chr(HOLE + len(holes) - 1) * (len(piece[1]) + 3))
-        else:
-            return None
-    if not holes:
-        return None
-    return PartialText(holes[0].reason, span, text="".join(text), holes=tuple(holes), line=source.line,
-                       column=source.column, indent=source.indent)
-

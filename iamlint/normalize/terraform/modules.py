@@ -10,15 +10,19 @@ files. Missing folders and module cycles are located errors.
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Callable
+from typing import Any, Callable
 
-from iamlint.model.graph import Graph
+from iamlint.model.graph import Graph, Resource
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
-from iamlint.normalize.terraform.evaluate import Evaluator, Instance
+from iamlint.normalize.terraform.evaluate import Evaluator
+from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest
+from iamlint.normalize.terraform.instances import Expansion, Instance
+from iamlint.normalize.terraform.resources import build_node, evaluate_body
+from iamlint.normalize.terraform.scope import DataBuilder
+from iamlint.normalize.terraform.variables import convert
 from iamlint.parsers.terraform.syntax import Block
 
 MAX_DEPTH = 40
@@ -28,7 +32,7 @@ META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depend
 class Loader:
     """State shared by every module instance of one root module."""
 
-    def __init__(self, root: str, partition: str, builders: dict) -> None:
+    def __init__(self, root: str, partition: str, builders: dict[str, DataBuilder]) -> None:
         self.root = root
         self.partition = partition
         self.builders = builders
@@ -42,19 +46,12 @@ class Loader:
         self._manifest: dict[str, str] | None = None
 
     def evaluator(self, config: ModuleConfig, prefix: str, stack: tuple[str, ...], path: tuple[str, ...]) -> Evaluator:
-        evaluator = Evaluator(config, {}, self.partition, prefix, self, stack)
-        evaluator._evaluating = self.evaluating
-        evaluator.root_directory = self.root
-        evaluator.module_path = path  # type: ignore[attr-defined]
-        evaluator.data_builders.update(self.builders)
-        return evaluator
+        return Evaluator(config, {}, self.partition, prefix, self, stack, path)
 
     def config_for(self, directory: str) -> ModuleConfig:
         key = os.path.realpath(directory)
         config = self.configs.get(key)
         if config is None:
-            from iamlint.normalize.terraform import module_files, parse_files
-
             files = module_files(directory)
             self.sources.append(directory)
             self.sources.extend(path for path, _ in files)
@@ -76,60 +73,62 @@ class Loader:
 
 
 class ModuleCall:
-    """One ``module "name"`` block of a module instance, with its child instances."""
+    """One ``module "name"`` block of a module instance, with its child instances
+    (``reason`` says why there are none: no source, a missing folder, a cycle...)."""
 
     def __init__(self, loader: Loader, parent: Evaluator, name: str, block: Block) -> None:
         self.loader = loader
         self.parent = parent
         self.name = name
         self.block = block
-        self.counted = "count" in block.body.attributes or "for_each" in block.body.attributes
         self.reason: str | None = None
-        self.children: list[tuple[str, object, Evaluator]] = []
+        self.expansion = Expansion(())
+        self.children: dict[Any, Evaluator] = {}  # instance key (None: uncounted, or the stand-in) -> evaluator
         self._open()
+
+    def child(self, instance: Instance) -> Evaluator:
+        return self.children[instance.key]
+
+    def evaluators(self) -> list[Evaluator]:
+        return list(self.children.values())
+
+    def _fail(self, span: Span, reason: str) -> None:
+        self.reason = reason
+        self.parent.error(span, reason)
 
     def _open(self) -> None:
         parent, block, name = self.parent, self.block, self.name
         source_attr = block.body.attributes.get("source")
         if source_attr is None:
-            self.reason = f"module.{name} has no source"
-            parent.error(block.span, self.reason)
-            return
+            return self._fail(block.span, f"module.{name} has no source")
         source = parent.eval(source_attr.expr)
         if not isinstance(source, Known) or not isinstance(source.value, str):
-            self.reason = f"the source of module.{name} cannot be evaluated"
-            parent.error(source_attr.span, self.reason)
-            return
-        path = getattr(parent, "module_path", ()) + (name,)
+            return self._fail(source_attr.span, f"the source of module.{name} cannot be evaluated")
+        path = parent.module_path + (name,)
         directory = self._directory(source.value, path, source_attr.span)
         if directory is None:
-            return
+            return None
         real = os.path.realpath(directory)
         if real in parent.stack:
-            chain = " -> ".join(os.path.relpath(p) for p in parent.stack[parent.stack.index(real):]) + " -> " + os.path.relpath(real)
-            self.reason = f"module cycle: module.{name} calls a module that is already being evaluated ({chain})"
-            parent.error(source_attr.span, self.reason)
-            return
+            chain = " -> ".join(os.path.relpath(p) for p in parent.stack[parent.stack.index(real):])
+            return self._fail(source_attr.span, f"module cycle: module.{name} calls a module that is already "
+                                                f"being evaluated ({chain} -> {os.path.relpath(real)})")
         if len(parent.stack) >= MAX_DEPTH:
-            self.reason = f"module.{name}: modules nested more than {MAX_DEPTH} deep"
-            parent.error(source_attr.span, self.reason)
-            return
+            return self._fail(source_attr.span, f"module.{name}: modules nested more than {MAX_DEPTH} deep")
         config = self.loader.config_for(directory)
-        instances: list[Instance] | Unknown = parent.instances(block, f"module.{name}")
-        if isinstance(instances, Unknown):
-            instances = [("", None, Evaluator.unknown_instance_env(instances, block))]
-        for suffix, key, env in instances:
-            child = self.loader.evaluator(config, f"{parent.prefix}module.{name}{suffix}.", parent.stack + (real,), path)
-            self._wire_variables(child, env)
-            self.children.append((suffix, key, child))
+        self.expansion = parent.instances(block, f"module.{name}")
+        for item in self.expansion.items:
+            child = self.loader.evaluator(config, f"{parent.prefix}module.{name}{item.suffix}.", parent.stack + (real,), path)
+            self._wire_variables(child, item.env)
+            self.children[item.key] = child
+        return None
 
     def _directory(self, source: str, path: tuple[str, ...], span: Span) -> str | None:
         parent = self.parent
         if source.startswith("./") or source.startswith("../") or source in (".", ".."):
             directory = os.path.normpath(os.path.join(parent.config.directory, source))
             if not os.path.isdir(directory):
-                self.reason = f"module.{self.name}: source folder {source!r} not found ({directory})"
-                parent.error(span, self.reason)
+                self._fail(span, f"module.{self.name}: source folder {source!r} not found ({directory})")
                 return None
             return directory
         found = self.loader.manifest().get(".".join(path))
@@ -148,51 +147,14 @@ class ModuleCall:
             else:
                 child.lazy_variables[var_name] = _default(child, var_name, var_block, self.name)
 
-    def evaluators(self) -> list[Evaluator]:
-        return [child for _, _, child in self.children]
-
-    def reference(self, steps: list, env: dict, span: Span) -> Value:
-        """``module.<name>...``: an output of the (right instance of the) call."""
-        if self.reason is not None:
-            return Unknown(self.reason, span)
-        parent = self.parent
-        if self.counted and self.children and self.children[0][1] is not None:
-            if steps and steps[0][0] == "index":
-                key = parent.eval(steps[0][1], env)
-                if not isinstance(key, Known):
-                    return Unknown(f"which instance of module.{self.name} is meant cannot be evaluated", span)
-                for _, instance_key, child in self.children:
-                    if instance_key == key.value or (isinstance(key.value, float) and instance_key == int(key.value)):
-                        return self._output(child, steps[1:], env, span)
-                return Unknown(f"module.{self.name} has no instance {key.value!r}", span)
-            objects = [(k, c.outputs_object(span)) for _, k, c in self.children]
-            if "count" in self.block.body.attributes:
-                whole: Value = Known([o for _, o in objects], span)
-            else:
-                whole = Known({str(k): o for k, o in objects}, span)
-            return parent._apply(whole, steps, env, span)
-        if self.counted and steps and steps[0][0] == "index":
-            steps = steps[1:]
-        if not self.children:
-            if self.counted:
-                return Known([], span)
-            return Unknown(f"module.{self.name} has no instance", span)
-        return self._output(self.children[0][2], steps, env, span)
-
-    def _output(self, child: Evaluator, steps: list, env: dict, span: Span) -> Value:
-        if steps and steps[0][0] == "attr":
-            return self.parent._apply(child.output(steps[0][1], span), steps[1:], env, span)
-        return self.parent._apply(child.outputs_object(span), steps, env, span)
-
 
 def _input(parent: Evaluator, child: Evaluator, name: str, block: Block, expr, env: dict) -> Callable[[], Value]:
-    from iamlint.normalize.terraform.variables import convert
-
     def evaluate() -> Value:
         value = parent.eval(expr, env)
         if isinstance(value, Known) and value.value is None and "default" in block.body.attributes:
             nullable = block.body.attributes.get("nullable")
-            if nullable is not None and isinstance(child.eval(nullable.expr), Known) and child.eval(nullable.expr).value is False:
+            flag = child.eval(nullable.expr) if nullable is not None else None
+            if isinstance(flag, Known) and flag.value is False:
                 return convert(child.eval(block.body.attributes["default"].expr), block, child)
         return convert(value, block, child)
 
@@ -200,8 +162,6 @@ def _input(parent: Evaluator, child: Evaluator, name: str, block: Block, expr, e
 
 
 def _default(child: Evaluator, name: str, block: Block, call: str) -> Callable[[], Value]:
-    from iamlint.normalize.terraform.variables import convert
-
     def evaluate() -> Value:
         default = block.body.attributes.get("default")
         if default is not None:
@@ -213,30 +173,20 @@ def _default(child: Evaluator, name: str, block: Block, call: str) -> Callable[[
 
 def instantiate(evaluator: Evaluator, graph: Graph) -> None:
     """Add the nodes of one module instance and, recursively, of its module calls."""
-    from iamlint.normalize.terraform.resources import build_node
-
     config = evaluator.config
     for address, block in config.resources.items():
-        instances = evaluator.instances(block, address)
-        if isinstance(instances, Unknown):
-            env = Evaluator.unknown_instance_env(instances, block)
-            graph.add(build_node(evaluator, evaluator.prefix + address, block, env))
-            continue
-        for suffix, _key, env in instances:
-            graph.add(build_node(evaluator, evaluator.prefix + address + suffix, block, env))
+        for item in evaluator.instances(block, address).items:
+            graph.add(build_node(evaluator, evaluator.prefix + address + item.suffix, block, item.env))
     for block in config.providers:
         if block.labels and block.labels[0] == "aws":
-            from iamlint.model.graph import Resource
-            from iamlint.normalize.terraform.resources import evaluate_body
-
             values = evaluate_body(evaluator, block.body, block.span)
             alias = values.get("alias")
             suffix = f".{alias.value}" if isinstance(alias, Known) and isinstance(alias.value, str) else ""
             graph.add(Resource(f"{evaluator.prefix}provider.aws{suffix}", "provider.aws", block.span, values))
     for name in config.modules:
         call = evaluator.module_call(name)
-        if call is None:
-            continue
+        if not isinstance(call, ModuleCall):
+            continue  # None: the call cannot be made
         for child in call.evaluators():
             instantiate(child, graph)
     # Terraform evaluates every local and output: their cycles are errors even when unused
@@ -244,20 +194,3 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
         evaluator.local(name, attribute.span)
     for name, block in config.outputs.items():
         evaluator.output(name, block.span)
-
-
-def read_manifest(root: str) -> dict[str, str]:
-    """``.terraform/modules/modules.json`` under ``root`` (written by ``terraform init``):
-    module key ("web.child") -> folder; empty when there is none or it cannot be read."""
-    path = os.path.join(root, ".terraform", "modules", "modules.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            entries = json.load(handle).get("Modules") or []
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {
-        entry["Key"]: os.path.normpath(os.path.join(root, entry["Dir"]))
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry["Key"]
-        and isinstance(entry.get("Dir"), str)
-    }

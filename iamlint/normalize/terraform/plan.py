@@ -24,9 +24,12 @@ import re
 from typing import Any
 
 from iamlint.model.graph import Graph, Resource
-from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python
+from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python, respan, to_python
 from iamlint.normalize.base import SourceError, UnitResult
+from iamlint.normalize.terraform.config import ModuleConfig
+from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest, read_text
+from iamlint.normalize.terraform.resources import BUILDERS
+from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 from iamlint.parsers.terraform.syntax import Block, Body
 
 _VERSION = re.compile(r'"format_version"\s*:\s*"(\d+)\.')
@@ -38,13 +41,10 @@ HEAD = 4 * 1024 * 1024
 def is_plan_text(text: str) -> bool:
     """Whether JSON text looks like a Terraform plan (read from its first bytes)."""
     match = _VERSION.search(text[:HEAD])
-    return bool(match) and match.group(1) == "1" and ('"planned_values"' in text or '"resource_changes"' in text)
+    return match is not None and match.group(1) == "1" and ('"planned_values"' in text or '"resource_changes"' in text)
 
 
 def load_plan(path: str, display: str, options: Any) -> UnitResult:
-    from iamlint.normalize.terraform import read_text
-    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
-
     partition = getattr(options, "partition", "aws")
     graph = Graph(partition=partition)
     text, error = read_text(path, display)
@@ -97,8 +97,6 @@ def _changes(value: Value | None) -> dict[str, dict]:
 
 
 def _node(resource: Value, changes: dict[str, dict], sources: "_Sources", display: str):
-    from iamlint.normalize.terraform.resources import BUILDERS
-
     if not isinstance(resource, Known) or not isinstance(resource.value, dict):
         return None
     body = resource.value
@@ -118,7 +116,8 @@ def _node(resource: Value, changes: dict[str, dict], sources: "_Sources", displa
     local_address = address[len(module_path) + 1:] if module_path else address
     config = sources.config_resource(module_path, local_address)
     block = sources.block(module_path, _INSTANCE.sub("", local_address))
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    after_unknown = change.get("after_unknown")
+    unknown = after_unknown if isinstance(after_unknown, dict) else {}
     for name, marker in unknown.items():
         reason = f"{address}.{name} is known only after apply"
         ref = _reference(config, name, module_path)
@@ -180,34 +179,19 @@ def _respan_attribute(value: Value, name: str, body: Body) -> Value:
     """Move a plan value to the line of the .tf attribute or nested block that sets it."""
     attribute = body.attributes.get(name)
     if attribute is not None:
-        return _respan_all(value, attribute.span)
+        return respan(value, attribute.span, unknowns=True)
     blocks = body.blocks_of(name) or [b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == [name]]
     if blocks and isinstance(value, Known) and isinstance(value.value, list):
-        items = []
+        items: list[Value] = []
         for index, item in enumerate(value.value):
             block = blocks[min(index, len(blocks) - 1)]
             inner = block.body if block.type != "dynamic" else (block.body.first_block("content") or block).body
             if isinstance(item, Known) and isinstance(item.value, dict):
                 items.append(Known({k: _respan_attribute(v, k, inner) for k, v in item.value.items()}, block.span))
             else:
-                items.append(_respan_all(item, block.span))
+                items.append(respan(item, block.span, unknowns=True))
         return Known(items, blocks[0].span)
     return value
-
-
-def _respan_all(value: Value, span: Span) -> Value:
-    if isinstance(value, Ref):
-        return Ref(value.reason, span, value.address, value.attribute)
-    if isinstance(value, Unknown):
-        return Unknown(value.reason, span)
-    inner = value.value
-    if isinstance(inner, list):
-        return Known([_respan_all(v, span) for v in inner], span)
-    if isinstance(inner, dict):
-        return Known({k: _respan_all(v, span) for k, v in inner.items()}, span)
-    if isinstance(inner, Encoded):
-        return Known(Encoded(_respan_all(inner.data, span)), span)
-    return Known(inner, span)
 
 
 def _reference(config: dict | None, name: str, module_path: str) -> str | None:
@@ -282,8 +266,6 @@ class _Sources:
             if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
                 directory = os.path.normpath(os.path.join(directory, source))
             else:
-                from iamlint.normalize.terraform.modules import read_manifest
-
                 found = read_manifest(self.root).get(".".join(names[: index + 1]))
                 if found is None:
                     return None
@@ -301,9 +283,6 @@ class _Sources:
         return config.resources.get(local_address)
 
     def _load(self, directory: str | None):
-        from iamlint.normalize.terraform import module_files, parse_files
-        from iamlint.normalize.terraform.config import ModuleConfig
-
         if directory is None or not os.path.isdir(directory):
             return None
         files = module_files(directory)
@@ -329,8 +308,6 @@ def _text(value: Value | None) -> str | None:
 
 
 def _plain(value: Value | None) -> Any:
-    from iamlint.model.values import to_python
-
     if value is None:
         return None
     try:

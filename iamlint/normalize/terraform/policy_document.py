@@ -15,8 +15,11 @@ text, or the file it was read from).
 
 from __future__ import annotations
 
+from iamlint.knowledge import managed_policy as lookup
+from iamlint.model.graph import AwsManagedPolicy
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Unknown, Value, as_list
+from iamlint.model.values import Encoded, Known, Unknown, Value, as_list, from_python
+from iamlint.normalize.documents import decode_json_text
 from iamlint.parsers.terraform.syntax import Block, Body
 
 _LISTS = {
@@ -51,7 +54,7 @@ def document(evaluator, body: Body, span: Span, env: dict | None = None) -> Valu
     policy_id = attrs.get("policy_id")
     if policy_id:
         own["Id"] = evaluator.eval(policy_id.expr, env)
-    own_statements = []
+    own_statements: list[Value] = []
     for found in evaluator.blocks(body, "statement", env):
         if isinstance(found, Unknown):
             own_statements.append(found)
@@ -82,8 +85,6 @@ def _documents(value: Value, single: bool) -> list[Value]:
 
 
 def _decode(value: Value) -> Value:
-    from iamlint.normalize.documents import decode_json_text
-
     if isinstance(value, Known):
         inner = value.value
         if isinstance(inner, Encoded):
@@ -191,7 +192,7 @@ def _star(identifiers: Value, span: Span) -> Value:
 
 
 def condition(evaluator, blocks: list, span: Span) -> Value:
-    result: dict[str, Value] = {}
+    result: dict[str, Known] = {}
     for found in blocks:
         if isinstance(found, Unknown):
             return found
@@ -216,59 +217,59 @@ def managed_policy(evaluator, block: Block, address: str, attribute: str, span: 
     """``data "aws_iam_policy"``: an AWS managed policy given by a known ARN or name
     resolves to its ARN (which the IAM knowledge turns into the policy and its
     document); anything else is read from AWS at plan time (Unknown)."""
+    found = _managed_arn_of(evaluator, block, env)
+    if found is None:
+        return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
+    text, origin = found
+    key = _key_of(text)
+    if attribute == "arn" and (key is not None or text.startswith("arn:")):
+        return Known(text, origin)
+    if key is None or attribute not in ("name", "path", "policy"):
+        return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
+    if attribute == "name":
+        return Known(key.rsplit("/", 1)[-1], origin)
+    if attribute == "path":
+        return Known(key.rsplit("/", 1)[0] + "/", origin)
+    return _managed_document(address, text, origin, span)
+
+
+def _managed_arn_of(evaluator, block: Block, env: dict) -> tuple[str, Span] | None:
+    """The ARN a ``data "aws_iam_policy"`` names (by ``arn``, or by ``name`` and
+    ``path_prefix`` through the snapshot) and the span of what named it; None if unknown."""
     attrs = block.body.attributes
     arn = evaluator.eval(attrs["arn"].expr, env) if "arn" in attrs else None
     name = evaluator.eval(attrs["name"].expr, env) if "name" in attrs else None
     path_prefix = evaluator.eval(attrs["path_prefix"].expr, env) if "path_prefix" in attrs else None
-    text = None
-    if isinstance(arn, Known) and isinstance(arn.value, str):
-        text = arn.value
-    elif isinstance(name, Known) and isinstance(name.value, str):
-        prefix = path_prefix.value if isinstance(path_prefix, Known) and isinstance(path_prefix.value, str) else None
-        text = _managed_arn(name.value, prefix, evaluator.partition)
-    if text is None:
-        return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
-    key = _key_of(text)
     origin = (arn if isinstance(arn, Known) else name) or block
-    if attribute == "arn":
-        if key is None and not text.startswith("arn:"):
-            return Unknown(f"data.{address}.arn is read from AWS at plan time", span)
-        return Known(text, origin.span)
-    if key is None:
-        return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
-    if attribute == "name":
-        return Known(key.rsplit("/", 1)[-1], origin.span)
-    if attribute == "path":
-        return Known(key.rsplit("/", 1)[0] + "/", origin.span)
-    if attribute == "policy":
-        from iamlint.model.values import from_python
+    if isinstance(arn, Known) and isinstance(arn.value, str):
+        return arn.value, origin.span
+    if not isinstance(name, Known) or not isinstance(name.value, str):
+        return None
+    prefix = path_prefix.value if isinstance(path_prefix, Known) and isinstance(path_prefix.value, str) else None
+    text = _managed_arn(name.value, prefix, evaluator.partition)
+    return (text, origin.span) if text is not None else None
 
-        try:
-            from iamlint.knowledge import managed_policy as lookup
-        except ImportError:
-            return Unknown(f"data.{address}.policy: no IAM knowledge available", span)
-        entry = lookup(text)
-        if entry is None:
-            return Unknown(f"data.{address}.policy: {text} is not in the AWS managed policy snapshot", span)
-        return Known(Encoded(from_python(entry.document, origin.span)), origin.span)
-    return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
+
+def _managed_document(address: str, arn: str, origin: Span, span: Span) -> Value:
+    """The document of an AWS managed policy, from the IAM knowledge snapshot."""
+    entry = lookup(arn)
+    if entry is None:
+        return Unknown(f"data.{address}.policy: {arn} is not in the AWS managed policy snapshot", span)
+    return Known(Encoded(from_python(entry.document, origin)), origin)
 
 
 managed_policy.attributes = ("arn", "name", "path", "policy")  # type: ignore[attr-defined]
 
 
 def _key_of(arn: str) -> str | None:
-    from iamlint.model.graph import AwsManagedPolicy
-
     return AwsManagedPolicy.key_of(arn)
 
 
 def _managed_arn(name: str, path_prefix: str | None, partition: str) -> str | None:
     """The ARN of the AWS managed policy called ``name`` (its path from the snapshot)."""
-    try:
-        from iamlint.knowledge.managed import snapshot
-    except ImportError:
-        return None
+    # start-up: the managed policy index (difflib, zlib, its data) loads only when a policy is named
+    from iamlint.knowledge.managed import snapshot
+
     entry = snapshot().get(name)
     if entry is None:
         return None

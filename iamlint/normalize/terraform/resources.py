@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Protocol
 
 from iamlint.model.graph import (
     Compute,
@@ -19,10 +19,18 @@ from iamlint.model.graph import (
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value, as_list
 from iamlint.normalize.documents import to_document
-from iamlint.normalize.terraform.evaluate import Evaluator
-from iamlint.parsers.terraform.syntax import Block, Body
+from iamlint.parsers.terraform.syntax import Block, Body, Expr
 
 Attributes = dict[str, Value]
+
+
+class Evaluator(Protocol):
+    """What the node builders need from ``evaluate.Evaluator`` (this module does not import
+    it: plan files are turned into nodes here without loading the expression evaluator)."""
+
+    def eval(self, expr: Expr, env: dict | None = None) -> Value: ...
+
+    def blocks(self, body: Body, type_: str, env: dict) -> list[tuple[Body, dict, Span] | Unknown]: ...
 
 
 def evaluate_body(evaluator: Evaluator, body: Body, span: Span, env: dict | None = None) -> Attributes:

@@ -10,7 +10,7 @@ as it is (a value Terraform would reject is not iamlint's business).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from iamlint.model.values import Known, Value
 from iamlint.parsers.terraform import syntax as s
@@ -25,6 +25,7 @@ def type_of(block: s.Block) -> s.Expr | None:
         return None
     expr = attribute.expr
     if isinstance(expr, s.Template) and expr.static and len(expr.parts) == 1:
+        # start-up: the HCL parser loads lark and hcl2, needed only for a type written as text (.tf.json)
         from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
 
         try:
@@ -41,36 +42,70 @@ def convert(type_expr: s.Expr | None, value: Value, evaluator: Any, depth: int =
         return _primitive(type_expr.name, value)
     if not isinstance(type_expr, s.Call) or not type_expr.args:
         return value
-    name, args = type_expr.name, type_expr.args
-    inner = value.value
-    if name in ("list", "set") and isinstance(inner, list):
-        return Known([convert(args[0], item, evaluator, depth + 1) for item in inner], value.span)
-    if name == "map" and isinstance(inner, dict):
-        return Known({k: convert(args[0], v, evaluator, depth + 1) for k, v in inner.items()}, value.span)
-    if name == "tuple" and isinstance(inner, list) and isinstance(args[0], s.TupleExpr):
-        types = args[0].items
-        return Known([convert(types[i], item, evaluator, depth + 1) if i < len(types) else item
-                      for i, item in enumerate(inner)], value.span)
-    if name == "object" and isinstance(inner, dict) and isinstance(args[0], s.ObjectExpr):
-        result = dict(inner)
-        for key_expr, attribute_type in args[0].items:
-            key = _key(key_expr)
-            if key is None:
-                continue
-            optional = isinstance(attribute_type, s.Call) and attribute_type.name == "optional" and attribute_type.args
-            element_type = attribute_type.args[0] if optional else attribute_type
-            if key in result:
-                result[key] = convert(element_type, result[key], evaluator, depth + 1)
-            elif optional:
-                if len(attribute_type.args) > 1:
-                    default = evaluator.eval(attribute_type.args[1])
-                    result[key] = convert(element_type, default, evaluator, depth + 1)
-                else:
-                    result[key] = Known(None, value.span)
-        return Known(result, value.span)
-    if name == "optional":
-        return convert(args[0], value, evaluator, depth + 1)
-    return value
+    constructor = _CONSTRUCTORS.get(type_expr.name)
+    if constructor is None:
+        return value
+    return constructor(type_expr.args, value, evaluator, depth + 1)
+
+
+def _collection(args: list[s.Expr], value: Known, evaluator: Any, depth: int) -> Value:
+    """``list(T)`` / ``set(T)``: every element converted to T."""
+    if not isinstance(value.value, list):
+        return value
+    return Known([convert(args[0], item, evaluator, depth) for item in value.value], value.span)
+
+
+def _map(args: list[s.Expr], value: Known, evaluator: Any, depth: int) -> Value:
+    if not isinstance(value.value, dict):
+        return value
+    return Known({k: convert(args[0], v, evaluator, depth) for k, v in value.value.items()}, value.span)
+
+
+def _tuple(args: list[s.Expr], value: Known, evaluator: Any, depth: int) -> Value:
+    if not isinstance(value.value, list) or not isinstance(args[0], s.TupleExpr):
+        return value
+    types = args[0].items
+    return Known([convert(types[i], item, evaluator, depth) if i < len(types) else item
+                  for i, item in enumerate(value.value)], value.span)
+
+
+def _object(args: list[s.Expr], value: Known, evaluator: Any, depth: int) -> Value:
+    """``object({...})``: known attributes converted, missing ``optional()`` ones filled
+    with their default (or null)."""
+    if not isinstance(value.value, dict) or not isinstance(args[0], s.ObjectExpr):
+        return value
+    result = dict(value.value)
+    for key_expr, attribute_type in args[0].items:
+        key = _key(key_expr)
+        if key is None:
+            continue
+        optional = isinstance(attribute_type, s.Call) and attribute_type.name == "optional" and attribute_type.args
+        element_type = attribute_type.args[0] if optional else attribute_type  # type: ignore[attr-defined]
+        if key in result:
+            result[key] = convert(element_type, result[key], evaluator, depth)
+        elif optional:
+            result[key] = _optional_default(attribute_type, element_type, value, evaluator, depth)  # type: ignore[arg-type]
+    return Known(result, value.span)
+
+
+def _optional_default(optional: s.Call, element_type: s.Expr, value: Known, evaluator: Any, depth: int) -> Value:
+    if len(optional.args) > 1:
+        return convert(element_type, evaluator.eval(optional.args[1]), evaluator, depth)
+    return Known(None, value.span)
+
+
+def _optional(args: list[s.Expr], value: Known, evaluator: Any, depth: int) -> Value:
+    return convert(args[0], value, evaluator, depth)
+
+
+_CONSTRUCTORS: dict[str, Callable[[list[s.Expr], Known, Any, int], Value]] = {
+    "list": _collection,
+    "set": _collection,
+    "map": _map,
+    "tuple": _tuple,
+    "object": _object,
+    "optional": _optional,
+}
 
 
 def _key(expr: s.Expr) -> str | None:

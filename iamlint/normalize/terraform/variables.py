@@ -23,8 +23,11 @@ from __future__ import annotations
 import os
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value
+from iamlint.model.values import Known, SourceText, Unknown, Value, respan
 from iamlint.normalize.base import SourceError
+from iamlint.normalize.terraform.files import read_text
+from iamlint.normalize.terraform.types import convert as apply_type, type_of
+from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 from iamlint.parsers.terraform import syntax as s
 
 _COMPLEX = ("list", "map", "set", "object", "tuple")
@@ -49,7 +52,7 @@ def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str
         names = sorted(os.listdir(directory or "."))
     except OSError:
         names = []
-    ordered = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    ordered: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     ordered += [n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
     sequence = [("file", os.path.join(directory, n)) for n in ordered] + command_line(options)
     for kind, item in sequence:
@@ -87,15 +90,11 @@ def command_line(options) -> list[tuple[str, str]]:
 
 def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Value] | None:
     """The assignments of a .tfvars / .tfvars.json file (values keep their spans)."""
-    from iamlint.normalize.terraform import read_text
-
     text, error = read_text(path, path)
     if error is not None:
         errors.append(error)
         return None
     if path.endswith(".json"):
-        from iamlint.parsers.jsonpos import JsonError, loads_with_spans
-
         try:
             data = loads_with_spans(text, path)
         except JsonError as exc:
@@ -105,6 +104,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
             errors.append(SourceError(path, data.span.line, "a .tfvars.json file must hold a JSON object"))
             return None
         return {name: _as_source(value) for name, value in data.value.items()}
+    # start-up: the HCL parser loads lark and hcl2, needed only when a .tfvars file is read
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
 
     try:
@@ -119,8 +119,6 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
 
 def _as_source(value: Value) -> Value:
     """JSON strings as source text: a value is reported where the file wrote it."""
-    from iamlint.model.values import SourceText
-
     if isinstance(value, Known):
         inner = value.value
         if isinstance(inner, str):
@@ -151,14 +149,13 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
     type_name = _type_name(config.variables[name])
     if type_name not in _COMPLEX:
         return Known(text, span)
+    # start-up: the HCL parser loads lark and hcl2, needed only for a complex value given as text
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
 
     try:
         value = evaluator.eval(parse_expression(text, span.file, 1, 1))
         # no file holds this text: its parts are reported at the variable's declaration
-        from iamlint.normalize.terraform.plan import _respan_all
-
-        return _respan_all(value, config.variables[name].span)
+        return respan(value, config.variables[name].span, unknowns=True)
     except HclSyntaxError as exc:
         errors.append(SourceError(span.file, 1, f"value of {name} is not a valid expression: {exc.message}"))
         return Unknown(f"var.{name}: its value is not a valid expression", span)
@@ -166,6 +163,4 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
 
 def convert(value: Value, block: s.Block, evaluator) -> Value:
     """Apply the variable's type constraint (primitive conversions, optional() defaults)."""
-    from iamlint.normalize.terraform.types import convert as apply_type, type_of
-
     return apply_type(type_of(block), value, evaluator)

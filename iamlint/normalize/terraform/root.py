@@ -1,0 +1,41 @@
+"""The root module of a Terraform unit: parse its files, set its input variables,
+evaluate it and the modules it calls into one graph."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from iamlint.normalize.base import UnitResult
+from iamlint.normalize.terraform.config import ModuleConfig
+from iamlint.normalize.terraform.data_sources import BUILDERS
+from iamlint.normalize.terraform.files import parse_files
+from iamlint.normalize.terraform.modules import Loader, instantiate
+from iamlint.normalize.terraform.variables import root_variables
+from iamlint.parsers.terraform.hcl import deep_recursion
+
+
+def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
+    with deep_recursion():
+        return _load_module(directory, files, options)
+
+
+def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
+    partition = getattr(options, "partition", "aws")
+    loader = Loader(directory, partition, dict(BUILDERS))
+    parsed, errors = parse_files(files)
+    loader.errors.extend(errors)
+    config = ModuleConfig.from_files(directory, parsed)
+    loader.configs[os.path.realpath(directory)] = config
+    root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
+    values, var_errors, var_files = root_variables(config, root, directory, options)
+    root.variables.update(values)
+    loader.errors.extend(var_errors)
+    graph = loader.graph
+    instantiate(root, graph)
+    shown = [display for _, display in files] + var_files
+    shown += [f for f in loader.files if f not in shown]
+    own = {path for path, _ in files}
+    sources = [directory] + [p for p in var_files + loader.sources if p not in own]
+    sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
+    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)))
