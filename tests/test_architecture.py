@@ -16,7 +16,7 @@ import importlinter  # noqa: F401 -- in the test extra: the check must not silen
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACTS = ["layers", "rules-use-the-plugin-api", "no-cycles"]
+CONTRACTS = ["layers", "rules-use-the-plugin-api", "no-cycles", "no-cycles-terraform-evaluator"]
 RUNNER = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
 
 
@@ -33,14 +33,6 @@ def test_the_import_contracts_are_kept():
     done = lint_imports(ROOT, *CONTRACTS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in done.stdout
-
-
-@pytest.mark.xfail(strict=True, reason="normalize/terraform's own cycles (the package __init__, modules, plan, "
-                                       "variables) are removed by the evaluator split (issue 11 item 3), done on "
-                                       "its own branch: remove this mark when it is merged")
-def test_normalize_terraform_has_no_import_cycles():
-    done = lint_imports(ROOT, "no-cycles-terraform-evaluator")
-    assert done.returncode == 0, done.stdout
 
 
 @pytest.fixture

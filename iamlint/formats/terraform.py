@@ -44,7 +44,7 @@ class TerraformFormat(DirectoryFormat):
 
     def warm_up(self) -> None:
         # before forking workers (and not at start-up): the normaliser, the parser tables built once
-        import iamlint.normalize.terraform  # noqa: F401
+        import iamlint.normalize.terraform.root  # noqa: F401  (the evaluator: the package itself is light)
         from iamlint.parsers.terraform.grammar import parser
 
         parser()
