@@ -113,17 +113,21 @@ def parse_hcl(text: str, path: str, second_opinion: bool = True) -> s.HclFile:
     """Parse a whole .tf file. Raises ``HclSyntaxError`` with a line on bad input.
     ``second_opinion=False`` skips python-hcl2 (tests compare the parsers alone)."""
     tree, converter, issues = _tree(text, path, second_opinion)
-    if issues:
-        if second_opinion:
-            accepted, lark_issue = _lark_file(text, path)
-            if accepted is not None:
-                return accepted
-            issues = _merge_issues(issues, lark_issue)
-        raise issues[0].to_exception()
-    try:
-        return s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
-    except ParseFailure as failure:
-        raise failure.issue.to_exception() from None
+    parsed = None
+    if not issues:
+        try:
+            parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
+        except ParseFailure as failure:
+            issues = [failure.issue]
+        issues = issues or converter.issues
+    if not issues:
+        return parsed
+    if second_opinion:
+        accepted, lark_issue = _lark_file(text, path)
+        if accepted is not None:
+            return accepted
+        issues = _merge_issues(issues, lark_issue)
+    raise issues[0].to_exception()
 
 
 def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | None]:
@@ -172,6 +176,11 @@ def parse_hcl_partial(text: str, path: str) -> tuple[s.HclFile, list[ParseIssue]
                 body.blocks.append(_converted(converter.block, child, converter))
         except ParseFailure as failure:
             issues.append(failure.issue)
+    if converter.issues:
+        issues = sorted(issues + converter.issues, key=lambda issue: (issue.line, issue.column))
+        accepted, _ = _lark_file(text, path)
+        if accepted is not None:
+            return accepted, []
     return s.HclFile(path, body), issues
 
 
@@ -196,7 +205,8 @@ def _parse_expression(text: str, path: str, line: int, column: int, second_opini
     tree = _parser().parse(data)
     converter = Converter(path, data, functools.partial(_parse_expression, second_opinion=second_opinion),
                           line - 1, column - 3)
-    issues = diagnose.issues(tree.root_node, converter, newlines=False)
+    converter.check_lines = False
+    issues = diagnose.issues(tree.root_node, converter)
     body = _body(tree.root_node)
     attribute = next((c for c in body.named_children if c.type == "attribute"), None) if body else None
     if issues or attribute is None:

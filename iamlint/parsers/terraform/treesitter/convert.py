@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.treesitter.errors import ParseFailure
+from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
 from iamlint.parsers.terraform.treesitter.positions import Positions
 from iamlint.parsers.terraform.treesitter.template import scan_template
 
@@ -72,6 +72,10 @@ class Converter:
         self.parse_expression = parse_expression
         self.line_shift = line_shift
         self.column_shift = column_shift
+        self.plain = self.positions.ascii and not line_shift and not column_shift
+        # HCL's line rules, checked while converting (tree-sitter-hcl does not enforce them)
+        self.check_lines = True
+        self.issues: list[ParseIssue] = []
         self.primaries: dict[str, Callable[[Any], Result]] = {
             "literal_value": self.literal_value,
             "template_expr": self.template_expr,
@@ -91,6 +95,8 @@ class Converter:
 
     # -- spans ---------------------------------------------------------------
     def span(self, start: Point, end: Point) -> Span:
+        if self.plain:  # ASCII text at its own place: columns are byte columns
+            return Span(self.path, start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1)
         column = self.positions.column
         line, end_line = start[0] + 1, end[0] + 1
         shift = self.column_shift
@@ -136,6 +142,7 @@ class Converter:
         body = s.Body()
         if node is None:
             return body
+        previous_row = -1
         for child in node.named_children:
             kind = child.type
             if kind == "attribute":
@@ -143,12 +150,28 @@ class Converter:
                 body.attributes[attribute.name] = attribute
             elif kind == "block":
                 body.blocks.append(self.block(child))
+            else:
+                continue
+            if self.check_lines:
+                row = child.start_point[0]
+                if row == previous_row:
+                    self.issue(f"expected a newline before {self.text(child.children[0])!r}: each attribute "
+                               f"and block starts on its own line", child.start_point)
+                previous_row = child.end_point[0]
         return body
 
     def attribute(self, node) -> s.Attribute:
-        name_node, expression = node.named_children[0], node.named_children[-1]
+        children = node.children
+        name_node, equals, expression = children[0], children[1], children[-1]
+        if expression.type != "expression":
+            expression = next(c for c in reversed(children) if c.type == "expression")
+        if self.check_lines and expression.start_point[0] != equals.end_point[0]:
+            self.issue(f"expected the value of {self.text(name_node)!r} after '=' on the same line", equals.end_point)
         expr, end = self.expression(expression)
         return s.Attribute(self.text(name_node), expr, self.span(node.start_point, end))
+
+    def issue(self, message: str, point: Point) -> None:
+        self.issues.append(ParseIssue(message, point[0] + 1, self.positions.column(point[0], point[1])))
 
     def block(self, node) -> s.Block:
         type_ = ""
@@ -186,9 +209,10 @@ class Converter:
 
     def term(self, children) -> Result:
         """A primary (or ``( expression )``) followed by attribute, index and splat steps."""
-        if any(child.type == "comment" for child in children):
-            children = [child for child in children if child.type != "comment"]
         first = children[0]
+        if len(children) > 1 and any(child.type == "comment" for child in children):
+            children = [child for child in children if child.type != "comment"]
+            first = children[0]
         if first.type == "(":
             expr, _ = self.expression(children[1])
             end = children[2].end_point

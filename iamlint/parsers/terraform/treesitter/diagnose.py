@@ -3,8 +3,8 @@
 tree-sitter recovers from errors with ERROR nodes (text it could not fit) and MISSING
 nodes (a token it assumed, e.g. a ``}`` never written). Each becomes a
 :class:`ParseIssue`; a MISSING closer names the construct it closes and where that
-construct was opened ("expected '}' to close block opened at 12:3"). HCL rules the
-grammar does not enforce are checked here too (two attributes or blocks on one line).
+construct was opened ("expected '}' to close the block resource "a" "b" opened at
+12:3"). The line rules the grammar does not enforce are checked by the converter.
 """
 
 from __future__ import annotations
@@ -27,14 +27,11 @@ _OPENED = {
 _MAX_ISSUES = 20
 
 
-def issues(root, converter, newlines: bool = True) -> list[ParseIssue]:
-    """Every error of the tree, in file order (at most a few per file). ``newlines``:
-    apply HCL's line rules for attributes and blocks (not to a lone expression)."""
+def issues(root, converter) -> list[ParseIssue]:
+    """Every ERROR and MISSING node of the tree, in file order (at most a few)."""
     found: list[ParseIssue] = []
     if root.has_error:
         _errors(root, converter, found)
-    if newlines:
-        _separation(root, converter, found)
     found.sort(key=lambda issue: (issue.line, issue.column))
     return found[:_MAX_ISSUES]
 
@@ -161,37 +158,6 @@ def _first_leaf(node):
     while node.child_count:
         node = node.children[0]
     return node
-
-
-def _separation(root, converter, found: list[ParseIssue]) -> None:
-    """HCL ends an attribute or block at a newline: two on one line are an error."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        previous = None
-        for child in node.named_children:
-            kind = child.type
-            if kind == "body" or kind == "block":
-                stack.append(child)
-            if kind not in ("attribute", "block"):
-                continue
-            if kind == "attribute" and not child.has_error:
-                _value_on_same_line(child, converter, found)
-            if previous is not None and previous.end_point[0] == child.start_point[0] and not previous.has_error:
-                line, column = _where(converter, child.start_point)
-                name = converter.text(child.named_children[0]) if child.named_child_count else kind
-                found.append(ParseIssue(f"expected a newline before {name!r}: each attribute and block "
-                                        f"starts on its own line", line, column))
-            previous = child
-
-
-def _value_on_same_line(attribute, converter, found: list[ParseIssue]) -> None:
-    children = attribute.children
-    value = next((c for c in reversed(children) if c.type == "expression"), None)
-    if value is not None and len(children) >= 3 and value.start_point[0] != children[1].end_point[0]:
-        line, column = _where(converter, children[1].end_point)
-        name = converter.text(children[0])
-        found.append(ParseIssue(f"expected the value of {name!r} after '=' on the same line", line, column))
 
 
 def deepest(root, converter) -> tuple[int, int]:
