@@ -192,3 +192,13 @@ def test_syntax_errors_are_the_lark_routes_class():
     with pytest.raises(hcl.HclSyntaxError):
         treesitter.parse_expression("(", "t.tf", 1, 1)
     assert isinstance(treesitter.parse_expression("a", "t.tf", 1, 1), s.Variable)
+
+
+def test_tree_and_outline_from_one_parse():
+    text = '# note\nresource "a" "b" {\n  x = 1 # why\n}\n'
+    parsed, found = treesitter.parse_hcl_with_outline(text, "t.tf")
+    assert dump(parsed) == dump(treesitter.parse_hcl(text, "t.tf"))
+    assert found == treesitter.outline(text)
+    assert [c.text for c in found.comments] == ["# note", "# why"]
+    with pytest.raises(hcl.HclSyntaxError):
+        treesitter.parse_hcl_with_outline('resource "a" "b" {\n', "t.tf")

@@ -9,7 +9,8 @@ and the corpus) and raise the same ``HclSyntaxError`` (message, line, column). A
   blocks and attributes that parsed cleanly and the list of errors (an editor linting a
   buffer being typed);
 * :func:`outline` returns a file's comments and the line ranges of its constructs
-  (:mod:`.outline`), for suppressions.
+  (:mod:`.outline`), for suppressions; :func:`parse_hcl_with_outline` gives both the
+  tree and the outline from one parse.
 
 **Second opinion.** When tree-sitter-hcl finds an error, python-hcl2's lark parser is
 asked too (when installed): if it accepts the text, its tree is used, so a file is
@@ -33,11 +34,11 @@ from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform.treesitter import diagnose
 from iamlint.parsers.terraform.treesitter.convert import Converter
 from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
-from iamlint.parsers.terraform.treesitter.outline import Outline, outline
+from iamlint.parsers.terraform.treesitter.outline import Outline, outline, outline_of
 from iamlint.parsers.terraform.treesitter.template import scan_template
 
-__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_expression", "parse_template",
-           "outline", "Outline", "ParseIssue"]
+__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_outline", "parse_expression",
+           "parse_template", "outline", "Outline", "ParseIssue"]
 
 _LOCAL = threading.local()
 
@@ -128,6 +129,24 @@ def parse_hcl(text: str, path: str, second_opinion: bool = True) -> s.HclFile:
             return accepted
         issues = _merge_issues(issues, lark_issue)
     raise issues[0].to_exception()
+
+
+def parse_hcl_with_outline(text: str, path: str) -> tuple[s.HclFile, Outline]:
+    """``parse_hcl`` and ``outline`` from one tree-sitter parse (same errors as
+    ``parse_hcl``)."""
+    data = _encode(text)
+    tree = _parser().parse(data)
+    found = outline_of(tree.root_node, data)
+    if tree.root_node.has_error:
+        return parse_hcl(text, path), found
+    converter = Converter(path, data, _parse_expression)
+    try:
+        parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
+    except ParseFailure:
+        return parse_hcl(text, path), found
+    if converter.issues:
+        return parse_hcl(text, path), found
+    return parsed, found
 
 
 def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | None]:

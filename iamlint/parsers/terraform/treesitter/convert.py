@@ -109,7 +109,10 @@ class Converter:
         )
 
     def node_span(self, node) -> Span:
-        return self.span(node.start_point, node.end_point)
+        start, end = node.start_point, node.end_point
+        if self.plain:
+            return Span(self.path, start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1)
+        return self.span(start, end)
 
     def text(self, node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -210,23 +213,30 @@ class Converter:
     def term(self, children) -> Result:
         """A primary (or ``( expression )``) followed by attribute, index and splat steps."""
         first = children[0]
-        if len(children) > 1 and any(child.type == "comment" for child in children):
+        kind = first.type
+        if kind == "comment":
             children = [child for child in children if child.type != "comment"]
             first = children[0]
-        if first.type == "(":
-            expr, _ = self.expression(children[1])
-            end = children[2].end_point
-            rest = children[3:]
+            kind = first.type
+        if kind == "(":
+            close = next(i for i, child in enumerate(children) if child.type == ")")
+            expr, _ = self.expression(next(c for c in children[1:close] if c.type == "expression"))
+            end = children[close].end_point
+            rest = children[close + 1 :]
         else:
-            handler = self.primaries.get(first.type)
+            handler = self.primaries.get(kind)
             if handler is None:
-                expr, end = s.Unsupported(f"unsupported syntax {first.type}", self.node_span(first)), first.end_point
+                expr, end = s.Unsupported(f"unsupported syntax {kind}", self.node_span(first)), first.end_point
             else:
                 expr, end = handler(first)
             rest = children[1:]
+        if not rest:
+            return expr, end
         start = first.start_point
         for step in rest:
             kind = step.type
+            if kind == "comment":
+                continue
             end = step.end_point
             if kind == "get_attr":
                 expr = s.GetAttr(expr, self.text(step.named_children[0]), self.span(start, end))

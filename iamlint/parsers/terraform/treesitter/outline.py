@@ -46,12 +46,16 @@ def outline(text: str) -> Outline:
     """Comments and construct ranges of HCL ``text`` (also of text with syntax errors:
     what tree-sitter recovered)."""
     from iamlint.parsers.terraform.treesitter import _encode, _parser
-    from iamlint.parsers.terraform.treesitter.positions import Positions
 
     data = _encode(text)
-    root = _parser().parse(data).root_node
-    positions = Positions(data)
-    return Outline(_comments(root, data, positions), _constructs(root, data))
+    return outline_of(_parser().parse(data).root_node, data)
+
+
+def outline_of(root, data: bytes) -> Outline:
+    """The outline of an already parsed tree (``data``: the bytes it was parsed from)."""
+    from iamlint.parsers.terraform.treesitter.positions import Positions
+
+    return Outline(_comments(root, data, Positions(data)), _constructs(root, data))
 
 
 @functools.lru_cache(maxsize=1)
