@@ -83,6 +83,18 @@ def _heredoc_part(kind):
     return lambda tree: isinstance(tree.body.attributes["a"].expr.parts[0], kind)
 
 
+def _heredoc_text(text):
+    return lambda tree: tree.body.attributes["a"].expr.parts == [text]
+
+
+def _object_keys(keys):
+    return lambda tree: [key.value for key, _ in tree.body.attributes["a"].expr.items] == keys
+
+
+def _interpolated(name):
+    return lambda tree: tree.body.attributes["a"].expr.parts[0].name == name
+
+
 def _binary(tree) -> bool:
     return isinstance(tree.body.attributes["a"].expr, s.BinaryOp)
 
@@ -113,6 +125,20 @@ DIFFERENCES = [
     ("a = 3-1.5\n", "error", _binary, _binary,
      "python-hcl2 lexes -1.5 as one number after 3 and rejects the file (its bug); "
      "Terraform and tree-sitter read a subtraction"),
+    ("a = {\n  k /* c */ = 1\n}\n", "error", _object_keys(["k"]), _object_keys(["k"]),
+     "a comment between a key and '=': Terraform reads comments as blanks, python-hcl2 "
+     "rejects the file (its bug); the tree-sitter route parses it"),
+    ('a = "${ü}"\n', "error", _interpolated("ü"), _interpolated("ü"),
+     "an identifier with a non-ASCII letter: HCL identifiers are Unicode (ID_Start, "
+     "ID_Continue), python-hcl2's are ASCII (its bug); the tree-sitter route parses it"),
+    ("a = { for = 1 }\n", "tree", "error", "same",
+     "hclsyntax reads `{ for` as the start of a for expression and rejects this (tree-sitter "
+     "agrees); python-hcl2 takes `for` as a key, and the second opinion keeps that"),
+    ("a = <<EOT\nEOF  \nEOT\nb = <<EOF\nx\nEOF\n", _heredoc_text("EOF\n"), _heredoc_text("EOF  \n"),
+     _heredoc_text("EOF  \n"),
+     "the lark route drops trailing blanks from every line holding only some heredoc's "
+     "marker (so that python-hcl2 accepts an indented closer with blanks), also inside "
+     "another heredoc's text; tree-sitter keeps the text as written, as Terraform does"),
 ]
 
 

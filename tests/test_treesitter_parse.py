@@ -123,6 +123,13 @@ def test_other_errors_keep_the_lark_routes_message(text):
         lark_error.value.line, lark_error.value.column, lark_error.value.message)
 
 
+def test_a_bare_object_is_not_a_file():
+    with pytest.raises(hcl.HclSyntaxError) as caught:
+        treesitter.parse_hcl('{\n  a = 1\n}\n', "bad.tf", second_opinion=False)
+    assert (caught.value.line, caught.value.column, caught.value.message) == (
+        1, 1, "expected attributes and blocks, found an object")
+
+
 def test_two_attributes_on_one_line_are_an_error_for_tree_sitter_alone():
     with pytest.raises(hcl.HclSyntaxError) as caught:
         treesitter.parse_hcl('resource "a" "b" {\n  x = 1 y = 2\n}\n', "bad.tf", second_opinion=False)
@@ -141,6 +148,16 @@ def test_partial_parse_keeps_the_blocks_that_parse():
     instance = parsed.body.blocks[0]
     assert (instance.span.line, instance.span.end_line) == (8, 10)
     assert issues and all(issue.line <= 6 for issue in issues)
+
+
+def test_partial_parse_without_second_opinion_never_runs_python_hcl2(monkeypatch):
+    def refuse():
+        raise AssertionError("python-hcl2 was asked")
+
+    monkeypatch.setattr(treesitter, "_lark", refuse)
+    parsed, issues = treesitter.parse_hcl_partial('a = 1e3\nb = [1,\nresource "x" "y" {}\n', "t.tf",
+                                                  second_opinion=False)
+    assert issues and list(parsed.body.attributes) == []
 
 
 def test_partial_parse_of_a_clean_file_is_the_whole_file():

@@ -103,8 +103,7 @@ def _lark():
     return hcl
 
 
-def _tree(text: str, path: str, second_opinion: bool = True) -> tuple[object, Converter, list[ParseIssue]]:
-    data = _encode(text)
+def _tree(data: bytes, path: str, second_opinion: bool = True) -> tuple[object, Converter, list[ParseIssue]]:
     tree = _parser().parse(data)
     converter = Converter(path, data, functools.partial(_parse_expression, second_opinion=second_opinion))
     return tree, converter, diagnose.issues(tree.root_node, converter)
@@ -113,40 +112,33 @@ def _tree(text: str, path: str, second_opinion: bool = True) -> tuple[object, Co
 def parse_hcl(text: str, path: str, second_opinion: bool = True) -> s.HclFile:
     """Parse a whole .tf file. Raises ``HclSyntaxError`` with a line on bad input.
     ``second_opinion=False`` skips python-hcl2 (tests compare the parsers alone)."""
-    tree, converter, issues = _tree(text, path, second_opinion)
-    parsed = None
-    if not issues:
-        try:
-            parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
-        except ParseFailure as failure:
-            issues = [failure.issue]
-        issues = issues or converter.issues
-    if not issues:
-        return parsed
-    if second_opinion:
-        accepted, lark_issue = _lark_file(text, path)
-        if accepted is not None:
-            return accepted
-        issues = _merge_issues(issues, lark_issue)
-    raise issues[0].to_exception()
+    return _parse_file(text, path, _encode(text), second_opinion)[0]
 
 
 def parse_hcl_with_outline(text: str, path: str) -> tuple[s.HclFile, Outline]:
     """``parse_hcl`` and ``outline`` from one tree-sitter parse (same errors as
     ``parse_hcl``)."""
     data = _encode(text)
-    tree = _parser().parse(data)
-    found = outline_of(tree.root_node, data)
-    if tree.root_node.has_error:
-        return parse_hcl(text, path), found
-    converter = Converter(path, data, _parse_expression)
-    try:
-        parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
-    except ParseFailure:
-        return parse_hcl(text, path), found
-    if converter.issues:
-        return parse_hcl(text, path), found
-    return parsed, found
+    parsed, tree = _parse_file(text, path, data, True)
+    return parsed, outline_of(tree.root_node, data)
+
+
+def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, object]:
+    tree, converter, issues = _tree(data, path, second_opinion)
+    if not issues:
+        try:
+            parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
+        except ParseFailure as failure:
+            issues = [failure.issue]
+        issues = issues or converter.issues
+        if not issues:
+            return parsed, tree
+    if second_opinion:
+        accepted, lark_issue = _lark_file(text, path)
+        if accepted is not None:
+            return accepted, tree
+        issues = _merge_issues(issues, lark_issue)
+    raise issues[0].to_exception()
 
 
 def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | None]:
@@ -169,23 +161,25 @@ def _merge_issues(issues: list[ParseIssue], lark_issue: ParseIssue | None) -> li
     return [lark_issue] + [issue for issue in issues[1:] if issue.precise and issue.line != lark_issue.line]
 
 
-def parse_hcl_partial(text: str, path: str) -> tuple[s.HclFile, list[ParseIssue]]:
+def parse_hcl_partial(text: str, path: str, second_opinion: bool = True) -> tuple[s.HclFile, list[ParseIssue]]:
     """Parse a file that may hold syntax errors: the top-level blocks and attributes
     that hold no error, and every error (an empty list when ``parse_hcl`` would not
-    raise). Never raises ``HclSyntaxError``."""
-    tree, converter, issues = _tree(text, path)
-    if issues:
+    raise). Never raises ``HclSyntaxError``. ``second_opinion=False`` never runs
+    python-hcl2 (an editor on every keystroke: tree-sitter's messages, no lark cost)."""
+    tree, converter, issues = _tree(_encode(text), path, second_opinion)
+    if issues and second_opinion:
         accepted, lark_issue = _lark_file(text, path)
         if accepted is not None:
             return accepted, []
         issues = _merge_issues(issues, lark_issue)
-    bad_rows = {issue.line - 1 for issue in issues}
-    body = s.Body()
     node = _body(tree.root_node)
-    for child in node.named_children if node is not None else ():
-        if child.type not in ("attribute", "block") or child.has_error:
-            continue
-        if any(child.start_point[0] <= row <= child.end_point[0] for row in bad_rows):
+    children = node.named_children if node is not None else []
+    constructs = [c for c in children if c.type in ("attribute", "block")]
+    bad = _error_rows(tree.root_node.named_children + children, constructs, issues, converter)
+    body = s.Body()
+    for child in constructs:
+        first, last = child.start_point[0], child.end_point[0]
+        if child.has_error or any(start <= last and first <= end for start, end in bad):
             continue
         try:
             if child.type == "attribute":
@@ -197,10 +191,25 @@ def parse_hcl_partial(text: str, path: str) -> tuple[s.HclFile, list[ParseIssue]
             issues.append(failure.issue)
     if converter.issues:
         issues = sorted(issues + converter.issues, key=lambda issue: (issue.line, issue.column))
-        accepted, _ = _lark_file(text, path)
+        accepted, _ = _lark_file(text, path) if second_opinion else (None, None)
         if accepted is not None:
             return accepted, []
     return s.HclFile(path, body), issues
+
+
+def _error_rows(nodes: list, constructs: list, issues: list[ParseIssue], converter: Converter) -> list[tuple[int, int]]:
+    """Row ranges touched by an error. A clean construct sharing a row with one may have
+    been cut short (tree-sitter reads ``a = 1e3`` as ``a = 1`` and a broken ``e3 ...``),
+    so it is left out too; so are two constructs on one row (recorded as an issue)."""
+    bad = [(issue.line - 1, issue.line - 1) for issue in issues]
+    broken = [c for c in constructs if c.has_error] + [c for c in nodes if c.type == "ERROR"]
+    bad += [(c.start_point[0], c.end_point[0]) for c in broken]
+    previous_row = -1
+    for child in constructs:
+        if child.start_point[0] == previous_row:
+            bad.append((previous_row, previous_row))
+        previous_row = converter.own_line(child, previous_row)
+    return bad
 
 
 def _body(root):

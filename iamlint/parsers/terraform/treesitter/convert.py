@@ -156,12 +156,16 @@ class Converter:
             else:
                 continue
             if self.check_lines:
-                row = child.start_point[0]
-                if row == previous_row:
-                    self.issue(f"expected a newline before {self.text(child.children[0])!r}: each attribute "
-                               f"and block starts on its own line", child.start_point)
-                previous_row = child.end_point[0]
+                previous_row = self.own_line(child, previous_row)
         return body
+
+    def own_line(self, child, previous_row: int) -> int:
+        """HCL ends an attribute or block at a newline: record one that starts on the row
+        where the previous one ended. Returns the row where ``child`` ends."""
+        if child.start_point[0] == previous_row:
+            self.issue(f"expected a newline before {self.text(child.children[0])!r}: each attribute "
+                       f"and block starts on its own line", child.start_point)
+        return child.end_point[0]
 
     def attribute(self, node) -> s.Attribute:
         children = node.children

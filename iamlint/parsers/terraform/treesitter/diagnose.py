@@ -32,6 +32,10 @@ def issues(root, converter) -> list[ParseIssue]:
     found: list[ParseIssue] = []
     if root.has_error:
         _errors(root, converter, found)
+    for child in root.named_children:
+        if child.type == "object":  # tree-sitter-hcl accepts a bare JSON-like object
+            line, column = _where(converter, child.start_point)
+            found.append(ParseIssue("expected attributes and blocks, found an object", line, column))
     found.sort(key=lambda issue: (issue.line, issue.column))
     return found[:_MAX_ISSUES]
 
