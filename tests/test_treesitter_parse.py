@@ -219,3 +219,11 @@ def test_tree_and_outline_from_one_parse():
     assert [c.text for c in found.comments] == ["# note", "# why"]
     with pytest.raises(hcl.HclSyntaxError):
         treesitter.parse_hcl_with_outline('resource "a" "b" {\n', "t.tf")
+
+
+def test_without_python_hcl2_tree_sitters_own_error_is_raised(monkeypatch):
+    monkeypatch.setattr(treesitter, "_lark", lambda: None)
+    with pytest.raises(hcl.HclSyntaxError) as caught:
+        treesitter.parse_hcl("a = 1e3\n", "t.tf")
+    assert caught.value.line == 1
+    assert dump(treesitter.parse_hcl("a = 1.5e3\n", "t.tf")) == dump(hcl.parse_hcl("a = 1.5e3\n", "t.tf"))
