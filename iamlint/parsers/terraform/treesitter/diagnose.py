@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from iamlint.parsers.terraform.treesitter.errors import ParseIssue
 
-_CLOSERS = {"}": "{", "]": "[", ")": "(", '"': '"'}
+_CLOSERS = frozenset(("}", "]", ")", '"'))
 _OPENED = {
     "block": "block",
     "object": "object",

@@ -105,7 +105,7 @@ def _text(node, data: bytes) -> str:
 
 def _label(node, data: bytes) -> str:
     if node.type == "string_lit":
-        from iamlint.parsers.terraform.treesitter.convert import unescape
+        from iamlint.parsers.terraform.treesitter.strings import unescape
 
         return unescape(data[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace"))
     return _text(node, data)
