@@ -25,10 +25,7 @@ from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform.treesitter.errors import ParseIssue
 from iamlint.parsers.terraform.treesitter.positions import Positions
-from iamlint.parsers.terraform.treesitter.strings import StringConversion, unescape
-
-Point = tuple[int, int]
-Result = tuple[s.Expr, Point]
+from iamlint.parsers.terraform.treesitter.strings import Point, Result, StringConversion, unescape
 
 _BLANKS = re.compile(rb"[ \t\r]*")
 _NEWLINE_OR_COMMENT = re.compile(rb"\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*.*?\*/", re.S)

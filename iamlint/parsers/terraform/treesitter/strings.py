@@ -18,6 +18,9 @@ from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform.treesitter.errors import ParseFailure
 from iamlint.parsers.terraform.treesitter.template import scan_template
 
+Point = tuple[int, int]  # 0-based row, byte column
+Result = tuple[s.Expr, Point]  # an expression and where lark's span of it ends
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)', re.S)
 _ESCAPED_MARKER = re.compile(r"\$\$\{[^}]*\}|%%\{[^}]*\}")
