@@ -27,21 +27,18 @@ them iamlint keeps the python-hcl2/lark route; see ``iamlint.parsers.terraform.c
 from __future__ import annotations
 
 import functools
-import threading
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
 from iamlint.parsers.terraform.treesitter import diagnose
 from iamlint.parsers.terraform.treesitter.convert import Converter
 from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
+from iamlint.parsers.terraform.treesitter.runtime import _encode, _language, _parser
 from iamlint.parsers.terraform.treesitter.outline import Outline, outline, outline_of
 from iamlint.parsers.terraform.treesitter.template import scan_template
 
 __all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_outline", "parse_expression",
            "parse_template", "outline", "Outline", "ParseIssue"]
-
-_LOCAL = threading.local()
-
 
 def available() -> bool:
     """True when tree-sitter and tree-sitter-hcl can be imported and loaded."""
@@ -50,31 +47,6 @@ def available() -> bool:
     except Exception:  # ImportError, or a grammar ABI the installed tree-sitter cannot load
         return False
     return True
-
-
-@functools.lru_cache(maxsize=1)
-def _language():
-    import tree_sitter
-    import tree_sitter_hcl
-
-    return tree_sitter.Language(tree_sitter_hcl.language())
-
-
-def _parser():
-    """One parser per thread (a tree-sitter parser must not be shared across threads)."""
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        import tree_sitter
-
-        parser = _LOCAL.parser = tree_sitter.Parser(_language())
-    return parser
-
-
-def _encode(text: str) -> bytes:
-    # like the lark route: no BOM, and a final newline (a heredoc may close at EOF)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return (text + "\n").encode("utf-8", "surrogatepass")
 
 
 def _converted(convert, node, converter: Converter):

@@ -45,7 +45,7 @@ class Outline:
 def outline(text: str) -> Outline:
     """Comments and construct ranges of HCL ``text`` (also of text with syntax errors:
     what tree-sitter recovered)."""
-    from iamlint.parsers.terraform.treesitter import _encode, _parser
+    from iamlint.parsers.terraform.treesitter.runtime import _encode, _parser
 
     data = _encode(text)
     return outline_of(_parser().parse(data).root_node, data)
@@ -62,7 +62,7 @@ def outline_of(root, data: bytes) -> Outline:
 def _comment_query():
     import tree_sitter
 
-    from iamlint.parsers.terraform.treesitter import _language
+    from iamlint.parsers.terraform.treesitter.runtime import _language
 
     return tree_sitter.Query(_language(), "(comment) @comment")
 
