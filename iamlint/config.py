@@ -102,6 +102,7 @@ class Layer:
     fail_on: Severity | None = None
     partition: str | None = None
     var_files: tuple[str, ...] = ()
+    accepted_managed_policies: tuple[str, ...] | None = None
 
 
 def rule_codes(registry, values: Iterable[str]) -> frozenset[str]:
@@ -187,6 +188,25 @@ def _read_var_files(path, key, value, root) -> tuple[str, ...]:
     return tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
 
 
+def _read_managed_policies(path, key, value) -> tuple[str, ...]:
+    """Names (or ARNs) of AWS managed policies, each known to the shipped snapshot."""
+    from iamlint.knowledge.managed import snapshot  # only when the key is used
+
+    names = []
+    known = snapshot().names
+    for item in _expect_list(path, key, value, "AWS managed policy names"):
+        name = item.strip().rsplit("/", 1)[-1]
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(path, key, f"unknown AWS managed policy {item!r} (expected names or ARNs of "
+                                         f"AWS managed policies, e.g. 'AmazonSSMManagedInstanceCore'){hint}")
+        names.append(name)
+    return tuple(names)
+
+
 _READERS = {
     "select": lambda reg, p, k, v, root: {"select": _rules(reg, p, k, v)},
     "extend-select": lambda reg, p, k, v, root: {"extend_select": _rules(reg, p, k, v)},
@@ -198,6 +218,7 @@ _READERS = {
     "fail-on": lambda reg, p, k, v, root: {"fail_on": _severity(p, k, v)},
     "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
     "var-files": lambda reg, p, k, v, root: {"var_files": _read_var_files(p, k, v, root)},
+    "accepted-managed-policies": lambda reg, p, k, v, root: {"accepted_managed_policies": _read_managed_policies(p, k, v)},
 }
 KEYS = tuple(_READERS)
 
@@ -277,6 +298,7 @@ class Effective:
     fail_on: Severity
     partition: str
     var_files: tuple[str, ...]
+    accepted_managed_policies: tuple[str, ...] = ()
 
     def excluded(self, path: str) -> bool:
         return any(glob.matches(path) for glob in self.excludes)
@@ -303,6 +325,7 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     extend: tuple[Glob, ...] = ()
     per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
     fail_on, partition, var_files = Severity.ERROR, "aws", ()
+    accepted: tuple[str, ...] = ()
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
@@ -314,8 +337,11 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
         fail_on = layer.fail_on or fail_on
         partition = layer.partition or partition
         var_files += layer.var_files
+        if layer.accepted_managed_policies is not None:
+            accepted = layer.accepted_managed_policies
     config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
-    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files)
+    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files,
+                     accepted)
 
 
 class Settings:
@@ -389,6 +415,7 @@ class Settings:
             severity=dict(effective.severity),
             partition=effective.partition,
             var_files=[*effective.var_files, *options.var_files],
+            accepted_managed_policies=effective.accepted_managed_policies,
         )
 
     def excluded_unit(self, files: Iterable[str]) -> bool:

@@ -33,6 +33,7 @@ class Options:
     jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
+    accepted_managed_policies: tuple[str, ...] = ()  # rules only (IAM006-IAM008): not part of a unit's identity
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""
@@ -78,7 +79,8 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         report.errors.extend(result.errors)
         unit_options = options.for_unit(unit)
         rules = [rule for rule in registry.rules if _enabled(rule, unit_options)]
-        context = Context(partition=unit_options.partition)
+        context = Context(partition=unit_options.partition,
+                          options={"accepted_managed_policies": unit_options.accepted_managed_policies})
         scope.add(unit, result, settings)
         report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
     cache.finish()
@@ -159,6 +161,8 @@ def _locate(rule: Rule, finding: Finding, options: Options) -> LocatedFinding:
         end_column=span.end_column,
         resource=finding.node.address,
         related=related,
+        tags=finding.tags,
+        references=finding.references,
     )
 
 

@@ -21,6 +21,10 @@ pathfinding.cloud itself is published neither on PyPI nor on npm (looked up on b
 registries); its paths enter through cloudsplaining's copy only, so paths added there
 after cloudsplaining's release are missing until cloudsplaining picks them up.
 
+``unscopable`` lists actions whose only catalogued resource types are never named by an
+ordinary request (curated here, ``UNSCOPABLE``, with the reason), so ``"*"`` is no
+finding for them.
+
 The output also holds ``instance_policies``: the AWS managed policies that AWS documents
 for EC2 instance roles, each with the page that documents it. That list is curated here
 (``INSTANCE_POLICIES``); each entry must exist in the managed policy snapshot.
@@ -85,6 +89,14 @@ INSTANCE_POLICIES = {
 }
 
 
+# Actions the catalogue gives a resource type that ordinary requests never name, so that
+# "*" is the only way to grant them in practice (curated here; each with the reason).
+UNSCOPABLE = {
+    "cloudwatch:PutMetricData": "its only resource type, dataset (optional), applies to requests that name a "
+                                "CloudWatch dataset; publishing metrics names none, so only \"*\" grants it",
+}
+
+
 def canonical(actions: list[str], unresolved: list[str]) -> list[str]:
     """The catalogue's spelling of each action (order kept); unknown ones go to ``unresolved``."""
     from iamlint.knowledge.catalog import catalogue
@@ -141,6 +153,7 @@ def build() -> tuple[dict, dict]:
         "data_exfiltration": canonical(constants.READ_ONLY_DATA_EXFILTRATION_ACTIONS, unresolved),
         "credentials_exposure": canonical(constants.ACTIONS_THAT_RETURN_CREDENTIALS, unresolved),
         "instance_policies": instance_policies(),
+        "unscopable": {canonical([name], unresolved)[0]: why for name, why in UNSCOPABLE.items()},
         "unresolved": sorted(set(unresolved)),
     }
     info = metadata("cloudsplaining")

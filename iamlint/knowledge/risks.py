@@ -38,6 +38,7 @@ class RiskCatalogue:
     data_exfiltration: tuple[str, ...]
     credentials_exposure: tuple[str, ...]
     instance_policies: dict[str, str]  # managed policy name -> the AWS page documenting it
+    unscopable: dict[str, str]  # action -> why its catalogued resource type never applies in practice
     meta: dict
 
     def category_of(self, action: str) -> tuple[str, ...]:
@@ -69,5 +70,6 @@ def risk_catalogue() -> RiskCatalogue:
         data_exfiltration=tuple(data.get("data_exfiltration", ())),
         credentials_exposure=tuple(data.get("credentials_exposure", ())),
         instance_policies={p["name"]: p["url"] for p in data.get("instance_policies", ())},
+        unscopable=dict(data.get("unscopable", {})),
         meta=data.get("meta", {}),
     )

@@ -39,7 +39,9 @@ class Context:
 class Finding:
     """What a rule reports: a node and an attribute path inside it (the locator turns
     that into file:line:col), a message, and optionally a severity for this finding
-    (default: the rule's) and related nodes/paths forming the chain it followed."""
+    (default: the rule's), related nodes/paths (the chain it followed, the statements
+    that contributed), ``tags`` (risk categories such as ``privilege-escalation``) and
+    ``references`` ((id, URL) of the published write-ups it relies on)."""
 
     node: Node
     path: tuple
@@ -47,6 +49,8 @@ class Finding:
     severity: Severity | None = None
     related: tuple[tuple[str, Node, tuple], ...] = ()
     span: Span | None = None
+    tags: tuple[str, ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
 
 
 Check = Callable[[Graph, Context], Iterable[Finding]]

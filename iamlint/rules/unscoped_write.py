@@ -1,0 +1,196 @@
+"""A statement allows Write, Permissions management or Tagging actions on every resource although they can be scoped.
+
+## What it checks
+
+Every ``Allow`` statement of every identity policy in the scanned code, and the
+statements of every attached AWS managed policy, action by action (partial wildcards
+expanded through the action catalogue). An action counts when its access level is
+*Write*, *Permissions management* or *Tagging*, the action catalogue says it can be
+scoped to a resource type, and the statement grants it on every resource of that type:
+``Resource: "*"``, ``NotResource``, or a pattern matching every ARN of the type
+(``arn:aws:s3:::*`` for ``s3:DeleteBucket``). One finding per statement (per attachment
+for an AWS managed policy), at its first such action, saying how many actions and which.
+
+Never reported:
+
+- actions that support no resource type (``cloudwatch:PutMetricData``,
+  ``s3:ListAllMyBuckets``, ``ec2:Describe*``): ``"*"`` is the only way to grant them;
+- narrow or required ARN patterns: ``${aws_s3_bucket.b.arn}/*``,
+  ``arn:aws:logs:*:*:log-group:name:*``, ``arn:aws:s3:::b/*/*.log``, and resources whose
+  value cannot be evaluated;
+- actions an explicit ``Deny`` covers (same action, every resource, no condition) for
+  every role the statement reaches, or that the role's permissions boundary excludes;
+- ``"*"``, ``"service:*"`` and ``NotAction`` (IAM002 and IAM003 report them, and name
+  what they include), data-exfiltration and credentials-exposure actions (IAM008), and
+  actions IAM006 reports as part of an escalation method from this statement.
+
+``iam:PassRole`` on every role belongs here; the message says how to scope it.
+
+Severity as IAM002: **error** when the statement reaches a role used by an EC2 instance
+(or wrapped in an instance profile), **warning** elsewhere; one step lower when the
+statement has a constraining ``Condition`` (its keys are named); a **note** per
+attachment for AWS managed policies documented by AWS for instance roles
+(AmazonSSMManagedInstanceCore, CloudWatchAgentServerPolicy, ...) or accepted by
+``accepted-managed-policies``. Tags: ``infrastructure-modification`` (Write, Tagging)
+and ``resource-exposure`` (Permissions management).
+
+## Why it matters
+
+A write on ``"*"`` reaches every bucket, instance, key and log group of the account,
+today's and tomorrow's. Whoever gets an instance's credentials can then delete data,
+terminate the fleet, change security groups or rewrite resource policies
+(``s3:PutBucketPolicy`` makes a bucket public). When the action can be scoped to the
+resources the workload uses, ``"*"`` is an unreviewed grant; when it cannot (AWS allows
+only ``"*"``), iamlint stays silent, unlike checks that flag every ``"*"``.
+
+## Bad
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:DeleteObject", "ec2:TerminateInstances"], Resource = "*" }]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: sqs:DeleteQueue
+            Resource: "*"
+```
+
+## Good
+
+Terraform:
+
+```hcl
+resource "aws_iam_role_policy" "app" {
+  name = "app"
+  role = "app"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["s3:DeleteObject"], Resource = "arn:aws:s3:::app-data/*" },
+      { Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = "*" },
+    ]
+  })
+}
+```
+
+CloudFormation:
+
+```yaml
+Resources:
+  AppPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: sqs:DeleteQueue
+            Resource: !Sub arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs
+```
+
+## How to fix
+
+Name the resources the workload writes to in ``Resource`` (the ARN of its bucket,
+queue, log group, or a prefix of them), or add a ``Condition`` on resource tags. For
+``iam:PassRole``, list the ARNs of the roles it passes and add
+``"Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}``.
+
+## References
+
+- AWS: Service authorization reference (resource types per action),
+  https://docs.aws.amazon.com/service-authorization/latest/reference/reference.html
+- AWS: Security best practices in IAM, "Apply least-privilege permissions",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html
+- AWS: Granting a user permissions to pass a role to an AWS service,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+- Salesforce, cloudsplaining (resource exposure, infrastructure modification),
+  https://cloudsplaining.readthedocs.io/
+
+## Options
+
+``accepted-managed-policies`` (``[tool.iamlint]``): AWS managed policies reported as
+notes, besides those AWS documents for instance roles.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from iamlint.plugin import (
+    UNSCOPED,
+    Context,
+    Exposure,
+    Finding,
+    Graph,
+    Rule,
+    Severity,
+    accepted,
+    analyse,
+    lowered,
+    reach,
+)
+
+SHOWN = 4
+PASSROLE_ADVICE = ("scope iam:PassRole to the ARNs of the roles it passes, "
+                   "with the condition iam:PassedToService naming the service")
+
+
+def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
+    names = ctx.options.get("accepted_managed_policies", ())
+    for exposure in analyse(graph).exposures_of(UNSCOPED):
+        yield _finding(graph, exposure, names)
+
+
+def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
+    actions = [info.full_name for info, _ in exposure.actions]
+    levels = sorted({_level(info.levels) for info, _ in exposure.actions}, key=["Write", "Permissions management", "Tagging"].index)
+    count = f"{len(actions)} {'/'.join(levels)} action{'s' if len(actions) != 1 else ''}"
+    shown = ", ".join(actions[:SHOWN]) + (f" and {len(actions) - SHOWN} more" if len(actions) > SHOWN else "")
+    where = exposure.origin.describe()
+    who = reach(graph, exposure.principals)
+    message = f"{where} allows {count} on every resource although they can be scoped: {shown}"
+    reason = accepted(exposure.origin, names)
+    if reason:
+        severity, why = Severity.NOTE, reason
+    else:
+        severity, why = lowered(who.severity, exposure.condition_keys)
+    extras = [who.text, why, *exposure.boundary_notes]
+    if any(a.lower() == "iam:passrole" for a in actions):
+        extras.append(PASSROLE_ADVICE)
+    message += "".join(f"; {text}" for text in extras if text)
+    node, path = exposure.actions[0][1].location()
+    return Finding(node, path, message, severity=severity, related=who.related, tags=exposure.categories)
+
+
+def _level(letters: str) -> str:
+    if "P" in letters:
+        return "Permissions management"
+    return "Write" if "W" in letters else "Tagging"
+
+
+RULE = Rule(
+    code="IAM007",
+    name="unscoped-write",
+    summary="Write, Permissions management or Tagging actions on every resource although they can be scoped",
+    severity=Severity.ERROR,
+    check=check,
+    doc=__doc__ or "",
+)
