@@ -25,9 +25,14 @@ after cloudsplaining's release are missing until cloudsplaining picks them up.
 ordinary request (curated here, ``UNSCOPABLE``, with the reason), so ``"*"`` is no
 finding for them.
 
-The output also holds ``instance_policies``: the AWS managed policies that AWS documents
-for EC2 instance roles, each with the page that documents it. That list is curated here
-(``INSTANCE_POLICIES``); each entry must exist in the managed policy snapshot.
+The output also holds ``documented_policies``: the AWS managed policies that AWS documents
+for a workload's role (EC2 instance roles above all; Lambda and ECS task execution
+roles), each with the page that documents it, curated here (``DOCUMENTED_POLICIES``;
+each must exist in the managed policy snapshot), and ``documented_writes``: the Write,
+Permissions management and Tagging actions that the policies of agents running on the
+workload (``AGENT_POLICIES``: SSM Agent, CloudWatch agent, ECS agent, VPC CNI, Lambda log
+delivery) grant on every resource (``logs:PutLogEvents``,
+``ssm:UpdateInstanceInformation``), derived from the snapshot.
 
 Resource exposure and infrastructure modification are not lists: as in cloudsplaining,
 they are the *Permissions management* actions, and the *Write* and *Tagging* actions,
@@ -53,39 +58,39 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "iamlint" / "data"
 RHINO_URL = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"
 
-INSTANCE_POLICIES = {
+INSTANCE = "EC2 instance roles"
+DOCUMENTED_POLICIES = {  # name -> (the roles AWS documents it for, the page that does)
     "AmazonSSMManagedInstanceCore":
-        "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html",
+        (INSTANCE, "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html"),
     "AmazonSSMManagedEC2InstanceDefaultPolicy":
-        "https://docs.aws.amazon.com/systems-manager/latest/userguide/fleet-manager-default-host-management-configuration.html",
+        (INSTANCE, "https://docs.aws.amazon.com/systems-manager/latest/userguide/fleet-manager-default-host-management-configuration.html"),
     "AmazonSSMPatchAssociation":
-        "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html",
+        (INSTANCE, "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html"),
     "AmazonSSMDirectoryServiceAccess":
-        "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html",
+        (INSTANCE, "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html"),
     "CloudWatchAgentServerPolicy":
-        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html",
+        (INSTANCE, "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html"),
     "AWSXrayWriteOnlyAccess":
-        "https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon-ec2.html",
+        (INSTANCE, "https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon-ec2.html"),
     "AmazonEC2ContainerServiceforEC2Role":
-        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html",
-    "AmazonEKSWorkerNodePolicy":
-        "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
-    "AmazonEKSWorkerNodeMinimalPolicy":
-        "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
-    "AmazonEKS_CNI_Policy":
-        "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
-    "AmazonEC2ContainerRegistryReadOnly":
-        "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
-    "AmazonEC2ContainerRegistryPullOnly":
-        "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
+        (INSTANCE, "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html"),
+    "AmazonEKSWorkerNodePolicy": (INSTANCE, "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"),
+    "AmazonEKSWorkerNodeMinimalPolicy": (INSTANCE, "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"),
+    "AmazonEKS_CNI_Policy": (INSTANCE, "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"),
+    "AmazonEC2ContainerRegistryReadOnly": (INSTANCE, "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"),
+    "AmazonEC2ContainerRegistryPullOnly": (INSTANCE, "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"),
     "AmazonEC2RoleforAWSCodeDeploy":
-        "https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-iam-instance-profile.html",
-    "AWSElasticBeanstalkWebTier":
-        "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html",
-    "AWSElasticBeanstalkWorkerTier":
-        "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html",
+        (INSTANCE, "https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-iam-instance-profile.html"),
+    "AWSElasticBeanstalkWebTier": (INSTANCE, "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html"),
+    "AWSElasticBeanstalkWorkerTier": (INSTANCE, "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html"),
     "AWSElasticBeanstalkMulticontainerDocker":
-        "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html",
+        (INSTANCE, "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/iam-instanceprofile.html"),
+    "AWSLambdaBasicExecutionRole":
+        ("Lambda execution roles", "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"),
+    "AWSLambdaVPCAccessExecutionRole":
+        ("Lambda execution roles", "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"),
+    "AmazonECSTaskExecutionRolePolicy":
+        ("ECS task execution roles", "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"),
 }
 
 
@@ -95,6 +100,21 @@ UNSCOPABLE = {
     "cloudwatch:PutMetricData": "its only resource type, dataset (optional), applies to requests that name a "
                                 "CloudWatch dataset; publishing metrics names none, so only \"*\" grants it",
 }
+
+# the documented policies of agents that run on the workload itself and report about it
+# (SSM Agent, CloudWatch agent, X-Ray daemon, ECS agent, VPC CNI, Lambda's log delivery):
+# their writes on "*" are AWS's guidance for that agent, written inline or attached
+AGENT_POLICIES = (
+    "AmazonSSMManagedInstanceCore",
+    "AmazonSSMManagedEC2InstanceDefaultPolicy",
+    "CloudWatchAgentServerPolicy",
+    "AWSXrayWriteOnlyAccess",
+    "AmazonEC2ContainerServiceforEC2Role",
+    "AmazonEKS_CNI_Policy",
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaVPCAccessExecutionRole",
+    "AmazonECSTaskExecutionRolePolicy",
+)
 
 
 def canonical(actions: list[str], unresolved: list[str]) -> list[str]:
@@ -130,29 +150,53 @@ def escalation_methods(constants, unresolved: list[str]) -> list[dict]:
     return methods
 
 
-def instance_policies() -> list[dict]:
+def documented_policies() -> tuple[list[dict], dict[str, str]]:
+    """The documented policies found in the snapshot, and the Write, Permissions management
+    and Tagging actions the agents' policies (AGENT_POLICIES) grant on every resource
+    without a condition (action -> the first policy granting it): written, the same grant
+    is AWS's own guidance for that agent."""
+    from iamlint.knowledge.catalog import catalogue
     from iamlint.knowledge.managed import snapshot
 
     known = snapshot()
-    entries = []
-    for name, url in INSTANCE_POLICIES.items():
+    entries, writes = [], {}
+    for name, (purpose, url) in DOCUMENTED_POLICIES.items():
         entry = known.get(name)
         if entry is None:
             print(f"warning: {name} is not in the managed policy snapshot; left out", file=sys.stderr)
             continue
-        entries.append({"name": name, "path": entry["path"], "url": url})
-    return entries
+        entries.append({"name": name, "path": entry["path"], "for": purpose, "url": url})
+        if name not in AGENT_POLICIES:
+            continue
+        for statement in _statements(entry["document"]):
+            if statement.get("Effect") != "Allow" or "Condition" in statement or "*" not in _list(statement.get("Resource")):
+                continue
+            for pattern in _list(statement.get("Action")):
+                for info in catalogue().expand(pattern) or ():
+                    if info.scopable and set(info.levels) & set("WPT"):
+                        writes.setdefault(info.full_name, name)
+    return entries, dict(sorted(writes.items()))
+
+
+def _statements(document: dict) -> list[dict]:
+    return [s for s in _list(document.get("Statement")) if isinstance(s, dict)]
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def build() -> tuple[dict, dict]:
     from cloudsplaining.shared import constants  # maintainer-time only
 
     unresolved: list[str] = []
+    documented = documented_policies()
     data = {
         "privilege_escalation": escalation_methods(constants, unresolved),
         "data_exfiltration": canonical(constants.READ_ONLY_DATA_EXFILTRATION_ACTIONS, unresolved),
         "credentials_exposure": canonical(constants.ACTIONS_THAT_RETURN_CREDENTIALS, unresolved),
-        "instance_policies": instance_policies(),
+        "documented_policies": documented[0],
+        "documented_writes": documented[1],
         "unscopable": {canonical([name], unresolved)[0]: why for name, why in UNSCOPABLE.items()},
         "unresolved": sorted(set(unresolved)),
     }

@@ -1,5 +1,6 @@
 """The risk catalogue: privilege-escalation methods, data-exfiltration and
-credentials-exposure actions, and the AWS managed policies documented for instances.
+credentials-exposure actions, the AWS managed policies documented for workload roles
+(instances above all) and the writes they grant on every resource.
 
 Read from ``iamlint/data/risks.json`` on first use (built by ``tools/update_risks.py``
 from the cloudsplaining package, which keeps Rhino Security Labs' methods and the
@@ -37,9 +38,15 @@ class RiskCatalogue:
     methods: tuple[Method, ...]
     data_exfiltration: tuple[str, ...]
     credentials_exposure: tuple[str, ...]
-    instance_policies: dict[str, str]  # managed policy name -> the AWS page documenting it
+    documented: dict[str, tuple[str, str]]  # managed policy name -> (the roles AWS documents it for, the page)
+    documented_writes: dict[str, str]  # action -> a documented policy granting it on "*"
     unscopable: dict[str, str]  # action -> why its catalogued resource type never applies in practice
     meta: dict
+
+    def supersets(self) -> dict[str, tuple[str, ...]]:
+        """Method name -> the names of the methods whose actions are a strict subset of its
+        own (a method is redundant when one of those is possible too)."""
+        return _supersets(self.methods)
 
     def category_of(self, action: str) -> tuple[str, ...]:
         """The list categories of one action (``data-exfiltration``, ``credentials-exposure``)."""
@@ -50,6 +57,12 @@ class RiskCatalogue:
         if lower in _lowered(self.credentials_exposure):
             found.append("credentials-exposure")
         return tuple(found)
+
+
+@lru_cache(maxsize=2)
+def _supersets(methods: tuple[Method, ...]) -> dict[str, tuple[str, ...]]:
+    sets = {m.name: {a.lower() for a in m.actions} for m in methods}
+    return {name: tuple(other for other, theirs in sets.items() if theirs < mine) for name, mine in sets.items()}
 
 
 @lru_cache(maxsize=8)
@@ -69,7 +82,8 @@ def risk_catalogue() -> RiskCatalogue:
         ),
         data_exfiltration=tuple(data.get("data_exfiltration", ())),
         credentials_exposure=tuple(data.get("credentials_exposure", ())),
-        instance_policies={p["name"]: p["url"] for p in data.get("instance_policies", ())},
+        documented={p["name"]: (p["for"], p["url"]) for p in data.get("documented_policies", ())},
+        documented_writes=dict(data.get("documented_writes", {})),
         unscopable=dict(data.get("unscopable", {})),
         meta=data.get("meta", {}),
     )

@@ -25,6 +25,7 @@ from iamlint.permissions.principal import Boundary, PermissionSet, PolicyRef, ef
 from iamlint.permissions.reach import (
     Reach,
     accepted,
+    agent_policy,
     enrich,
     grant_label,
     lowered,
@@ -47,6 +48,7 @@ from iamlint.permissions.risks import (
     Exposure,
     Includes,
     analyse,
+    categories_of,
     wildcard_includes,
 )
 
@@ -74,7 +76,9 @@ __all__ = [
     "PolicyRef",
     "Reach",
     "accepted",
+    "agent_policy",
     "analyse",
+    "categories_of",
     "document_grants",
     "effective_permissions",
     "enrich",

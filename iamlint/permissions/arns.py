@@ -16,13 +16,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from iamlint.knowledge import arn_format
+from iamlint.knowledge import action_info as _lookup, arn_format
 
 # what a ${Variable} of an ARN format stands for: no literal of a pattern can match it
 SENTINEL = "\x00\x01"
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 ALL, SOME, UNKNOWN, NONE = "all", "some", "unknown", "none"
+
+
+@lru_cache(maxsize=65536)
+def action_info(action: str):  # -> ActionInfo | None
+    """The catalogue entry of an action, memoised on the text as written."""
+    return _lookup(action)
 
 
 @lru_cache(maxsize=8192)

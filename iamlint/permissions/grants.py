@@ -53,7 +53,7 @@ class Origin:
     @property
     def key(self) -> tuple:
         """The statement's identity, whichever attachment it came through."""
-        if self.aws_managed:
+        if isinstance(self.holder, AwsManagedPolicy):
             return (self.site.address, self.site_path, self.index)
         return (self.holder.address, self.document_path, self.index)
 
@@ -103,8 +103,8 @@ class Grant:
     def matches(self, action: str) -> bool:
         """Whether this grant names ``action`` (``service:Name``, any case)."""
         if self.action_index is None:
-            return not any(matcher(p)(action) for p in self.excluded)
-        return matcher(self.pattern)(action)
+            return not any(pattern_matches(p, action) for p in self.excluded)
+        return pattern_matches(self.pattern, action)
 
     def scope(self, service: str, types: str) -> str:
         """ALL, SOME, UNKNOWN or NONE of the resources of an action (see arns.scope)."""
@@ -117,6 +117,13 @@ class Grant:
         if self.action_index is None:
             return self.origin.location(("not_actions", 0))
         return self.origin.location(("actions", self.action_index))
+
+
+@lru_cache(maxsize=65536)
+def pattern_matches(pattern: str, action: str) -> bool:
+    """Whether an action pattern names ``action`` (memoised: the same patterns and the same
+    actions of the risk catalogue come back in every module)."""
+    return matcher(pattern)(action)
 
 
 @lru_cache(maxsize=8192)
@@ -143,7 +150,21 @@ def document_grants(document: object, holder: Node, document_path: tuple, site: 
 
 
 def statement_grants(origin: Origin) -> Iterator[Grant]:
-    statement = origin.statement
+    for fields in _parsed(origin.statement):
+        yield Grant(origin, **fields)
+
+
+# id(statement) -> (statement, its grants' fields): a statement is read once however many
+# principals and rules ask (the statement is kept, so its id cannot be reused meanwhile)
+_PARSED: dict[int, tuple[Statement, list[dict]]] = {}
+
+
+def _parsed(statement: Statement) -> list[dict]:
+    found = _PARSED.get(id(statement))
+    if found is not None and found[0] is statement:
+        return found[1]
+    if len(_PARSED) > 50_000:
+        _PARSED.clear()
     resources, unknown = _texts(statement.not_resources if statement.not_resources else statement.resources)
     common = dict(
         allow=bool(statement.is_allow),
@@ -152,14 +173,17 @@ def statement_grants(origin: Origin) -> Iterator[Grant]:
         not_resource=bool(statement.not_resources),
         condition_keys=condition_keys(statement.condition),
     )
+    fields = []
     if statement.has_not_action:
         excluded, unknown_action = _texts(statement.not_actions)
         if excluded and not unknown_action:
-            yield Grant(origin, pattern="NotAction", excluded=excluded, **common)
-        return
-    for index, action in enumerate(statement.actions):
-        if isinstance(action, Known) and isinstance(action.value, str) and action.value.strip():
-            yield Grant(origin, pattern=action.value.strip(), action_index=index, **common)
+            fields.append(dict(pattern="NotAction", excluded=excluded, **common))
+    else:
+        for index, action in enumerate(statement.actions):
+            if isinstance(action, Known) and isinstance(action.value, str) and action.value.strip():
+                fields.append(dict(pattern=action.value.strip(), action_index=index, **common))
+    _PARSED[id(statement)] = (statement, fields)
+    return fields
 
 
 def _texts(values: tuple[Value, ...]) -> tuple[tuple[str, ...], bool]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from iamlint.knowledge import action_info
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, Role
 from iamlint.model.links import policies_of, resolve
 from iamlint.model.values import Known
-from iamlint.permissions.arns import ALL, SOME, UNKNOWN, covers_pattern
+from iamlint.permissions.arns import ALL, SOME, UNKNOWN, action_info, covers_pattern
 from iamlint.permissions.grants import Grant, document_grants
 
 RANK = {ALL: 3, SOME: 2, UNKNOWN: 1}
@@ -103,12 +102,35 @@ class PermissionSet:
             return None
         return own if RANK.get(allowed, 0) >= RANK.get(own, 0) else allowed
 
+    def own(self, key: tuple) -> Grant | None:
+        """This principal's Allow grant with the identity ``key`` (see risks.grant_key)."""
+        index = self._memo.get("own")
+        if index is None:
+            index = self._memo["own"] = {(g.origin.key, g.action_index): g for g in self.allows}
+        return index.get(key)
+
     def allowing(self, action: str) -> list[Grant]:
         """Allow grants that still give ``action`` on every resource it can name."""
         key = ("allowing", action.lower())
         if key not in self._memo:
-            self._memo[key] = [g for g in self.allows if g.matches(action) and self.effective(g, action) == ALL]
+            candidates = self._by_service().get(action.partition(":")[0].lower(), []) + self._memo["any service"]
+            self._memo[key] = [g for g in candidates if g.matches(action) and self.effective(g, action) == ALL]
         return self._memo[key]
+
+    def _by_service(self) -> dict[str, list[Grant]]:
+        """Allow grants by the service their pattern names ("any service": "*", NotAction,
+        a wildcard in the service part)."""
+        index = self._memo.get("by service")
+        if index is None:
+            index, anywhere = {}, []
+            for grant in self.allows:
+                service = grant.pattern.partition(":")[0].lower()
+                if grant.action_index is None or "*" in service or "?" in service or ":" not in grant.pattern:
+                    anywhere.append(grant)
+                else:
+                    index.setdefault(service, []).append(grant)
+            self._memo["by service"], self._memo["any service"] = index, anywhere
+        return index
 
 
 def deny_covers(deny: Grant, grant: Grant, action: str) -> bool:

@@ -56,14 +56,16 @@ def lowered(severity: Severity, condition_keys: tuple[str, ...]) -> tuple[Severi
 
 
 def accepted(origin: Origin, names: Iterable[str] = ()) -> str | None:
-    """For a statement of an AWS managed policy that AWS documents for instance roles, or
-    that the configuration accepts (``accepted-managed-policies``): why it is a note."""
+    """For a statement of an AWS managed policy that AWS documents for a workload's role
+    (instance roles above all), or that the configuration accepts
+    (``accepted-managed-policies``): why it is a note."""
     if not origin.aws_managed:
         return None
     holder = origin.holder
     name = holder.name.value if isinstance(holder.name, Known) else ""
-    if name in risk_catalogue().instance_policies:
-        return "documented by AWS for instance roles"
+    documented = risk_catalogue().documented.get(str(name))
+    if documented is not None:
+        return f"documented by AWS for {documented[0]}"
     wanted = {n.rsplit("/", 1)[-1].lower() for n in names}
     if str(name).lower() in wanted:
         return "accepted by the configuration (accepted-managed-policies)"
@@ -94,6 +96,12 @@ def enrich(finding: Finding, includes: Includes) -> Finding:
         return finding
     references = tuple((m.id, m.url) for m in includes.methods)
     return replace(finding, message=f"{finding.message}; {phrase}", tags=includes.categories, references=references)
+
+
+def agent_policy(action: str) -> str | None:
+    """The AWS managed policy of an agent running on the workload (SSM Agent, CloudWatch
+    agent, ...) that grants this write on every resource, as AWS documents; else None."""
+    return risk_catalogue().documented_writes.get(action)
 
 
 def tags_of(base: Iterable[str], actions: Iterable[str]) -> tuple[str, ...]:

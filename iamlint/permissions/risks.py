@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from iamlint.knowledge import action_info, expand_action, risk_catalogue
+from iamlint.knowledge import expand_action, risk_catalogue
 from iamlint.knowledge.catalog import ActionInfo
 from iamlint.knowledge.risks import Method
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, PolicyAttachment, Role
 from iamlint.model.links import is_instance_role, resolve, written_policies
 from iamlint.model.values import Known
-from iamlint.permissions.arns import ALL
+from iamlint.permissions.arns import ALL, action_info
 from iamlint.permissions.grants import Grant, Origin, document_grants
 from iamlint.permissions.principal import PermissionSet, deny_covers, effective_permissions, principals
 
@@ -77,16 +77,27 @@ class Escalation:
         return tuple(dict.fromkeys(keys))
 
 
+def _location_key(grant: Grant) -> tuple:
+    """Where a finding on this grant is located: one finding per place (the action in a
+    written statement, or the attachment of an AWS managed policy)."""
+    if grant.origin.aws_managed:
+        return ("attachment", grant.origin.site.address, grant.origin.site_path)
+    return ("grant",) + grant_key(grant)
+
+
 def grant_key(grant: Grant) -> tuple:
     """A grant's identity whichever principal it was computed for."""
     return (grant.origin.key, grant.action_index)
 
 
-def roots(grant: Grant) -> tuple[tuple, ...]:
+def roots(grant: Grant, wildcard_policies: set[str]) -> tuple[tuple, ...]:
     """What IAM002 / IAM003 report that includes this grant: the wildcard itself, or the
-    attachment of an AWS managed policy that grants a wildcard."""
+    attachment of an AWS managed policy that grants a wildcard (``wildcard_policies``:
+    the addresses of those policies)."""
     if grant.origin.aws_managed:
-        return (("policy", grant.origin.site.address, grant.origin.site_path),) if _has_wildcard(grant.origin.holder) else ()
+        if grant.origin.holder.address in wildcard_policies:
+            return (("policy", grant.origin.site.address, grant.origin.site_path),)
+        return ()
     return (("grant",) + grant_key(grant),) if grant.allow and grant.wildcard else ()
 
 
@@ -156,7 +167,9 @@ class Includes:
         return "includes " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
 
 
-def categories_of(info: ActionInfo, kind: str) -> tuple[str, ...]:
+def categories_of(info: ActionInfo, kind: str = "unscoped-write") -> tuple[str, ...]:
+    """The categories of an action as IAM007 (``UNSCOPED``: by access level) or IAM008
+    (``SENSITIVE``: by the catalogue's lists) sees it."""
     if kind == SENSITIVE:
         return risk_catalogue().category_of(info.full_name)
     found = []
@@ -176,7 +189,8 @@ class Analysis:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.sets = [effective_permissions(graph, p) for p in principals(graph)]
-        self.escalations = _escalations(self.sets)
+        wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(p)}
+        self.escalations = _escalations(self.sets, wildcards)
         claimed: set[tuple] = set()
         for escalation in self.escalations:
             if not escalation.absorbed:
@@ -202,22 +216,26 @@ def analyse(graph: Graph) -> Analysis:
     return found
 
 
-def _escalations(sets: list[PermissionSet]) -> list[Escalation]:
+def _escalations(sets: list[PermissionSet], wildcard_policies: set[str]) -> list[Escalation]:
     merged: dict[tuple, Escalation] = {}
     for permissions in sets:
         matched = _matched(permissions)
-        sizes = {m.name: {a.lower() for a in m.actions} for m, _ in matched}
+        names = {m.name for m, _ in matched}
+        subsets = risk_catalogue().supersets()
         groups: dict[tuple, list] = {}
         for method, steps in matched:
-            if any(other < sizes[method.name] for other in sizes.values()):
+            if any(other in names for other in subsets[method.name]):
                 continue  # a smaller method already needs only part of these actions
-            key = tuple(sorted({grant_key(g) for _, grants in steps for g in grants}, key=repr))
-            groups.setdefault(key, []).append((method, steps))
+            groups.setdefault(_location_key(steps[0][1][0]), []).append((method, steps))
         notes = (permissions.boundary_note,) if permissions.boundary_note else ()
         for key, found in groups.items():
             methods = tuple(m for m, _ in found)
-            steps = tuple({a: g for _, st in found for a, g in st}.items())
-            absorbed = all(_absorbed(st) for _, st in found)
+            merged_steps: dict[str, tuple[Grant, ...]] = {}
+            for _, st in found:
+                for action, grants in st:
+                    merged_steps.setdefault(action, grants)
+            steps = tuple(merged_steps.items())
+            absorbed = all(_absorbed(st, wildcard_policies) for _, st in found)
             previous = merged.get(key)
             if previous is None:
                 merged[key] = Escalation(methods, (permissions.principal,), steps, absorbed, notes)
@@ -241,11 +259,11 @@ def _matched(permissions: PermissionSet) -> list[tuple[Method, tuple]]:
     return matched
 
 
-def _absorbed(steps: tuple) -> bool:
+def _absorbed(steps: tuple, wildcard_policies: set[str]) -> bool:
     """Whether one reported wildcard (or AWS managed policy) gives every step alone."""
     common: set | None = None
     for _, grants in steps:
-        found = {root for g in grants for root in roots(g)}
+        found = {root for g in grants for root in roots(g, wildcard_policies)}
         common = found if common is None else common & found
         if not common:
             return False
@@ -365,7 +383,7 @@ def _still_allowed(grant: Grant, action: str, holders: list[PermissionSet], deni
     if not holders:
         return not any(deny_covers(deny, grant, action) for deny in denies)
     for permissions in holders:
-        own = next((g for g in permissions.allows if g.origin.key == grant.origin.key and g.action_index == grant.action_index), None)
+        own = permissions.own(grant_key(grant))
         if own is not None and permissions.effective(own, action) == ALL:
             return True
     return False
@@ -382,6 +400,25 @@ def wildcard_includes(grants: Iterable[Grant], combined: bool = False) -> Includ
     grants = [g for g in grants if g.allow and (combined or g.wildcard)]
     if not grants:
         return Includes()
+    signature = tuple((g.pattern, g.excluded, g.resources, g.unknown_resources, g.not_resource) for g in grants)
+    return _includes(signature, combined, tuple(grants))
+
+
+_INCLUDES: dict[tuple, Includes] = {}
+
+
+def _includes(signature: tuple, combined: bool, grants: tuple[Grant, ...]) -> Includes:
+    """Memoised on what decides the answer (patterns and resources), not on provenance:
+    the same wildcard statements come back in every module."""
+    key = (signature, combined)
+    if key not in _INCLUDES:
+        if len(_INCLUDES) > 4096:
+            _INCLUDES.clear()
+        _INCLUDES[key] = _compute_includes(list(grants), combined)
+    return _INCLUDES[key]
+
+
+def _compute_includes(grants: list[Grant], combined: bool) -> Includes:
     methods = []
     for method in risk_catalogue().methods:
         if combined:
@@ -389,8 +426,9 @@ def wildcard_includes(grants: Iterable[Grant], combined: bool = False) -> Includ
                 methods.append(method)
         elif any(all(_gives(g, action) for action in method.actions) for g in grants):
             methods.append(method)
-    sizes = {m.name: {a.lower() for a in m.actions} for m in methods}
-    methods = [m for m in methods if not any(other < sizes[m.name] for other in sizes.values())]
+    names = {m.name for m in methods}
+    subsets = risk_catalogue().supersets()
+    methods = [m for m in methods if not any(other in names for other in subsets[m.name])]
     examples: dict[str, list[str]] = {}
     catalogue = risk_catalogue()
     for action in (*catalogue.data_exfiltration, *catalogue.credentials_exposure):

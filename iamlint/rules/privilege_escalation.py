@@ -215,7 +215,8 @@ def _finding(graph: Graph, escalation: Escalation, names) -> Finding:
     if None not in reasons:
         severity, why = Severity.NOTE, f"every grant comes from an AWS managed policy {reasons.pop()}"
     extras = [why, *escalation.boundary_notes]
-    if any(a.lower() == "iam:passrole" for a, _ in escalation.steps):
+    passrole = [g for a, grants in escalation.steps if a.lower() == "iam:passrole" for g in grants]
+    if passrole and not all(g.origin.aws_managed or "iam:PassedToService" in g.condition_keys for g in passrole):
         extras.append(PASSROLE_ADVICE)
     message += "".join(f"; {text}" for text in extras if text)
     node, path = escalation.primary.location()

@@ -143,7 +143,9 @@ from iamlint.plugin import (
     Rule,
     Severity,
     accepted,
+    agent_policy,
     analyse,
+    categories_of,
     lowered,
     reach,
 )
@@ -160,24 +162,31 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 
 
 def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
-    actions = [info.full_name for info, _ in exposure.actions]
-    levels = sorted({_level(info.levels) for info, _ in exposure.actions}, key=["Write", "Permissions management", "Tagging"].index)
+    items = list(exposure.actions)
+    severity, why = Severity.NOTE, accepted(exposure.origin, names)
+    if why is None and exposure.origin.aws_managed:
+        why = "an AWS managed policy, whose statements only replacing it can narrow"
+    if why is None:
+        own = [(info, grant) for info, grant in items if agent_policy(info.full_name) is None]
+        if own:
+            items = own
+            severity, why = lowered(reach(graph, exposure.principals).severity, exposure.condition_keys)
+        else:
+            agents = sorted({agent_policy(info.full_name) for info, _ in items})
+            why = f"as {', '.join(agents)} (AWS's policy for the agent that needs them) grants on every resource"
+    actions = [info.full_name for info, _ in items]
+    levels = sorted({_level(info.levels) for info, _ in items}, key=["Write", "Permissions management", "Tagging"].index)
     count = f"{len(actions)} {'/'.join(levels)} action{'s' if len(actions) != 1 else ''}"
     shown = ", ".join(actions[:SHOWN]) + (f" and {len(actions) - SHOWN} more" if len(actions) > SHOWN else "")
-    where = exposure.origin.describe()
     who = reach(graph, exposure.principals)
-    message = f"{where} allows {count} on every resource although they can be scoped: {shown}"
-    reason = accepted(exposure.origin, names)
-    if reason:
-        severity, why = Severity.NOTE, reason
-    else:
-        severity, why = lowered(who.severity, exposure.condition_keys)
+    message = f"{exposure.origin.describe()} allows {count} on every resource although they can be scoped: {shown}"
     extras = [who.text, why, *exposure.boundary_notes]
-    if any(a.lower() == "iam:passrole" for a in actions):
+    if any(a.lower() == "iam:passrole" for a in actions) and not exposure.origin.aws_managed:
         extras.append(PASSROLE_ADVICE)
     message += "".join(f"; {text}" for text in extras if text)
-    node, path = exposure.actions[0][1].location()
-    return Finding(node, path, message, severity=severity, related=who.related, tags=exposure.categories)
+    node, path = items[0][1].location()
+    tags = tuple(c for c in exposure.categories if any(c in categories_of(info) for info, _ in items))
+    return Finding(node, path, message, severity=severity, related=who.related, tags=tags)
 
 
 def _level(letters: str) -> str:
