@@ -12,7 +12,6 @@ header and the services a run asks about are decompressed.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import zlib
@@ -155,6 +154,8 @@ class Catalogue:
     def closest(self, text: str) -> str | None:
         """The closest real action (``service:Name``) or, for an unknown service, the
         closest real prefix with the action part kept."""
+        import difflib  # only to suggest a name (start-up time: a plain run never needs it)
+
         service, sep, name = text.partition(":")
         if not self.has_service(service):
             prefixes = difflib.get_close_matches(service.lower(), self._index, n=5, cutoff=0.4)
@@ -182,6 +183,8 @@ class Catalogue:
         if not head:
             return None
         heads = {info.name[: len(head)].lower(): info.name[: len(head)] for info in table.values()}
+        import difflib
+
         swapped = [h for h in heads if sorted(h) == sorted(head.lower())]  # transposed letters
         match = swapped or difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.8)
         return f"{service}:{heads[match[0]]}{name[len(head):]}" if match else None

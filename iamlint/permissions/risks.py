@@ -17,17 +17,19 @@ IAM008's, not IAM007's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from iamlint.knowledge import expand_action, risk_catalogue
-from iamlint.knowledge.catalog import ActionInfo
-from iamlint.knowledge.risks import Method
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, PolicyAttachment, Role
 from iamlint.model.links import is_instance_role, resolve, written_policies
 from iamlint.model.values import Known
 from iamlint.permissions.arns import ALL, action_info
 from iamlint.permissions.grants import Grant, Origin, document_grants
 from iamlint.permissions.principal import PermissionSet, deny_covers, effective_permissions, principals
+
+if TYPE_CHECKING:  # the catalogue modules are read when a rule first needs them, not at import
+    from iamlint.knowledge.catalog import ActionInfo
+    from iamlint.knowledge.risks import Method
 
 PRIVILEGE_ESCALATION = "privilege-escalation"
 DATA_EXFILTRATION = "data-exfiltration"
@@ -226,7 +228,8 @@ def _escalations(sets: list[PermissionSet], wildcard_policies: set[str]) -> list
         for method, steps in matched:
             if any(other in names for other in subsets[method.name]):
                 continue  # a smaller method already needs only part of these actions
-            groups.setdefault(_location_key(steps[0][1][0]), []).append((method, steps))
+            absorbed = _absorbed(steps, wildcard_policies)
+            groups.setdefault((absorbed, _location_key(steps[0][1][0])), []).append((method, steps))
         notes = (permissions.boundary_note,) if permissions.boundary_note else ()
         for key, found in groups.items():
             methods = tuple(m for m, _ in found)
@@ -235,7 +238,7 @@ def _escalations(sets: list[PermissionSet], wildcard_policies: set[str]) -> list
                 for action, grants in st:
                     merged_steps.setdefault(action, grants)
             steps = tuple(merged_steps.items())
-            absorbed = all(_absorbed(st, wildcard_policies) for _, st in found)
+            absorbed = key[0]
             previous = merged.get(key)
             if previous is None:
                 merged[key] = Escalation(methods, (permissions.principal,), steps, absorbed, notes)
