@@ -55,10 +55,11 @@ def lowered(severity: Severity, condition_keys: tuple[str, ...]) -> tuple[Severi
     return Severity(max(severity - 1, Severity.NOTE)), f"constrained by Condition ({keys}), so one step lower"
 
 
-def accepted(origin: Origin, names: Iterable[str] = ()) -> str | None:
+def accepted(origin: Origin, names: Iterable[str] = (), on_instance: bool = True) -> str | None:
     """For a statement of an AWS managed policy that AWS documents for a workload's role
-    (instance roles above all), or that the configuration accepts
-    (``accepted-managed-policies``): why it is a note."""
+    (instance roles above all), that the configuration accepts
+    (``accepted-managed-policies``), or that AWS writes for a service role (path
+    ``/service-role/``) attached where no EC2 instance uses it: why it is a note."""
     if not origin.aws_managed:
         return None
     holder = origin.holder
@@ -69,6 +70,9 @@ def accepted(origin: Origin, names: Iterable[str] = ()) -> str | None:
     wanted = {n.rsplit("/", 1)[-1].lower() for n in names}
     if str(name).lower() in wanted:
         return "accepted by the configuration (accepted-managed-policies)"
+    key = AwsManagedPolicy.key_of(getattr(holder, "arn", "")) or ""
+    if not on_instance and key.startswith("/service-role/"):
+        return "AWS's policy for a service role (path /service-role/), on a role no EC2 instance uses"
     return None
 
 

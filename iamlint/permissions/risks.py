@@ -8,7 +8,8 @@
 * for a wildcard that IAM002 / IAM003 report, what it includes (their message and tags).
 
 One root cause, one finding: a method a single ``"*"`` / ``"service:*"`` / ``NotAction``
-grant gives entirely is *absorbed* by that wildcard's IAM002/IAM003 finding; wildcard
+grant gives entirely is *absorbed* by that wildcard's IAM002/IAM003 finding (so is a
+method every action of which comes from some reported wildcard or AWS managed policy); wildcard
 grants are never examined action by action; an action that an IAM006 finding reports
 for a statement is not reported again for it by IAM007/IAM008, and a sensitive action is
 IAM008's, not IAM007's.
@@ -263,14 +264,10 @@ def _matched(permissions: PermissionSet) -> list[tuple[Method, tuple]]:
 
 
 def _absorbed(steps: tuple, wildcard_policies: set[str]) -> bool:
-    """Whether one reported wildcard (or AWS managed policy) gives every step alone."""
-    common: set | None = None
-    for _, grants in steps:
-        found = {root for g in grants for root in roots(g, wildcard_policies)}
-        common = found if common is None else common & found
-        if not common:
-            return False
-    return bool(common)
+    """Whether IAM002/IAM003 already report, for every step, a wildcard (or an AWS managed
+    policy) that gives it: removing what they report removes the method, so it is their
+    root cause (their messages name what each wildcard includes)."""
+    return all(any(roots(g, wildcard_policies) for g in grants) for _, grants in steps)
 
 
 # ------------------------------------------------------------------ per statement

@@ -29,11 +29,16 @@ sts:AssumeRole).
 - one step lower (error to warning, warning to note) when every grant of some action of
   the method has a ``Condition`` (the message names its keys);
 - **note** when every grant comes from an AWS managed policy that AWS documents for
-  instance roles or that ``accepted-managed-policies`` lists.
+  workload roles (AmazonSSMManagedInstanceCore, ...), that ``accepted-managed-policies``
+  lists, or that AWS writes for a service role (path ``/service-role/``, such as
+  AWSBatchServiceRole) on a role no EC2 instance uses.
 
-A method that a single ``"*"``, ``"service:*"`` or ``NotAction`` grant gives entirely is
-not reported here: IAM002 (or IAM003 for an AWS managed policy) reports that wildcard
-and its message and tags name the method. A permissions boundary that does not allow an
+One finding per place: the methods a role can carry out starting from the same grant
+are one finding, which names them all. A method that a single ``"*"``,
+``"service:*"`` or ``NotAction`` grant gives entirely is not reported here: IAM002 (or
+IAM003 for an AWS managed policy) reports that wildcard and its message and tags name
+the method; neither is a method every action of which comes from such a reported
+wildcard or AWS managed policy (removing what they report removes it). A permissions boundary that does not allow an
 action of the method removes the finding; a boundary that cannot be read is said in the
 message. Actions and resources that cannot be evaluated never count.
 
@@ -211,7 +216,7 @@ def _finding(graph: Graph, escalation: Escalation, names) -> Finding:
     message = f"{roles} can escalate privileges: {listed}: {_steps(escalation)}; {who.text}"
     severity, why = lowered(who.severity, escalation.condition_keys)
     grants = escalation.grants
-    reasons = {accepted(g.origin, names) for g in grants}
+    reasons = {accepted(g.origin, names, who.severity is Severity.ERROR) for g in grants}
     if None not in reasons:
         severity, why = Severity.NOTE, f"every grant comes from an AWS managed policy {reasons.pop()}"
     extras = [why, *escalation.boundary_notes]

@@ -27,9 +27,12 @@ for an AWS managed policy), at its first such action.
 Severity as IAM002: **error** when the statement reaches a role used by an EC2 instance
 (or wrapped in an instance profile), **warning** elsewhere; one step lower when the
 statement has a constraining ``Condition`` (its keys are named); a **note** per
-attachment for AWS managed policies documented by AWS for instance roles
-(AmazonSSMManagedInstanceCore allows ``ssm:GetParameters`` on ``"*"``) or accepted by
-``accepted-managed-policies``. Tags: ``data-exfiltration``, ``credentials-exposure``.
+attachment for AWS managed policies documented by AWS for workload roles
+(AmazonSSMManagedInstanceCore allows ``ssm:GetParameters`` on ``"*"``), accepted by
+``accepted-managed-policies``, or written by AWS for a service role (path
+``/service-role/``) on a role no EC2 instance uses. Other AWS managed policies are
+judged like written ones, one finding per attachment (AmazonS3ReadOnlyAccess on an
+instance role is an error). Tags: ``data-exfiltration``, ``credentials-exposure``.
 
 ## Why it matters
 
@@ -157,7 +160,7 @@ def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
         parts.append(f"{category.replace('-', ' ')} ({shown})")
     who = reach(graph, exposure.principals)
     message = f"{exposure.origin.describe()} allows {' and '.join(parts)} on every resource"
-    reason = accepted(exposure.origin, names)
+    reason = accepted(exposure.origin, names, who.severity is Severity.ERROR)
     if reason:
         severity, why = Severity.NOTE, reason
     else:

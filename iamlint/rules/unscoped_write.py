@@ -13,8 +13,11 @@ for an AWS managed policy), at its first such action, saying how many actions an
 
 Never reported:
 
-- actions that support no resource type (``cloudwatch:PutMetricData``,
-  ``s3:ListAllMyBuckets``, ``ec2:Describe*``): ``"*"`` is the only way to grant them;
+- actions that support no resource type (``s3:ListAllMyBuckets``, ``ec2:Describe*``,
+  ``xray:PutTraceSegments``): ``"*"`` is the only way to grant them; so are actions whose
+  only catalogued type ordinary requests never name (``cloudwatch:PutMetricData``, whose
+  ``dataset`` type applies only to requests naming a dataset; the list is curated, with
+  its reasons, in ``tools/update_risks.py``);
 - narrow or required ARN patterns: ``${aws_s3_bucket.b.arn}/*``,
   ``arn:aws:logs:*:*:log-group:name:*``, ``arn:aws:s3:::b/*/*.log``, and resources whose
   value cannot be evaluated;
@@ -28,11 +31,20 @@ Never reported:
 
 Severity as IAM002: **error** when the statement reaches a role used by an EC2 instance
 (or wrapped in an instance profile), **warning** elsewhere; one step lower when the
-statement has a constraining ``Condition`` (its keys are named); a **note** per
-attachment for AWS managed policies documented by AWS for instance roles
-(AmazonSSMManagedInstanceCore, CloudWatchAgentServerPolicy, ...) or accepted by
-``accepted-managed-policies``. Tags: ``infrastructure-modification`` (Write, Tagging)
-and ``resource-exposure`` (Permissions management).
+statement has a constraining ``Condition`` (its keys are named). A **note**:
+
+- per attachment of an AWS managed policy (as for IAM004, only replacing it narrows it):
+  those AWS documents for instance roles (AmazonSSMManagedInstanceCore,
+  CloudWatchAgentServerPolicy, ...) say so, as do those ``accepted-managed-policies``
+  lists;
+- for a written statement whose actions are all writes that AWS's own policy for an
+  agent running on the workload grants on every resource (``logs:PutLogEvents`` as
+  CloudWatchAgentServerPolicy and AWSLambdaBasicExecutionRole do,
+  ``ssm:UpdateInstanceInformation`` as AmazonSSMManagedInstanceCore does); mixed with
+  other writes, only the others are counted.
+
+Tags: ``infrastructure-modification`` (Write, Tagging) and ``resource-exposure``
+(Permissions management).
 
 ## Why it matters
 
@@ -163,14 +175,15 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 
 def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
     items = list(exposure.actions)
-    severity, why = Severity.NOTE, accepted(exposure.origin, names)
+    who = reach(graph, exposure.principals)
+    severity, why = Severity.NOTE, accepted(exposure.origin, names, who.severity is Severity.ERROR)
     if why is None and exposure.origin.aws_managed:
         why = "an AWS managed policy, whose statements only replacing it can narrow"
     if why is None:
         own = [(info, grant) for info, grant in items if agent_policy(info.full_name) is None]
         if own:
             items = own
-            severity, why = lowered(reach(graph, exposure.principals).severity, exposure.condition_keys)
+            severity, why = lowered(who.severity, exposure.condition_keys)
         else:
             agents = sorted({agent_policy(info.full_name) for info, _ in items})
             why = f"as {', '.join(agents)} (AWS's policy for the agent that needs them) grants on every resource"
@@ -178,7 +191,6 @@ def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
     levels = sorted({_level(info.levels) for info, _ in items}, key=["Write", "Permissions management", "Tagging"].index)
     count = f"{len(actions)} {'/'.join(levels)} action{'s' if len(actions) != 1 else ''}"
     shown = ", ".join(actions[:SHOWN]) + (f" and {len(actions) - SHOWN} more" if len(actions) > SHOWN else "")
-    who = reach(graph, exposure.principals)
     message = f"{exposure.origin.describe()} allows {count} on every resource although they can be scoped: {shown}"
     extras = [who.text, why, *exposure.boundary_notes]
     if any(a.lower() == "iam:passrole" for a in actions) and not exposure.origin.aws_managed:
