@@ -333,3 +333,40 @@ def test_effective_permissions_keep_provenance_per_grant(tmp_path: Path):
     node, path = grants["ec2:RunInstances"].location()
     assert node.address == "aws_iam_policy.launch" and locate(node, path).line == 85
     assert [g.origin.describe() for g in permissions.allowing("IAM:passrole")] == ["inline policy #1 of aws_iam_role.split"]
+
+
+def test_a_method_split_over_reported_wildcards_is_left_to_iam002(tmp_path: Path):
+    grants = ('{ Effect = "Allow", Action = ["iam:*"], Resource = "*" }, '
+              '{ Effect = "Allow", Action = ["ec2:*"], Resource = "*" }')
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "main.tf").write_text(ROLE % ("", grants, '"s3:ListBucket"'))
+    findings = lint([folder]).findings
+    assert sorted(f.rule for f in findings) == ["IAM002", "IAM002"]
+    split = ('{ Effect = "Allow", Action = ["iam:*"], Resource = "*" }, '
+             '{ Effect = "Allow", Action = ["ec2:RunInstances"], Resource = "*" }')
+    assert [f.rule for f in _module(tmp_path, ROLE % ("", split, '"s3:ListBucket"'))] == ["IAM006"]
+
+
+SERVICE_ROLE = """
+resource "aws_iam_role" "batch" {
+  name                = "batch"
+  assume_role_policy  = "{}"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/service-role/AmazonElasticMapReduceRole"]
+}
+"""
+
+
+def test_aws_service_role_policies_are_notes_unless_an_instance_uses_the_role(tmp_path: Path):
+    found = _module(tmp_path, SERVICE_ROLE)
+    assert {(f.rule, f.severity) for f in found if f.rule in ("IAM006", "IAM008")} == {
+        ("IAM006", Severity.NOTE), ("IAM008", Severity.NOTE)}
+    assert "path /service-role/" in next(f for f in found if f.rule == "IAM006").message
+    used = SERVICE_ROLE + """
+resource "aws_iam_instance_profile" "batch" {
+  name = "batch"
+  role = aws_iam_role.batch.name
+}
+"""
+    assert {(f.rule, f.severity) for f in _module(tmp_path, used) if f.rule in ("IAM006", "IAM008")} == {
+        ("IAM006", Severity.ERROR), ("IAM008", Severity.ERROR)}
