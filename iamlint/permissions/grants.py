@@ -90,11 +90,7 @@ class Grant:
     unknown_resources: bool = False
     not_resource: bool = False
     condition_keys: tuple[str, ...] = ()
-
-    @property
-    def wildcard(self) -> bool:
-        """What IAM002 / IAM003 report: ``"*"``, ``"service:*"`` or ``NotAction``."""
-        return self.action_index is None or self.pattern == "*" or bool(SERVICE_WILDCARD.fullmatch(self.pattern))
+    wildcard: bool = False  # what IAM002 / IAM003 report: "*", "service:*" or NotAction
 
     @property
     def conditioned(self) -> bool:
@@ -177,11 +173,13 @@ def _parsed(statement: Statement) -> list[dict]:
     if statement.has_not_action:
         excluded, unknown_action = _texts(statement.not_actions)
         if excluded and not unknown_action:
-            fields.append(dict(pattern="NotAction", excluded=excluded, **common))
+            fields.append(dict(pattern="NotAction", excluded=excluded, wildcard=True, **common))
     else:
         for index, action in enumerate(statement.actions):
             if isinstance(action, Known) and isinstance(action.value, str) and action.value.strip():
-                fields.append(dict(pattern=action.value.strip(), action_index=index, **common))
+                text = action.value.strip()
+                wildcard = text == "*" or bool(SERVICE_WILDCARD.fullmatch(text))
+                fields.append(dict(pattern=text, action_index=index, wildcard=wildcard, **common))
     _PARSED[id(statement)] = (statement, fields)
     return fields
 

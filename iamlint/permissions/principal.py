@@ -117,6 +117,11 @@ class PermissionSet:
             self._memo[key] = [g for g in candidates if g.matches(action) and self.effective(g, action) == ALL]
         return self._memo[key]
 
+    def services(self) -> set[str] | None:
+        """The services some Allow grant names; None when a grant may name any service."""
+        index = self._by_service()
+        return None if self._memo["any service"] else set(index)
+
     def _by_service(self) -> dict[str, list[Grant]]:
         """Allow grants by the service their pattern names ("any service": "*", NotAction,
         a wildcard in the service part)."""

@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from iamlint.knowledge import expand_action, risk_catalogue
+from iamlint.knowledge import expand_action
+from iamlint.knowledge.risks import risk_catalogue  # reads no data on import (memoised loader)
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, PolicyAttachment, Role
 from iamlint.model.links import is_instance_role, resolve, written_policies
 from iamlint.model.values import Known
@@ -251,7 +252,10 @@ def _escalations(sets: list[PermissionSet], wildcard_policies: set[str]) -> list
 
 def _matched(permissions: PermissionSet) -> list[tuple[Method, tuple]]:
     matched = []
+    services = permissions.services()
     for method in risk_catalogue().methods:
+        if services is not None and not all(a.partition(":")[0].lower() in services for a in method.actions):
+            continue  # a service the method needs is granted nowhere
         steps = []
         for action in method.actions:
             grants = permissions.allowing(action)
