@@ -222,9 +222,14 @@ def test_iam003_names_what_an_attached_aws_managed_policy_includes():
 
 def test_documented_instance_policies_give_one_note_per_attachment():
     notes = [f for f in _findings(RULES / "sensitive-access" / "bad.tf") if f.line == 58]
-    assert [(f.rule, f.severity) for f in notes] == [("IAM007", Severity.NOTE), ("IAM008", Severity.NOTE)]
-    assert "ssm:GetParameter, ssm:GetParameters" in notes[1].message
-    assert "documented by AWS for EC2 instance roles" in notes[1].message
+    assert [(f.rule, f.severity) for f in notes] == [("IAM008", Severity.NOTE)]
+    assert "data exfiltration (ssm:GetParameter, ssm:GetParameters) on every resource" in notes[0].message
+    assert "and 4 write actions on every resource (ssm:PutComplianceItems" in notes[0].message
+    assert "documented by AWS for EC2 instance roles" in notes[0].message
+    assert notes[0].tags == ("data-exfiltration", "infrastructure-modification")
+    writes_only = [f for f in _findings(RULES / "unscoped-write" / "bad.tf") if f.line == 70]
+    assert [(f.rule, f.severity) for f in writes_only] == [("IAM007", Severity.NOTE)]
+    assert "CloudWatchAgentServerPolicy allows 4 Write actions" in writes_only[0].message
 
 
 def test_accepted_managed_policies_are_notes(tmp_path: Path):

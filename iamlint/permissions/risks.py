@@ -208,6 +208,14 @@ class Analysis:
     def exposures_of(self, kind: str) -> list[Exposure]:
         return [e for e in self.exposures if e.kind == kind]
 
+    def beside(self, exposure: Exposure, kind: str) -> Exposure | None:
+        """The exposure of the other ``kind`` of the same AWS managed policy attachment."""
+        if not exposure.origin.aws_managed:
+            return None
+        place = (exposure.origin.site.address, exposure.origin.site_path)
+        return next((e for e in self.exposures if e.kind == kind and e.origin.aws_managed
+                     and (e.origin.site.address, e.origin.site_path) == place), None)
+
     def escalations_of(self, principal: Node) -> list[Escalation]:
         return [e for e in self.escalations if any(p is principal for p in e.principals)]
 

@@ -30,7 +30,8 @@ statement has a constraining ``Condition`` (its keys are named); a **note** per
 attachment for AWS managed policies documented by AWS for workload roles
 (AmazonSSMManagedInstanceCore allows ``ssm:GetParameters`` on ``"*"``), accepted by
 ``accepted-managed-policies``, or written by AWS for a service role (path
-``/service-role/``) on a role no EC2 instance uses. Other AWS managed policies are
+``/service-role/``) on a role no EC2 instance uses; that note also names the writes the
+policy grants on every resource (IAM007 adds no second note for the attachment). Other AWS managed policies are
 judged like written ones, one finding per attachment (AmazonS3ReadOnlyAccess on an
 instance role is an error). Tags: ``data-exfiltration``, ``credentials-exposure``.
 
@@ -131,7 +132,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
+    CATEGORIES,
     SENSITIVE,
+    UNSCOPED,
     Context,
     Exposure,
     Finding,
@@ -149,11 +152,12 @@ SHOWN = 4
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     names = ctx.options.get("accepted_managed_policies", ())
-    for exposure in analyse(graph).exposures_of(SENSITIVE):
-        yield _finding(graph, exposure, names)
+    analysis = analyse(graph)
+    for exposure in analysis.exposures_of(SENSITIVE):
+        yield _finding(graph, exposure, names, analysis.beside(exposure, UNSCOPED))
 
 
-def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
+def _finding(graph: Graph, exposure: Exposure, names, writes: Exposure | None) -> Finding:
     parts = []
     for category, actions in exposure.by_category().items():
         shown = ", ".join(actions[:SHOWN]) + (f" and {len(actions) - SHOWN} more" if len(actions) > SHOWN else "")
@@ -161,13 +165,19 @@ def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
     who = reach(graph, exposure.principals)
     message = f"{exposure.origin.describe()} allows {' and '.join(parts)} on every resource"
     reason = accepted(exposure.origin, names, who.severity is Severity.ERROR)
+    tags = exposure.categories
     if reason:
         severity, why = Severity.NOTE, reason
+        if writes is not None:  # one note per accepted attachment: it names the writes (IAM007's) too
+            names_ = [info.full_name for info, _ in writes.actions]
+            shown = ", ".join(names_[:SHOWN]) + (f" and {len(names_) - SHOWN} more" if len(names_) > SHOWN else "")
+            message += f", and {len(names_)} write action{'s' if len(names_) != 1 else ''} on every resource ({shown})"
+            tags = tuple(c for c in CATEGORIES if c in set(tags) | set(writes.categories))
     else:
         severity, why = lowered(who.severity, exposure.condition_keys)
     message += "".join(f"; {text}" for text in (who.text, why, *exposure.boundary_notes) if text)
     node, path = exposure.actions[0][1].location()
-    return Finding(node, path, message, severity=severity, related=who.related, tags=exposure.categories)
+    return Finding(node, path, message, severity=severity, related=who.related, tags=tags)
 
 
 RULE = Rule(

@@ -36,7 +36,8 @@ statement has a constraining ``Condition`` (its keys are named). A **note**:
 - per attachment of an AWS managed policy (as for IAM004, only replacing it narrows it):
   those AWS documents for instance roles (AmazonSSMManagedInstanceCore,
   CloudWatchAgentServerPolicy, ...) say so, as do those ``accepted-managed-policies``
-  lists;
+  lists (when such a policy also allows sensitive actions, IAM008's note for the
+  attachment names its writes, and IAM007 adds none: one note per attachment);
 - for a written statement whose actions are all writes that AWS's own policy for an
   agent running on the workload grants on every resource (``logs:PutLogEvents`` as
   CloudWatchAgentServerPolicy and AWSLambdaBasicExecutionRole do,
@@ -147,6 +148,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
+    SENSITIVE,
     UNSCOPED,
     Context,
     Exposure,
@@ -169,8 +171,16 @@ PASSROLE_ADVICE = ("scope iam:PassRole to the ARNs of the roles it passes, "
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     names = ctx.options.get("accepted_managed_policies", ())
-    for exposure in analyse(graph).exposures_of(UNSCOPED):
+    analysis = analyse(graph)
+    for exposure in analysis.exposures_of(UNSCOPED):
+        beside = analysis.beside(exposure, SENSITIVE)
+        if beside is not None and accepted(exposure.origin, names, _on_instance(graph, exposure)) is not None:
+            continue  # one note per accepted attachment: IAM008's names these writes too
         yield _finding(graph, exposure, names)
+
+
+def _on_instance(graph: Graph, exposure: Exposure) -> bool:
+    return reach(graph, exposure.principals).severity is Severity.ERROR
 
 
 def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
