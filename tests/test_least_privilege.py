@@ -375,3 +375,14 @@ resource "aws_iam_instance_profile" "batch" {
 """
     assert {(f.rule, f.severity) for f in _module(tmp_path, used) if f.rule in ("IAM006", "IAM008")} == {
         ("IAM006", Severity.ERROR), ("IAM008", Severity.ERROR)}
+
+
+def test_baseline_fingerprints_ignore_what_a_wildcard_includes():
+    from iamlint.baseline import normalise_message
+
+    plain = "policy p allows every action of iam ('iam:*', 190 actions); it reaches role r"
+    enriched = plain + "; includes privilege escalation (CreateAccessKey and 12 more) and resource exposure"
+    assert normalise_message(enriched) == normalise_message(plain)
+    conditional = " (only when var.debug is true)"
+    assert normalise_message(enriched + conditional) == normalise_message(plain + conditional)
+    assert normalise_message(plain + "; includes nothing else") != normalise_message(plain)
