@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, Role
 from iamlint.model.links import policies_of, resolve
+from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Known
 from iamlint.permissions.arns import ALL, SOME, UNKNOWN, action_info, covers_pattern
 from iamlint.permissions.grants import Grant, document_grants
@@ -223,8 +224,6 @@ def _boundary(graph: Graph, role: Role) -> Boundary:
         boundary.label = node.name.value if isinstance(node.name, Known) else node.arn
     else:
         boundary.label = node.address
-    from iamlint.model.policy import PolicyDocument
-
     if not isinstance(node.document, PolicyDocument):
         boundary.reason = getattr(node.document, "reason", "its document is not known")
         return boundary
