@@ -38,8 +38,14 @@ def location_key(path: str, base: str) -> str:
     return relative.replace(os.sep, "/")
 
 
+# what a reported wildcard includes (IAM002/IAM003, from the risk catalogue): left out, so
+# a finding keeps its fingerprint when the catalogue is updated or the enrichment is new
+_INCLUDES = re.compile(r"; includes (?:privilege escalation|data exfiltration|credentials exposure|"
+                       r"resource exposure|infrastructure modification)\b(?:(?! \(only when ).)*", re.DOTALL)
+
+
 def normalise_message(message: str) -> str:
-    return _SPACE.sub(" ", _POSITION.sub("", message)).strip()
+    return _SPACE.sub(" ", _POSITION.sub("", _INCLUDES.sub("", message))).strip()
 
 
 def fingerprint(finding: LocatedFinding, base: str = ".") -> str:

@@ -289,6 +289,19 @@ def rules(explain: str | None) -> None:
         click.echo(f"{rule.code}  {rule.name:<28} {rule.severity.label:<8} {rule.summary}")
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--instance", metavar="ADDRESS", help="Only this compute resource (or an auto scaling group using one).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "dot"]), default="text",
+              show_default=True, help="text, json (docs/access.md), markdown (with a Mermaid graph) or dot (Graphviz).")
+@click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True)
+def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str) -> None:
+    """Show each EC2 instance's chain to its role, its effective permissions and risks."""
+    from iamlint.access.command import run
+
+    sys.exit(run(list(paths), instance, output_format, partition))
+
+
 @main.group()
 def cache() -> None:
     """The content-hash cache of parsed files (in the user cache directory)."""

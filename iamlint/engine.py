@@ -90,7 +90,8 @@ def _checked(
     report.errors.extend(result.errors)
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
-    context = Context(partition=unit_options.partition)
+    context = Context(partition=unit_options.partition,
+                      options={"accepted_managed_policies": unit_options.accepted_managed_policies})
     scope.add(unit, result, options.settings)
     report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
 
@@ -172,6 +173,8 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> Lo
         end_column=span.end_column,
         resource=finding.node.address,
         related=related,
+        tags=finding.tags,
+        references=finding.references,
     )
 
 

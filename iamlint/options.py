@@ -24,6 +24,7 @@ class Options:
     jobs: int | None = None  # processes for loading units; None: CPU count (iamlint.parallel)
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
+    accepted_managed_policies: tuple[str, ...] = ()  # rules only (IAM006-IAM008): not part of a unit's identity
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""

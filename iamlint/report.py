@@ -31,6 +31,8 @@ class LocatedFinding:
     end_column: int
     resource: str
     related: tuple[Related, ...] = ()
+    tags: tuple[str, ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
 
     @property
     def sort_key(self) -> tuple:

@@ -17,7 +17,7 @@ from iamlint.cache import MAGIC, UnitCache, clear
 from iamlint.cli import main
 from iamlint.discovery import discover
 from iamlint.engine import Options, load_unit, run
-from iamlint.normalize.base import UnitResult
+from iamlint.model.units import UnitResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from iamlint.cli import main
 from iamlint.model.findings import Severity
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 from iamlint.report import LocatedFinding, Report
 from iamlint.reporters import FORMATS, get_formatter
 from iamlint.reporters import github, gitlab, junit, statistics

@@ -41,7 +41,8 @@ def test_done_when_admin_ec2full_s3readonly_on_an_instance_role(name: str):
     s3 = found[_line_of(path, "policy/AmazonS3ReadOnlyAccess")]
     assert [(r, s) for r, s, _ in admin] == [("IAM003", Severity.ERROR)] and "AdministratorAccess" in admin[0][2]
     assert [(r, s) for r, s, _ in ec2] == [("IAM003", Severity.ERROR)] and "ec2:*" in ec2[0][2]
-    assert [(r, s) for r, s, _ in s3] == [("IAM004", Severity.NOTE)] and "AmazonS3ReadOnlyAccess" in s3[0][2]
+    assert [(r, s) for r, s, _ in s3] == [("IAM004", Severity.NOTE), ("IAM008", Severity.ERROR)]
+    assert "AmazonS3ReadOnlyAccess" in s3[0][2] and "data exfiltration (s3:GetObject)" in s3[1][2]
 
 
 def test_secrets_are_masked_in_text_and_json_output():

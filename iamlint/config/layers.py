@@ -93,6 +93,7 @@ class Layer:
     fail_on: Severity | None = None
     partition: str | None = None
     var_files: tuple[str, ...] = ()
+    accepted_managed_policies: tuple[str, ...] | None = None
 
 
 def rule_codes(registry: Any, values: Iterable[str]) -> frozenset[str]:
@@ -180,6 +181,25 @@ def _read_var_files(path, key, value, root) -> tuple[str, ...]:
     return tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
 
 
+def _read_managed_policies(path, key, value) -> tuple[str, ...]:
+    """Names (or ARNs) of AWS managed policies, each known to the shipped snapshot."""
+    from iamlint.knowledge.managed import snapshot  # only when the key is used (reads the data files)
+
+    names = []
+    known = snapshot().names
+    for item in _expect_list(path, key, value, "AWS managed policy names"):
+        name = item.strip().rsplit("/", 1)[-1]
+        if name not in known:
+            import difflib  # only for a suggestion
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(path, key, f"unknown AWS managed policy {item!r} (expected names or ARNs of "
+                                         f"AWS managed policies, e.g. 'AmazonSSMManagedInstanceCore'){hint}")
+        names.append(name)
+    return tuple(names)
+
+
 _READERS = {
     "select": lambda reg, p, k, v, root: {"select": _rules(reg, p, k, v)},
     "extend-select": lambda reg, p, k, v, root: {"extend_select": _rules(reg, p, k, v)},
@@ -191,6 +211,7 @@ _READERS = {
     "fail-on": lambda reg, p, k, v, root: {"fail_on": _severity(p, k, v)},
     "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
     "var-files": lambda reg, p, k, v, root: {"var_files": _read_var_files(p, k, v, root)},
+    "accepted-managed-policies": lambda reg, p, k, v, root: {"accepted_managed_policies": _read_managed_policies(p, k, v)},
 }
 KEYS = tuple(_READERS)
 

@@ -29,6 +29,7 @@ class Effective:
     fail_on: Severity
     partition: str
     var_files: tuple[str, ...]
+    accepted_managed_policies: tuple[str, ...] = ()
 
     def excluded(self, path: str) -> bool:
         return any(glob.matches(path) for glob in self.excludes)
@@ -55,6 +56,7 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     extend: tuple[Glob, ...] = ()
     per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
     fail_on, partition, var_files = Severity.ERROR, "aws", ()
+    accepted: tuple[str, ...] = ()
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
@@ -66,8 +68,11 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
         fail_on = layer.fail_on or fail_on
         partition = layer.partition or partition
         var_files += layer.var_files
+        if layer.accepted_managed_policies is not None:
+            accepted = layer.accepted_managed_policies
     config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
-    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files)
+    return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files,
+                     accepted)
 
 
 class Settings:
@@ -141,6 +146,7 @@ class Settings:
             severity=dict(effective.severity),
             partition=effective.partition,
             var_files=[*effective.var_files, *options.var_files],
+            accepted_managed_policies=effective.accepted_managed_policies,
         )
 
     def excluded_unit(self, files: Iterable[str]) -> bool:

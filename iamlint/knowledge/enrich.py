@@ -15,10 +15,13 @@ NODE_TYPE = "aws_managed_policy"
 
 
 def managed_arns(graph: Graph) -> Iterator[Known]:
-    """Every Known AWS managed policy ARN attached by a role or an attachment node."""
+    """Every Known AWS managed policy ARN attached by a role (or set as its permissions
+    boundary) or by an attachment node."""
     for node in graph.nodes:
         if isinstance(node, Role):
             values = node.managed_policy_arns
+            if node.permissions_boundary is not None:
+                values = (*values, node.permissions_boundary)
         elif isinstance(node, PolicyAttachment):
             values = node.policy_arns
         else:

@@ -90,7 +90,9 @@ class InlineSuppression(NamedTuple):
 class Finding:
     """What a rule reports: a node and an attribute path inside it (the locator turns
     that into file:line:col), a message, and optionally a severity for this finding
-    (default: the rule's) and related nodes/paths forming the chain it followed.
+    (default: the rule's), related nodes/paths (the chain it followed, the statements
+    that contributed), ``tags`` (risk categories such as ``privilege-escalation``) and
+    ``references`` ((id, URL) of the published write-ups it relies on).
     Rules of the ``suppressions`` stage report an :class:`InlineSuppression` as the node
     (with the empty path): the finding is located at the suppression."""
 
@@ -100,6 +102,8 @@ class Finding:
     severity: Severity | None = None
     related: tuple[tuple[str, Node, tuple], ...] = ()
     span: Span | None = None
+    tags: tuple[str, ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
 
 
 Check = Callable[[Graph, Context], Iterable[Finding]]

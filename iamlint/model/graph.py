@@ -83,10 +83,14 @@ class InlinePolicy:
 
 @dataclass(frozen=True, slots=True)
 class Role(Node):
+    """``permissions_boundary`` is the managed policy ARN (or reference) set as the
+    role's permissions boundary; None when the role has none."""
+
     name: Value | None = None
     trust_policy: Document | None = None
     inline_policies: tuple[InlinePolicy, ...] = ()
     managed_policy_arns: tuple[Value, ...] = ()
+    permissions_boundary: Value | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,24 @@ from __future__ import annotations
 import json
 
 from iamlint import __version__
-from iamlint.report import Report
+from iamlint.report import LocatedFinding, Report
+
+
+def _extras(f: LocatedFinding) -> dict:
+    """Keys present only when they have content: ``tags`` (risk categories),
+    ``references`` (id and URL of the write-ups) and ``related`` (the chain and the
+    contributing statements, each with its location)."""
+    extras: dict = {}
+    if f.tags:
+        extras["tags"] = list(f.tags)
+    if f.references:
+        extras["references"] = [{"id": ref, "url": url} for ref, url in f.references]
+    if f.related:
+        extras["related"] = [
+            {"label": r.label, "resource": r.resource, "path": r.span.file, "line": r.span.line, "column": r.span.column}
+            for r in f.related
+        ]
+    return extras
 
 
 def render(report: Report, **_: object) -> str:
@@ -23,6 +40,7 @@ def render(report: Report, **_: object) -> str:
                 "end_line": f.end_line,
                 "end_column": f.end_column,
                 "resource": f.resource,
+                **_extras(f),
             }
             for f in report.findings
         ],

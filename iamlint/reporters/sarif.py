@@ -118,6 +118,11 @@ def _result(f: LocatedFinding, index: dict[str, int], root: str, suppressions: l
         }],
         "partialFingerprints": {"iamlint/v1": fingerprint(f, root)},
     }
+    if f.tags or f.references:  # risk categories and write-ups (IAM006-IAM008, enriched IAM002/IAM003)
+        result["properties"] = {
+            **({"tags": list(f.tags)} if f.tags else {}),
+            **({"references": [{"id": ref, "url": url} for ref, url in f.references]} if f.references else {}),
+        }
     if f.related:
         links = []
         result["relatedLocations"] = []

@@ -135,7 +135,9 @@ from iamlint.plugin import (
     Value,
     closest_managed_arn,
     count_actions,
+    enrich,
     instance_roles,
+    policy_includes,
     profiles_using,
     resolve,
     snapshot_date,
@@ -153,6 +155,8 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         found = resolve(graph, value, ManagedPolicy, "managed policy")
         if isinstance(found.node, AwsManagedPolicy):
             finding = _admin(graph, node, path, found.node, roles, users)
+            if finding is not None:  # what its wildcards include: IAM006-IAM008 leave it to this finding
+                finding = enrich(finding, policy_includes(found.node, node, path))
         else:
             finding = _not_in_snapshot(node, path, value.value)
         if finding is not None:

@@ -152,9 +152,11 @@ from iamlint.plugin import (
     Severity,
     Statement,
     count_actions,
+    enrich,
     instance_roles,
     instance_roles_reached,
     profiles_using,
+    statement_includes,
     written_policies,
 )
 
@@ -173,7 +175,9 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
             if not isinstance(statement, Statement) or statement.is_allow is not True:
                 continue
             for found, what in _offences(statement):
-                yield _finding(node, path + ("statements", index) + found, what, reached)
+                finding = _finding(node, path + ("statements", index) + found, what, reached)
+                # name what the wildcard includes (privilege escalation, ...): IAM006-IAM008 leave it to this finding
+                yield enrich(finding, statement_includes(node, path, document, index, found))
 
 
 def _offences(statement: Statement) -> Iterator[tuple[tuple, str]]:

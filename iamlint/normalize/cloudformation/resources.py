@@ -145,6 +145,7 @@ def _role(logical_id: str, kind: str, span: Span, props: Properties) -> list[Nod
             trust_policy=to_document(trust),
             inline_policies=tuple(_inline(item) for item in _items(props.get("Policies"))),
             managed_policy_arns=_present(_items(props.get("ManagedPolicyArns"))),
+            permissions_boundary=_boundary(props.get("PermissionsBoundary")),
         )
     ]
 
@@ -258,6 +259,11 @@ def _profile_block(block: Value | None, keys: tuple[str, ...]) -> tuple[Value | 
         if key in block.value:
             return block.value[key], "." + key
     return Known(None, block.span), ""
+
+
+def _boundary(value: Value | None) -> Value | None:
+    """A role's PermissionsBoundary ARN; None when not set (or ``AWS::NoValue``, empty)."""
+    return None if value is None or is_absent(value) else value
 
 
 def _present(items: tuple[Value, ...]) -> tuple[Value, ...]:

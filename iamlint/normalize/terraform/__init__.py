@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamlint.normalize.base import UnitResult
+from iamlint.model.units import UnitResult
 
 __all__ = ["load_module"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 from iamlint.parsers.terraform.syntax import HclFile
 from iamlint.sources import active, read_source
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from iamlint.model.graph import Graph, Resource
 from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, from_python, respan, to_python
-from iamlint.normalize.base import SourceError, UnitResult
+from iamlint.model.units import SourceError, UnitResult
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest, read_text
 from iamlint.normalize.terraform.resources import BUILDERS

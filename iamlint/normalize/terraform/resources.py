@@ -17,7 +17,7 @@ from iamlint.model.graph import (
     RolePolicy,
 )
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value, as_list
+from iamlint.model.values import Known, Unknown, Value, as_list, is_absent
 from iamlint.normalize.documents import to_document
 from iamlint.parsers.terraform.syntax import Block, Body, Expr
 
@@ -112,7 +112,12 @@ def _role(address: str, type_: str, span: Span, values: Attributes) -> Node:
         trust_policy=to_document(values.get("assume_role_policy")),
         inline_policies=tuple(inline),
         managed_policy_arns=tuple(as_list(arns)) if arns is not None else (),
+        permissions_boundary=_boundary(values.get("permissions_boundary")),
     )
+
+
+def _boundary(value: Value | None) -> Value | None:
+    return None if value is None or is_absent(value) else value
 
 
 def _policy(address: str, type_: str, span: Span, values: Attributes) -> Node:

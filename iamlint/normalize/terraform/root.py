@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from iamlint.normalize.base import UnitResult
+from iamlint.model.units import UnitResult
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import BUILDERS
 from iamlint.normalize.terraform.files import parse_files

@@ -13,7 +13,7 @@ from typing import Any, Callable, Protocol
 
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value, respan
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.instances import Expansion, Instance, expand, stand_in
 from iamlint.parsers.terraform import syntax as s

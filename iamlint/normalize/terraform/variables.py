@@ -24,7 +24,7 @@ import os
 
 from iamlint.model.span import Span
 from iamlint.model.values import Known, SourceText, Unknown, Value, respan
-from iamlint.normalize.base import SourceError
+from iamlint.model.units import SourceError
 from iamlint.normalize.terraform.files import read_text
 from iamlint.normalize.terraform.types import convert as apply_type, type_of
 from iamlint.parsers.jsonpos import JsonError, loads_with_spans

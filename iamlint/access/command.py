@@ -1,0 +1,83 @@
+"""Run ``iamlint access``: load the units, build the pictures, render one format."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from iamlint.access.model import ComputeAccess, pictures
+from iamlint.discovery import discover
+from iamlint.engine import load_unit
+from iamlint.model.units import SourceError
+from iamlint.options import Options
+
+FORMATS = ("text", "json", "markdown", "dot")
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+@dataclass(slots=True)
+class AccessReport:
+    computes: list[ComputeAccess] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def build(paths: list[str], partition: str = "aws") -> AccessReport:
+    """Every unit under ``paths`` loaded (through the unit cache) and pictured."""
+    report = AccessReport()
+    units, missing = discover(paths)
+    report.errors.extend(SourceError(arg, 0, "no such file or directory") for arg in missing)
+    options = Options(partition=partition, cache=False)
+    for unit in units:
+        try:
+            result = load_unit(unit, options)
+        except Exception as exc:  # one unit never stops the others
+            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {exc!r}"))
+            continue
+        if result is None:
+            continue
+        report.errors.extend(result.errors)
+        only = unit.only
+        for item in pictures(result.graph):
+            if only is None or os.path.normpath(item.compute.path) in only:
+                report.computes.append(item)
+    return report
+
+
+def select(report: AccessReport, address: str | None) -> str | None:
+    """Keep only ``address`` (a compute resource, or an auto scaling group using one);
+    returns an error message when nothing matches."""
+    if address is None:
+        return None
+    kept = [c for c in report.computes if c.compute.address == address or any(u.address == address for u in c.used_by)]
+    if not kept:
+        known = ", ".join(sorted({c.compute.address for c in report.computes})) or "none"
+        return f"no EC2 compute resource {address!r} in the scanned code (found: {known})"
+    report.computes = kept
+    return None
+
+
+def render(report: AccessReport, output_format: str) -> str:
+    if output_format == "json":
+        from iamlint.access.render_json import render as chosen
+    elif output_format == "markdown":
+        from iamlint.access.render_markdown import render as chosen
+    elif output_format == "dot":
+        from iamlint.access.render_dot import render as chosen
+    else:
+        from iamlint.access.render_text import render as chosen
+    return chosen(report)
+
+
+def run(paths: list[str], instance: str | None, output_format: str, partition: str = "aws") -> int:
+    """The command: print the report; 2 when an input could not be read or
+    ``--instance`` matches nothing (said on stderr), else 0."""
+    report = build(paths or ["."], partition)
+    problem = select(report, instance)
+    if problem:
+        print(f"iamlint: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(render(report, output_format))
+    for error in report.errors:
+        print(f"iamlint: {error.path}:{error.line}: {error.message}", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK

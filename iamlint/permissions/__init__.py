@@ -1,0 +1,93 @@
+"""Effective permissions: what each principal of the graph can do, in one model.
+
+Layer: after the graph (``iamlint.model``) and the IAM knowledge (``iamlint.knowledge``),
+before the rules; it imports nothing else, and rules reach it through ``iamlint.plugin``.
+
+* :mod:`~iamlint.permissions.grants` -- one grant per action pattern of a statement, with
+  provenance (the node, the attribute path to the statement, the action's index: the
+  locator turns them into file:line:col), resources kept as ARN patterns, condition keys;
+* :mod:`~iamlint.permissions.arns` -- whether resource patterns reach every resource an
+  action can name (from the catalogue's resource types and ARN formats);
+* :mod:`~iamlint.permissions.principal` -- per principal, every policy reaching it,
+  explicit Deny subtracting what it fully covers, the permissions boundary intersecting;
+* :mod:`~iamlint.permissions.risks` -- privilege-escalation methods, sensitive and
+  unscoped actions, what a reported wildcard includes; computed once per graph;
+* :mod:`~iamlint.permissions.reach` -- what the rules' findings share: whom a grant
+  reaches (severity), conditions, accepted AWS managed policies, enrichment.
+
+Unknown values stay unknown: an action, effect or resource that cannot be evaluated
+never makes a grant reach every resource.
+"""
+
+from iamlint.permissions.arns import ALL, NONE, SOME, UNKNOWN
+from iamlint.permissions.grants import Grant, Origin, document_grants
+from iamlint.permissions.principal import Boundary, PermissionSet, PolicyRef, effective_permissions, principals
+from iamlint.permissions.reach import (
+    Reach,
+    accepted,
+    agent_policy,
+    enrich,
+    grant_label,
+    lowered,
+    policy_includes,
+    reach,
+    statement_includes,
+    tags_of,
+)
+from iamlint.permissions.risks import (
+    CATEGORIES,
+    CREDENTIALS_EXPOSURE,
+    DATA_EXFILTRATION,
+    INFRASTRUCTURE_MODIFICATION,
+    PRIVILEGE_ESCALATION,
+    RESOURCE_EXPOSURE,
+    SENSITIVE,
+    UNSCOPED,
+    Analysis,
+    Escalation,
+    Exposure,
+    Includes,
+    analyse,
+    categories_of,
+    wildcard_includes,
+)
+
+__all__ = [
+    "ALL",
+    "CATEGORIES",
+    "CREDENTIALS_EXPOSURE",
+    "DATA_EXFILTRATION",
+    "INFRASTRUCTURE_MODIFICATION",
+    "NONE",
+    "PRIVILEGE_ESCALATION",
+    "RESOURCE_EXPOSURE",
+    "SENSITIVE",
+    "SOME",
+    "UNKNOWN",
+    "UNSCOPED",
+    "Analysis",
+    "Boundary",
+    "Escalation",
+    "Exposure",
+    "Grant",
+    "Includes",
+    "Origin",
+    "PermissionSet",
+    "PolicyRef",
+    "Reach",
+    "accepted",
+    "agent_policy",
+    "analyse",
+    "categories_of",
+    "document_grants",
+    "effective_permissions",
+    "enrich",
+    "grant_label",
+    "lowered",
+    "policy_includes",
+    "principals",
+    "reach",
+    "statement_includes",
+    "tags_of",
+    "wildcard_includes",
+]

@@ -1,0 +1,122 @@
+"""What the least-privilege findings share: whom a grant reaches (and so the severity),
+the severity step a Condition takes off, AWS managed policies accepted as notes, and the
+enrichment of a reported wildcard's finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from iamlint.knowledge import risk_catalogue
+from iamlint.model.findings import Finding, Severity
+from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
+from iamlint.model.links import instance_roles, is_instance_role, profiles_using
+from iamlint.model.values import Known
+from iamlint.permissions.grants import Grant, Origin, document_grants
+from iamlint.permissions.risks import CATEGORIES, Includes, wildcard_includes
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The principals a finding concerns: ``severity`` is ERROR when one of them is an
+    EC2 instance role, else WARNING; ``text`` says so; ``related`` is the chain."""
+
+    severity: Severity
+    text: str
+    related: tuple[tuple[str, Node, tuple], ...]
+
+
+def reach(graph: Graph, principals: Iterable[Node]) -> Reach:
+    roles = [p for p in principals if isinstance(p, Role)]
+    users = instance_roles(graph)
+    parts, related = [], []
+    for role in roles:
+        if not is_instance_role(graph, role):
+            continue
+        holders: list[Node] = list(users.get(role.address, [])) or list(profiles_using(graph, role))
+        used = ", ".join(h.address if isinstance(h, Compute) else f"instance profile {h.address}" for h in holders)
+        parts.append(f"{role.address} (used by {used})")
+        related.append(("role", role, ()))
+        related.extend(("instance" if isinstance(h, Compute) else "instance profile", h, ()) for h in holders)
+    if parts:
+        return Reach(Severity.ERROR, f"it reaches EC2 instance role {'; '.join(parts)}", tuple(related))
+    if roles:
+        names = ", ".join(r.address for r in roles)
+        return Reach(Severity.WARNING, f"it reaches {names}, which no EC2 instance of the scanned code uses",
+                     tuple(("role", r, ()) for r in roles))
+    return Reach(Severity.WARNING, "it reaches no role in the scanned code", ())
+
+
+def lowered(severity: Severity, condition_keys: tuple[str, ...]) -> tuple[Severity, str]:
+    """One step lower when a Condition constrains the grant, and the words saying why."""
+    if not condition_keys:
+        return severity, ""
+    keys = ", ".join("a condition that cannot be read" if k == "?" else k for k in condition_keys)
+    return Severity(max(severity - 1, Severity.NOTE)), f"constrained by Condition ({keys}), so one step lower"
+
+
+def accepted(origin: Origin, names: Iterable[str] = (), on_instance: bool = True) -> str | None:
+    """For a statement of an AWS managed policy that AWS documents for a workload's role
+    (instance roles above all), that the configuration accepts
+    (``accepted-managed-policies``), or that AWS writes for a service role (path
+    ``/service-role/``) attached where no EC2 instance uses it: why it is a note."""
+    if not origin.aws_managed:
+        return None
+    holder = origin.holder
+    name = holder.name.value if isinstance(holder.name, Known) else ""
+    documented = risk_catalogue().documented.get(str(name))
+    if documented is not None:
+        return f"documented by AWS for {documented[0]}"
+    wanted = {n.rsplit("/", 1)[-1].lower() for n in names}
+    if str(name).lower() in wanted:
+        return "accepted by the configuration (accepted-managed-policies)"
+    key = AwsManagedPolicy.key_of(getattr(holder, "arn", "")) or ""
+    if not on_instance and key.startswith("/service-role/"):
+        return "AWS's policy for a service role (path /service-role/), on a role no EC2 instance uses"
+    return None
+
+
+def statement_includes(holder: Node, document_path: tuple, document: object, statement: int, step: tuple) -> Includes:
+    """What the wildcard at ``step`` (``("actions", i)`` or ``("not_actions", i)``) of a
+    written statement includes."""
+    index = step[1] if step[:1] == ("actions",) else None
+    grants = [
+        g for g in document_grants(document, holder, document_path, holder, document_path)
+        if g.origin.index == statement and g.action_index == index
+    ]
+    return wildcard_includes(grants)
+
+
+def policy_includes(policy: AwsManagedPolicy, site: Node, site_path: tuple) -> Includes:
+    """What an attached AWS managed policy whose wildcards IAM003 reports includes (all its
+    statements: IAM006-IAM008 leave the whole attachment to IAM003)."""
+    return wildcard_includes(document_grants(policy.document, policy, ("document",), site, site_path), combined=True)
+
+
+def enrich(finding: Finding, includes: Includes) -> Finding:
+    """The finding of a reported wildcard, naming what it includes, with those tags."""
+    phrase = includes.phrase()
+    if not phrase:
+        return finding
+    references = tuple((m.id, m.url) for m in includes.methods)
+    return replace(finding, message=f"{finding.message}; {phrase}", tags=includes.categories, references=references)
+
+
+def agent_policy(action: str) -> str | None:
+    """The AWS managed policy of an agent running on the workload (SSM Agent, CloudWatch
+    agent, ...) that grants this write on every resource, as AWS documents; else None."""
+    return risk_catalogue().documented_writes.get(action)
+
+
+def tags_of(base: Iterable[str], actions: Iterable[str]) -> tuple[str, ...]:
+    """``base`` and the list categories of ``actions`` (credentials-exposure for
+    iam:CreateAccessKey), in the order of CATEGORIES."""
+    found = set(base)
+    for action in actions:
+        found.update(risk_catalogue().category_of(action))
+    return tuple(c for c in CATEGORIES if c in found)
+
+
+def grant_label(grant: Grant) -> str:
+    """"iam:PassRole in policy aws_iam_role_policy.web" (for messages)."""
+    return f"{grant.pattern} in {grant.origin.describe()}"
