@@ -152,7 +152,10 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["baseline_file"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
-            baseline.apply(report, flags["baseline_file"])
+            notes: list[str] = []
+            baseline.apply(report, flags["baseline_file"], notes)
+            for note in notes:
+                click.echo(f"iamlint: {note}", err=True)
         _output(report, registry, flags)
     except (ConfigError, *_baseline_errors()) as exc:
         click.echo(f"iamlint: {exc}", err=True)

@@ -84,7 +84,7 @@ def test_results_point_at_their_rules_and_repository_relative_files(fixtures_sar
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
         assert (region["endLine"], region["endColumn"]) > (region["startLine"], region["startColumn"])
         assert result["level"] in ("error", "warning", "note")
-        assert re.fullmatch(r"[0-9a-f]{64}", result["partialFingerprints"]["iamlint/v1"])
+        assert re.fullmatch(r"[0-9a-f]{64}", result["partialFingerprints"]["iamlint/v2"])
 
 
 def test_every_rule_has_the_metadata_github_uses(fixtures_sarif):
@@ -129,8 +129,8 @@ def test_fingerprints_survive_unrelated_line_shifts(tmp_path):
     after = sarif([tmp_path], tmp_path)["runs"][0]["results"]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] != \
         [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after]
-    assert sorted(r["partialFingerprints"]["iamlint/v1"] for r in before) == \
-        sorted(r["partialFingerprints"]["iamlint/v1"] for r in after)
+    assert sorted(r["partialFingerprints"]["iamlint/v2"] for r in before) == \
+        sorted(r["partialFingerprints"]["iamlint/v2"] for r in after)
 
 
 def test_suppressed_results_only_when_asked(tmp_path):

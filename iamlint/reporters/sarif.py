@@ -17,6 +17,7 @@ from typing import Iterable
 
 from iamlint import __version__
 from iamlint.baseline import fingerprint
+from iamlint.fingerprint import VERSION as FINGERPRINT_KEY
 from iamlint.model.findings import Rule, Severity
 from iamlint.report import LocatedFinding, Report, Suppressed
 from iamlint.reporters.paths import source_root, uri
@@ -116,7 +117,7 @@ def _result(f: LocatedFinding, index: dict[str, int], root: str, suppressions: l
             "physicalLocation": _location(f.path, f.line, f.column, f.end_line, f.end_column, root),
             **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]} if f.resource else {}),
         }],
-        "partialFingerprints": {"iamlint/v1": fingerprint(f, root)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f, root)},
     }
     if f.tags or f.references:  # risk categories and write-ups (IAM006-IAM008, enriched IAM002/IAM003)
         result["properties"] = {

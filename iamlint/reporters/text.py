@@ -38,6 +38,9 @@ def summary(report: Report) -> str:
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True)]
     text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)})"
     text += f" in {report.files} file{'s' if report.files != 1 else ''}"
+    if report.loaded:  # files given on their own (pre-commit): the rest of their modules was read
+        them = "it" if report.files == 1 else "them"
+        text += f" ({report.loaded} more module file{'s' if report.loaded != 1 else ''} loaded to judge {them})"
     if report.suppressed:
         text += f"; {len(report.suppressed)} suppressed"
     if report.errors:
