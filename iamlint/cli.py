@@ -115,6 +115,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 # -- input
 @click.option("--stdin-filename", metavar="PATH",
               help="Read the text of PATH from stdin (an unsaved editor buffer); its siblings are read from disk.")
+@click.option("--base", "base", metavar="REV",
+              help="Report only findings that are new compared with git revision REV (read from git objects; "
+                   "moved or reformatted code adds nothing).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings that are not recorded in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
@@ -132,18 +135,14 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
+    paths = _stdin_paths(paths, flags["stdin_filename"])
     try:
         registry = load_plugins()
-        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
-        options = Options(
-            settings=settings,
-            jobs=flags["jobs"] or None,
-            cache=not flags["no_cache"],
-            variables=_tf_vars(flags["tf_vars"]),
-            var_files=list(flags["tf_var_files"]),
-            var_order=click.get_current_context().meta.get("iamlint.var_order", []),
-        )
+        options = _options(registry, flags)
+        settings = options.settings
         report = _run(list(paths), options, registry, flags["stdin_filename"])
+        if flags["base"]:
+            _compare(report, flags["base"], list(paths) or ["."], registry, flags)
         if flags["write_baseline"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
@@ -157,7 +156,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             for note in notes:
                 click.echo(f"iamlint: {note}", err=True)
         _output(report, registry, flags)
-    except (ConfigError, *_baseline_errors()) as exc:
+    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
@@ -177,6 +176,54 @@ def _baseline_errors() -> tuple[type[Exception], ...]:
     and the sarif / gitlab reporters need it; it cannot be raised before that)."""
     module = sys.modules.get("iamlint.baseline")
     return (module.BaselineError,) if module is not None else ()
+
+
+def _git_errors() -> tuple[type[Exception], ...]:
+    """GitError once iamlint.change is imported (only --base needs it)."""
+    module = sys.modules.get("iamlint.change.git")
+    return (module.GitError,) if module is not None else ()
+
+
+def _options(registry: Registry, flags: dict) -> Options:
+    """The run's options from the command line (the command-line layer is rooted at the
+    working directory)."""
+    return Options(
+        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"]),
+        jobs=flags["jobs"] or None,
+        cache=not flags["no_cache"],
+        variables=_tf_vars(flags["tf_vars"]),
+        var_files=list(flags["tf_var_files"]),
+        var_order=click.get_current_context().meta.get("iamlint.var_order", []),
+    )
+
+
+def _compare(report: Report, revision: str, paths: list[str], registry: Registry, flags: dict) -> None:
+    """--base REV: keep the findings REV's tree did not have (checked with the same
+    command line; files named on it -- --config, --var-file -- are the working tree's)."""
+    from iamlint.change import compare  # start-up: only with --base
+
+    same = {**flags, "config_file": _absolute(flags["config_file"]),
+            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
+    found = compare.base_fingerprints(revision, paths, lambda: _options(registry, same), registry)
+    compare.keep_new(report, found)
+    if found.errors:
+        click.echo(f"iamlint: {found.errors} input error{'s' if found.errors != 1 else ''} in the tree of {revision}: "
+                   "findings there could not all be compared", err=True)
+
+
+def _absolute(path: str | None) -> str | None:
+    return os.path.abspath(path) if path else path
+
+
+def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, ...]:
+    """``-`` reads the text from stdin: --stdin-filename says which file it stands for
+    (its format, its module's other files on disk)."""
+    if "-" not in paths:
+        return paths
+    if not stdin_filename:
+        raise click.UsageError("'-' reads the file from stdin: add --stdin-filename PATH to say which file it is "
+                               "(its format and its module come from the name, e.g. --stdin-filename infra/main.tf)")
+    return tuple(stdin_filename if path == "-" else path for path in paths)
 
 
 def exit_code(report, settings, exit_zero: bool = False) -> int:

@@ -62,6 +62,10 @@ class Report:
     resources: int = 0
     loaded: int = 0
     """Files loaded only to judge the files given (the rest of their modules)."""
+    base: str = ""
+    """With ``check --base REV``: REV (then ``findings`` are the new ones)."""
+    known: int = 0
+    """With ``check --base REV``: findings left out because REV had them."""
     suppressed: list[Suppressed] = field(default_factory=list)
 
     def sort(self) -> None:

@@ -4,6 +4,7 @@ buffer linted in place of its file, siblings from disk), option conflicts, colou
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -196,3 +197,17 @@ def test_stdin_filename_of_a_file_not_saved_yet(module):
     template = "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n"
     result = invoke("check", "--stdin-filename", "infra/new.yaml", "--no-cache", "--select", "EC2001", stdin=template)
     assert result.exit_code == 1 and result.stdout.startswith("infra/new.yaml:2:")
+
+
+def test_a_dash_reads_stdin_as_the_file_named_by_stdin_filename(module):
+    result = invoke("check", "-", "--stdin-filename", "infra/main.tf", "--no-cache", "--format", "json",
+                    stdin=WITHOUT_PROFILE)
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["rule"], os.path.normpath(f["path"])) for f in findings} >= {("EC2001", os.path.join("infra", "main.tf"))}
+
+
+def test_a_dash_without_stdin_filename_says_what_is_missing(module):
+    result = invoke("check", "-", stdin=WITHOUT_PROFILE)
+    assert result.exit_code == 2
+    assert "--stdin-filename" in result.stderr and "format" in result.stderr and "Traceback" not in result.output
