@@ -345,11 +345,24 @@ def rules(explain: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "dot"]), default="text",
               show_default=True, help="text, json (docs/access.md), markdown (with a Mermaid graph) or dot (Graphviz).")
 @click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True)
-def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str) -> None:
+@click.option("--base", metavar="REV", help="Show the access each compute resource gained and lost since git revision REV.")
+@click.option("--fail-on-gain", type=click.Choice(["any", "write", "permissions", "risk"]), default="risk", show_default=True,
+              help="With --base: exit 1 when a gain reaches this grade (risk: a new escalation method, risk category "
+                   "or trust principal; permissions: also permissions management; write: also write; any: anything).")
+def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str, base: str | None,
+           fail_on_gain: str) -> None:
     """Show each EC2 instance's chain to its role, its effective permissions and risks."""
-    from iamlint.access.command import run
+    from iamlint.access.command import run, run_changes
 
-    sys.exit(run(list(paths), instance, output_format, partition))
+    if base is None:
+        sys.exit(run(list(paths), instance, output_format, partition))
+    if output_format == "dot":
+        raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
+    try:
+        sys.exit(run_changes(list(paths), base, instance, output_format, partition, fail_on_gain))
+    except _git_errors() as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.group()

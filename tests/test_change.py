@@ -201,3 +201,112 @@ def test_the_export_holds_regular_files_only_and_the_working_tree_configuration(
     assert overlay_configuration(str(target), str(repo)) == 1  # ...and the working tree's put in its place
     assert (target / "infra" / "iamlint.toml").read_text() == "select = ['EC2001']\n"
     assert exported.files == 1 and (target / ".git").is_dir()
+
+
+# ---------------------------------------------------------------- iamlint access --base
+
+
+def access(*args: str):
+    result = CliRunner().invoke(main, ["access", *args])
+    return result.exit_code, result
+
+
+def access_json(*args: str):
+    code, result = access("--format", "json", *args)
+    return code, json.loads(result.stdout)
+
+
+def test_access_lists_passrole_on_every_resource_as_gained(repo):
+    commit(repo, {"infra/main.tf": MAIN + "\n" + POLICY % PASSROLE}, "pass any role")
+    code, result = access("--base", "HEAD~1", "infra")
+    assert code == 1, result.output
+    assert "aws_instance.app (instance, changed)" in result.stdout
+    assert "gained Write (1): iam:PassRole on *" in result.stdout
+    assert "risk gained: infrastructure modification: iam:PassRole" in result.stdout
+    code, document = access_json("--base", "HEAD~1", "infra")
+    [change] = document["changes"]
+    assert change["gain"] == "risk" and change["gained"] == [
+        {"action": "iam:PassRole", "access_level": "Write", "resources": ["*"], "widened": False}]
+    assert change["lost"] == [] and change["profile"]["switched"] is False
+
+
+def test_access_after_moving_and_reindenting_reports_no_change(repo):
+    commit(repo, {"infra/main.tf": "# moved\n" + MAIN, "infra/iam.tf": (POLICY % "").replace("  ", "    ")}, "move")
+    code, result = access("--base", "HEAD~1", "infra")
+    assert code == 0 and "0 compute resources gained access since HEAD~1, 0 changed without a gain, 1 unchanged" in result.stdout
+    code, document = access_json("--base", "HEAD~1", "infra")
+    assert [c["status"] for c in document["changes"]] == ["unchanged"]
+
+
+SCOPED_WRITE = '      { Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:eu-west-1:123456789012:jobs" },\n'
+
+
+@pytest.mark.parametrize("threshold, expected", [("any", 1), ("write", 1), ("permissions", 0), ("risk", 0)])
+def test_fail_on_gain_grades_a_scoped_write(repo, threshold, expected):
+    commit(repo, {"infra/main.tf": MAIN + "\n" + POLICY % SCOPED_WRITE}, "send to one queue")
+    code, document = access_json("--base", "HEAD~1", "--fail-on-gain", threshold, "infra")
+    assert code == expected
+    [change] = document["changes"]
+    assert change["gain"] == "write" and [g["action"] for g in change["gained"]] == ["sqs:SendMessage"]
+    assert change["gained"][0]["resources"] == ["arn:aws:sqs:eu-west-1:123456789012:jobs"]
+
+
+def test_a_new_trust_principal_is_a_risk(repo):
+    trusting = MAIN.replace('Principal = { Service = "ec2.amazonaws.com" }',
+                            'Principal = { Service = "ec2.amazonaws.com", AWS = "arn:aws:iam::123456789012:root" }')
+    commit(repo, {"infra/main.tf": trusting + "\n" + POLICY % ""}, "trust an account")
+    code, document = access_json("--base", "HEAD~1", "infra")
+    assert code == 1
+    [role] = document["changes"][0]["roles"]
+    assert role["trust_gained"] == ["AWS arn:aws:iam::123456789012:root"] and role["trust_lost"] == []
+
+
+OTHER = """\
+resource "aws_iam_role" "admin" {
+  name = "admin"
+  assume_role_policy = aws_iam_role.app.assume_role_policy
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+
+resource "aws_iam_instance_profile" "admin" {
+  name = "admin"
+  role = aws_iam_role.admin.name
+}
+"""
+
+
+def test_a_compute_resource_that_switched_profile(repo):
+    switched = MAIN.replace("aws_iam_instance_profile.app.name", "aws_iam_instance_profile.admin.name")
+    commit(repo, {"infra/main.tf": switched + "\n" + POLICY % "" + "\n" + OTHER}, "run as admin")
+    code, document = access_json("--base", "HEAD~1", "infra")
+    assert code == 1
+    [change] = document["changes"]
+    assert change["profile"]["switched"] is True
+    assert (change["profile"]["before"]["address"], change["profile"]["after"]["address"]) == (
+        "aws_iam_instance_profile.app", "aws_iam_instance_profile.admin")
+    assert [(r["address"], r["status"]) for r in change["roles"]] == [("aws_iam_role.admin", "added"), ("aws_iam_role.app", "removed")]
+    assert change["every_action_gained"] == ["every action"] and change["gain"] == "risk"
+    assert {m["id"] for m in change["methods_gained"]}  # every action includes the escalation methods
+    assert [p["note"] for p in change["roles"][0]["attached"]] == ["AdministratorAccess"]
+    # the Markdown for a pull request: a table and the Mermaid graph of what changed
+    code, result = access("--base", "HEAD~1", "--format", "markdown", "infra")
+    text = result.stdout
+    assert "| compute | role | gained | lost | new risks |" in text and "```mermaid" in text
+    assert "profile `aws_iam_instance_profile.app` → `aws_iam_instance_profile.admin`" in text
+    assert "-.-x" in text and "==>" in text and "classDef gained" in text and "class " in text
+
+
+def test_a_removed_compute_resource_only_loses(repo):
+    commit(repo, {"infra/main.tf": MAIN[: MAIN.index('resource "aws_instance"')] + "\n" + POLICY % ""}, "no instance")
+    code, document = access_json("--base", "HEAD~1", "infra")
+    assert code == 0
+    [change] = document["changes"]
+    assert change["status"] == "removed" and change["gain"] is None and change["lost"]
+    assert change["path"] == os.path.join("infra", "main.tf")
+
+
+def test_access_base_errors_are_clear(repo):
+    code, result = access("--base", "nope", "infra")
+    assert code == 2 and "git revision 'nope' is not in this repository" in result.stderr
+    code, result = access("--base", "HEAD", "--format", "dot", "infra")
+    assert code == 2 and "--base prints text, json or markdown" in result.output
