@@ -155,7 +155,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             baseline.apply(report, flags["baseline_file"], notes)
             for note in notes:
                 click.echo(f"iamlint: {note}", err=True)
-        _output(report, registry, flags)
+        _output(report, registry, flags, settings.fail_on if settings is not None else None)
     except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -279,7 +279,7 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
         return run(paths or [stdin_filename], options, registry)
 
 
-def _output(report: Report, registry: Registry, flags: dict) -> None:
+def _output(report: Report, registry: Registry, flags: dict, fail_on=None) -> None:
     output_format, target = flags["output_format"], flags["output_file"]
     color = False
     if flags["statistics"]:
@@ -288,7 +288,7 @@ def _output(report: Report, registry: Registry, flags: dict) -> None:
         color = output_format == "text" and not target and use_color(flags["color"], sys.stdout)
         render = get_formatter(output_format)
         text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
-                      show_suppressed=flags["show_suppressed"])
+                      show_suppressed=flags["show_suppressed"], **({"fail_on": fail_on} if fail_on else {}))
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     if target is None:
