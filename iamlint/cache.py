@@ -80,7 +80,8 @@ def code_fingerprint() -> str:
                     stat = os.stat(os.path.join(folder, name))
                 except OSError:
                     continue
-                digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+                relative = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     # the parsers iamlint builds on: another install of them may parse differently
     for library in _LIBRARIES:
         try:
@@ -213,7 +214,8 @@ class UnitCache:
         """Digests of the unit's own files (taken before loading it)."""
         return [[source, digest_source(source)] for source in _own_sources(unit, options)]
 
-    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
+    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None,
+            payload: bytes | None = None) -> None:
         """Store ``result``. ``before``: digests of the unit's own files taken before it
         was loaded (so an edit during loading cannot be recorded as the new content)."""
         if not self.enabled or result is None:

@@ -156,7 +156,8 @@ def _pooled(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[i] for i in pending])
     chunk = max(1, min(16, len(pending) // (jobs * 4)))
-    with context.Pool(jobs, initializer=_init_worker, initargs=(options, str(cache.directory), cache.enabled, cache.limit, load)) as pool:
+    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
+    with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, [units[i] for i in pending], chunksize=chunk)
         next_pending = iter(pending)
         upcoming = next(next_pending, None)

@@ -106,7 +106,7 @@ def fixture_files(root: str | os.PathLike[str]) -> list[Path]:
     return files
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lint_cached(paths: tuple[str, ...], rules: frozenset[str] | None) -> Report:
     return run(list(paths), Options(select=set(rules) if rules is not None else None, cache=False))
 

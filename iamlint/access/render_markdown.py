@@ -64,7 +64,8 @@ def _role(role: RoleAccess) -> list[str]:
              for m in role.methods]
     for category, examples in role.categories.items():
         if category != "privilege-escalation":
-            risks.append(f"- {category.replace('-', ' ')}" + (": " + ", ".join(f"`{e}`" for e in examples[:6]) if examples else ""))
+            risks.append(f"- {category.replace('-', ' ')}"
+                         + (": " + ", ".join(f"`{e}`" for e in examples[:6]) if examples else ""))
     out += risks or ["- none found"]
     out.append("")
     return out

@@ -148,7 +148,8 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines:
                 types.DiagnosticRelatedInformation(
                     location=types.Location(
                         uri=from_fs_path(other) or other,
-                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column, link.span.end_line, link.span.end_column),
+                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column,
+                                     link.span.end_line, link.span.end_column),
                     ),
                     message=f"{link.label}: {link.resource}",
                 )
@@ -252,7 +253,8 @@ class IamlintServer(LanguageServer):
             grouped = await loop.run_in_executor(self.executor, self._lint_locked, kind, key, buffers)
         except Exception as exc:  # never let one bad run kill the server
             log.exception("lint failed")
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
             return
         if self.generation.get(unit) != generation:
             return  # a newer edit is being linted: its results will be published

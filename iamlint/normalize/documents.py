@@ -105,5 +105,7 @@ def to_document(value: Value | None) -> Document | None:
                 return Unknown("the policy is empty", value.span)
             return PolicyDocument.from_value(decode_json_text(value))
         if isinstance(inner, Encoded):
-            return to_document(inner.data) if isinstance(inner.data, Known) and isinstance(inner.data.value, str) else PolicyDocument.from_value(inner.data)
+            if isinstance(inner.data, Known) and isinstance(inner.data.value, str):
+                return to_document(inner.data)
+            return PolicyDocument.from_value(inner.data)
     return PolicyDocument.from_value(value)

@@ -142,7 +142,7 @@ class PermissionSet:
 def deny_covers(deny: Grant, grant: Grant, action: str) -> bool:
     """An explicit Deny subtracts what it fully covers: the action, every resource of the
     grant, and no condition."""
-    if deny.conditioned or deny.not_resource or deny.unknown_resources and "*" not in deny.resources:
+    if deny.conditioned or deny.not_resource or (deny.unknown_resources and "*" not in deny.resources):
         return False
     if not deny.matches(action):
         return False

@@ -171,7 +171,7 @@ def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
 
 
 def _is_partial(text: str) -> bool:
-    service, sep, name = text.partition(":")
+    _service, sep, name = text.partition(":")
     if not sep or not ("*" in text or "?" in text) or "${" in text:
         return False
     return name.strip("*") != ""  # "s3:*" and "*:*" are full wildcards (IAM002/IAM003)

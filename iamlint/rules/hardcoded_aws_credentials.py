@@ -205,7 +205,7 @@ def _decoded(text: str) -> str | None:
 def _span(value: Known, start: int, end: int) -> Span:
     """The span of text[start:end] when the string is verbatim source text, else the value's."""
     line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
-    if line is None or start == 0 and end == len(value.value):
+    if line is None or (start == 0 and end == len(value.value)):
         return value.span
     text: str = value.value
 

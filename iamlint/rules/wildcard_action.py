@@ -132,7 +132,7 @@ EKS managed node group's ``node_role_arn``, an Elastic Beanstalk or Batch enviro
 is an instance role only if the scanned code also holds its instance profile or an
 instance using it; otherwise its wildcards are warnings. Partial wildcards
 (``s3:Get*``) are left to IAM004.
-"""
+"""  # noqa: E501 -- the documentation, printed as written (--explain)
 
 from __future__ import annotations
 
