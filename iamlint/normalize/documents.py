@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from iamlint.model.policy import Document, PolicyDocument
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, respan
@@ -38,7 +39,7 @@ def decode_partial(value: PartialText) -> Value:
     if not isinstance(decoded, Known):
         return value
     if not value.exact:
-        decoded = respan(decoded, value.span)
+        decoded = cast(Known, respan(decoded, value.span))  # a Known stays a Known
     limit = HOLE + len(value.holes)
 
     def hole(text: str) -> Unknown | None:
@@ -47,7 +48,7 @@ def decode_partial(value: PartialText) -> Value:
                 return value.holes[ord(char) - HOLE]
         return None
 
-    def fill(item: Value) -> Value | None:
+    def fill(item: Known) -> Value | None:  # decoded JSON: Known all the way down
         inner = item.value
         if isinstance(inner, str):
             found = hole(inner)

@@ -51,7 +51,7 @@ def load_plan(path: str, display: str, options: Any) -> UnitResult:
     if error is not None:
         return UnitResult(graph, [display], [error])
     try:
-        data = loads_with_spans(text, display)
+        data = loads_with_spans(text, display)  # type: ignore[arg-type]  # text whenever there is no error
     except JsonError as exc:
         return UnitResult(graph, [display], [SourceError(display, exc.line, f"invalid JSON: {exc.message}", exc.column)])
     top = data.value if isinstance(data.value, dict) else {}
