@@ -10,7 +10,7 @@ Built once per principal and graph (``graph.memo``); answers per action are memo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, Role
 from iamlint.model.links import policies_of, resolve
@@ -155,10 +155,11 @@ def deny_covers(deny: Grant, grant: Grant, action: str) -> bool:
 
 def effective_permissions(graph: Graph, principal: Node) -> PermissionSet:
     """The permission set of a principal (memoised per graph)."""
-    cache = graph.memo.setdefault("permissions.sets", {})
-    found = cache.get(principal.address)  # type: ignore[union-attr]
+    # graph.memo holds one entry per query, each of the type its query stores
+    cache = cast("dict[str, PermissionSet]", graph.memo.setdefault("permissions.sets", {}))
+    found = cache.get(principal.address)
     if found is None or found.principal is not principal:
-        found = cache[principal.address] = _build(graph, principal)  # type: ignore[index]
+        found = cache[principal.address] = _build(graph, principal)
     return found
 
 
