@@ -87,10 +87,10 @@ def code_fingerprint() -> str:
         try:
             spec = importlib.util.find_spec(library)
             location = spec.origin if spec is not None else None
-            stat = os.stat(location) if location else None
+            found = os.stat(location) if location else None
         except (ImportError, ValueError, OSError):
-            stat = None
-        digest.update(f"{library}|{location if stat else None}|{stat.st_mtime_ns if stat else 0}\n".encode())
+            found = None
+        digest.update(f"{library}|{location if found else None}|{found.st_mtime_ns if found else 0}\n".encode())
     return digest.hexdigest()
 
 

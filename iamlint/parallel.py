@@ -173,7 +173,7 @@ def _pooled(
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
             try:
-                result = pickle.loads(payload)
+                result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:
                 yield unit, None, f"cannot read the result of a worker process: {exc!r}"
                 continue
