@@ -104,7 +104,7 @@ class PermissionSet:
         return own if RANK.get(allowed, 0) >= RANK.get(own, 0) else allowed
 
     def own(self, key: tuple) -> Grant | None:
-        """This principal's Allow grant with the identity ``key`` (see risks.grant_key)."""
+        """This principal's Allow grant with the identity ``key`` (see categories.grant_key)."""
         index = self._memo.get("own")
         if index is None:
             index = self._memo["own"] = {(g.origin.key, g.action_index): g for g in self.allows}

@@ -13,7 +13,8 @@ from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
 from iamlint.model.links import instance_roles, is_instance_role, profiles_using
 from iamlint.model.values import Known
 from iamlint.permissions.grants import Grant, Origin, document_grants
-from iamlint.permissions.risks import CATEGORIES, Includes, wildcard_includes
+from iamlint.permissions.categories import CATEGORIES
+from iamlint.permissions.includes import Includes, wildcard_includes
 
 
 @dataclass(frozen=True, slots=True)
