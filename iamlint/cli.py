@@ -154,7 +154,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
 
             baseline.apply(report, flags["baseline_file"])
         _output(report, registry, flags)
-    except (ConfigError, *_baseline_errors()) as exc:
+    except (ConfigError, *_baseline_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:

@@ -224,7 +224,8 @@ Policy = Callable[[str], Any]
 """path -> settings with ``enables(code, path)`` and a ``severity`` dict (config.Effective)."""
 
 
-def apply(report: Report, scope: Scope, registry: Any, policy: Policy, today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
+def apply(report: Report, scope: Scope, registry: Any, policy: Policy,
+          today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
     """Move suppressed findings of ``report`` to ``report.suppressed``; return every
     suppression with its usage, for the rules of the ``suppressions`` stage."""
     today = today or datetime.date.today()

@@ -65,7 +65,7 @@ def test_rules_lists_code_name_severity_summary():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(REGISTRY.rules)
-    for line, rule in zip(lines, REGISTRY.rules):
+    for line, rule in zip(lines, REGISTRY.rules, strict=True):
         assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(rule.summary)}$", line)
 
 
@@ -119,7 +119,7 @@ def test_colour_only_on_text_to_a_terminal_or_when_forced(module):
     (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
     forced = invoke("check", "infra", "--no-cache", "--color", "always")
     assert "\033[" in forced.stdout
-    to_file = invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
+    invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
     assert "\033[" not in (module.parent / "out.txt").read_text(encoding="utf-8")
     assert "\033[" not in invoke("check", "infra", "--no-cache", "--color", "always", "--format", "github").stdout
 

@@ -207,8 +207,8 @@ def summarise(permissions: PermissionSet) -> list[PermissionLine]:
     lines = [PermissionLine("*", label, count_actions("*") or 0, (), _ordered(found)) for label, found in everything.items()]
     for (service, level), found in sorted(actions.items(), key=lambda item: (item[0][0], LEVELS.index(item[0][1]))):
         names = sorted(found, key=lambda name: (len(name), name))
-        resources = _ordered(set().union(*found.values()))
-        lines.append(PermissionLine(service, level, len(found), tuple(names[:EXAMPLES]), resources))
+        granted_on = _ordered(set().union(*found.values()))
+        lines.append(PermissionLine(service, level, len(found), tuple(names[:EXAMPLES]), granted_on))
     return lines
 
 
@@ -243,8 +243,8 @@ def _risks(graph: Graph, permissions: PermissionSet, access: RoleAccess) -> None
             for category, names in exposure.by_category().items():
                 found.setdefault(category, set()).update(names)
     includes = wildcard_includes(g for g in permissions.allows if g.wildcard)
-    for category, names in includes.examples.items():
-        found.setdefault(category, set()).update(names)
+    for category, examples in includes.examples.items():
+        found.setdefault(category, set()).update(examples)
     if includes.methods:
         found.setdefault("privilege-escalation", set())
     for category in CATEGORIES:

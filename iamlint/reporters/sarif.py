@@ -29,7 +29,8 @@ MAX_RESULTS = 25_000
 TEXT_LIMIT = 1024
 
 
-def render(report: Report, rules: Iterable[Rule] = (), show_suppressed: bool = False, root: str | None = None, **_: object) -> str:
+def render(report: Report, rules: Iterable[Rule] = (), show_suppressed: bool = False, root: str | None = None,
+           **_: object) -> str:
     root = os.path.realpath(root or source_root())
     descriptors, index = _rules(report, list(rules))
     results = [_result(f, index, root, None if not show_suppressed else []) for f in report.findings]
@@ -68,7 +69,8 @@ def _descriptor(rule: Rule) -> dict:
     if rule.code.startswith("SUP"):  # about iamlint's own suppressions, not a security finding
         properties.update(tags=["maintainability"], **{"problem.severity": "warning"})
     else:
-        properties.update(tags=["security", *TAGS.get(rule.code[:3], [])], **{"security-severity": SECURITY_SEVERITY[rule.severity]})
+        properties.update(tags=["security", *TAGS.get(rule.code[:3], [])],
+                          **{"security-severity": SECURITY_SEVERITY[rule.severity]})
     return {
         "id": rule.code,
         "name": rule.name,
