@@ -557,7 +557,7 @@ def main() -> None:
 
 
 def report(results: dict[str, Result], sizes: list[int], lsp: float | None, vs: dict) -> None:
-    r = {name: result for name, result in results.items()}
+    r = dict(results)
     small, large = sizes[0], sizes[-1]
     print("\nGrowth:")
     for kind in ("cold, --jobs 1", "cold, --jobs 2", "warm, --jobs 1"):

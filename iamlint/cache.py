@@ -80,16 +80,17 @@ def code_fingerprint() -> str:
                     stat = os.stat(os.path.join(folder, name))
                 except OSError:
                     continue
-                digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+                relative = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     # the parsers iamlint builds on: another install of them may parse differently
     for library in _LIBRARIES:
         try:
             spec = importlib.util.find_spec(library)
             location = spec.origin if spec is not None else None
-            stat = os.stat(location) if location else None
+            found = os.stat(location) if location else None
         except (ImportError, ValueError, OSError):
-            stat = None
-        digest.update(f"{library}|{location if stat else None}|{stat.st_mtime_ns if stat else 0}\n".encode())
+            found = None
+        digest.update(f"{library}|{location if found else None}|{found.st_mtime_ns if found else 0}\n".encode())
     return digest.hexdigest()
 
 
@@ -213,7 +214,8 @@ class UnitCache:
         """Digests of the unit's own files (taken before loading it)."""
         return [[source, digest_source(source)] for source in _own_sources(unit, options)]
 
-    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
+    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None,
+            payload: bytes | None = None) -> None:
         """Store ``result``. ``before``: digests of the unit's own files taken before it
         was loaded (so an edit during loading cannot be recorded as the new content)."""
         if not self.enabled or result is None:

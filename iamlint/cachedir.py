@@ -118,7 +118,7 @@ def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None
     directory, atomically. False when it cannot be written."""
 
     class _Pickler(pickle.Pickler):
-        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}
+        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}  # noqa: RUF012 -- pickle's own hook
 
     buffer = io.BytesIO()
     try:

@@ -156,7 +156,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             for note in notes:
                 click.echo(f"iamlint: {note}", err=True)
         _output(report, registry, flags, settings.fail_on if settings is not None else None)
-    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:
+    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:

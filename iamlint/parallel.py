@@ -156,7 +156,8 @@ def _pooled(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[i] for i in pending])
     chunk = max(1, min(16, len(pending) // (jobs * 4)))
-    with context.Pool(jobs, initializer=_init_worker, initargs=(options, str(cache.directory), cache.enabled, cache.limit, load)) as pool:
+    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
+    with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, [units[i] for i in pending], chunksize=chunk)
         next_pending = iter(pending)
         upcoming = next(next_pending, None)
@@ -172,7 +173,7 @@ def _pooled(
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
             try:
-                result = pickle.loads(payload)
+                result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:
                 yield unit, None, f"cannot read the result of a worker process: {exc!r}"
                 continue

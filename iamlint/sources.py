@@ -16,7 +16,7 @@ from typing import Iterator, Mapping
 from iamlint.model.units import SourceError
 
 # a context variable: a language-server thread linting one module never sees another's buffers
-_OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})
+_OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})  # noqa: B039 -- replaced, never mutated
 
 
 def _key(path: str) -> str:

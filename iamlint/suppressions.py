@@ -109,9 +109,9 @@ def parse_comment(rest: str) -> tuple[tuple[str, ...], str | None, str | None, s
     """What follows ``iamlint:ignore`` -> (rule keys, reason, until text, problem)."""
     equals = _EQUALS.match(rest)
     if equals is not None:  # iamlint:ignore=EC2001 (another linter's habit): read the keys, say how to write it
-        keys, reason, until, problem = parse_comment(" " + rest[equals.end():])
-        return keys, reason, until, problem or ("write the rule codes after a space, not after '=' "
-                                                "(iamlint:ignore EC2001 -- reason)")
+        keys, reason, until_text, problem = parse_comment(" " + rest[equals.end():])
+        return keys, reason, until_text, problem or ("write the rule codes after a space, not after '=' "
+                                                     "(iamlint:ignore EC2001 -- reason)")
     match = _CODES.match(rest)
     assert match is not None  # every group is optional
     keys = tuple(k.strip() for k in (match.group(1) or "").split(",") if k.strip())
@@ -230,7 +230,8 @@ Policy = Callable[[str], Any]
 """path -> settings with ``enables(code, path)`` and a ``severity`` dict (config.Effective)."""
 
 
-def apply(report: Report, scope: Scope, registry: Any, policy: Policy, today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
+def apply(report: Report, scope: Scope, registry: Any, policy: Policy,
+          today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
     """Move suppressed findings of ``report`` to ``report.suppressed``; return every
     suppression with its usage, for the rules of the ``suppressions`` stage."""
     today = today or datetime.date.today()

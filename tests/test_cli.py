@@ -66,7 +66,7 @@ def test_rules_lists_code_name_severity_summary():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(REGISTRY.rules)
-    for line, rule in zip(lines, REGISTRY.rules):
+    for line, rule in zip(lines, REGISTRY.rules, strict=True):
         assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(rule.summary)}$", line)
 
 
@@ -120,7 +120,7 @@ def test_colour_only_on_text_to_a_terminal_or_when_forced(module):
     (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
     forced = invoke("check", "infra", "--no-cache", "--color", "always")
     assert "\033[" in forced.stdout
-    to_file = invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
+    invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
     assert "\033[" not in (module.parent / "out.txt").read_text(encoding="utf-8")
     assert "\033[" not in invoke("check", "infra", "--no-cache", "--color", "always", "--format", "github").stdout
 
@@ -174,12 +174,15 @@ def test_documented_workflows_are_valid_yaml():
     text = (DOCS / "ci.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
     documents = [yaml.safe_load(block) for block in blocks]
-    workflow = next(d for d in documents if isinstance(d, dict) and "jobs" in d)
-    steps = workflow["jobs"]["iamlint"]["steps"]
-    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
-    assert workflow["permissions"]["security-events"] == "write"
-    gitlab = next(d for d in documents if isinstance(d, dict) and "iamlint" in d and "script" in d["iamlint"])
-    assert gitlab["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
+    workflows = [d for d in documents if isinstance(d, dict) and "jobs" in d]
+    steps = [s for workflow in workflows for s in workflow["jobs"]["iamlint"]["steps"]]
+    assert any(s.get("uses", "").startswith("iamlint/iamlint@") for s in steps)  # the action
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)  # by hand
+    assert all(workflow["permissions"]["security-events"] == "write" for workflow in workflows)
+    gitlab = next(d for d in documents if isinstance(d, dict) and "include" in d)
+    assert gitlab["include"][0]["remote"].endswith("/templates/iamlint.gitlab-ci.yml")
+    template = yaml.safe_load((DOCS.parent / "templates" / "iamlint.gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert template["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
     hooks = next(d for d in documents if isinstance(d, dict) and "repos" in d)
     assert hooks["repos"][0]["hooks"][0]["id"] == "iamlint"
 

@@ -119,8 +119,8 @@ def _tree_names() -> set[str]:
                     isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.value.id == "self" for v in node.values):
                 names |= {k.value for k in node.keys if isinstance(k, ast.Constant)}
             if isinstance(node, ast.Compare) and (
-                    isinstance(node.left, ast.Attribute) and node.left.attr == "data"
-                    or path.name == "convert.py" and isinstance(node.left, ast.Name) and node.left.id == "kind"):
+                    (isinstance(node.left, ast.Attribute) and node.left.attr == "data")
+                    or (path.name == "convert.py" and isinstance(node.left, ast.Name) and node.left.id == "kind")):
                 names |= {c.value for comparator in node.comparators for c in ast.walk(comparator)
                           if isinstance(c, ast.Constant) and isinstance(c.value, str)}
     return names

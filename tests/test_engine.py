@@ -14,7 +14,7 @@ from iamlint.discovery import discover
 from iamlint.engine import Options, run
 from iamlint.locate import locate
 from iamlint.model.findings import Finding, Rule, Severity
-from iamlint.model.graph import Compute, Graph
+from iamlint.model.graph import Compute
 from iamlint.model.span import Span
 from iamlint.model.values import Known
 from iamlint.registry import Registry

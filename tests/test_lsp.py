@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("pygls", reason="the language server needs the lsp extra (pygls 2.x)")
 
-from lsprotocol import types  # noqa: E402
-from pygls.lsp.client import BaseLanguageClient  # noqa: E402
-from pygls.uris import from_fs_path  # noqa: E402
+from lsprotocol import types
+from pygls.lsp.client import BaseLanguageClient
+from pygls.uris import from_fs_path
 
 MAIN = """resource "aws_instance" "web" {
   ami                  = "ami-123"

@@ -264,7 +264,7 @@ def test_parse_comment_variants():
     assert parse_comment(" EC2001, IAM002 -- legacy until 2027-03-31") == (("EC2001", "IAM002"), "legacy", "2027-03-31", None)
     assert parse_comment(" EC2001") == (("EC2001",), None, None, None)
     assert parse_comment(" EC2001 until 2027-03-31") == (("EC2001",), None, "2027-03-31", None)
-    keys, reason, until, problem = parse_comment(" EC2001 legacy box")
+    keys, reason, _until, problem = parse_comment(" EC2001 legacy box")
     assert keys == ("EC2001",) and reason is None and problem
 
 

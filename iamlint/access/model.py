@@ -288,8 +288,8 @@ def _risks(graph: Graph, permissions: PermissionSet, access: RoleAccess) -> None
             for category, names in exposure.by_category().items():
                 found.setdefault(category, set()).update(names)
     includes = wildcard_includes(g for g in permissions.allows if g.wildcard)
-    for category, names in includes.examples.items():
-        found.setdefault(category, set()).update(names)
+    for category, examples in includes.examples.items():
+        found.setdefault(category, set()).update(examples)
     if includes.methods:
         found.setdefault("privilege-escalation", set())
     for category in CATEGORIES:

@@ -129,7 +129,7 @@ def _write_blobs(wanted: list[tuple[str, str]], target: str, top: str, revision:
     feeder = threading.Thread(target=_feed, args=(process.stdin, (oid for oid, _ in wanted)), daemon=True)
     feeder.start()
     try:
-        for oid, path in wanted:
+        for _, path in wanted:  # in the order the object ids were sent
             header = process.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":
                 raise GitError(f"--base: the git object of {path} at {revision!r} is missing "

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from iamlint.model.findings import Severity
 
@@ -200,7 +200,7 @@ def _read_managed_policies(path, key, value) -> tuple[str, ...]:
     return tuple(names)
 
 
-_READERS = {
+_READERS: dict[str, Callable[..., dict[str, Any]]] = {
     "select": lambda reg, p, k, v, root: {"select": _rules(reg, p, k, v)},
     "extend-select": lambda reg, p, k, v, root: {"extend_select": _rules(reg, p, k, v)},
     "ignore": lambda reg, p, k, v, root: {"ignore": _rules(reg, p, k, v)},

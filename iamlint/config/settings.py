@@ -55,7 +55,8 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     exclude: tuple[Glob, ...] = ()
     extend: tuple[Glob, ...] = ()
     per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
-    fail_on, partition, var_files = Severity.ERROR, "aws", ()
+    fail_on, partition = Severity.ERROR, "aws"
+    var_files: tuple[str, ...] = ()
     accepted: tuple[str, ...] = ()
     for layer in layers:
         if layer.select is not None:

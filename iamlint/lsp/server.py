@@ -22,12 +22,12 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
-from pygls.workspace import PositionCodec
+from pygls.workspace import PositionCodec, TextDocument
 
 from iamlint import __version__
 from iamlint.baseline import fingerprint
@@ -104,7 +104,7 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
-def _lines_of(path: str, open_lines: dict[str, list[str]]) -> list[str]:
+def _lines_of(path: str, open_lines: Mapping[str, Sequence[str]]) -> Sequence[str]:
     lines = open_lines.get(path)
     if lines is not None:
         return lines
@@ -115,7 +115,7 @@ def _lines_of(path: str, open_lines: dict[str, list[str]]) -> list[str]:
         return []
 
 
-def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
+def _range(codec: PositionCodec, lines: Sequence[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
     """1-based code-point line/column (end column exclusive) -> LSP range in client units."""
     start = types.Position(line=max(line, 1) - 1, character=max(column, 1) - 1)
     if end_line < line or (end_line == line and end_column <= column):
@@ -126,7 +126,8 @@ def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_l
     return codec.range_to_client_units(lines, types.Range(start=start, end=end))
 
 
-def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines: dict[str, list[str]]) -> list[types.Diagnostic]:
+def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
+                   open_lines: Mapping[str, Sequence[str]]) -> list[types.Diagnostic]:
     lines = _lines_of(path, open_lines)
     diagnostics = []
     for item in items:
@@ -151,7 +152,8 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines:
                 types.DiagnosticRelatedInformation(
                     location=types.Location(
                         uri=from_fs_path(other) or other,
-                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column, link.span.end_line, link.span.end_column),
+                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column,
+                                     link.span.end_line, link.span.end_column),
                     ),
                     message=f"{link.label}: {link.resource}",
                 )
@@ -226,7 +228,7 @@ class IamlintServer(LanguageServer):
         return self._registry
 
     # -- documents ------------------------------------------------------------------
-    def open_documents(self) -> dict[str, tuple[str, object]]:
+    def open_documents(self) -> dict[str, tuple[str, TextDocument]]:
         """real path -> (uri, document) of every open file: buffers win over the disk."""
         documents = {}
         for uri, document in list(self.workspace.text_documents.items()):
@@ -257,7 +259,8 @@ class IamlintServer(LanguageServer):
             grouped = await loop.run_in_executor(self.executor, self._lint_locked, kind, key, buffers)
         except Exception as exc:  # never let one bad run kill the server
             log.exception("lint failed")
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
             return
         if self.generation.get(unit) != generation:
             return  # a newer edit is being linted: its results will be published
@@ -267,7 +270,7 @@ class IamlintServer(LanguageServer):
         with self.lock:
             return lint(kind, key, buffers, self.registry)
 
-    def publish(self, unit: tuple[str, str], grouped: dict[str, list], documents: dict[str, tuple[str, object]]) -> None:
+    def publish(self, unit: tuple[str, str], grouped: dict[str, list], documents: dict[str, tuple[str, TextDocument]]) -> None:
         kind, key = unit
         codec = self.workspace.position_codec
         open_lines = {path: document.lines for path, (_, document) in documents.items()}

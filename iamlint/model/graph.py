@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, TypeVar
+from typing import Any, Iterator, TypeVar, Union
 
 from iamlint.model.policy import Document
 from iamlint.model.span import Span
 from iamlint.model.values import Value
+
+AttrPath = tuple[Union[str, int], ...]
+"""A path inside a node: attribute names, keys and indices (the locator walks it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +173,11 @@ class Graph:
         if self.memo:
             self.memo = {}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """Pickled without the indexes and memo (the cache stores graphs)."""
         return {"nodes": self.nodes, "partition": self.partition}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["nodes"], state["partition"])  # type: ignore[misc]
 
     def of_type(self, kind: type[N]) -> Iterator[N]:

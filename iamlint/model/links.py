@@ -7,9 +7,10 @@ the reason (an Unknown value, or a name that no node of the scanned code carries
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, TypeVar
+from typing import Iterator, TypeVar, Union, cast
 
 from iamlint.model.graph import (
+    AttrPath,
     AwsManagedPolicy,
     Compute,
     Graph,
@@ -24,6 +25,7 @@ from iamlint.model.policy import Document
 from iamlint.model.values import Known, Ref, Unknown, Value, is_absent
 
 N = TypeVar("N", bound=Node)
+Holder = Union[RolePolicy, ManagedPolicy, PolicyAttachment]  # a node attaching policies to roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class AttachedPolicy:
     could not be resolved (``reason`` says why)."""
 
     source: Node
-    path: tuple
+    path: AttrPath
     document: Document | None
     arn: Value | None = None
     reason: str | None = None
@@ -132,10 +134,11 @@ def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
             yield AttachedPolicy(node, ("document",), node.document)
 
 
-def _attached_to(graph: Graph) -> dict[str, list[Node]]:
+def _attached_to(graph: Graph) -> dict[str, list[Holder]]:
     """Role address -> the role policies, managed policies and attachments naming it
     (in graph order, each once); computed once per graph."""
-    index = graph.memo.get("attached_to")
+    # graph.memo holds one entry per query, each of the type its query stores
+    index = cast("dict[str, list[Holder]] | None", graph.memo.get("attached_to"))
     if index is None:
         index = {}
         for node in graph.nodes:
@@ -147,10 +150,10 @@ def _attached_to(graph: Graph) -> dict[str, list[Node]]:
                         if not holders or holders[-1] is not node:
                             holders.append(node)
         graph.memo["attached_to"] = index
-    return index  # type: ignore[return-value]
+    return index
 
 
-def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPolicy:
+def _managed(graph: Graph, source: Node, path: AttrPath, arn: Value) -> AttachedPolicy:
     found = resolve(graph, arn, ManagedPolicy, "managed policy")
     if isinstance(found.node, ManagedPolicy):
         return AttachedPolicy(source, path, found.node.document, arn=arn)
@@ -159,7 +162,7 @@ def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPol
 
 def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
     """Role address -> the compute nodes whose instance profile resolves to that role."""
-    users = graph.memo.get("instance_roles")
+    users = cast("dict[str, list[Compute]] | None", graph.memo.get("instance_roles"))
     if users is None:
         users = {}
         for compute in graph.of_type(Compute):
@@ -170,12 +173,12 @@ def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
                 if found.node is not None:
                     users.setdefault(found.node.address, []).append(compute)
         graph.memo["instance_roles"] = users
-    return {address: list(computes) for address, computes in users.items()}  # type: ignore[union-attr]
+    return {address: list(computes) for address, computes in users.items()}
 
 
 def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
     """The instance profiles whose roles include ``role``."""
-    index = graph.memo.get("profiles_using")
+    index = cast("dict[str, list[InstanceProfile]] | None", graph.memo.get("profiles_using"))
     if index is None:
         index = {}
         for profile in graph.of_type(InstanceProfile):
@@ -185,10 +188,10 @@ def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
                     if profile not in holders:
                         holders.append(profile)
         graph.memo["profiles_using"] = index
-    return list(index.get(role.address, ()))  # type: ignore[union-attr]
+    return list(index.get(role.address, ()))
 
 
-def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, tuple, Document]]:
+def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, AttrPath, Document]]:
     """Every policy document written in the scanned code, once, where it is written:
     role inline policies, role policies and customer-managed policies (and, with
     ``trust``, roles' trust policies), as (node, path to the document, document).
@@ -211,7 +214,7 @@ def is_instance_role(graph: Graph, role: Role) -> bool:
 
 def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:
     """id() of every policy document that reaches an instance role -> those roles."""
-    reach = graph.memo.get("instance_roles_reached")
+    reach = cast("dict[int, list[Role]] | None", graph.memo.get("instance_roles_reached"))
     if reach is None:
         reach = {}
         for role in graph.of_type(Role):
@@ -223,4 +226,4 @@ def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:
                     if role not in roles:
                         roles.append(role)
         graph.memo["instance_roles_reached"] = reach
-    return reach  # type: ignore[return-value]
+    return reach

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from iamlint.model.policy import Document, PolicyDocument
 from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, respan
@@ -38,7 +39,7 @@ def decode_partial(value: PartialText) -> Value:
     if not isinstance(decoded, Known):
         return value
     if not value.exact:
-        decoded = respan(decoded, value.span)
+        decoded = cast(Known, respan(decoded, value.span))  # a Known stays a Known
     limit = HOLE + len(value.holes)
 
     def hole(text: str) -> Unknown | None:
@@ -47,7 +48,7 @@ def decode_partial(value: PartialText) -> Value:
                 return value.holes[ord(char) - HOLE]
         return None
 
-    def fill(item: Value) -> Value | None:
+    def fill(item: Known) -> Value | None:  # decoded JSON: Known all the way down
         inner = item.value
         if isinstance(inner, str):
             found = hole(inner)
@@ -105,5 +106,7 @@ def to_document(value: Value | None) -> Document | None:
                 return Unknown("the policy is empty", value.span)
             return PolicyDocument.from_value(decode_json_text(value))
         if isinstance(inner, Encoded):
-            return to_document(inner.data) if isinstance(inner.data, Known) and isinstance(inner.data.value, str) else PolicyDocument.from_value(inner.data)
+            if isinstance(inner.data, Known) and isinstance(inner.data.value, str):
+                return to_document(inner.data)
+            return PolicyDocument.from_value(inner.data)
     return PolicyDocument.from_value(value)

@@ -11,7 +11,7 @@ text sits in its file) and, through :func:`loads_with_spans`, whole JSON files.
 from __future__ import annotations
 
 import re
-from json.decoder import JSONDecodeError, scanstring
+from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
 from iamlint.model.span import LineIndex, Span
 from iamlint.model.values import Known

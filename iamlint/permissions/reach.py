@@ -13,7 +13,8 @@ from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
 from iamlint.model.links import instance_roles, is_instance_role, profiles_using
 from iamlint.model.values import Known
 from iamlint.permissions.grants import Grant, Origin, document_grants
-from iamlint.permissions.risks import CATEGORIES, Includes, wildcard_includes
+from iamlint.permissions.categories import CATEGORIES
+from iamlint.permissions.includes import Includes, wildcard_includes
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,8 @@ class Reach:
 def reach(graph: Graph, principals: Iterable[Node]) -> Reach:
     roles = [p for p in principals if isinstance(p, Role)]
     users = instance_roles(graph)
-    parts, related = [], []
+    parts: list[str] = []
+    related: list[tuple[str, Node, tuple]] = []
     for role in roles:
         if not is_instance_role(graph, role):
             continue
@@ -60,9 +62,9 @@ def accepted(origin: Origin, names: Iterable[str] = (), on_instance: bool = True
     (instance roles above all), that the configuration accepts
     (``accepted-managed-policies``), or that AWS writes for a service role (path
     ``/service-role/``) attached where no EC2 instance uses it: why it is a note."""
-    if not origin.aws_managed:
-        return None
     holder = origin.holder
+    if not isinstance(holder, AwsManagedPolicy):  # origin.aws_managed, narrowed for the type checker
+        return None
     name = holder.name.value if isinstance(holder.name, Known) else ""
     documented = risk_catalogue().documented.get(str(name))
     if documented is not None:

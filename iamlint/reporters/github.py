@@ -57,7 +57,8 @@ def _capped(entries: list[tuple[str, str]]) -> list[str]:
     levels = Counter(level for level, _ in entries)
     overflow = any(n > PER_LEVEL for n in levels.values())
     limits = {"error": PER_LEVEL, "warning": PER_LEVEL, "notice": PER_LEVEL - 1 if overflow else PER_LEVEL}
-    shown, used, left = [], Counter(), 0
+    shown, left = [], 0
+    used: Counter[str] = Counter()
     for level, line in entries:
         if used[level] < limits[level]:
             used[level] += 1

@@ -123,7 +123,8 @@ def _descriptor(rule: Rule) -> dict:
     if rule.code.startswith("SUP"):  # about iamlint's own suppressions, not a security finding
         properties.update(tags=["maintainability"], **{"problem.severity": "warning"})
     else:
-        properties.update(tags=["security", *TAGS.get(rule.code[:3], [])], **{"security-severity": SECURITY_SEVERITY[rule.severity]})
+        properties.update(tags=["security", *TAGS.get(rule.code[:3], [])],
+                          **{"security-severity": SECURITY_SEVERITY[rule.severity]})
     return {
         "id": rule.code,
         "name": rule.name,

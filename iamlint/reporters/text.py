@@ -32,7 +32,7 @@ def render(report: Report, color: bool = False, quiet: bool = False, show_suppre
 
 
 def summary(report: Report) -> str:
-    counts = {s: 0 for s in Severity}
+    counts = dict.fromkeys(Severity, 0)
     for f in report.findings:
         counts[f.severity] += 1
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True)]

@@ -116,7 +116,7 @@ broad read is intended; scope their ``Resource`` if you can.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from iamlint.plugin import (
     AwsManagedPolicy,
@@ -171,7 +171,7 @@ def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
 
 
 def _is_partial(text: str) -> bool:
-    service, sep, name = text.partition(":")
+    _service, sep, name = text.partition(":")
     if not sep or not ("*" in text or "?" in text) or "${" in text:
         return False
     return name.strip("*") != ""  # "s3:*" and "*:*" are full wildcards (IAM002/IAM003)
@@ -212,7 +212,7 @@ def _variants_only(pattern: str, matches: tuple) -> bool:
     return any(m.name.lower() == head.lower() for m in matches)
 
 
-def _examples(actions: list) -> str:
+def _examples(actions: Sequence) -> str:
     names = [a.full_name for a in sorted(actions, key=lambda a: (len(a.name), a.name))[:EXAMPLES]]
     more = len(actions) - len(names)
     return ", ".join(names) + (f" and {more} more" if more else "")
@@ -239,8 +239,8 @@ def _aws_attachments(graph: Graph) -> Iterator[tuple[Node, tuple, AwsManagedPoli
 def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance: bool) -> Finding | None:
     if not isinstance(policy.document, PolicyDocument):
         return None
-    verdicts = [(p, _judge(p, on_instance)) for _, p in _patterns(policy.document)]
-    verdicts = [(p, v) for p, v in verdicts if v is not None]
+    judged = [(p, _judge(p, on_instance)) for _, p in _patterns(policy.document)]
+    verdicts = [(p, v) for p, v in judged if v is not None]
     if not verdicts:
         return None
     worst = max(v[0] for _, v in verdicts)

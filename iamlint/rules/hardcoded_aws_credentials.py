@@ -205,7 +205,7 @@ def _decoded(text: str) -> str | None:
 def _span(value: Known, start: int, end: int) -> Span:
     """The span of text[start:end] when the string is verbatim source text, else the value's."""
     line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
-    if line is None or start == 0 and end == len(value.value):
+    if line is None or (start == 0 and end == len(value.value)):
         return value.span
     text: str = value.value
 
@@ -213,8 +213,8 @@ def _span(value: Known, start: int, end: int) -> Span:
         before = text[:offset]
         newlines = before.count("\n")
         if not newlines:
-            return line, column + offset
-        return line + newlines, indent + offset - before.rfind("\n")
+            return line, column + offset  # type: ignore[operator]  # verbatim text: line, column, indent all set
+        return line + newlines, indent + offset - before.rfind("\n")  # type: ignore[operator]
 
     (l1, c1), (l2, c2) = position(start), position(end)
     return Span(value.span.file, l1, c1, l2, c2)

@@ -139,7 +139,8 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
             yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
         else:
             state = "null" if isinstance(compute.profile, Known) and compute.profile.value is None else "empty"
-            yield Finding(compute, ("profile",), f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
+            yield Finding(compute, ("profile",),
+                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:

@@ -127,7 +127,7 @@ really lives elsewhere, review that profile's role by hand.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, TypeGuard
 
 from iamlint.plugin import (
     AwsManagedPolicy,
@@ -265,7 +265,7 @@ def _grants_wildcard(statement: Statement) -> bool:
     return any(_known_text(a) for a in statement.not_actions) or any(SERVICE_WILDCARD.match(t.strip()) for t in texts)
 
 
-def _known_text(value: Value) -> bool:
+def _known_text(value: Value) -> TypeGuard[Known]:
     return isinstance(value, Known) and isinstance(value.value, str)
 
 

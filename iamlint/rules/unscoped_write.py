@@ -145,7 +145,7 @@ notes, besides those AWS documents for instance roles.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, cast
 
 from iamlint.plugin import (
     SENSITIVE,
@@ -195,7 +195,8 @@ def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
             items = own
             severity, why = lowered(who.severity, exposure.condition_keys)
         else:
-            agents = sorted({agent_policy(info.full_name) for info, _ in items})
+            # own is empty: every one has an agent policy
+            agents = sorted(cast("set[str]", {agent_policy(info.full_name) for info, _ in items}))
             why = f"as {', '.join(agents)} (AWS's policy for the agent that needs them) grants on every resource"
     actions = [info.full_name for info, _ in items]
     levels = sorted({_level(info.levels) for info, _ in items}, key=["Write", "Permissions management", "Tagging"].index)

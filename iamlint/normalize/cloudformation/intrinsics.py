@@ -284,7 +284,7 @@ class Evaluator:
         found = self._if_arguments(raw)
         if found is None:
             return None
-        name, when_true, when_false, span = found
+        name, when_true, when_false, _span = found
         if self.conditions.decide(name) is not None:
             return None
         branches = []

@@ -7,7 +7,7 @@ resource; every node keeps the evaluated properties in ``attributes``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable
 
 from iamlint.model.graph import (
     Compute,
@@ -224,7 +224,7 @@ def _source_template(source: Value, templates: dict[str, Compute]) -> Compute | 
 
 
 def _inherit(node: Compute, template: Compute | Unknown) -> Compute:
-    changes = {}
+    changes: dict[str, Any] = {}
     for name in ("profile", "http_tokens", "http_endpoint", "user_data"):
         if getattr(node, name) is None:
             changes[name] = template if isinstance(template, Unknown) else getattr(template, name)

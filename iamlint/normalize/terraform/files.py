@@ -74,7 +74,7 @@ def _parse_uncached(path: str, display: str) -> tuple[HclFile | None, SourceErro
     if error is not None:
         return None, error
     try:
-        return (parse_tf_json(text, display) if path.endswith(".tf.json") else parse_hcl(text, display)), None
+        return (parse_tf_json(text, display) if path.endswith(".tf.json") else parse_hcl(text, display)), None  # type: ignore[arg-type]  # text whenever there is no error
     except HclSyntaxError as exc:
         return None, SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column)
 

@@ -66,7 +66,7 @@ class Expansion:
             return Known(objects, span) if splat else Unknown(self.unknown.reason, span)
         if splat or self.meta == "count":
             return Known(objects, span)
-        return Known({str(item.key): value for item, value in zip(self.items, objects)}, span)
+        return Known({str(item.key): value for item, value in zip(self.items, objects, strict=False)}, span)
 
 
 def suffix_of(key: Any) -> str:

@@ -181,7 +181,7 @@ def principals(evaluator, blocks: list) -> Value:
         if existing is not None:
             items = as_list(existing) + items
         merged[kind.value] = Known(items, ids_attr.expr.span)
-    return Known(merged, first_span)
+    return Known(merged, first_span)  # type: ignore[arg-type]  # never None: blocks is never empty
 
 
 def _star(identifiers: Value, span: Span) -> Value:

@@ -96,7 +96,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
         return None
     if path.endswith(".json"):
         try:
-            data = loads_with_spans(text, path)
+            data = loads_with_spans(text, path)  # type: ignore[arg-type]  # text whenever there is no error
         except JsonError as exc:
             errors.append(SourceError(path, exc.line, f"invalid JSON: {exc.message}", exc.column))
             return None
@@ -108,7 +108,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
     from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
 
     try:
-        parsed = parse_hcl(text, path)
+        parsed = parse_hcl(text, path)  # type: ignore[arg-type]  # text whenever there is no error
     except HclSyntaxError as exc:
         errors.append(SourceError(path, exc.line, f"syntax error: {exc.message}", exc.column))
         return None

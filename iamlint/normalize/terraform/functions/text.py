@@ -147,7 +147,7 @@ FUNCTIONS: dict[str, Function] = {
     "regexall": pure("regexall", lambda p, s: [m.group(0) for m in re.finditer(p, s)]),
     "strrev": pure("strrev", lambda s: s[::-1]),
     "format": pure("format", _format),
-    "formatlist": pure("formatlist", lambda f, *lists: [_format(f, *row) for row in zip(*lists)]),
+    "formatlist": pure("formatlist", lambda f, *lists: [_format(f, *row) for row in zip(*lists, strict=False)]),
     "base64encode": pure("base64encode", lambda s: base64.b64encode(s.encode()).decode()),
     "base64decode": pure("base64decode", _b64decode),
     "tostring": pure("tostring", _tostring),

@@ -27,6 +27,7 @@ them iamlint keeps the python-hcl2/lark route; see ``iamlint.parsers.terraform.c
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
@@ -36,6 +37,9 @@ from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
 from iamlint.parsers.terraform.treesitter.runtime import _encode, _language, _parser
 from iamlint.parsers.terraform.treesitter.outline import Outline, outline, outline_of
 from iamlint.parsers.terraform.treesitter.template import scan_template
+
+if TYPE_CHECKING:  # tree_sitter is imported lazily (runtime.py), for start-up time
+    from tree_sitter import Tree
 
 __all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_outline", "parse_expression",
            "parse_template", "outline", "Outline", "ParseIssue"]
@@ -75,7 +79,7 @@ def _lark():
     return hcl
 
 
-def _tree(data: bytes, path: str, second_opinion: bool = True) -> tuple[object, Converter, list[ParseIssue]]:
+def _tree(data: bytes, path: str, second_opinion: bool = True) -> tuple[Tree, Converter, list[ParseIssue]]:
     tree = _parser().parse(data)
     converter = Converter(path, data, functools.partial(_parse_expression, second_opinion=second_opinion))
     return tree, converter, diagnose.issues(tree.root_node, converter)
@@ -95,7 +99,7 @@ def parse_hcl_with_outline(text: str, path: str) -> tuple[s.HclFile, Outline]:
     return parsed, outline_of(tree.root_node, data)
 
 
-def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, object]:
+def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, Tree]:
     tree, converter, issues = _tree(data, path, second_opinion)
     if not issues:
         try:
