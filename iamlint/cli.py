@@ -242,6 +242,8 @@ def _check_flags(flags: dict) -> None:
         raise click.BadParameter("--statistics prints text or json only", param_hint="--format")
     if flags["config_file"] and flags["isolated"]:
         raise click.UsageError("--config and --isolated exclude each other")
+    if flags["base"] and flags["write_baseline"]:
+        raise click.UsageError("--base and --write-baseline exclude each other (a baseline records every finding)")
 
 
 def _cli_layer(registry: Registry, flags: dict) -> Layer:

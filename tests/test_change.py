@@ -310,3 +310,17 @@ def test_access_base_errors_are_clear(repo):
     assert code == 2 and "git revision 'nope' is not in this repository" in result.stderr
     code, result = access("--base", "HEAD", "--format", "dot", "infra")
     assert code == 2 and "--base prints text, json or markdown" in result.output
+
+
+def test_the_job_summary_says_the_findings_are_new(repo, monkeypatch, tmp_path):
+    commit(repo, {"infra/main.tf": MAIN + "\n" + POLICY % PASSROLE}, "pass any role")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = CliRunner().invoke(main, ["check", "--isolated", "--format", "github", "--base", "HEAD~1", "infra"])
+    assert result.exit_code == 1
+    assert summary.read_text(encoding="utf-8").startswith("### iamlint: 1 new finding since `HEAD~1` (")
+
+
+def test_base_and_write_baseline_exclude_each_other(repo):
+    code, _, result = check("--base", "HEAD", "--write-baseline", "b.json", "infra")
+    assert code == 2 and "exclude each other" in result.output

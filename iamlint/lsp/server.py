@@ -129,6 +129,7 @@ def _range(codec: PositionCodec, lines: Sequence[str], line: int, column: int, e
 def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
                    open_lines: Mapping[str, Sequence[str]]) -> list[types.Diagnostic]:
     lines = _lines_of(path, open_lines)
+    root = source_root(os.path.dirname(path))  # fingerprints are relative to the repository
     diagnostics = []
     for item in items:
         if isinstance(item, SourceError):
@@ -167,7 +168,7 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
                 code_description=types.CodeDescription(href=rule_url(item.rule, item.name)),
                 source=SOURCE,
                 related_information=related or None,
-                data={"fingerprint": fingerprint(item, source_root(os.path.dirname(path)))},
+                data={"fingerprint": fingerprint(item, root)},
             )
         )
     return diagnostics
