@@ -115,6 +115,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 # -- input
 @click.option("--stdin-filename", metavar="PATH",
               help="Read the text of PATH from stdin (an unsaved editor buffer); its siblings are read from disk.")
+@click.option("--base", "base", metavar="REV",
+              help="Report only findings that are new compared with git revision REV (read from git objects; "
+                   "moved or reformatted code adds nothing).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings that are not recorded in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
@@ -132,18 +135,14 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
+    paths = _stdin_paths(paths, flags["stdin_filename"])
     try:
         registry = load_plugins()
-        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
-        options = Options(
-            settings=settings,
-            jobs=flags["jobs"] or None,
-            cache=not flags["no_cache"],
-            variables=_tf_vars(flags["tf_vars"]),
-            var_files=list(flags["tf_var_files"]),
-            var_order=click.get_current_context().meta.get("iamlint.var_order", []),
-        )
+        options = _options(registry, flags)
+        settings = options.settings
         report = _run(list(paths), options, registry, flags["stdin_filename"])
+        if flags["base"]:
+            _compare(report, flags["base"], list(paths) or ["."], registry, flags)
         if flags["write_baseline"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
@@ -152,9 +151,12 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["baseline_file"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
-            baseline.apply(report, flags["baseline_file"])
-        _output(report, registry, flags)
-    except (ConfigError, *_baseline_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
+            notes: list[str] = []
+            baseline.apply(report, flags["baseline_file"], notes)
+            for note in notes:
+                click.echo(f"iamlint: {note}", err=True)
+        _output(report, registry, flags, settings.fail_on if settings is not None else None)
+    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
@@ -176,6 +178,54 @@ def _baseline_errors() -> tuple[type[Exception], ...]:
     return (module.BaselineError,) if module is not None else ()
 
 
+def _git_errors() -> tuple[type[Exception], ...]:
+    """GitError once iamlint.change is imported (only --base needs it)."""
+    module = sys.modules.get("iamlint.change.git")
+    return (module.GitError,) if module is not None else ()
+
+
+def _options(registry: Registry, flags: dict) -> Options:
+    """The run's options from the command line (the command-line layer is rooted at the
+    working directory)."""
+    return Options(
+        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"]),
+        jobs=flags["jobs"] or None,
+        cache=not flags["no_cache"],
+        variables=_tf_vars(flags["tf_vars"]),
+        var_files=list(flags["tf_var_files"]),
+        var_order=click.get_current_context().meta.get("iamlint.var_order", []),
+    )
+
+
+def _compare(report: Report, revision: str, paths: list[str], registry: Registry, flags: dict) -> None:
+    """--base REV: keep the findings REV's tree did not have (checked with the same
+    command line; files named on it -- --config, --var-file -- are the working tree's)."""
+    from iamlint.change import compare  # start-up: only with --base
+
+    same = {**flags, "config_file": _absolute(flags["config_file"]),
+            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
+    found = compare.base_fingerprints(revision, paths, lambda: _options(registry, same), registry)
+    compare.keep_new(report, found)
+    if found.errors:
+        click.echo(f"iamlint: {found.errors} input error{'s' if found.errors != 1 else ''} in the tree of {revision}: "
+                   "findings there could not all be compared", err=True)
+
+
+def _absolute(path: str | None) -> str | None:
+    return os.path.abspath(path) if path else path
+
+
+def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, ...]:
+    """``-`` reads the text from stdin: --stdin-filename says which file it stands for
+    (its format, its module's other files on disk)."""
+    if "-" not in paths:
+        return paths
+    if not stdin_filename:
+        raise click.UsageError("'-' reads the file from stdin: add --stdin-filename PATH to say which file it is "
+                               "(its format and its module come from the name, e.g. --stdin-filename infra/main.tf)")
+    return tuple(stdin_filename if path == "-" else path for path in paths)
+
+
 def exit_code(report, settings, exit_zero: bool = False) -> int:
     """2 input errors; 1 a finding at or above fail-on (of its file's configuration); else 0."""
     if report.errors:
@@ -192,6 +242,8 @@ def _check_flags(flags: dict) -> None:
         raise click.BadParameter("--statistics prints text or json only", param_hint="--format")
     if flags["config_file"] and flags["isolated"]:
         raise click.UsageError("--config and --isolated exclude each other")
+    if flags["base"] and flags["write_baseline"]:
+        raise click.UsageError("--base and --write-baseline exclude each other (a baseline records every finding)")
 
 
 def _cli_layer(registry: Registry, flags: dict) -> Layer:
@@ -229,7 +281,7 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
         return run(paths or [stdin_filename], options, registry)
 
 
-def _output(report: Report, registry: Registry, flags: dict) -> None:
+def _output(report: Report, registry: Registry, flags: dict, fail_on=None) -> None:
     output_format, target = flags["output_format"], flags["output_file"]
     color = False
     if flags["statistics"]:
@@ -238,7 +290,7 @@ def _output(report: Report, registry: Registry, flags: dict) -> None:
         color = output_format == "text" and not target and use_color(flags["color"], sys.stdout)
         render = get_formatter(output_format)
         text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
-                      show_suppressed=flags["show_suppressed"])
+                      show_suppressed=flags["show_suppressed"], **({"fail_on": fail_on} if fail_on else {}))
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     if target is None:
@@ -295,11 +347,24 @@ def rules(explain: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "dot"]), default="text",
               show_default=True, help="text, json (docs/access.md), markdown (with a Mermaid graph) or dot (Graphviz).")
 @click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True)
-def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str) -> None:
+@click.option("--base", metavar="REV", help="Show the access each compute resource gained and lost since git revision REV.")
+@click.option("--fail-on-gain", type=click.Choice(["any", "write", "permissions", "risk"]), default="risk", show_default=True,
+              help="With --base: exit 1 when a gain reaches this grade (risk: a new escalation method, risk category "
+                   "or trust principal; permissions: also permissions management; write: also write; any: anything).")
+def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str, base: str | None,
+           fail_on_gain: str) -> None:
     """Show each EC2 instance's chain to its role, its effective permissions and risks."""
-    from iamlint.access.command import run
+    from iamlint.access.command import run, run_changes
 
-    sys.exit(run(list(paths), instance, output_format, partition))
+    if base is None:
+        sys.exit(run(list(paths), instance, output_format, partition))
+    if output_format == "dot":
+        raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
+    try:
+        sys.exit(run_changes(list(paths), base, instance, output_format, partition, fail_on_gain))
+    except _git_errors() as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.group()

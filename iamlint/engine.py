@@ -17,7 +17,8 @@ from iamlint.config import Settings
 from iamlint.discovery import discover, unsaved_units
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.knowledge import enrich_graph
-from iamlint.locate import condition_of, locate
+from iamlint.fingerprint import described, identity
+from iamlint.locate import condition_of, header_span, locate
 from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
@@ -25,7 +26,7 @@ from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
-from iamlint.sources import active
+from iamlint.sources import active, read_source
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
@@ -42,7 +43,8 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     formats = _formats(registry, report)
     units = _units(paths, formats, settings, report)
     scope = Scope(formats)
-    seen_files: set[str] = set()  # a child module called from several roots counts once
+    files = _Files()
+    lines = Lines()
     cache = UnitCache(enabled=options.cache)
     # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
     # load_unit is looked up here, at run time (tests replace it)
@@ -50,14 +52,34 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            _checked(unit, result, options, registry, scope, report, seen_files)
+            _checked(unit, result, options, registry, scope, report, files, lines)
     cache.finish()
     report.findings = _dedupe(report.findings)
     suppressions = apply_suppressions(report, scope, registry, settings.for_path)
     stage = [rule for rule in registry.rules if rule.stage == SUPPRESSIONS_STAGE]
-    report.findings.extend(check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors))
+    about = check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors)
+    # a file loaded only to judge the files given: its suppressions are not reported on
+    report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
     report.sort()
     return report
+
+
+class _Files:
+    """The files of the run: those reported on (given, or in a folder given) and those
+    loaded only to judge them (the rest of the module of a file given on its own). A
+    child module called from several roots counts once."""
+
+    __slots__ = ("reported", "loaded")
+
+    def __init__(self) -> None:
+        self.reported: set[str] = set()
+        self.loaded: set[str] = set()
+
+    def add(self, unit: Unit, result: UnitResult, report: Report) -> None:
+        for path in map(os.path.normpath, result.files):
+            (self.reported if unit.only is None or path in unit.only else self.loaded).add(path)
+        self.loaded -= self.reported
+        report.files, report.loaded = len(self.reported), len(self.loaded)
 
 
 def _formats(registry: Registry, report: Report) -> FormatRegistry:
@@ -80,11 +102,11 @@ def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report
 
 
 def _checked(
-    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, seen_files: set[str],
+    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, files: _Files,
+    lines: Lines,
 ) -> None:
     """Count a loaded unit, run the graph rules on it, record what suppressions need."""
-    seen_files.update(os.path.normpath(f) for f in result.files)
-    report.files = len(seen_files)
+    files.add(unit, result, report)
     # AWS managed policies are added by enrichment: they are not resources of the code
     report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
     report.errors.extend(result.errors)
@@ -93,7 +115,7 @@ def _checked(
     context = Context(partition=unit_options.partition,
                       options={"accepted_managed_policies": unit_options.accepted_managed_policies})
     scope.add(unit, result, options.settings)
-    report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
+    report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines))
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -110,10 +132,15 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
 
 def check_graph(
     graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError],
-    outside: list[LocatedFinding] | None = None,
+    outside: list[LocatedFinding] | None = None, lines: Lines | None = None,
 ) -> list[LocatedFinding]:
-    """Located findings of ``rules`` on ``graph``; those outside ``unit.only`` go to
-    ``outside`` (suppressions they match are not "unused")."""
+    """Located findings of ``rules`` on ``graph``. With ``unit.only`` (files given on
+    their own, as pre-commit passes them) a finding is kept when its chain touches one
+    of those files -- its location or any related location (the instance, profile,
+    role, policy, statement, attachment it followed): a change in main.tf can make a
+    statement in iam.tf an error. The others go to ``outside`` (suppressions they
+    match are not "unused")."""
+    lines = lines or Lines()
     located: list[LocatedFinding] = []
     for rule in rules:
         try:
@@ -122,13 +149,21 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _locate(rule, finding, options.severity)
-            if unit.only is None or os.path.normpath(item.path) in unit.only:
+            item = _locate(rule, finding, options.severity, lines)
+            if unit.only is None or touches(item, unit.only):
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
             elif outside is not None:
                 outside.append(item)
     return located
+
+
+def touches(finding: LocatedFinding, files: set[str]) -> bool:
+    """Whether ``finding`` is located in one of ``files`` (normalised paths) or relates
+    to something written there."""
+    if os.path.normpath(finding.path) in files:
+        return True
+    return any(os.path.normpath(link.span.file) in files for link in finding.related)
 
 
 def check_suppressions(
@@ -153,14 +188,24 @@ def check_suppressions(
     return located
 
 
-def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> LocatedFinding:
+def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines: Lines | None = None) -> LocatedFinding:
     span = finding.span or locate(finding.node, finding.path)
     severity = severities.get(rule.code) or finding.severity or rule.severity
     related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)
+    if finding.span is None and span == finding.node.span and span.end_line > span.line:
+        # about the whole block (an attribute it lacks): its header line, the block related
+        related = (Related("resource", finding.node.address, span), *related)
+        span = header_span(span, (lines or Lines())(span.file, span.line))
     message = finding.message
     condition = condition_of(finding.node, finding.path)
     if condition and condition not in message:
         message = f"{message} (only when {condition})"
+    if isinstance(finding.node, InlineSuppression):
+        logical = described(("suppression", *finding.node.keys), message)
+    else:
+        logical = identity(finding.node, finding.path)
+        if finding.span is not None:  # located inside a value by the rule: its message tells findings apart
+            logical = described((logical,), message)
     return LocatedFinding(
         rule=rule.code,
         name=rule.name,
@@ -175,7 +220,23 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> Lo
         related=related,
         tags=finding.tags,
         references=finding.references,
+        identity=logical,
     )
+
+
+class Lines:
+    """Lines of source files for block headers, read once per file and run (through the
+    editor overlay)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str]] = {}
+
+    def __call__(self, path: str, line: int) -> str | None:
+        lines = self._files.get(path)
+        if lines is None:
+            text, _ = read_source(path)
+            lines = self._files[path] = (text or "").splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
 
 def _enabled(rule: Rule, options: Options) -> bool:

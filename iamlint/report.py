@@ -33,6 +33,9 @@ class LocatedFinding:
     related: tuple[Related, ...] = ()
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+    identity: str = ""
+    """A digest of the finding's logical position inside ``resource`` (the attribute path,
+    statements by Sid or content, never a line): :mod:`iamlint.fingerprint`."""
 
     @property
     def sort_key(self) -> tuple:
@@ -57,6 +60,12 @@ class Report:
     errors: list[SourceError] = field(default_factory=list)
     files: int = 0
     resources: int = 0
+    loaded: int = 0
+    """Files loaded only to judge the files given (the rest of their modules)."""
+    base: str = ""
+    """With ``check --base REV``: REV (then ``findings`` are the new ones)."""
+    known: int = 0
+    """With ``check --base REV``: findings left out because REV had them."""
     suppressed: list[Suppressed] = field(default_factory=list)
 
     def sort(self) -> None:

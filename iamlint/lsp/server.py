@@ -30,6 +30,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import PositionCodec, TextDocument
 
 from iamlint import __version__
+from iamlint.baseline import fingerprint
 from iamlint.config import Settings
 from iamlint.engine import Options, run
 from iamlint.formats.base import Shape
@@ -38,12 +39,14 @@ from iamlint.model.units import SourceError
 from iamlint.parsers.terraform import hcl
 from iamlint.parsers.terraform.grammar import parser
 from iamlint.registry import Registry, load_plugins
+from iamlint.reporters.links import rule_url
+from iamlint.reporters.rule_docs import explanation
+from iamlint.reporters.paths import source_root
 from iamlint.sources import overlay
 
 log = logging.getLogger("iamlint.lsp")
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a didChange is linted
-DOCS_URL = os.environ.get("IAMLINT_DOCS_URL", "https://iamlint.readthedocs.io/en/latest/rules/#{code}")
 SOURCE = "iamlint"
 _SEVERITY = {3: types.DiagnosticSeverity.Error, 2: types.DiagnosticSeverity.Warning, 1: types.DiagnosticSeverity.Information}
 
@@ -126,6 +129,7 @@ def _range(codec: PositionCodec, lines: Sequence[str], line: int, column: int, e
 def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
                    open_lines: Mapping[str, Sequence[str]]) -> list[types.Diagnostic]:
     lines = _lines_of(path, open_lines)
+    root = source_root(os.path.dirname(path))  # fingerprints are relative to the repository
     diagnostics = []
     for item in items:
         if isinstance(item, SourceError):
@@ -161,9 +165,10 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
                 message=f"{item.message} [{item.name}]",
                 severity=_SEVERITY.get(int(item.severity), types.DiagnosticSeverity.Warning),
                 code=item.rule,
-                code_description=types.CodeDescription(href=DOCS_URL.format(code=item.rule, name=item.name)),
+                code_description=types.CodeDescription(href=rule_url(item.rule, item.name)),
                 source=SOURCE,
                 related_information=related or None,
+                data={"fingerprint": fingerprint(item, root)},
             )
         )
     return diagnostics
@@ -214,6 +219,7 @@ class IamlintServer(LanguageServer):
         self.generation: dict[tuple[str, str], int] = {}
         self.timers: dict[tuple[str, str], asyncio.Task] = {}
         self.published: dict[tuple[str, str], set[str]] = {}  # unit -> URIs with a non-empty set
+        self.shown: dict[str, list[types.Diagnostic]] = {}  # uri -> its diagnostics (for hover)
         self._registry: Registry | None = None
 
     @property
@@ -275,6 +281,7 @@ class IamlintServer(LanguageServer):
             if not in_unit(kind, key, path, self.registry.formats):
                 continue
             diagnostics = to_diagnostics(grouped.get(path, ()), path, codec, open_lines)
+            self.shown[uri] = diagnostics
             if diagnostics:
                 now.add(uri)
             sent.add(uri)
@@ -285,7 +292,22 @@ class IamlintServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.published[unit] = now
 
+    def hover(self, uri: str, position: types.Position) -> types.Hover | None:
+        """The explanation of the rules whose diagnostics cover ``position``."""
+        texts = []
+        for diagnostic in self.shown.get(uri, ()):
+            rule = self.registry.find(str(diagnostic.code)) if diagnostic.code else None
+            if rule is None or not _inside(position, diagnostic.range):
+                continue
+            text = explanation(rule, rule_url(rule.code, rule.name))
+            if text not in texts:
+                texts.append(text)
+        if not texts:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)))
+
     def closed(self, uri: str) -> None:
+        self.shown.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = to_fs_path(uri)
         unit = unit_of(path, self.registry.formats) if path else None
@@ -294,6 +316,11 @@ class IamlintServer(LanguageServer):
         self.published.get(unit, set()).discard(uri)
         if any(in_unit(*unit, other, self.registry.formats) for other in self.open_documents()):
             self.schedule(uri, 0)  # the closed buffer no longer stands in for the file
+
+
+def _inside(position: types.Position, area: types.Range) -> bool:
+    here = (position.line, position.character)
+    return (area.start.line, area.start.character) <= here <= (area.end.line, area.end.character)
 
 
 def build_server() -> IamlintServer:
@@ -315,6 +342,10 @@ def build_server() -> IamlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def did_save(ls: IamlintServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: IamlintServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params.text_document.uri, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: IamlintServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -78,7 +78,11 @@ STEP_SUMMARY_ROWS = 1000
 def step_summary(report: Report, root: str | None = None) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: every finding (annotations are capped)."""
     root = root or source_root()
-    lines = [f"### iamlint: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}", ""]
+    title = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
+    if report.base:  # check --base REV: the findings REV did not have
+        title = f"{len(report.findings)} new finding{'s' if len(report.findings) != 1 else ''} since `{report.base}` " \
+                f"({report.known} already there)"
+    lines = [f"### iamlint: {title}", ""]
     if report.findings:
         lines += ["| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |"]
         for f in sorted(report.findings, key=lambda f: (-f.severity, f.sort_key))[:STEP_SUMMARY_ROWS]:
