@@ -15,6 +15,10 @@ graph). Its header records a BLAKE2 digest of the bytes of every file the unit r
 counts by its listing). An entry is used only when every digest still matches the
 bytes on disk (or the unsaved buffer shadowing the file, see :mod:`iamlint.sources`).
 
+Secrets. Nothing is written with a credential in it: before pickling, every string of
+the result is masked (:func:`masked_payload`, :mod:`iamlint.model.masking`); values
+keep what SEC001 found in them, so a warm run reports the same findings as a cold one.
+
 Safety. Entries are written to a temporary file then ``os.replace``-d, so concurrent
 runs never see half an entry. Reading checks a magic line, the format and version, the
 identity, the digest of the payload, and that the file and folder belong to the
@@ -40,6 +44,7 @@ from typing import Any
 from iamlint import __version__
 from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
 from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, trusted_file, unlink, write_atomic
+from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
 from iamlint.sources import overlay_text
 
@@ -135,6 +140,23 @@ def _own_sources(unit: Unit, options: Any) -> list[str]:
     return sources
 
 
+def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | None:
+    """The pickled ``result`` with every credential masked (:mod:`iamlint.model.masking`):
+    ``payload`` (the result already pickled) is kept when its bytes hold nothing that
+    could be one; otherwise the masked copy is pickled. None when it cannot be pickled,
+    or when an access key id is still in the bytes (a structure the masking does not
+    know: the unit is then not cached rather than kept with a key)."""
+    try:
+        if payload is None:
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        if not may_hold_secrets(payload):
+            return payload
+        payload = pickle.dumps(mask_object(result), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
+    return None if holds_key_id(payload) else payload
+
+
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
@@ -218,11 +240,9 @@ class UnitCache:
         was loaded (so an edit during loading cannot be recorded as the new content)."""
         if not self.enabled or result is None:
             return
-        try:
-            if payload is None:
-                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            return  # not picklable: simply not cached
+        payload = masked_payload(result, payload)
+        if payload is None:
+            return  # not picklable, or a credential could not be masked: simply not cached
         sources = list(before) if before is not None else self.digests(unit, options)
         known = {source for source, _ in sources}
         for extra in getattr(result, "sources", None) or ():

@@ -19,6 +19,7 @@ from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, r
 from iamlint.engine import Options, run
 from iamlint.knowledge import snapshot_info
 from iamlint.model.findings import Severity
+from iamlint.model.masking import mask_text
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import Report
 from iamlint.reporters import FORMATS, get_formatter, statistics
@@ -155,7 +156,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             baseline.apply(report, flags["baseline_file"])
         _output(report, registry, flags)
     except (ConfigError, *_baseline_errors()) as exc:
-        click.echo(f"iamlint: {exc}", err=True)
+        click.echo(mask_text(f"iamlint: {exc}"), err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
         raise
@@ -163,8 +164,8 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["debug"]:
             import traceback  # start-up: only with --debug
 
-            traceback.print_exc()
-        click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
+            click.echo(mask_text(traceback.format_exc()), err=True, nl=False)
+        click.echo(mask_text(f"iamlint: internal error: {exc!r} (run with --debug for details)"), err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iamlint.model.findings import Severity
+from iamlint.model.masking import mask_text
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
 
@@ -16,6 +17,13 @@ class Related:
     label: str
     resource: str
     span: Span
+
+    def __post_init__(self) -> None:
+        for name in ("label", "resource"):
+            text = getattr(self, name)
+            masked = mask_text(text)
+            if masked is not text:
+                object.__setattr__(self, name, masked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,14 @@ class LocatedFinding:
     related: tuple[Related, ...] = ()
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # every reporter, the baseline and the language server see masked text only
+        for name in ("message", "resource"):
+            text = getattr(self, name)
+            masked = mask_text(text)
+            if masked is not text:
+                object.__setattr__(self, name, masked)
 
     @property
     def sort_key(self) -> tuple:

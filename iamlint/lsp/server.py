@@ -34,6 +34,7 @@ from iamlint.config import Settings
 from iamlint.engine import Options, run
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.model.masking import mask_text
 from iamlint.model.units import SourceError
 from iamlint.parsers.terraform import hcl
 from iamlint.parsers.terraform.grammar import parser
@@ -252,7 +253,7 @@ class IamlintServer(LanguageServer):
             grouped = await loop.run_in_executor(self.executor, self._lint_locked, kind, key, buffers)
         except Exception as exc:  # never let one bad run kill the server
             log.exception("lint failed")
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=mask_text(f"iamlint: lint failed: {exc!r}")))
             return
         if self.generation.get(unit) != generation:
             return  # a newer edit is being linted: its results will be published
