@@ -43,7 +43,7 @@ from typing import Any
 
 from iamlint import __version__
 from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
-from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, trusted_file, unlink, write_atomic
+from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, trusted_file, unlink, write_atomic
 from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
 from iamlint.sources import overlay_text
@@ -162,7 +162,8 @@ class UnitCache:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
         self.directory = Path(directory) if directory is not None else units_dir()
-        self.enabled = enabled
+        # a cache folder that is not private is never read nor written (iamlint.cachedir)
+        self.enabled = enabled and private_folder(self.directory)
         self.limit = max_bytes() if limit is None else limit
         self.hits = 0
         self.misses = 0

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from iamlint import __version__
-from iamlint.cachedir import cache_dir, clear
+from iamlint.cachedir import cache_dir, clear, refusal
 from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, rule_codes
 from iamlint.engine import Options, run
 from iamlint.knowledge import snapshot_info
@@ -133,6 +133,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
+    refused = refusal()  # a cache folder others can write: a note, and no cache at all
+    if refused is not None:
+        click.echo(f"iamlint: note: {refused}", err=True)
     try:
         registry = load_plugins()
         settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
