@@ -46,7 +46,7 @@ from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
 from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, trusted_file, unlink, write_atomic
 from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
-from iamlint.sources import overlay_text
+from iamlint.sources import overlay_text, read_bytes
 
 __all__ = ["MAGIC", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
 
@@ -128,10 +128,12 @@ def digest_source(path: str) -> str:
         if os.path.isdir(path):
             listing = "\n".join(sorted(os.listdir(path)))
             return "dir:" + hashlib.blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-        with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
     except OSError:
         return "missing"
+    data, error = read_bytes(path)  # a regular file only, capped: never blocks on a FIFO
+    if data is None:
+        return "missing" if error is None or error.message.startswith("cannot read") else "unread:" + error.message
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _own_sources(unit: Unit, options: Any) -> list[str]:

@@ -85,6 +85,31 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
     return order
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``2000000``, ``512KiB``, ``10MiB``, ``1GiB`` (also KB/MB/GB, K/M/G: binary)."""
+
+    name = "size"
+    _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+              "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        number = text.rstrip("kmgib")
+        unit = text[len(number):]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"expected a size such as 10MiB or 2000000, got {value!r}", param, ctx)
+        if size <= 0:
+            self.fail("expected a size above 0", param, ctx)
+        return size
+
+
+_SIZE = _Size()
+
+
 @main.command(cls=_CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 # -- output
@@ -129,6 +154,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Processes for parsing (default: CPU count; used only for many units).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+@click.option("--max-file-size", type=_SIZE, default=None, metavar="SIZE",
+              help="Read no file larger than SIZE (bytes, or with KiB/MiB/GiB; default 10MiB): a larger one is an "
+                   "input error. Only the command line sets it, never a configuration file.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
@@ -138,7 +166,8 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         click.echo(f"iamlint: note: {refused}", err=True)
     try:
         registry = load_plugins()
-        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
+        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"],
+                            roots=list(paths) or ["."])
         options = Options(
             settings=settings,
             jobs=flags["jobs"] or None,
@@ -146,6 +175,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             variables=_tf_vars(flags["tf_vars"]),
             var_files=list(flags["tf_var_files"]),
             var_order=click.get_current_context().meta.get("iamlint.var_order", []),
+            max_file_size=flags["max_file_size"],
         )
         report = _run(list(paths), options, registry, flags["stdin_filename"])
         if flags["write_baseline"]:
@@ -157,6 +187,8 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
             baseline.apply(report, flags["baseline_file"])
+        for note in report.notes:  # skipped without an error (a FIFO, a symlink leading out)
+            click.echo(mask_text(f"iamlint: note: {note.path}: {note.message}"), err=True)
         _output(report, registry, flags)
     except (ConfigError, *_baseline_errors()) as exc:
         click.echo(mask_text(f"iamlint: {exc}"), err=True)

@@ -39,7 +39,7 @@ from iamlint.model.units import SourceError
 from iamlint.parsers.terraform import hcl
 from iamlint.parsers.terraform.grammar import parser
 from iamlint.registry import Registry, load_plugins
-from iamlint.sources import overlay
+from iamlint.sources import overlay, read_source
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -106,11 +106,8 @@ def _lines_of(path: str, open_lines: dict[str, list[str]]) -> list[str]:
     lines = open_lines.get(path)
     if lines is not None:
         return lines
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.read().splitlines(keepends=True)
-    except OSError:
-        return []
+    text, _ = read_source(path)  # a regular file only, capped
+    return [] if text is None else text.splitlines(keepends=True)
 
 
 def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
