@@ -238,8 +238,7 @@ def test_concurrent_writers_never_leave_a_broken_entry(cache_dir, module):
 
 
 def test_every_fixture_unit_pickles_to_an_equal_report(cache_dir, tmp_path):
-    if not FIXTURES.is_dir():
-        pytest.skip("no fixtures directory")
+    assert FIXTURES.is_dir(), "the fixtures ship with the repository"
     copy = tmp_path / "fixtures"
     shutil.copytree(FIXTURES, copy)
     fresh = run([str(copy)], Options(jobs=1, cache=False))

@@ -204,6 +204,19 @@ def test_mask_object_keeps_what_holds_no_secret_and_shares_values():
     assert first is second and isinstance(first.value, MaskedText) and key not in first.value
 
 
+def test_no_plugin_index_is_written_with_a_credential(tmp_path, monkeypatch):
+    from iamlint import cachedir, entrypoints
+
+    key, _, _ = planted()
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    entrypoints.write_index("k", {entrypoints.RULES: [("X001", "plugin:RULE")], entrypoints.FORMATS: []})
+    assert entrypoints.read_index("k") is not None  # an ordinary index is written
+    cachedir.clear(tmp_path / "cache")
+    entrypoints.write_index("k", {entrypoints.RULES: [(key, "plugin:RULE")], entrypoints.FORMATS: []})
+    assert entrypoints.read_index("k") is None
+    assert not any(key[4:16].encode() in p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
+
+
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_every_reporter_masks_a_key_in_a_finding_or_error(name):
     from iamlint.model.findings import Severity
