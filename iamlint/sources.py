@@ -130,7 +130,11 @@ def read_bytes(path: str, display: str | None = None, limit: int | None = None) 
             kind = special(info.st_mode)
             if kind is not None:  # replaced between the check and the open
                 return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
-            data = handle.read(limit + 1) if info.st_size <= limit else b""
+            # read what the size says (asking for `limit` bytes would allocate them), and
+            # past it only if the file grew meanwhile, up to the cap
+            data = handle.read(info.st_size + 1) if info.st_size <= limit else b""
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
     if info.st_size > limit or len(data) > limit:

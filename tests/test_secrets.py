@@ -228,3 +228,19 @@ def test_every_reporter_masks_a_key_in_a_finding_or_error(name):
     report = Report(findings=[finding], errors=[SourceError("b.tf", 2, f"bad {key}")])
     text = get_formatter(name)(report, color=False, quiet=False, rules=[], show_suppressed=False)
     assert key[4:16] not in text and "AKIA" in text
+
+
+def test_the_byte_test_before_masking_sees_every_kind_of_credential():
+    import pickle
+
+    from iamlint.model.masking import may_hold_secrets
+
+    key, secret, token = planted()
+    span = Span("a.tf", 1, 1, 1, 2)
+    script = f"#!/bin/sh\nexport AWS_ACCESS_KEY_ID={key}\n" * 3
+    for value in ({"x": f"id {key}"}, {"secret_access_key": secret}, {"env": f"aws_secret_access_key={secret}"},
+                  {"t": token}, {"u": base64.encodebytes(script.encode()).decode()}):
+        data = pickle.dumps(Known({k: Known(v, span) for k, v in value.items()}, span))
+        assert may_hold_secrets(data), value
+    clean = {"ami": "ami-123", "role": "arn:aws:iam::123456789012:role/web", "note": "secretsmanager:GetSecretValue"}
+    assert not may_hold_secrets(pickle.dumps(Known({k: Known(v, span) for k, v in clean.items()}, span)))

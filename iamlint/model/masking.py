@@ -58,9 +58,14 @@ BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\s]{60,}={0,2}\s*")
 _CUT_KEY_ID = re.compile(rf"{_PREFIXES}[A-Z2-7]{{4,16}}")
 _CUT_SECRET = re.compile(rf"secret[_\-]?(?:access[_\-]?)?key{_AFTER_NAME}([A-Za-z0-9/+]{{8,40}})", re.IGNORECASE)
 
-# what may hold something to mask, in a pickled unit (bytes): a key id, a run as long
-# as a secret (secrets, base64 text, tokens), a session token's name
-_CANDIDATE = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}|[A-Za-z0-9/+]{40}|(?i:session[_\-]?token)")
+# what may hold something to mask, in a pickled unit (bytes), tested with substring
+# searches (a few ms per MB; a regular expression scanning every position was ~60 ns a
+# byte): a key id's prefix; the name of a secret key or a session token (as an attribute
+# name or in a text); a session token's prefix; a run of 60 base64 characters (user data)
+_KEY_PREFIXES = (b"AKIA", b"ASIA", b"ABIA", b"ACCA")
+_TOKEN_PREFIXES = (b"FwoGZXIvYXdz", b"FQoGZXIvYXdz", b"IQoJb3JpZ2lu", b"AQoDYXdz")
+_NAMES = re.compile(rb"secret[_\-. ]?(?:access[_\-. ]?)?key|session[_\-]?token")
+_RUN = bytes(97 if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in (43, 47)) else 32 for c in range(256))
 _LEFT_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
 
 Hit = tuple[str, str, int, int]
@@ -232,7 +237,12 @@ def _reencoded(text: str) -> str:
 
 def may_hold_secrets(payload: bytes) -> bool:
     """Whether a pickled unit may hold something to mask (a cheap test on the bytes)."""
-    return _CANDIDATE.search(payload) is not None
+    if any(prefix in payload for prefix in _KEY_PREFIXES + _TOKEN_PREFIXES):
+        return True
+    lower = payload.lower()
+    if (b"secret" in lower or b"session" in lower) and _NAMES.search(lower):
+        return True
+    return b"a" * 60 in payload.translate(_RUN)  # base64 text: user data
 
 
 def holds_key_id(payload: bytes) -> bool:
