@@ -24,7 +24,7 @@ from iamlint.registry import Registry, load_plugins
 from iamlint.report import Report
 from iamlint.reporters import FORMATS, get_formatter, statistics
 from iamlint.reporters.text import summary
-from iamlint.sources import overlay
+from iamlint.sources import DEFAULT_MAX_BYTES, overlay
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -260,7 +260,11 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
     if stdin_filename is None:
         return run(paths or ["."], options, registry)
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
+    limit = options.max_file_size or DEFAULT_MAX_BYTES  # the buffer is capped like any file
+    data = stdin.read(limit + 1) if stdin is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    if len(data) > limit:
+        raise click.UsageError(f"the text on standard input is over the {limit} bytes limit (--max-file-size)")
+    text = data.decode("utf-8", "replace")
     with overlay({stdin_filename: text}):
         return run(paths or [stdin_filename], options, registry)
 
