@@ -179,19 +179,29 @@ def test_undecodable_text_is_a_located_error(tmp_path):
         ("t.yaml", 7, "not valid UTF-16"), ("u.yaml", 7, "not valid UTF-8"), ("main.tf", 4, "not valid UTF-8")}
 
 
-def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path, monkeypatch):
-    write(tmp_path, {"ok/main.tf": INSTANCE, "locked/main.tf": INSTANCE})
-    real = os.scandir
-    locked = str(tmp_path / "locked")
+def test_a_folder_that_cannot_be_listed_and_a_file_that_cannot_be_read_are_input_errors(tmp_path, monkeypatch):
+    """(Simulated: the tests may run as root, who can read any folder.)"""
+    write(tmp_path, {"ok/main.tf": INSTANCE, "locked/main.tf": INSTANCE, "closed/main.tf": INSTANCE,
+                     "closed/t.yaml": TEMPLATE})
+    real_scandir, real_open = os.scandir, os.open
+    locked, closed = str(tmp_path / "locked"), (str(tmp_path / "closed" / "main.tf"), str(tmp_path / "closed" / "t.yaml"))
 
     def scandir(path="."):
         if os.path.abspath(path) == locked:
             raise PermissionError(13, "Permission denied", path)
-        return real(path)
+        return real_scandir(path)
+
+    def open_(path, *args, **kwargs):
+        if os.path.abspath(path) in closed:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
     report = run([str(tmp_path)], Options(cache=False, jobs=1))
-    assert [(e.path, e.message) for e in report.errors] == [(locked, "cannot read the folder: Permission denied")]
+    assert sorted((e.path, e.message) for e in report.errors) == [
+        (closed[0], "cannot read: Permission denied"), (closed[1], "cannot read: Permission denied"),
+        (locked, "cannot read the folder: Permission denied")]
     assert {f.path for f in report.findings} == {str(tmp_path / "ok" / "main.tf")}
 
 
