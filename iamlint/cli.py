@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
 from iamlint import __version__
-from iamlint.cachedir import cache_dir, clear
+from iamlint.cachedir import cache_dir, clear, refusal
 from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, rule_codes
 from iamlint.engine import Options, run
 from iamlint.knowledge import snapshot_info
 from iamlint.model.findings import Severity
+from iamlint.model.masking import mask_text
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import Report
 from iamlint.reporters import FORMATS, get_formatter, statistics
 from iamlint.reporters.text import summary
-from iamlint.sources import overlay
+from iamlint.sources import DEFAULT_MAX_BYTES, overlay
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -84,6 +85,33 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
     return order
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``2000000``, ``512KiB``, ``10MiB``, ``1GiB`` (also KB/MB/GB, K/M/G: binary)."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {
+        "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+        "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+    }
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        number = text.rstrip("kmgib")
+        unit = text[len(number):]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"expected a size such as 10MiB or 2000000, got {value!r}", param, ctx)
+        if size <= 0:
+            self.fail("expected a size above 0", param, ctx)
+        return size
+
+
+_SIZE = _Size()
+
+
 @main.command(cls=_CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 # -- output
@@ -131,14 +159,20 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Processes for parsing (default: CPU count; used only for many units).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+@click.option("--max-file-size", type=_SIZE, default=None, metavar="SIZE",
+              help="Read no file larger than SIZE (bytes, or with KiB/MiB/GiB; default 10MiB): a larger one is an "
+                   "input error. Only the command line sets it, never a configuration file.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
     paths = _stdin_paths(paths, flags["stdin_filename"])
+    refused = refusal()  # a cache folder others can write: a note, and no cache at all
+    if refused is not None:
+        click.echo(f"iamlint: note: {refused}", err=True)
     try:
         registry = load_plugins()
-        options = _options(registry, flags)
+        options = _options(registry, flags, list(paths) or ["."])
         settings = options.settings
         report = _run(list(paths), options, registry, flags["stdin_filename"])
         if flags["base"]:
@@ -155,9 +189,11 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             baseline.apply(report, flags["baseline_file"], notes)
             for note in notes:
                 click.echo(f"iamlint: {note}", err=True)
+        for skipped in report.notes:  # skipped without an error (a FIFO, a symlink leading out)
+            click.echo(mask_text(f"iamlint: note: {skipped.path}: {skipped.message}"), err=True)
         _output(report, registry, flags, settings.fail_on if settings is not None else None)
     except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
-        click.echo(f"iamlint: {exc}", err=True)
+        click.echo(mask_text(f"iamlint: {exc}"), err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
         raise
@@ -165,8 +201,8 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["debug"]:
             import traceback  # start-up: only with --debug
 
-            traceback.print_exc()
-        click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
+            click.echo(mask_text(traceback.format_exc()), err=True, nl=False)
+        click.echo(mask_text(f"iamlint: internal error: {exc!r} (run with --debug for details)"), err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
 
@@ -184,16 +220,18 @@ def _git_errors() -> tuple[type[Exception], ...]:
     return (module.GitError,) if module is not None else ()
 
 
-def _options(registry: Registry, flags: dict) -> Options:
+def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
     """The run's options from the command line (the command-line layer is rooted at the
-    working directory)."""
+    working directory; configuration files found under ``paths`` name files inside their
+    repository only)."""
     return Options(
-        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"]),
+        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"], roots=paths),
         jobs=flags["jobs"] or None,
         cache=not flags["no_cache"],
         variables=_tf_vars(flags["tf_vars"]),
         var_files=list(flags["tf_var_files"]),
         var_order=click.get_current_context().meta.get("iamlint.var_order", []),
+        max_file_size=flags["max_file_size"],
     )
 
 
@@ -204,7 +242,7 @@ def _compare(report: Report, revision: str, paths: list[str], registry: Registry
 
     same = {**flags, "config_file": _absolute(flags["config_file"]),
             "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
-    found = compare.base_fingerprints(revision, paths, lambda: _options(registry, same), registry)
+    found = compare.base_fingerprints(revision, paths, lambda checked: _options(registry, same, checked), registry)
     compare.keep_new(report, found)
     if found.errors:
         click.echo(f"iamlint: {found.errors} input error{'s' if found.errors != 1 else ''} in the tree of {revision}: "
@@ -276,7 +314,11 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
     if stdin_filename is None:
         return run(paths or ["."], options, registry)
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
+    limit = options.max_file_size or DEFAULT_MAX_BYTES  # the buffer is capped like any file
+    data = stdin.read(limit + 1) if stdin is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    if len(data) > limit:
+        raise click.UsageError(f"the text on standard input is over the {limit} bytes limit (--max-file-size)")
+    text = data.decode("utf-8", "replace")
     with overlay({stdin_filename: text}):
         return run(paths or [stdin_filename], options, registry)
 

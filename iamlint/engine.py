@@ -26,7 +26,7 @@ from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
-from iamlint.sources import active, read_source
+from iamlint.sources import active, limited, read_source
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
@@ -34,6 +34,11 @@ __all__ = ["Options", "check_graph", "load_unit", "run"]
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
     options = options or Options()
+    with limited(options.max_file_size):  # the size cap of every file this run reads
+        return _run(paths, options, registry)
+
+
+def _run(paths: list[str], options: Options, registry: Registry | None) -> Report:
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
     options = replace(options, settings=settings)
@@ -60,6 +65,7 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     about = check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors)
     # a file loaded only to judge the files given: its suppressions are not reported on
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
+    report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
     report.sort()
     return report
 
@@ -92,7 +98,7 @@ def _formats(registry: Registry, report: Report) -> FormatRegistry:
 
 
 def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> list[Unit]:
-    units, missing = discover(paths, formats)
+    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors)
     if missing and active():  # --stdin-filename of a file not saved yet
         unsaved, missing = unsaved_units(missing, formats)
         units += unsaved
@@ -124,7 +130,8 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
     never reads the policy snapshot)."""
     if unit.format is None:
         raise ValueError(f"no input format loads {unit.root}")
-    result = unit.format.load(unit, options.for_unit(unit))
+    with limited(options.max_file_size):  # the size cap of every file read (also in worker processes)
+        result = unit.format.load(unit, options.for_unit(unit))
     if result is not None:
         enrich_graph(result.graph)
     return result

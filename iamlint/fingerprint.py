@@ -33,6 +33,7 @@ from typing import Any
 
 from iamlint.model.graph import InlinePolicy
 from iamlint.model.policy import Principal, Statement
+from iamlint.model.masking import mask_object
 from iamlint.model.values import Encoded, Known, Ref, Unknown
 
 VERSION = "iamlint/v2"
@@ -140,7 +141,9 @@ def _content(item: Any) -> str:
         return found[1]
     if len(_CONTENTS) >= _CONTENTS_MAX:
         _CONTENTS.clear()
-    text = json.dumps(_plain(item), sort_keys=True, separators=(",", ":"), default=str)
+    # masked first: a cached unit holds its credentials masked, so the content (and the
+    # identity) must be the same whether the unit was loaded now or read from the cache
+    text = json.dumps(_plain(mask_object(item)), sort_keys=True, separators=(",", ":"), default=str)
     _CONTENTS[id(item)] = (item, text)
     return text
 

@@ -25,6 +25,7 @@ class Options:
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
     accepted_managed_policies: tuple[str, ...] = ()  # rules only (IAM006-IAM008): not part of a unit's identity
+    max_file_size: int | None = None  # no file larger is read (iamlint.sources; None: its default, 10 MiB)
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""
@@ -40,4 +41,5 @@ class Options:
             "variables": sorted([str(name), str(value)] for name, value in self.variables.items()),
             "var_files": [str(path) for path in self.var_files],
             "var_order": [[str(kind), str(value)] for kind, value in self.var_order],
+            **({"max_file_size": self.max_file_size} if self.max_file_size is not None else {}),
         }

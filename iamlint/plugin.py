@@ -53,6 +53,7 @@ from iamlint.model.links import (
     roles_of,
     written_policies,
 )
+from iamlint.model.masking import credentials, is_example, mask_credential, mask_text
 from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
 from iamlint.model.span import Span
 from iamlint.permissions import (
@@ -153,6 +154,7 @@ __all__ = [
     "closest_action",
     "closest_managed_arn",
     "count_actions",
+    "credentials",
     "effective_permissions",
     "enrich",
     "expand_action",
@@ -161,10 +163,13 @@ __all__ = [
     "instance_roles",
     "instance_roles_reached",
     "is_absent",
+    "is_example",
     "is_instance_role",
     "is_known",
     "known_str",
     "lowered",
+    "mask_credential",
+    "mask_text",
     "policies_of",
     "policy_includes",
     "profile_of",

@@ -25,7 +25,7 @@ class AccessReport:
 def build(paths: list[str], partition: str = "aws") -> AccessReport:
     """Every unit under ``paths`` loaded (through the unit cache) and pictured."""
     report = AccessReport()
-    units, missing = discover(paths)
+    units, missing = discover(paths, errors=report.errors)
     report.errors.extend(SourceError(arg, 0, "no such file or directory") for arg in missing)
     options = Options(partition=partition, cache=False)
     for unit in units:

@@ -38,12 +38,15 @@ class Comparison:
     files: int = 0
 
 
-def base_fingerprints(revision: str, paths: list[str], options: Callable[[], Options], registry: Registry) -> Comparison:
+def base_fingerprints(revision: str, paths: list[str], options: Callable[[list[str]], Options],
+                      registry: Registry) -> Comparison:
     """Check ``paths`` (as given, relative to the working directory) in REV's tree.
-    ``options`` builds the run's options in the current directory (the command line's
-    layer is rooted there); it is called inside the exported tree."""
+    ``options(paths)`` builds the run's options in the current directory (the command
+    line's layer is rooted there) for the given paths; it is called with the exported
+    tree's paths."""
     with revision_tree(revision, paths, registry.formats) as tree:
-        report = run(list(tree.paths), replace(options(), cache=False), registry) if tree.paths else Report()
+        checked = list(tree.paths)
+        report = run(checked, replace(options(checked), cache=False), registry) if checked else Report()
         severities: dict[str, list[Severity]] = {}
         for finding in report.findings:
             severities.setdefault(fingerprint(finding, tree.root), []).append(finding.severity)

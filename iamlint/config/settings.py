@@ -4,7 +4,14 @@ For every checked path the closest configuration file found walking up from its
 directory applies (in one directory ``.iamlint.toml`` beats ``iamlint.toml`` beats
 ``pyproject.toml``; a pyproject.toml without ``[tool.iamlint]`` is skipped; the walk
 stops at a directory holding ``.git``). ``--config FILE`` applies one file to every
-path, ``--isolated`` ignores them all. Command-line flags are a last layer on top."""
+path, ``--isolated`` ignores them all. Command-line flags are a last layer on top.
+
+A configuration file found in the scanned tree is data of that tree: the files it names
+(``var-files``) must be inside its repository (:func:`~iamlint.config.layers.repository_root`),
+and a file that cannot be read or holds a bad key or value is a located input error
+(:attr:`Settings.errors`, reported with the other input errors) while the paths it
+governs are checked with the defaults; the rest of the tree is not affected. Only the
+file given with ``--config`` stops the run when it is bad (a usage error)."""
 
 from __future__ import annotations
 
@@ -13,8 +20,11 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from iamlint.config.layers import RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, rule_codes
+from iamlint.config.layers import (
+    RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, repository_root, rule_codes,
+)
 from iamlint.model.findings import Severity
+from iamlint.model.units import SourceError
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +90,17 @@ class Settings:
     """Finds and caches the configuration of every checked path.
 
     ``cli`` is the command-line layer; ``config_file`` (``--config``) replaces discovery;
-    ``isolated`` ignores every configuration file."""
+    ``isolated`` ignores every configuration file; ``roots`` are the paths given on the
+    command line (where a configuration file outside any git repository may name files).
+    ``errors`` collects the problems of the configuration files found (located)."""
 
-    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False):
+    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False,
+                 roots: list[str] | None = None):
         self.registry = registry
         self.cli = cli or Layer("command line", os.getcwd())
         self.isolated = isolated
+        self.roots = list(roots or ())
+        self.errors: list[SourceError] = []
         self._codes = [rule.code for rule in registry.rules]
         self._fixed: Layer | None = None
         if config_file is not None and not isolated:
@@ -116,7 +131,11 @@ class Settings:
         if found is None:
             return None
         if found not in self._files:
-            self._files[found] = read_file(self.registry, found)
+            try:
+                self._files[found] = read_file(self.registry, found, confine=repository_root(found, self.roots))
+            except ConfigError as exc:  # one bad file: its paths get the defaults, the run goes on
+                self._files[found] = None
+                self.errors.append(SourceError(_shown(found), exc.line, exc.detail))
         return self._files[found]
 
     # ------------------------------------------------ what the engine asks
@@ -168,3 +187,9 @@ class Settings:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+
+
+def _shown(path: str) -> str:
+    """A path as the report shows it: relative to the working folder when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

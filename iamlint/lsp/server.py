@@ -35,6 +35,7 @@ from iamlint.config import Settings
 from iamlint.engine import Options, run
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.model.masking import mask_text
 from iamlint.model.units import SourceError
 from iamlint.parsers.terraform import hcl
 from iamlint.parsers.terraform.grammar import parser
@@ -42,7 +43,7 @@ from iamlint.registry import Registry, load_plugins
 from iamlint.reporters.links import rule_url
 from iamlint.reporters.rule_docs import explanation
 from iamlint.reporters.paths import source_root
-from iamlint.sources import overlay
+from iamlint.sources import overlay, read_source
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -108,11 +109,8 @@ def _lines_of(path: str, open_lines: Mapping[str, Sequence[str]]) -> Sequence[st
     lines = open_lines.get(path)
     if lines is not None:
         return lines
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.read().splitlines(keepends=True)
-    except OSError:
-        return []
+    text, _ = read_source(path)  # a regular file only, capped
+    return [] if text is None else text.splitlines(keepends=True)
 
 
 def _range(codec: PositionCodec, lines: Sequence[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
@@ -261,7 +259,7 @@ class IamlintServer(LanguageServer):
         except Exception as exc:  # never let one bad run kill the server
             log.exception("lint failed")
             self.window_log_message(
-                types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+                types.LogMessageParams(type=types.MessageType.Error, message=mask_text(f"iamlint: lint failed: {exc!r}")))
             return
         if self.generation.get(unit) != generation:
             return  # a newer edit is being linted: its results will be published

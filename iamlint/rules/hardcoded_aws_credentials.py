@@ -107,29 +107,17 @@ scanned.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Iterator
 
-from iamlint.plugin import Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span
-
-KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])")  # base32 body
-SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
-SECRET_NAME = re.compile(r"secret[_\-. ]?(?:access[_\-. ]?)?key", re.IGNORECASE)
-NAMED_SECRET = re.compile(
-    r"secret[_\-]?(?:access[_\-]?)?key[\"']?(?:\s*[:=]\s*|\s+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
-    re.IGNORECASE,
+from iamlint.plugin import (
+    Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span, credentials, is_example, mask_credential,
 )
-BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\s]{60,}={0,2}\s*")
-Hit = tuple[str, str, int, int]  # kind, matched text, start, end
-
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple] = set()
     for node in graph.nodes:
         for path, value, name in _node_strings(node):
-            for kind, text, start, end in _hits(value.value, name):
+            for kind, text, start, end in credentials(value.value, name):
                 span = _span(value, start, end)
                 key = (span.file, span.line, span.column, text)
                 if key not in seen:
@@ -173,35 +161,6 @@ def _pair_name(mapping: dict) -> str | None:
     return None
 
 
-def _hits(text: str, name: str) -> Iterator[Hit]:
-    for match in KEY_ID.finditer(text):
-        yield "access key id", match.group(), match.start(), match.end()
-    stripped = text.strip()
-    if SECRET_NAME.search(name) and SECRET.fullmatch(stripped) and _looks_random(stripped):
-        start = text.index(stripped)
-        yield "secret access key", stripped, start, start + len(stripped)
-    for match in NAMED_SECRET.finditer(text):
-        if _looks_random(match.group(1)):
-            yield "secret access key", match.group(1), match.start(1), match.end(1)
-    decoded = _decoded(text)
-    if decoded is not None:
-        for kind, found, _, _ in _hits(decoded, ""):
-            yield kind, found, 0, len(text)
-
-
-def _looks_random(text: str) -> bool:
-    return any(c.islower() for c in text) and any(c.isupper() for c in text) and any(c in "0123456789/+" for c in text)
-
-
-def _decoded(text: str) -> str | None:
-    if not BASE64_TEXT.fullmatch(text):
-        return None
-    try:
-        return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-
-
 def _span(value: Known, start: int, end: int) -> Span:
     """The span of text[start:end] when the string is verbatim source text, else the value's."""
     line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
@@ -220,17 +179,10 @@ def _span(value: Known, start: int, end: int) -> Span:
     return Span(value.span.file, l1, c1, l2, c2)
 
 
-def mask(text: str, kind: str) -> str:
-    """Never print a secret: ids keep their first and last 4 characters, secrets the last 4."""
-    if kind == "access key id":
-        return text[:4] + "*" * (len(text) - 8) + text[-4:]
-    return "*" * (len(text) - 4) + text[-4:]
-
-
 def _finding(node: Node, path: tuple, span: Span, kind: str, text: str) -> Finding:
     where = ".".join(str(step) for step in path[1:]) if path[0] == "attributes" else path[0]
-    masked = mask(text, kind)
-    if text.endswith("EXAMPLE") or text.endswith("EXAMPLEKEY"):
+    masked = mask_credential(text, kind)
+    if is_example(text):
         message = f"AWS's documented example {kind} {masked} in {node.address} {where}; never put real keys here"
         return Finding(node, path, message, severity=Severity.NOTE, span=span)
     message = (

@@ -12,9 +12,7 @@ from typing import Any
 from iamlint.model.span import Span
 from iamlint.model.values import Known, SourceText, Unknown, Value
 from iamlint.normalize.terraform.functions.lift import Function, known_args, pure
-from iamlint.sources import overlay_text
-
-MAX_FILE = 4 * 1024 * 1024
+from iamlint.sources import read_source
 
 
 def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] | Unknown:
@@ -25,19 +23,15 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
     if not os.path.isabs(path) and not os.path.exists(path):
         # Terraform runs in the root module folder: relative paths start there
         path = os.path.normpath(os.path.join(evaluator.root_directory, path))
-    try:
-        if overlay_text(path) is None and os.path.getsize(path) > MAX_FILE:
-            return Unknown(f"{name}(): {path} is larger than {MAX_FILE} bytes", span)
-        loader = getattr(evaluator, "loader", None)
-        if loader is not None:
-            loader.sources.append(path)
-        text = overlay_text(path)  # an unsaved editor buffer wins over the file
-        if text is not None:
-            return path, text
-        with open(path, encoding="utf-8-sig") as handle:
-            return path, handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        return Unknown(f"{name}(): cannot read {arg.value}: {getattr(exc, 'strerror', None) or exc}", span)
+    loader = getattr(evaluator, "loader", None)
+    if loader is not None:
+        loader.sources.append(path)
+    # an unsaved editor buffer wins over the file; a regular file only, capped (iamlint.sources)
+    text, error = read_source(path)
+    if text is None:
+        problem = error.message.removeprefix("cannot read: ") if error is not None else "not read"
+        return Unknown(f"{name}(): cannot read {arg.value}: {problem}", span)
+    return path, text
 
 
 def _file(evaluator: Any, args: list[Value], span: Span) -> Value:
