@@ -115,6 +115,7 @@ def check_graph(
     """Located findings of ``rules`` on ``graph``; those outside ``unit.only`` go to
     ``outside`` (suppressions they match are not "unused")."""
     located: list[LocatedFinding] = []
+    aggregated: set[tuple] = set()
     for rule in rules:
         try:
             findings = list(rule.check(graph, context))
@@ -122,13 +123,31 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _locate(rule, finding, options.severity)
+            item = _aggregate(graph, _locate(rule, finding, options.severity), aggregated)
+            if item is None:
+                continue
             if unit.only is None or os.path.normpath(item.path) in unit.only:
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
             elif outside is not None:
                 outside.append(item)
     return located
+
+
+def _aggregate(graph: Graph, item: LocatedFinding, seen: set[tuple]) -> LocatedFinding | None:
+    """A finding on the stand-in for the instances beyond --max-instances (``X[*]``, or a
+    resource of a ``module.m[*]`` stand-in) holds for each of them: one finding per
+    (rule, resource, location) says how many share it; None for a repeat."""
+    stand_ins = graph.stand_in_of(item.resource)
+    if not stand_ins:
+        return item
+    key = (item.rule, item.resource, item.path, item.line, item.column)
+    if key in seen:
+        return None
+    seen.add(key)
+    more = "; ".join(f"and {count:,} more instances of {address}, beyond the first {judged:,} judged one by one"
+                     for address, count, judged in stand_ins)
+    return replace(item, message=f"{item.message} ({more}; --max-instances)")
 
 
 def check_suppressions(

@@ -94,6 +94,7 @@ class Layer:
     partition: str | None = None
     var_files: tuple[str, ...] = ()
     accepted_managed_policies: tuple[str, ...] | None = None
+    max_instances: int | None = None
 
 
 def rule_codes(registry: Any, values: Iterable[str]) -> frozenset[str]:
@@ -181,6 +182,12 @@ def _read_var_files(path, key, value, root) -> tuple[str, ...]:
     return tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
 
 
+def _read_max_instances(path, key, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(path, key, f"expected a positive integer, got {value!r}")
+    return value
+
+
 def _read_managed_policies(path, key, value) -> tuple[str, ...]:
     """Names (or ARNs) of AWS managed policies, each known to the shipped snapshot."""
     from iamlint.knowledge.managed import snapshot  # only when the key is used (reads the data files)
@@ -212,6 +219,7 @@ _READERS = {
     "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
     "var-files": lambda reg, p, k, v, root: {"var_files": _read_var_files(p, k, v, root)},
     "accepted-managed-policies": lambda reg, p, k, v, root: {"accepted_managed_policies": _read_managed_policies(p, k, v)},
+    "max-instances": lambda reg, p, k, v, root: {"max_instances": _read_max_instances(p, k, v)},
 }
 KEYS = tuple(_READERS)
 

@@ -30,6 +30,7 @@ class Effective:
     partition: str
     var_files: tuple[str, ...]
     accepted_managed_policies: tuple[str, ...] = ()
+    max_instances: int | None = None  # None: the library's Options decide
 
     def excluded(self, path: str) -> bool:
         return any(glob.matches(path) for glob in self.excludes)
@@ -57,6 +58,7 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
     fail_on, partition, var_files = Severity.ERROR, "aws", ()
     accepted: tuple[str, ...] = ()
+    max_instances: int | None = None
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
@@ -70,9 +72,10 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
         var_files += layer.var_files
         if layer.accepted_managed_policies is not None:
             accepted = layer.accepted_managed_policies
+        max_instances = layer.max_instances or max_instances
     config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
     return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files,
-                     accepted)
+                     accepted, max_instances)
 
 
 class Settings:
@@ -147,6 +150,7 @@ class Settings:
             partition=effective.partition,
             var_files=[*effective.var_files, *options.var_files],
             accepted_managed_policies=effective.accepted_managed_policies,
+            max_instances=effective.max_instances or options.max_instances,
         )
 
     def excluded_unit(self, files: Iterable[str]) -> bool:

@@ -159,6 +159,12 @@ def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPol
 
 def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
     """Role address -> the compute nodes whose instance profile resolves to that role."""
+    return {address: list(computes) for address, computes in _instance_roles(graph).items()}
+
+
+def _instance_roles(graph: Graph) -> dict[str, list[Compute]]:
+    """:func:`instance_roles`, memoised and shared (callers here do not change it; the
+    public function copies it, once per call)."""
     users = graph.memo.get("instance_roles")
     if users is None:
         users = {}
@@ -170,7 +176,7 @@ def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
                 if found.node is not None:
                     users.setdefault(found.node.address, []).append(compute)
         graph.memo["instance_roles"] = users
-    return {address: list(computes) for address, computes in users.items()}  # type: ignore[union-attr]
+    return users  # type: ignore[return-value]
 
 
 def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
@@ -206,7 +212,7 @@ def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, 
 
 def is_instance_role(graph: Graph, role: Role) -> bool:
     """Whether an EC2 instance uses ``role``, or an instance profile wraps it."""
-    return role.address in instance_roles(graph) or bool(profiles_using(graph, role))
+    return role.address in _instance_roles(graph) or bool(profiles_using(graph, role))
 
 
 def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:

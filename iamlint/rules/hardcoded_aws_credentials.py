@@ -127,8 +127,11 @@ Hit = tuple[str, str, int, int]  # kind, matched text, start, end
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple] = set()
+    # values shared by many nodes (a for_each collection held by each of its n instances)
+    # are scanned once per graph, not once per node: a finding is reported once anyway
+    visited: set[tuple[int, str]] = set()
     for node in graph.nodes:
-        for path, value, name in _node_strings(node):
+        for path, value, name in _node_strings(node, visited):
             for kind, text, start, end in _hits(value.value, name):
                 span = _span(value, start, end)
                 key = (span.file, span.line, span.column, text)
@@ -137,18 +140,17 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                     yield _finding(node, path, span, kind, text)
 
 
-def _node_strings(node: Node) -> Iterator[tuple[tuple, Known, str]]:
-    visited: set[int] = set()
+def _node_strings(node: Node, visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known, str]]:
     for key, value in node.attributes.items():
         yield from _strings(value, ("attributes", key), key, visited)
     if isinstance(node, Compute) and node.user_data is not None:
         yield from _strings(node.user_data, ("user_data",), "user_data", visited)
 
 
-def _strings(value: object, path: tuple, name: str, visited: set[int]) -> Iterator[tuple[tuple, Known, str]]:
-    if not isinstance(value, Known) or id(value) in visited:
+def _strings(value: object, path: tuple, name: str, visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known, str]]:
+    if not isinstance(value, Known) or (id(value), name) in visited:
         return
-    visited.add(id(value))
+    visited.add((id(value), name))
     inner = value.value
     if isinstance(inner, str):
         yield path, value, name

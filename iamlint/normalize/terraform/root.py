@@ -10,6 +10,7 @@ from iamlint.model.units import UnitResult
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import BUILDERS
 from iamlint.normalize.terraform.files import parse_files
+from iamlint.normalize.terraform.instances import DEFAULT_CAP
 from iamlint.normalize.terraform.modules import Loader, instantiate
 from iamlint.normalize.terraform.variables import root_variables
 from iamlint.parsers.terraform.hcl import deep_recursion
@@ -22,7 +23,7 @@ def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> Uni
 
 def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
     partition = getattr(options, "partition", "aws")
-    loader = Loader(directory, partition, dict(BUILDERS))
+    loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP))
     parsed, errors = parse_files(files)
     loader.errors.extend(errors)
     config = ModuleConfig.from_files(directory, parsed)
