@@ -21,6 +21,8 @@ from iamlint.locate import condition_of, locate
 from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
+from iamlint.model.links import written_policies
+from iamlint.model.policy import rejections
 from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins
@@ -104,8 +106,21 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
         raise ValueError(f"no input format loads {unit.root}")
     result = unit.format.load(unit, options.for_unit(unit))
     if result is not None:
+        result.errors.extend(rejected_policies(result.graph))
         enrich_graph(result.graph)
     return result
+
+
+def rejected_policies(graph: Graph) -> list[SourceError]:
+    """What AWS would reject in the policy documents written in the code (not JSON, an
+    element of the wrong type, ...: :class:`~iamlint.model.policy.Rejected`), each a
+    located input error, once; rules skip these documents and statements."""
+    errors: dict[tuple, SourceError] = {}
+    for node, _, document in written_policies(graph, trust=True):
+        for message, span in rejections(document):
+            error = SourceError(span.file, span.line, f"{message} ({node.address})", span.column)
+            errors.setdefault((span.file, span.line, span.column, message), error)
+    return list(errors.values())
 
 
 def check_graph(
