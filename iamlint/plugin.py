@@ -48,12 +48,13 @@ from iamlint.model.links import (
     is_instance_role,
     policies_of,
     profile_of,
+    absent_branches,
     profiles_using,
     resolve,
     roles_of,
     written_policies,
 )
-from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
+from iamlint.model.policy import Document, PolicyDocument, Principal, Rejected, Statement
 from iamlint.model.span import Span
 from iamlint.permissions import (
     CATEGORIES,
@@ -85,8 +86,10 @@ from iamlint.permissions import (
     tags_of,
 )
 from iamlint.model.values import (
+    Alternatives,
     Encoded,
     Known,
+    PartialText,
     Ref,
     Unknown,
     Value,
@@ -98,6 +101,7 @@ from iamlint.model.values import (
 )
 
 __all__ = [
+    "Alternatives",
     "Analysis",
     "AttachedPolicy",
     "AwsManagedPolicy",
@@ -124,6 +128,7 @@ __all__ = [
     "ManagedPolicy",
     "Node",
     "PRIVILEGE_ESCALATION",
+    "PartialText",
     "PermissionSet",
     "PolicyAttachment",
     "PolicyDocument",
@@ -131,6 +136,7 @@ __all__ = [
     "RESOURCE_EXPOSURE",
     "Reach",
     "Ref",
+    "Rejected",
     "Resolution",
     "Resource",
     "Role",
@@ -144,6 +150,7 @@ __all__ = [
     "UNSCOPED",
     "Unknown",
     "Value",
+    "absent_branches",
     "accepted",
     "agent_policy",
     "analyse",
