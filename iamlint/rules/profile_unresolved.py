@@ -140,6 +140,7 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
+    Rejected,
     Role,
     RolePolicy,
     Rule,
@@ -203,11 +204,15 @@ def _trust(graph: Graph) -> Iterator[Finding]:
 
 
 def _document(node: Node, path: tuple, document: Document, what: str, trust: bool) -> Iterator[Finding]:
+    if isinstance(document, Rejected):
+        return  # AWS rejects it: an input error, reported as such
     if isinstance(document, Unknown):
         yield _note(node, path, what, document.reason)
         return
     for index, statement in enumerate(document.statements):
         here = path + ("statements", index)
+        if isinstance(statement, Rejected):
+            continue
         if isinstance(statement, Unknown):
             yield _note(node, here, f"statement #{index + 1} of {what}", statement.reason)
         elif trust:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, mark, respan
+from iamlint.model.values import Alternatives, Conditional, Encoded, Known, Ref, Unknown, Value, mark, respan
 from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.strings import concatenate, placeholder, ref_text
@@ -302,8 +302,16 @@ class Evaluator:
         decided = self.conditions.decide(name)
         if decided is not None:
             return self.evaluate(when_true if decided else when_false, key)
-        branches = self._undecided_if(Known({"Fn::If": arg}, span)) or []
-        return merge_branches(name, [value for value, _ in branches], span, key)
+        branches = []  # (value or NO_VALUE, condition, where the branch is written)
+        for raw_branch, state in ((when_true, "true"), (when_false, "false")):
+            branches.append((self.evaluate(raw_branch), f"condition {name} is {state}", raw_branch.span))
+        present = [mark(value, condition) for value, condition, _ in branches if value is not NO_VALUE]
+        merged = merge_branches(name, present, span, key)  # type: ignore[arg-type]
+        if type(merged) is Unknown:  # decided at deploy time: keep each branch, AWS::NoValue as a null
+            kept = tuple((condition, Conditional(None, where, condition) if value is NO_VALUE else mark(value, condition))
+                         for value, condition, where in branches)
+            return Alternatives(merged.reason, merged.span, kept)  # type: ignore[arg-type]
+        return merged
 
 
 def _call_span(outer: Span, arg: Value) -> Span:
