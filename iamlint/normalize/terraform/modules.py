@@ -17,6 +17,7 @@ from iamlint.model.graph import Graph, Resource
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
+from iamlint.normalize.terraform.data_sources import DATA_NODES
 from iamlint.normalize.terraform.evaluate import Evaluator
 from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest
 from iamlint.normalize.terraform.instances import DEFAULT_CAP, STAND_IN, Expansion, Instance
@@ -188,6 +189,13 @@ def instantiate(evaluator: Evaluator, graph: Graph) -> None:
         _stand_in(graph, evaluator.prefix + address, expansion)
         for item in expansion.items:
             graph.add(build_node(evaluator, evaluator.prefix + address + item.suffix, block, item.env))
+    for address, block in config.data.items():
+        if block.labels and block.labels[0] in DATA_NODES:
+            expansion = evaluator.instances(block, f"data.{address}")
+            for item in expansion.items:
+                node_address = f"{evaluator.prefix}data.{address}{item.suffix}"
+                graph.add(Resource(node_address, f"data.{block.labels[0]}", block.span,
+                                   evaluate_body(evaluator, block.body, block.span, item.env)))
     for block in config.providers:
         if block.labels and block.labels[0] == "aws":
             values = evaluate_body(evaluator, block.body, block.span)
