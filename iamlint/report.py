@@ -58,6 +58,9 @@ class Report:
     files: int = 0
     resources: int = 0
     suppressed: list[Suppressed] = field(default_factory=list)
+    # what was skipped without being an error (a FIFO named main.tf, a symlink leading out
+    # of the folders checked): the CLI prints them on standard error; no exit code change
+    notes: list[SourceError] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)

@@ -29,7 +29,8 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     config = ModuleConfig.from_files(directory, parsed)
     loader.configs[os.path.realpath(directory)] = config
     root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
-    values, var_errors, var_files = root_variables(config, root, directory, options)
+    undeclared: list[str] = []
+    values, var_errors, var_files = root_variables(config, root, directory, options, undeclared)
     root.variables.update(values)
     loader.errors.extend(var_errors)
     graph = loader.graph
@@ -39,4 +40,4 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     own = {path for path, _ in files}
     sources = [directory] + [p for p in var_files + loader.sources if p not in own]
     sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
-    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)))
+    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), undeclared_vars=undeclared)
