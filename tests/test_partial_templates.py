@@ -238,3 +238,27 @@ def test_two_different_profiles_in_the_branches_stay_cannot_verify(tmp_path):
     report = run([str(tmp_path)], Options(cache=False, jobs=1, select={"EC2001", "EC2002"}))
     assert [(f.rule, f.line, f.resource) for f in report.findings] == [
         ("EC2002", 13, "aws_instance.web"), ("EC2001", 20, "aws_launch_template.lt")]
+
+
+def test_no_profile_brought_by_a_parameter_default_stays_cannot_verify(tmp_path):
+    """The watchmaker shape: ``!If [HasRole, !Ref RoleParam, !Ref AWS::NoValue]`` where
+    HasRole tests RoleParam != "" and RoleParam defaults to "": the "" branch cannot be
+    taken (its condition says RoleParam is set), so no EC2001 for it -- "cannot verify"."""
+    write(tmp_path, {"t.yaml": '''\
+Parameters:
+  InstanceRole:
+    Type: String
+    Default: ""
+Conditions:
+  HasRole: !Not [!Equals [!Ref InstanceRole, ""]]
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-1
+      IamInstanceProfile: !If [HasRole, !Ref InstanceRole, !Ref AWS::NoValue]
+      MetadataOptions:
+        HttpTokens: required
+'''})
+    report = run([str(tmp_path)], Options(cache=False, jobs=1, select={"EC2001", "EC2002"}))
+    assert [(f.rule, f.line) for f in report.findings] == [("EC2002", 12)]
