@@ -22,7 +22,7 @@ from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
 from iamlint.model.links import written_policies
-from iamlint.model.policy import rejections
+from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins
@@ -172,6 +172,8 @@ def rejected_policies(graph: Graph) -> list[SourceError]:
     errors: dict[tuple, SourceError] = {}
     for node, _, document in written_policies(graph, trust=True):
         for message, span in rejections(document):
+            if not reported((message, span), node.span):
+                continue  # "" from a variable's default (a module checked on its own): its callers give it
             error = SourceError(span.file, span.line, f"{message} ({node.address})", span.column)
             errors.setdefault((span.file, span.line, span.column, message), error)
     return list(errors.values())

@@ -254,3 +254,30 @@ def test_json_report_carries_the_errors_and_exit_code_2(tmp_path):
     report = json.loads(result.output)
     assert [(e["line"], e["message"]) for e in report["errors"]] == [
         (2, "the policy document is empty (AWS requires a JSON policy document) (aws_iam_role.r)")]
+
+
+def test_an_empty_policy_from_a_variable_default_stays_cannot_verify(tmp_path):
+    """A module checked on its own: ``assume_role_policy = var.trust`` with ``default =
+    ""`` is a placeholder its callers replace, not a document written in the resource."""
+    write(tmp_path, {"main.tf": '''\
+variable "trust" {
+  default = ""
+}
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = var.trust
+}
+resource "aws_iam_instance_profile" "p" {
+  role = aws_iam_role.r.name
+}
+resource "aws_instance" "web" {
+  ami                  = "ami-1"
+  iam_instance_profile = aws_iam_instance_profile.p.name
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+'''})
+    errors, findings = _run(tmp_path)
+    assert errors == []
+    assert findings == [("EC2002", "main.tf", 2, 13)]

@@ -28,6 +28,7 @@ VERSIONS = ("2012-10-17", "2008-10-17")
 EFFECTS = ("Allow", "Deny")
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 Problem = tuple[str, Span]  # what AWS rejects, and where (inside the document)
+EMPTY = "the policy document is empty (AWS requires a JSON policy document)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,11 @@ class Rejected(Unknown):
     @classmethod
     def of(cls, problems: list[Problem]) -> "Rejected":
         return cls(problems[0][0], problems[0][1], tuple(problems))
+
+    def reported_in(self, holder: Span) -> bool:
+        """Whether the engine reports it as an input error for the node spanning ``holder``
+        (see :func:`reported`); if not, it is "cannot verify" like any Unknown."""
+        return any(reported(problem, holder) for problem in self.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,17 @@ def rejections(document: "Document | None") -> Iterator[Problem]:
         for statement in document.statements:
             if isinstance(statement, Rejected):
                 yield from statement.problems
+
+
+def reported(problem: Problem, holder: Span) -> bool:
+    """Whether a problem is an input error: always, except an empty document that is not
+    written in the resource holding it (a variable's default of a module checked on its
+    own, which its callers replace): that one stays "cannot verify"."""
+    message, span = problem
+    if message != EMPTY:
+        return True
+    return (span.file == holder.file and (span.line, span.column) >= (holder.line, holder.column)
+            and (span.end_line, span.end_column) <= (holder.end_line, holder.end_column))
 
 
 def _kind(value: Any) -> str:

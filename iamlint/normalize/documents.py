@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iamlint.model.policy import Document, PolicyDocument, Rejected
+from iamlint.model.policy import EMPTY, Document, PolicyDocument, Rejected
 from iamlint.model.span import Span
 from iamlint.model.values import HOLE, MAX_HOLES, Encoded, Known, PartialText, SourceText, Unknown, Value, respan
 
@@ -149,7 +149,7 @@ def to_document(value: Value | None) -> Document | None:
             return None
         if isinstance(inner, str):
             if not inner.strip():
-                return Rejected.of([("the policy document is empty (AWS requires a JSON policy document)", value.span)])
+                return Rejected.of([(EMPTY, value.span)])
             return PolicyDocument.from_value(decode_json_text(value))
         if isinstance(inner, Encoded):
             return to_document(inner.data) if isinstance(inner.data, Known) and isinstance(inner.data.value, str) else PolicyDocument.from_value(inner.data)

@@ -266,7 +266,7 @@ def _levels(verdicts: list[Verdict]) -> str:
     if all(v.kind == "read" for v in verdicts):
         return ", all Read or List"
     worst = max(v.severity for v in verdicts)
-    return f", the worst a {worst.label}: {next(v.pattern for v in verdicts if v.severity is worst)!r}"
+    return f", at worst {next(v.pattern for v in verdicts if v.severity is worst)!r} ({worst.label})"
 
 
 def _names(actions: list[str]) -> str:

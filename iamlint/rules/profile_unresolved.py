@@ -256,7 +256,7 @@ def _trust(graph: Graph) -> Iterator[tuple[str, Note]]:
 
 
 def _document(node: Node, path: tuple, document: Document, what: str, trust: bool) -> Iterator[Note]:
-    if isinstance(document, Rejected):
+    if isinstance(document, Rejected) and document.reported_in(node.span):
         return  # AWS rejects it: an input error, reported as such
     if isinstance(document, Unknown):
         yield _note(node, path, what, document.reason)
