@@ -155,6 +155,9 @@ _SIZE = _Size()
               help="Set a Terraform root module variable (repeatable; like terraform -var).")
 @click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
+@click.option("--max-instances", type=click.IntRange(min=1), default=None, metavar="N",
+              help="count/for_each instances of one block judged one by one; the rest are judged together "
+                   "and reported once.  [default: 1000, or max-instances of the configuration]")
 # -- speed and debugging
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Processes for parsing (default: CPU count; used only for many units).")
@@ -306,6 +309,7 @@ def _cli_layer(registry: Registry, flags: dict) -> Layer:
         extend_exclude=tuple(Glob.compile(p, cwd) for p in flags["extend_exclude"]),
         fail_on=Severity.parse(flags["fail_on"]) if flags["fail_on"] else None,
         partition=flags["partition"],
+        max_instances=flags["max_instances"],
     )
 
 

@@ -9,7 +9,7 @@ hcl2): the formats import them inside ``load`` (:mod:`iamlint.formats`).
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from iamlint.cache import UnitCache
@@ -22,6 +22,8 @@ from iamlint.locate import condition_of, header_span, locate
 from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
+from iamlint.model.links import written_policies
+from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
 from iamlint.parallel import load_units
 from iamlint.registry import Registry, load_plugins
@@ -30,6 +32,8 @@ from iamlint.sources import active, limited, read_source
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
+
+PROFILE_UNRESOLVED = "EC2002"  # the "cannot verify" notes
 
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
@@ -53,13 +57,19 @@ def _run(paths: list[str], options: Options, registry: Registry | None) -> Repor
     cache = UnitCache(enabled=options.cache)
     # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
     # load_unit is looked up here, at run time (tests replace it)
+    views: list[View] = []
+    undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            _checked(unit, result, options, registry, scope, report, files, lines)
+            located = _checked(unit, result, options, registry, scope, report, files, lines)
+            views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
+            if unit.kind == "terraform":
+                undeclared.append(result.undeclared_vars)
     cache.finish()
-    report.findings = _dedupe(report.findings)
+    report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
+    report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])
     suppressions = apply_suppressions(report, scope, registry, settings.for_path)
     stage = [rule for rule in registry.rules if rule.stage == SUPPRESSIONS_STAGE]
     about = check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors)
@@ -107,11 +117,57 @@ def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report
     return [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
 
 
+def undeclared_variables(per_root: list[list[str]], roots: list[str]) -> list[SourceError]:
+    """One note for each ``--var`` name that no checked root module declares (Terraform
+    stops on it: "Value for undeclared variable"; here the value is ignored and the
+    run goes on). A name some root module declares is meant for that one."""
+    if not per_root:
+        return []
+    names = [name for name in per_root[0] if all(name in other for other in per_root[1:])]
+    where = roots[0] if len(roots) == 1 else "--var"
+    scope = "the root module declares no" if len(roots) == 1 else f"none of the {len(roots)} root modules checked declares a"
+    return [SourceError(where, 0, f"--var {name}: {scope} variable {name!r}; the value is ignored "
+                                  f"(terraform would stop: \"Value for undeclared variable\")") for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one unit reported: its located findings and the addresses of its nodes."""
+
+    unit: Unit
+    findings: list[LocatedFinding]
+    addresses: frozenset[str]
+
+
+def one_view(views: list[View]) -> list[View]:
+    """A plan JSON beside the sources it came from (its folder is a checked Terraform
+    unit) describes the same resources: one finding per root cause. Where both report
+    a rule on a resource, the sources' finding stays (exact locations: the action's own
+    line); the plan's findings on what the sources could not evaluate stay (values from
+    tfvars not given, data sources, values known at plan time), and the sources'
+    "cannot verify" notes on resources the plan holds go."""
+    sources = {os.path.normpath(v.unit.root): i for i, v in enumerate(views) if v.unit.kind == "terraform"}
+    result = list(views)
+    for index, view in enumerate(views):
+        if view.unit.kind != "plan":
+            continue
+        pair = sources.get(os.path.normpath(os.path.dirname(view.unit.root) or "."))
+        if pair is None:
+            continue
+        code = result[pair]
+        kept = [f for f in code.findings if not (f.rule == PROFILE_UNRESOLVED and f.resource in view.addresses)]
+        reported = {(f.rule, f.resource) for f in kept}
+        result[pair] = replace(code, findings=kept)
+        result[index] = replace(view, findings=[f for f in view.findings if (f.rule, f.resource) not in reported])
+    return result
+
+
 def _checked(
     unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, files: _Files,
     lines: Lines,
-) -> None:
-    """Count a loaded unit, run the graph rules on it, record what suppressions need."""
+) -> list[LocatedFinding]:
+    """Count a loaded unit, run the graph rules on it, record what suppressions need;
+    its located findings."""
     files.add(unit, result, report)
     # AWS managed policies are added by enrichment: they are not resources of the code
     report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
@@ -121,7 +177,7 @@ def _checked(
     context = Context(partition=unit_options.partition,
                       options={"accepted_managed_policies": unit_options.accepted_managed_policies})
     scope.add(unit, result, options.settings)
-    report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines))
+    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines)
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -133,8 +189,23 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
     with limited(options.max_file_size):  # the size cap of every file read (also in worker processes)
         result = unit.format.load(unit, options.for_unit(unit))
     if result is not None:
+        result.errors.extend(rejected_policies(result.graph))
         enrich_graph(result.graph)
     return result
+
+
+def rejected_policies(graph: Graph) -> list[SourceError]:
+    """What AWS would reject in the policy documents written in the code (not JSON, an
+    element of the wrong type, ...: :class:`~iamlint.model.policy.Rejected`), each a
+    located input error, once; rules skip these documents and statements."""
+    errors: dict[tuple, SourceError] = {}
+    for node, _, document in written_policies(graph, trust=True):
+        for message, span in rejections(document):
+            if not reported((message, span), node.span):
+                continue  # "" from a variable's default (a module checked on its own): its callers give it
+            error = SourceError(span.file, span.line, f"{message} ({node.address})", span.column)
+            errors.setdefault((span.file, span.line, span.column, message), error)
+    return list(errors.values())
 
 
 def check_graph(
@@ -149,6 +220,7 @@ def check_graph(
     match are not "unused")."""
     lines = lines or Lines()
     located: list[LocatedFinding] = []
+    aggregated: set[tuple] = set()
     for rule in rules:
         try:
             findings = list(rule.check(graph, context))
@@ -156,7 +228,9 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _locate(rule, finding, options.severity, lines)
+            item = _aggregate(graph, _locate(rule, finding, options.severity, lines), aggregated)
+            if item is None:
+                continue
             if unit.only is None or touches(item, unit.only):
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
@@ -171,6 +245,22 @@ def touches(finding: LocatedFinding, files: set[str]) -> bool:
     if os.path.normpath(finding.path) in files:
         return True
     return any(os.path.normpath(link.span.file) in files for link in finding.related)
+
+
+def _aggregate(graph: Graph, item: LocatedFinding, seen: set[tuple]) -> LocatedFinding | None:
+    """A finding on the stand-in for the instances beyond --max-instances (``X[*]``, or a
+    resource of a ``module.m[*]`` stand-in) holds for each of them: one finding per
+    (rule, resource, location) says how many share it; None for a repeat."""
+    stand_ins = graph.stand_in_of(item.resource)
+    if not stand_ins:
+        return item
+    key = (item.rule, item.resource, item.path, item.line, item.column)
+    if key in seen:
+        return None
+    seen.add(key)
+    more = "; ".join(f"and {count:,} more instances of {address}, beyond the first {judged:,} judged one by one"
+                     for address, count, judged in stand_ins)
+    return replace(item, message=f"{item.message} ({more}; --max-instances)")
 
 
 def check_suppressions(

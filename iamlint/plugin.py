@@ -48,13 +48,14 @@ from iamlint.model.links import (
     is_instance_role,
     policies_of,
     profile_of,
+    absent_branches,
     profiles_using,
     resolve,
     roles_of,
     written_policies,
 )
 from iamlint.model.masking import credentials, is_example, mask_credential, mask_text
-from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
+from iamlint.model.policy import Document, PolicyDocument, Principal, Rejected, Statement
 from iamlint.model.span import Span
 from iamlint.permissions import (
     CATEGORIES,
@@ -72,6 +73,7 @@ from iamlint.permissions import (
     Includes,
     PermissionSet,
     Reach,
+    UnscopedVerdict,
     accepted,
     agent_policy,
     analyse,
@@ -79,15 +81,20 @@ from iamlint.permissions import (
     effective_permissions,
     enrich,
     grant_label,
+    judge_unscoped,
     lowered,
+    partial_wildcard,
     policy_includes,
     reach,
     statement_includes,
     tags_of,
+    unscoped_patterns,
 )
 from iamlint.model.values import (
+    Alternatives,
     Encoded,
     Known,
+    PartialText,
     Ref,
     Unknown,
     Value,
@@ -99,6 +106,7 @@ from iamlint.model.values import (
 )
 
 __all__ = [
+    "Alternatives",
     "Analysis",
     "AttachedPolicy",
     "AwsManagedPolicy",
@@ -125,6 +133,7 @@ __all__ = [
     "ManagedPolicy",
     "Node",
     "PRIVILEGE_ESCALATION",
+    "PartialText",
     "PermissionSet",
     "PolicyAttachment",
     "PolicyDocument",
@@ -132,6 +141,7 @@ __all__ = [
     "RESOURCE_EXPOSURE",
     "Reach",
     "Ref",
+    "Rejected",
     "Resolution",
     "Resource",
     "Role",
@@ -144,7 +154,9 @@ __all__ = [
     "SuppressionCheck",
     "UNSCOPED",
     "Unknown",
+    "UnscopedVerdict",
     "Value",
+    "absent_branches",
     "accepted",
     "agent_policy",
     "analyse",
@@ -166,10 +178,12 @@ __all__ = [
     "is_example",
     "is_instance_role",
     "is_known",
+    "judge_unscoped",
     "known_str",
     "lowered",
     "mask_credential",
     "mask_text",
+    "partial_wildcard",
     "policies_of",
     "policy_includes",
     "profile_of",
@@ -181,5 +195,6 @@ __all__ = [
     "snapshot_date",
     "statement_includes",
     "tags_of",
+    "unscoped_patterns",
     "written_policies",
 ]

@@ -132,7 +132,7 @@ resource "aws_iam_instance_profile" "p" {
 }
 resource "aws_iam_role" "r" {
   name                 = "r"
-  assume_role_policy   = "{}"
+  assume_role_policy   = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }] })
   %s
 }
 resource "aws_iam_role_policy" "p" {

@@ -76,6 +76,7 @@ class Layer:
     partition: str | None = None
     var_files: tuple[str, ...] = ()
     accepted_managed_policies: tuple[str, ...] | None = None
+    max_instances: int | None = None
 
 
 def rule_codes(registry: Any, values: Iterable[str]) -> frozenset[str]:
@@ -177,6 +178,12 @@ def inside(path: str, root: str) -> bool:
         return False
 
 
+def _read_max_instances(path, key, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(path, key, f"expected a positive integer, got {value!r}")
+    return value
+
+
 def _read_managed_policies(path, key, value) -> tuple[str, ...]:
     """Names (or ARNs) of AWS managed policies, each known to the shipped snapshot."""
     from iamlint.knowledge.managed import snapshot  # only when the key is used (reads the data files)
@@ -208,6 +215,7 @@ _READERS: dict[str, Callable[..., dict[str, Any]]] = {
     "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
     "var-files": lambda reg, p, k, v, root, confine=None: {"var_files": _read_var_files(p, k, v, root, confine)},
     "accepted-managed-policies": lambda reg, p, k, v, root: {"accepted_managed_policies": _read_managed_policies(p, k, v)},
+    "max-instances": lambda reg, p, k, v, root: {"max_instances": _read_max_instances(p, k, v)},
 }
 KEYS = tuple(_READERS)
 

@@ -40,6 +40,7 @@ class Effective:
     partition: str
     var_files: tuple[str, ...]
     accepted_managed_policies: tuple[str, ...] = ()
+    max_instances: int | None = None  # None: the library's Options decide
 
     def excluded(self, path: str) -> bool:
         return any(glob.matches(path) for glob in self.excludes)
@@ -68,6 +69,7 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     fail_on, partition = Severity.ERROR, "aws"
     var_files: tuple[str, ...] = ()
     accepted: tuple[str, ...] = ()
+    max_instances: int | None = None
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
@@ -81,9 +83,10 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
         var_files += layer.var_files
         if layer.accepted_managed_policies is not None:
             accepted = layer.accepted_managed_policies
+        max_instances = layer.max_instances or max_instances
     config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
     return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files,
-                     accepted)
+                     accepted, max_instances)
 
 
 class Settings:
@@ -167,6 +170,7 @@ class Settings:
             partition=effective.partition,
             var_files=[*effective.var_files, *options.var_files],
             accepted_managed_policies=effective.accepted_managed_policies,
+            max_instances=effective.max_instances or options.max_instances,
         )
 
     def excluded_unit(self, files: Iterable[str]) -> bool:

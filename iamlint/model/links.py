@@ -22,7 +22,7 @@ from iamlint.model.graph import (
     RolePolicy,
 )
 from iamlint.model.policy import Document
-from iamlint.model.values import Known, Ref, Unknown, Value, is_absent
+from iamlint.model.values import Alternatives, Known, Ref, Unknown, Value, is_absent
 
 N = TypeVar("N", bound=Node)
 Holder = Union[RolePolicy, ManagedPolicy, PolicyAttachment]  # a node attaching policies to roles
@@ -109,10 +109,35 @@ def _name_from_arn(text: str) -> str:
 
 
 def profile_of(graph: Graph, compute: Compute) -> Resolution | None:
-    """The instance profile of a compute node; None when it has none at all."""
-    if compute.profile is None or is_absent(compute.profile):
+    """The instance profile of a compute node; None when it has none at all. A profile
+    chosen by an undecidable condition (:class:`Alternatives`) whose branches all name
+    the same profile or none is that profile (the branches without one are EC2001's);
+    with no branch naming one, there is none."""
+    profile = compute.profile
+    if isinstance(profile, Alternatives):
+        present = [value for _, value in profile.branches if not is_absent(value)]
+        if not present:
+            return None
+        if len(present) == 1 or all(_same(value, present[0]) for value in present):
+            profile = present[0]
+    if profile is None or is_absent(profile):
         return None
-    return resolve(graph, compute.profile, InstanceProfile, "instance profile")
+    return resolve(graph, profile, InstanceProfile, "instance profile")
+
+
+def absent_branches(value: Value | None) -> list[tuple[int, str, Value]]:
+    """The branches of a value chosen by an undecidable condition that remove it
+    (``AWS::NoValue``, null, ""): (index, condition, value)."""
+    if not isinstance(value, Alternatives):
+        return []
+    return [(index, condition, branch) for index, (condition, branch) in enumerate(value.branches)
+            if is_absent(branch)]
+
+
+def _same(a: Value, b: Value) -> bool:
+    if isinstance(a, Ref) and isinstance(b, Ref):
+        return (a.address, a.attribute) == (b.address, b.attribute)
+    return isinstance(a, Known) and isinstance(b, Known) and a.value == b.value
 
 
 def roles_of(graph: Graph, profile: InstanceProfile) -> list[Resolution]:
@@ -162,6 +187,12 @@ def _managed(graph: Graph, source: Node, path: AttrPath, arn: Value) -> Attached
 
 def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
     """Role address -> the compute nodes whose instance profile resolves to that role."""
+    return {address: list(computes) for address, computes in _instance_roles(graph).items()}
+
+
+def _instance_roles(graph: Graph) -> dict[str, list[Compute]]:
+    """:func:`instance_roles`, memoised and shared (callers here do not change it; the
+    public function copies it, once per call)."""
     users = cast("dict[str, list[Compute]] | None", graph.memo.get("instance_roles"))
     if users is None:
         users = {}
@@ -173,7 +204,7 @@ def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
                 if found.node is not None:
                     users.setdefault(found.node.address, []).append(compute)
         graph.memo["instance_roles"] = users
-    return {address: list(computes) for address, computes in users.items()}
+    return users
 
 
 def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
@@ -209,7 +240,7 @@ def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, 
 
 def is_instance_role(graph: Graph, role: Role) -> bool:
     """Whether an EC2 instance uses ``role``, or an instance profile wraps it."""
-    return role.address in instance_roles(graph) or bool(profiles_using(graph, role))
+    return role.address in _instance_roles(graph) or bool(profiles_using(graph, role))
 
 
 def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 
 from iamlint.model.graph import Graph
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known
+from iamlint.model.values import Encoded, Known, PartialText
 
 ACCESS_KEY_ID = "access key id"
 SECRET_ACCESS_KEY = "secret access key"
@@ -279,6 +279,8 @@ class _Masker:
     def _any(self, obj: Any, name: str) -> Any:
         if isinstance(obj, Known):
             return self.known(obj, name)
+        if isinstance(obj, PartialText):  # its known text under its name, as SEC001 reads it
+            return self.partial(obj, name)
         if isinstance(obj, Encoded):
             data = self.any(obj.data, name)
             return obj if data is obj.data else Encoded(data)
@@ -326,6 +328,12 @@ class _Masker:
         if masked_condition is not condition:
             changes["condition"] = masked_condition
         return dataclasses.replace(value, **changes)
+
+    def partial(self, value: PartialText, name: str) -> PartialText:
+        text, reason = mask_string(value.text, name), _mask_plain(value.reason)
+        if text is value.text and reason is value.reason:
+            return value
+        return dataclasses.replace(value, text=text, reason=reason)
 
     def sequence(self, items: Any, name: str) -> Any:
         new = [self.any(item, name) for item in items]

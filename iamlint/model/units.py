@@ -139,3 +139,6 @@ class UnitResult:
     errors: list[SourceError] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     facts: dict[str, SourceFacts] = field(default_factory=dict)
+    # names given with --var that this root module does not declare (the engine notes
+    # those no checked root module declares)
+    undeclared_vars: list[str] = field(default_factory=list)

@@ -5,7 +5,9 @@
 Every evaluated string of every resource, data source and provider block of the scanned
 code, user data included (plain, heredoc, ``base64encode(...)``, ``templatefile(...)``
 inputs, CloudFormation ``UserData`` with ``Fn::Base64`` / ``Fn::Sub``, and literal base64
-text, which is decoded and searched):
+text, which is decoded and searched). A template that also holds values iamlint cannot
+evaluate (``${var.cluster}`` in a heredoc or a ``templatefile``, ``${Param}`` in
+``Fn::Sub``, a parameter in ``Fn::Join``) is searched in its known text:
 
 - **access key ids**: ``AKIA`` (long-term user keys), ``ASIA`` (temporary), ``ABIA``,
   ``ACCA`` followed by 16 characters of the base32 alphabet (``A-Z``, ``2-7``);
@@ -110,14 +112,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
-    Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span, credentials, is_example, mask_credential,
+    Compute, Context, Encoded, Finding, Graph, Known, Node, PartialText, Rule, Severity, Span, credentials, is_example,
+    mask_credential,
 )
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple] = set()
+    # values shared by many nodes (a for_each collection held by each of its n instances)
+    # are scanned once per graph, not once per node: a finding is reported once anyway
+    visited: set[tuple[int, str]] = set()
     for node in graph.nodes:
-        for path, value, name in _node_strings(node):
-            for kind, text, start, end in credentials(value.value, name):
+        for path, value, name in _node_strings(node, visited):
+            for kind, text, start, end in credentials(_text(value), name):
                 span = _span(value, start, end)
                 key = (span.file, span.line, span.column, text)
                 if key not in seen:
@@ -125,18 +131,21 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                     yield _finding(node, path, span, kind, text)
 
 
-def _node_strings(node: Node) -> Iterator[tuple[tuple, Known, str]]:
-    visited: set[int] = set()
+def _node_strings(node: Node, visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known | PartialText, str]]:
     for key, value in node.attributes.items():
         yield from _strings(value, ("attributes", key), key, visited)
     if isinstance(node, Compute) and node.user_data is not None:
         yield from _strings(node.user_data, ("user_data",), "user_data", visited)
 
 
-def _strings(value: object, path: tuple, name: str, visited: set[int]) -> Iterator[tuple[tuple, Known, str]]:
-    if not isinstance(value, Known) or id(value) in visited:
+def _strings(value: object, path: tuple, name: str,
+             visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known | PartialText, str]]:
+    if not isinstance(value, (Known, PartialText)) or (id(value), name) in visited:
         return
-    visited.add(id(value))
+    visited.add((id(value), name))
+    if isinstance(value, PartialText):  # a template with unknown parts: its known text is scanned
+        yield path, value, name
+        return
     inner = value.value
     if isinstance(inner, str):
         yield path, value, name
@@ -161,12 +170,18 @@ def _pair_name(mapping: dict) -> str | None:
     return None
 
 
-def _span(value: Known, start: int, end: int) -> Span:
+def _text(value: Known | PartialText) -> str:
+    """The text to scan: a string, or the known text of a template with unknown parts
+    (whose unknown parts are private-use characters no key pattern matches)."""
+    return value.text if isinstance(value, PartialText) else value.value
+
+
+def _span(value: Known | PartialText, start: int, end: int) -> Span:
     """The span of text[start:end] when the string is verbatim source text, else the value's."""
     line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
-    if line is None or (start == 0 and end == len(value.value)):
+    text = _text(value)
+    if line is None or (start == 0 and end == len(text)) or not getattr(value, "exact", True):
         return value.span
-    text: str = value.value
 
     def position(offset: int) -> tuple[int, int]:
         before = text[:offset]

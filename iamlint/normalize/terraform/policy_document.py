@@ -139,7 +139,9 @@ def statement(evaluator, body: Body, env: dict, span: Span) -> Value:
         if not (isinstance(value, Known) and value.value in (None, "")):
             result["Sid"] = value
     effect = attrs.get("effect")
-    result["Effect"] = evaluator.eval(effect.expr, env) if effect else Known("Allow", span)
+    value = evaluator.eval(effect.expr, env) if effect else None
+    # the provider's default, also for an effect that evaluates to null (optional attributes)
+    result["Effect"] = Known("Allow", span) if value is None or (isinstance(value, Known) and value.value is None) else value
     for name, key in _LISTS.items():
         attribute = attrs.get(name)
         if attribute is not None:

@@ -33,8 +33,11 @@ from iamlint.parsers.terraform import syntax as s
 _COMPLEX = ("list", "map", "set", "object", "tuple")
 
 
-def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str, Value], list[SourceError], list[str]]:
-    """name -> value for every declared variable, the errors met, the files read."""
+def root_variables(config, evaluator, directory: str, options,
+                   undeclared: list[str] | None = None) -> tuple[dict[str, Value], list[SourceError], list[str]]:
+    """name -> value for every declared variable, the errors met, the files read;
+    ``undeclared`` receives the names given with ``--var`` that no variable block
+    declares (Terraform stops on them; a run over many root modules notes them)."""
     errors: list[SourceError] = []
     files: list[str] = []
     values: dict[str, Value] = {}
@@ -61,6 +64,8 @@ def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str
             name = name.strip()
             if name in config.variables:
                 values[name] = _from_text(config, name, text, Span("--var", 1, 1, 1, 1), evaluator, errors)
+            elif undeclared is not None and name not in undeclared:
+                undeclared.append(name)
             continue
         assigned = read_tfvars(item, evaluator, errors)
         if assigned is None:

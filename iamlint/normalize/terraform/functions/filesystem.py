@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import glob
 import os
+from dataclasses import replace
 from typing import Any
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, SourceText, Unknown, Value
+from iamlint.model.values import Known, PartialText, SourceText, Unknown, Value
 from iamlint.normalize.terraform.functions.lift import Function, known_args, pure
 from iamlint.sources import read_source
 
@@ -64,6 +65,8 @@ def _templatefile(evaluator: Any, args: list[Value], span: Span) -> Value:
         return Unknown(f"templatefile(): {path} has a syntax error", span)
     scope = dict(variables.value)
     rendered = evaluator.eval(template, scope)
+    if isinstance(rendered, PartialText):  # its known text, in the template file, is still judged
+        return replace(rendered, reason=f"templatefile(): {rendered.reason}")
     if isinstance(rendered, Unknown):
         return Unknown(f"templatefile(): {rendered.reason}", span)
     if isinstance(rendered, SourceText):
