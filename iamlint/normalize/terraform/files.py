@@ -7,6 +7,7 @@ import json
 import os
 
 from iamlint.model.units import SourceError
+from iamlint.parsers.terraform.names import is_json, is_module_file, module_names
 from iamlint.parsers.terraform.syntax import HclFile
 from iamlint.sources import active, read_source
 
@@ -21,13 +22,13 @@ def read_text(path: str, display: str) -> tuple[str | None, SourceError | None]:
 
 
 def module_files(directory: str) -> list[tuple[str, str]]:
-    """The Terraform files of a module folder (sorted), as (path, display path)."""
+    """The Terraform files of a module folder (sorted), as (path, display path); in a
+    folder holding OpenTofu files, OpenTofu's (``x.tofu`` replacing ``x.tf``)."""
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(n for n in os.listdir(directory) if os.path.isfile(os.path.join(directory, n)))
     except OSError:
         return []
-    return [(os.path.join(directory, n), os.path.join(directory, n)) for n in names
-            if (n.endswith(".tf") or n.endswith(".tf.json")) and os.path.isfile(os.path.join(directory, n))]
+    return [(os.path.join(directory, n), os.path.join(directory, n)) for n in module_names(names)]
 
 
 def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
@@ -37,7 +38,7 @@ def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[Sourc
     parsed: list[HclFile] = []
     errors: list[SourceError] = []
     for path, display in files:
-        if not path.endswith(".tf") and not path.endswith(".tf.json"):
+        if not is_module_file(path):
             continue
         hcl, error = _parse_one(path, display)
         if error is not None:
@@ -45,6 +46,12 @@ def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[Sourc
         elif hcl is not None:
             parsed.append(hcl)
     return parsed, errors
+
+
+def parse_file(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
+    """One HCL (or ``.json``-suffixed JSON) file through the Terraform parse API, cached
+    like module files: a Terragrunt ``terragrunt.hcl`` is read the way a ``.tf`` file is."""
+    return _parse_one(path, display)
 
 
 def _parse_one(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
@@ -74,7 +81,7 @@ def _parse_uncached(path: str, display: str) -> tuple[HclFile | None, SourceErro
     if error is not None:
         return None, error
     try:
-        return (parse_tf_json(text, display) if path.endswith(".tf.json") else parse_hcl(text, display)), None  # type: ignore[arg-type]  # text whenever there is no error
+        return (parse_tf_json(text, display) if is_json(path) else parse_hcl(text, display)), None  # type: ignore[arg-type]  # text whenever there is no error
     except HclSyntaxError as exc:
         return None, SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column)
 
