@@ -37,17 +37,18 @@ class TerraformFormat(DirectoryFormat):
         return terraform_environment()
 
     def load(self, unit: Unit, options: Any) -> UnitResult | None:
-        # start-up: hcl2 and lark (~60 ms) are imported only when a module is loaded
+        # start-up: the evaluator and the HCL parser are imported only when a module is loaded
         from iamlint.normalize.terraform import load_module
 
+        # the facts of the .tf files come from their parse; the rest (.tfvars) are scanned
         return self.facts(load_module(unit.root, unit.files, options), _text)
 
     def warm_up(self) -> None:
-        # before forking workers (and not at start-up): the normaliser, the parser tables built once
+        # before forking workers, or before a language server's first file (not at start-up)
         import iamlint.normalize.terraform.root  # noqa: F401  (the evaluator: the package itself is light)
-        from iamlint.parsers.terraform.grammar import parser
+        from iamlint.parsers.terraform.choice import warm_up
 
-        parser()
+        warm_up()
 
 
 def terraform_environment() -> dict[str, str]:

@@ -8,9 +8,9 @@ and the corpus) and raise the same ``HclSyntaxError`` (message, line, column). A
 * :func:`parse_hcl_partial` never raises on a syntax error: it returns the top-level
   blocks and attributes that parsed cleanly and the list of errors (an editor linting a
   buffer being typed);
-* :func:`outline` returns a file's comments and the line ranges of its constructs
-  (:mod:`.outline`), for suppressions; :func:`parse_hcl_with_outline` gives both the
-  tree and the outline from one parse.
+* :func:`parse_hcl_with_facts` gives the tree and the file's
+  :class:`~iamlint.model.units.SourceFacts` (comments, construct ranges, declared
+  names: what suppressions read) from one parse (:mod:`.facts`).
 
 **Second opinion.** When tree-sitter-hcl finds an error, python-hcl2's lark parser is
 asked too (when installed): if it accepts the text, its tree is used, so a file is
@@ -27,6 +27,7 @@ them iamlint keeps the python-hcl2/lark route; see ``iamlint.parsers.terraform.c
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
@@ -34,11 +35,14 @@ from iamlint.parsers.terraform.treesitter import diagnose
 from iamlint.parsers.terraform.treesitter.convert import Converter
 from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
 from iamlint.parsers.terraform.treesitter.runtime import _encode, _language, _parser
-from iamlint.parsers.terraform.treesitter.outline import Outline, outline, outline_of
-from iamlint.parsers.terraform.treesitter.template import scan_template
+from iamlint.parsers.terraform.errors import HclSyntaxError, deep_recursion
+from iamlint.parsers.terraform.templates import parse_template as _scan_template
 
-__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_outline", "parse_expression",
-           "parse_template", "outline", "Outline", "ParseIssue"]
+if TYPE_CHECKING:
+    from iamlint.model.units import SourceFacts
+
+__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_facts", "parse_expression",
+           "parse_template", "ParseIssue"]
 
 def available() -> bool:
     """True when tree-sitter and tree-sitter-hcl can be imported and loaded."""
@@ -49,6 +53,12 @@ def available() -> bool:
     return True
 
 
+def warm_up() -> None:
+    """Load the language and this thread's parser (and the facts module)."""
+    _parser()
+    import iamlint.parsers.terraform.treesitter.facts  # noqa: F401
+
+
 def _converted(convert, node, converter: Converter):
     """``convert(node)``; input nested deeper than Python's default recursion limit is
     retried under the lark route's raised limit, then reported at its deepest node."""
@@ -56,8 +66,6 @@ def _converted(convert, node, converter: Converter):
         return convert(node)
     except RecursionError:
         pass
-    from iamlint.parsers.terraform.hcl import deep_recursion  # lazy: imports lark
-
     try:
         with deep_recursion():
             return convert(node)
@@ -87,15 +95,23 @@ def parse_hcl(text: str, path: str, second_opinion: bool = True) -> s.HclFile:
     return _parse_file(text, path, _encode(text), second_opinion)[0]
 
 
-def parse_hcl_with_outline(text: str, path: str) -> tuple[s.HclFile, Outline]:
-    """``parse_hcl`` and ``outline`` from one tree-sitter parse (same errors as
-    ``parse_hcl``)."""
+def parse_hcl_with_facts(text: str, path: str) -> tuple[s.HclFile, SourceFacts | None]:
+    """``parse_hcl`` and the file's facts from one tree-sitter parse (same errors as
+    ``parse_hcl``). The facts are None when tree-sitter's tree holds an error that
+    python-hcl2 accepted (the caller scans the text: a recovered tree is not the file)."""
     data = _encode(text)
-    parsed, tree = _parse_file(text, path, data, True)
-    return parsed, outline_of(tree.root_node, data)
+    parsed, converter = _parse_file(text, path, data, True)
+    if converter is None:
+        return parsed, None
+    from iamlint.parsers.terraform.treesitter.facts import tree_facts
+
+    body = text[1:] if text.startswith("\ufeff") else text
+    return parsed, tree_facts(data, body, path, converter.strings, converter.heredoc_rows)
 
 
-def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, object]:
+def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, Converter | None]:
+    """The file's tree and the converter that built it (None: python-hcl2's tree, taken
+    as the second opinion on text tree-sitter rejected)."""
     tree, converter, issues = _tree(data, path, second_opinion)
     if not issues:
         try:
@@ -104,11 +120,11 @@ def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tupl
             issues = [failure.issue]
         issues = issues or converter.issues
         if not issues:
-            return parsed, tree
+            return parsed, converter
     if second_opinion:
         accepted, lark_issue = _lark_file(text, path)
         if accepted is not None:
-            return accepted, tree
+            return accepted, None
         issues = _merge_issues(issues, lark_issue)
     raise issues[0].to_exception()
 
@@ -120,7 +136,7 @@ def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | Non
         return None, None
     try:
         return hcl.parse_hcl(text, path), None
-    except hcl.HclSyntaxError as exc:
+    except HclSyntaxError as exc:
         return None, ParseIssue(exc.message, exc.line, exc.column)
 
 
@@ -213,7 +229,7 @@ def _parse_expression(text: str, path: str, line: int, column: int, second_opini
         if second_opinion and (hcl := _lark()) is not None:
             try:
                 return hcl.parse_expression(text, path, line, column)
-            except hcl.HclSyntaxError:
+            except HclSyntaxError:
                 pass
         issue = issues[0] if issues else ParseIssue("expected an expression", 1, 1)
         raise ParseFailure(issue.message, issue.line, issue.column)
@@ -232,6 +248,6 @@ def parse_template(content: str, path: str, line: int = 1, column: int = 1, inde
     """Parse template text (a heredoc body, a ``templatefile`` file) found at (line,
     column) of ``path``. Raises ``HclSyntaxError`` with a line."""
     try:
-        return scan_template(content, path, line, column, span, _parse_expression)
+        return _scan_template(content, path, line, column, indent, span, _parse_expression)
     except ParseFailure as failure:
         raise failure.issue.to_exception() from None
