@@ -120,7 +120,7 @@ def _parse_text(text: str, path: str, display: str, partial: bool = False) -> Pa
 
     try:
         if path.endswith(".tf.json"):
-            from iamlint.parsers.terraform.json_syntax import parse_tf_json
+            from iamlint.parsers.terraform.json_syntax import parse_tf_json  # start-up: only for .tf.json files
 
             return ParsedFile(parse_tf_json(text, display), None, ())
         tree, facts = choice.parse_hcl_with_facts(text, display)
