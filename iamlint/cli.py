@@ -7,6 +7,7 @@ option is one decorator plus reading ``flags["name"]``."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Any
@@ -132,6 +133,7 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
+    batch_gc()
     try:
         registry = load_plugins()
         settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
@@ -167,6 +169,17 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
+
+
+def batch_gc() -> None:
+    """Garbage collection for a run that ends with the process. A run allocates millions
+    of small acyclic objects (syntax trees, graphs, the parse cache of child modules)
+    that reference counting frees; the cyclic collector's full passes over that growing
+    heap were 10-25 % of a ../shared/corpus run (12 full collections, ~4 s of CPU).
+    The objects of start-up (modules, classes, functions) are frozen out of its sight,
+    and it runs far less often; cycles are still collected."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 def _baseline_errors() -> tuple[type[Exception], ...]:

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from typing import Any, Mapping
 
 from iamlint.formats.base import HCL, JSON, DirectoryFormat, Syntax
@@ -43,6 +45,21 @@ class TerraformFormat(DirectoryFormat):
         # the facts of the .tf files come from their parse; the rest (.tfvars) are scanned
         return self.facts(load_module(unit.root, unit.files, options), _text)
 
+    def shared_inputs(self, unit: Unit) -> set[str]:
+        """The folders of the local child modules the unit's root calls, directly or
+        through other child modules (real paths), read from ``source = "./..."`` lines
+        without parsing: a hint for the process pool, which gives units calling the
+        same module to one worker (never a reason for a result to change)."""
+        found: set[str] = set()
+        folders = [unit.root]
+        while folders and len(found) < 64:
+            folder = folders.pop()
+            for child in _local_sources(folder):
+                if child not in found:
+                    found.add(child)
+                    folders.append(child)
+        return found
+
     def warm_up(self) -> None:
         # before forking workers, or before a language server's first file (not at start-up)
         import iamlint.normalize.terraform.root  # noqa: F401  (the evaluator: the package itself is light)
@@ -54,6 +71,28 @@ class TerraformFormat(DirectoryFormat):
 def terraform_environment() -> dict[str, str]:
     """The environment Terraform evaluation reads: TF_VAR_* and TF_WORKSPACE."""
     return {k: v for k, v in os.environ.items() if k.startswith("TF_VAR_") or k == "TF_WORKSPACE"}
+
+
+_LOCAL_SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"(\.\.?(?:/[^"]*)?)"', re.M)
+
+
+@functools.lru_cache(maxsize=1024)
+def _local_sources(folder: str) -> tuple[str, ...]:
+    """Real paths of the local module sources written in a folder's .tf files."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".tf"))
+    except OSError:
+        return ()
+    found = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1 << 20)
+        except OSError:
+            continue
+        if "source" in text:
+            found += [os.path.realpath(os.path.join(folder, source)) for source in _LOCAL_SOURCE.findall(text)]
+    return tuple(path for path in dict.fromkeys(found) if os.path.isdir(path))
 
 
 def _text(path: str) -> str | None:
