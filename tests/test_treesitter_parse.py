@@ -229,3 +229,28 @@ def test_without_python_hcl2_tree_sitters_own_error_is_raised(monkeypatch):
         treesitter.parse_hcl("a = 1e3\n", "t.tf")
     assert caught.value.line == 1
     assert dump(treesitter.parse_hcl("a = 1.5e3\n", "t.tf")) == dump(hcl.parse_hcl("a = 1.5e3\n", "t.tf"))
+
+
+# -- input nested far too deeply: rejected before parsing ------------------------------------
+
+@pytest.mark.parametrize("text, where", [
+    ("a = 1\nb = " + "[" * 200_000 + "1" + "]" * 200_000 + "\n", (2, 4 + treesitter.MAX_NESTING + 1)),
+    ("b = " + "{a = " * 100_000 + "\n", (1, 5 + 5 * treesitter.MAX_NESTING)),  # never closed either
+])
+def test_far_too_deep_input_is_rejected_before_parsing(monkeypatch, text, where):
+    """No tree-sitter tree, no conversion, no python-hcl2 second opinion: it took seconds
+    and hundreds of MB to reject such input (the benchmark measures it now)."""
+    monkeypatch.setattr(treesitter, "_parser", lambda: pytest.fail("parsed"))
+    monkeypatch.setattr(treesitter, "_lark", lambda: pytest.fail("asked python-hcl2"))
+    with pytest.raises(hcl.HclSyntaxError) as caught:
+        choice.parse_hcl(text, "t.tf")
+    assert (caught.value.message, (caught.value.line, caught.value.column)) == ("expression nested too deeply", where)
+    parsed, issues = treesitter.parse_hcl_partial(text, "t.tf")  # an editor buffer: the same error
+    assert [(i.message, i.line, i.column) for i in issues] == [("expression nested too deeply", *where)]
+
+
+def test_nesting_up_to_the_limit_parses():
+    depth = treesitter.MAX_NESTING
+    text = "a = " + "[" * depth + "1" + "]" * depth + "\n"
+    with hcl.deep_recursion():
+        assert dump(treesitter.parse_hcl(text, "t.tf", second_opinion=False)) == dump(hcl.parse_hcl(text, "t.tf"))

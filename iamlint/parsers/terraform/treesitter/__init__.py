@@ -27,6 +27,7 @@ them iamlint keeps the python-hcl2/lark route; see ``iamlint.parsers.terraform.c
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from iamlint.model.span import Span
@@ -43,6 +44,16 @@ if TYPE_CHECKING:
 
 __all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_facts", "parse_expression",
            "parse_template", "ParseIssue"]
+
+TOO_DEEP = "expression nested too deeply"
+# More brackets open at once than this is TOO_DEEP, found before parsing: deeper input took
+# seconds and hundreds of MB to be rejected (tree-sitter's tree, the conversion up to
+# Python's recursion limit, python-hcl2's second opinion). 1200 levels parse; the evaluator
+# is tested at 500 (tests/test_tf_robustness.py).
+MAX_NESTING = 2000
+_KEEP_BRACKETS = bytes(byte for byte in range(256) if byte not in b"([{}])")
+_BRACKET = re.compile(rb"[(\[{}\])]")
+
 
 def available() -> bool:
     """True when tree-sitter and tree-sitter-hcl can be imported and loaded."""
@@ -71,7 +82,7 @@ def _converted(convert, node, converter: Converter):
             return convert(node)
     except RecursionError:
         line, column = diagnose.deepest(node, converter)
-        raise ParseFailure("expression nested too deeply", line, column) from None
+        raise ParseFailure(TOO_DEEP, line, column) from None
 
 
 def _lark():
@@ -112,11 +123,15 @@ def parse_hcl_with_facts(text: str, path: str) -> tuple[s.HclFile, SourceFacts |
 def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, Converter | None]:
     """The file's tree and the converter that built it (None: python-hcl2's tree, taken
     as the second opinion on text tree-sitter rejected)."""
+    _check_nesting(data)
     tree, converter, issues = _tree(data, path, second_opinion)
     if not issues:
         try:
             parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
         except ParseFailure as failure:
+            if failure.issue.message == TOO_DEEP:
+                # final: python-hcl2 would only fail later, after seconds and hundreds of MB
+                raise failure.issue.to_exception() from None
             issues = [failure.issue]
         issues = issues or converter.issues
         if not issues:
@@ -127,6 +142,22 @@ def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tupl
             return accepted, None
         issues = _merge_issues(issues, lark_issue)
     raise issues[0].to_exception()
+
+
+def _check_nesting(data: bytes) -> None:
+    """Raise TOO_DEEP at the bracket that opens level ``MAX_NESTING + 1`` (brackets in
+    strings count too: only text with thousands of unclosed ones is affected)."""
+    brackets = data.translate(None, _KEEP_BRACKETS)
+    if len(brackets) - len(brackets.translate(None, b"([{")) <= MAX_NESTING:
+        return  # fewer openers than the limit: cannot be deeper (the common case, all in C)
+    depth = 0
+    for match in _BRACKET.finditer(data):
+        depth += 1 if match.group() in b"([{" else -1
+        if depth > MAX_NESTING:
+            offset = match.start()
+            line = data.count(b"\n", 0, offset) + 1
+            column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8", "replace")) + 1
+            raise ParseFailure(TOO_DEEP, line, column).issue.to_exception()
 
 
 def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | None]:
@@ -154,7 +185,12 @@ def parse_hcl_partial(text: str, path: str, second_opinion: bool = True) -> tupl
     that hold no error, and every error (an empty list when ``parse_hcl`` would not
     raise). Never raises ``HclSyntaxError``. ``second_opinion=False`` never runs
     python-hcl2 (an editor on every keystroke: tree-sitter's messages, no lark cost)."""
-    tree, converter, issues = _tree(_encode(text), path, second_opinion)
+    data = _encode(text)
+    try:
+        _check_nesting(data)
+    except HclSyntaxError as exc:
+        return s.HclFile(path, s.Body()), [ParseIssue(exc.message, exc.line, exc.column)]
+    tree, converter, issues = _tree(data, path, second_opinion)
     if issues and second_opinion:
         accepted, lark_issue = _lark_file(text, path)
         if accepted is not None:
@@ -238,7 +274,7 @@ def _parse_expression(text: str, path: str, line: int, column: int, second_opini
         return _converted(lambda node: converter.expression(node)[0], expression, converter)
     except ParseFailure as failure:
         issue = failure.issue
-        if issue.message == "expression nested too deeply":  # where the lark route says it
+        if issue.message == TOO_DEEP:  # where the lark route says it
             raise ParseFailure(issue.message, issue.line + line - 1, issue.column) from None
         raise
 
