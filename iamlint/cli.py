@@ -336,9 +336,6 @@ def cache_dir_command() -> None:
 @main.command()
 def lsp() -> None:
     """Run the language server on stdio (needs the extra: pip install 'iamlint[lsp]')."""
-    try:
-        from iamlint.lsp import serve  # pygls: an optional dependency, and only for the server
-    except ImportError as exc:
-        click.echo(f"iamlint: the language server needs pygls 2.x: pip install 'iamlint[lsp]' ({exc})", err=True)
-        sys.exit(EXIT_ERROR)
-    serve()
+    from iamlint.lsp import main as serve  # pygls: an optional dependency, and only for the server
+
+    sys.exit(serve())
