@@ -24,6 +24,7 @@ from iamlint.registry import Registry, load_plugins
 from iamlint.report import Report
 from iamlint.reporters import FORMATS, get_formatter, statistics
 from iamlint.reporters.text import summary
+from iamlint.progress import for_stream
 from iamlint.sources import overlay
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -97,7 +98,7 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--show-suppressed", is_flag=True,
               help="Also show findings hidden by inline suppressions or the baseline (text and sarif).")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line, no progress line.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 # -- rule selection and gating (each beats the configuration file)
 @click.option("--select", multiple=True, help="Only these rules (codes, names, code prefixes or ALL; repeat or comma-separate).")
@@ -127,7 +128,8 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
 # -- speed and debugging
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
-              help="Processes for parsing (default: CPU count; used only for many units).")
+              help="Processes for loading (default: the CPUs this process may use, affinity and cgroup quota; "
+                   "one process below ~64 KB of source to load).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
@@ -145,7 +147,7 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
             var_files=list(flags["tf_var_files"]),
             var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         )
-        report = _run(list(paths), options, registry, flags["stdin_filename"])
+        report = _run(list(paths), options, registry, flags["stdin_filename"], flags["quiet"])
         if flags["write_baseline"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
@@ -232,10 +234,16 @@ def _cli_layer(registry: Registry, flags: dict) -> Layer:
     )
 
 
-def _run(paths: list[str], options: Options, registry: Registry, stdin_filename: str | None) -> Report:
-    """Run the engine; with --stdin-filename the buffer read from stdin replaces that file."""
+def _run(paths: list[str], options: Options, registry: Registry, stdin_filename: str | None, quiet: bool = False) -> Report:
+    """Run the engine (with a progress line on a terminal when it takes a while); with
+    --stdin-filename the buffer read from stdin replaces that file."""
     if stdin_filename is None:
-        return run(paths or ["."], options, registry)
+        progress = for_stream(sys.stderr, quiet)
+        try:
+            return run(paths or ["."], options, registry, progress)
+        finally:
+            if progress is not None:
+                progress.close()
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
     with overlay({stdin_filename: text}):

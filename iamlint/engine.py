@@ -22,7 +22,7 @@ from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
 from iamlint.options import Options
-from iamlint.parallel import load_units
+from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
 from iamlint.sources import active
@@ -31,7 +31,8 @@ from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 __all__ = ["Options", "check_graph", "load_unit", "run"]
 
 
-def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
+def run(paths: list[str], options: Options | None = None, registry: Registry | None = None,
+        progress: Progress | None = None) -> Report:
     options = options or Options()
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
@@ -46,7 +47,7 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     cache = UnitCache(enabled=options.cache)
     # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
     # load_unit is looked up here, at run time (tests replace it)
-    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit):
+    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from iamlint.cache import UnitCache
 from iamlint.sources import overlaid
@@ -159,12 +159,34 @@ def load_one(unit: Any, options: Any, cache: UnitCache, load: Load) -> tuple[Any
 
 # -- many units ----------------------------------------------------------------------------
 
+class Progress(Protocol):
+    """What :func:`load_units` tells a progress display (:mod:`iamlint.progress`)."""
+
+    def begin(self, total: int) -> None: ...
+    def reading(self, unit: Any) -> None: ...  # a unit starts loading in this process
+    def done(self, unit: Any) -> None: ...  # a unit is loaded (or came from the cache)
+
+
 def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
-               progress: Callable[[Any], None] | None = None) -> Iterator[Loaded]:
+               progress: Progress | None = None) -> Iterator[Loaded]:
     """``(unit, result, crash)`` for every unit, in order, loading cache misses with
-    ``load`` (the engine passes its loader: this module never imports the engine).
-    ``progress(unit)`` is called when a unit starts loading in this process, or when
-    a worker's result for it arrives."""
+    ``load`` (the engine passes its loader: this module never imports the engine),
+    telling ``progress`` how far it got."""
+    if progress is not None:
+        progress.begin(len(units))
+        yield from _told(_load_units(units, options, cache, jobs, load, progress), progress)
+    else:
+        yield from _load_units(units, options, cache, jobs, load, None)
+
+
+def _told(loaded: Iterator[Loaded], progress: Progress) -> Iterator[Loaded]:
+    for item in loaded:
+        progress.done(item[0])
+        yield item
+
+
+def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
+                progress: Progress | None) -> Iterator[Loaded]:
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
     jobs = resolve_jobs(jobs if jobs is not None else getattr(options, "jobs", None))
@@ -193,14 +215,14 @@ def _overlaid(units: list[Any]) -> bool:
 
 
 def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load, hits: dict[int, Any],
-            progress: Callable[[Any], None] | None) -> Iterator[Loaded]:
+            progress: Progress | None) -> Iterator[Loaded]:
     for index, unit in enumerate(units):
         result = hits.pop(index, None) if hits else cached(cache, unit, options)
         if result is not None:
             yield unit, result, None
             continue
         if progress is not None:
-            progress(unit)
+            progress.reading(unit)
         result, crash, _ = load_one(unit, options, cache, load)
         yield unit, result, crash
 
@@ -355,7 +377,7 @@ def _warm_up(units: list[Any]) -> None:
 
 def _pooled(
     units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], tasks: list[list[int]],
-    load: Load, progress: Callable[[Any], None] | None = None,
+    load: Load, progress: Progress | None = None,
 ) -> Iterator[Loaded]:
     import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
 
@@ -375,7 +397,7 @@ def _pooled(
                 for position, crash, payload in next(loaded):
                     done[position] = (crash, payload)
                     if progress is not None:
-                        progress(units[position])
+                        progress.reading(units[position])  # (read by a worker: shown as it arrives)
             crash, payload = done.pop(index)
             if crash is not None:
                 yield unit, None, crash
