@@ -8,7 +8,7 @@ loader raised on that unit (the engine turns it into a located error), else None
 The pool is used only when it pays (:func:`plan`): more than one job, and at least
 :data:`POOL_MIN_BYTES` of source to load (cache misses). The default number of jobs is
 the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
-and its cgroup's CPU quota). Work one process would share is not repeated: units that
+and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`). Work one process would share is not repeated: units that
 read the same files (root modules calling the same child module, as examples do) form
 one task, loaded by one worker in turn, which parses the shared files once and keeps
 them; a task is split only when it alone would hold more than a worker's share.
@@ -116,8 +116,28 @@ def _v1_quota(folder: str) -> float | None:
         return None
 
 
-def default_jobs() -> int:
-    return usable_cpus()
+def default_jobs(loadavg: str = "/proc/loadavg") -> int:
+    """The CPUs this process may use (:func:`usable_cpus`) that are idle now: a pool on
+    CPUs other processes keep busy was slower than one process (at 100 modules, 1.05-1.3x
+    the wall time in benchmarks/bench_speed.py's contention rows), so the default is
+    one process when no second CPU is free. "Idle" counts the runnable tasks of the
+    machine at this instant (``/proc/loadavg``, not the one-minute average, which still
+    holds a previous run's own processes), less this one."""
+    usable = usable_cpus()
+    if usable <= 1:
+        return 1
+    others = _running(loadavg) - 1
+    idle = (os.cpu_count() or usable) - max(0, others)
+    return max(1, min(usable, idle))
+
+
+def _running(loadavg: str) -> int:
+    """Runnable tasks on the machine now (the 4th field of /proc/loadavg: running/total)."""
+    text = _read(loadavg)
+    try:
+        return int(text.split()[3].split("/")[0]) if text else 1
+    except (IndexError, ValueError):
+        return 1
 
 
 def resolve_jobs(jobs: int | None) -> int:

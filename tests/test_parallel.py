@@ -168,7 +168,7 @@ def test_small_runs_stay_in_one_process(tmp_path, monkeypatch, pool_calls):
 
 
 def test_jobs_default_to_the_usable_cpus():
-    assert parallel.resolve_jobs(None) == parallel.default_jobs() == parallel.usable_cpus() >= 1
+    assert parallel.resolve_jobs(None) == parallel.default_jobs() and 1 <= parallel.default_jobs() <= parallel.usable_cpus()
     assert parallel.resolve_jobs(3) == 3
 
 
@@ -243,3 +243,16 @@ def test_a_task_bigger_than_a_workers_share_is_split(tmp_path):
     tasks = parallel.plan(units, jobs=2, min_bytes=0)
     assert sorted(i for task in tasks for i in task) == list(range(9))
     assert 2 < len(tasks) <= 5 and all(task == sorted(task) for task in tasks)
+
+
+def test_default_jobs_leave_out_cpus_other_processes_keep_busy(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    loadavg = tmp_path / "loadavg"
+    for running, jobs in ((1, 2), (2, 1), (3, 1), (9, 1)):  # this process, plus running - 1 others
+        loadavg.write_text(f"0.50 0.40 0.30 {running}/300 12345\n")
+        assert parallel.default_jobs(str(loadavg)) == jobs
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 64)  # two usable CPUs of a big, half-busy host
+    loadavg.write_text("30.0 30.0 30.0 33/900 12345\n")
+    assert parallel.default_jobs(str(loadavg)) == 2
+    assert parallel.default_jobs(str(tmp_path / "missing")) == 2  # no /proc: the usable CPUs
