@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from iamlint.model.span import Span
+from iamlint.model.span import Span, fast_pickle
 from iamlint.model.values import Encoded, Known, Unknown, Value, as_list
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Principal:
     """One principal entry: ``kind`` is "*", "AWS", "Service", "Federated", "CanonicalUser"
@@ -28,6 +29,7 @@ class Principal:
         return self.value.span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Statement:
     span: Span
@@ -77,6 +79,7 @@ class Statement:
         )
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PolicyDocument:
     span: Span
