@@ -257,11 +257,11 @@ def plan(units: list[Any], jobs: int, min_bytes: int | None = None) -> list[list
     if not units:
         return []
     sizes = [unit_bytes(unit) for unit in units]
-    shared = [_shared_inputs(unit) for unit in units]
-    work = [size + sum(_folder_bytes(folder) for folder in inputs) for size, inputs in zip(sizes, shared)]
     threshold = POOL_MIN_BYTES if min_bytes is None else min_bytes
     if sum(sizes) < threshold:
         return [list(range(len(units)))]
+    shared = [_shared_inputs(unit) for unit in units]
+    work = [size + sum(_folder_bytes(folder) for folder in inputs) for size, inputs in zip(sizes, shared)]
     share = sum(work) / jobs
     tasks: list[list[int]] = []
     for group in groups(units, shared):
