@@ -17,6 +17,7 @@ template), with the open editor buffers overlaid on the files on disk.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -82,8 +83,11 @@ def lint(kind: str, key: str, buffers: dict[str, str], registry: Registry | None
     if not paths:
         return {}
     settings = Settings(registry)  # configuration files, as `iamlint check` finds them (re-read every run)
+    # no unit cache: the unit holds the buffer being edited, so its entry would be written on
+    # every edit and never read again (half the time of a lint); files are still parsed once
+    # (iamlint.normalize.terraform.files keeps unchanged files and buffers)
     with overlay(buffers):
-        report = run(paths, Options(jobs=1, settings=settings), registry)
+        report = run(paths, Options(jobs=1, settings=settings, cache=False), registry)
     grouped: dict[str, list] = {}
     for finding in report.findings:
         grouped.setdefault(_real(finding.path), []).append(finding)
@@ -173,6 +177,7 @@ def _warm_up(formats: FormatRegistry) -> None:
             fmt.warm_up()
         except Exception:  # linting will report whatever is wrong
             log.exception("warm-up of %s failed", fmt.name)
+    gc.freeze()  # what start-up built lives as long as the server: the collector skips it from now on
 
 
 class IamlintServer(LanguageServer):
