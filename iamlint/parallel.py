@@ -293,7 +293,7 @@ def groups(units: list[Any], shared: list[frozenset[str]]) -> list[list[int]]:
 
 
 def _keys(unit: Any, shared: frozenset[str]) -> Iterable[str]:
-    yield os.path.realpath(unit.root)  # a child module linted on its own joins its callers
+    yield os.path.abspath(unit.root)  # a child module linted on its own joins its callers
     yield from shared
 
 
