@@ -421,7 +421,7 @@ def regular_install(folder: Path) -> str:
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     print(f"installing this checkout into {folder} (pip install .)...", flush=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(ROOT)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], check=True)  # the dependencies
+    subprocess.run([str(python), "-m", "pip", "install", "-q", f"{ROOT}[lsp]"], check=True)  # the dependencies, pygls
     return str(python)
 
 
