@@ -362,6 +362,11 @@ class Bench:
             self.env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         self.results: dict[str, Result] = {}
 
+    def measure(self, command: list[str], strict: bool = True) -> Sample:
+        # in the work folder: `python -m iamlint` puts the current folder first on sys.path,
+        # and in this checkout that would import its source instead of the measured install
+        return measure(command, self.env, cwd=str(self.work), strict=strict)
+
     def command(self, args: list[str]) -> list[str]:
         return [self.python, "-m", "iamlint", "check", "-q", *args]
 
@@ -372,13 +377,13 @@ class Bench:
         """Variants measured round-robin (run 1 of each, then run 2 of each...)."""
         commands = [(name, self.command(args)) for name, args in variants]
         for _, command in commands:
-            measure(command, self.env, strict=strict)  # byte code, parser, the entry-point index; fills the cache for warm rows
+            self.measure(command, strict)  # byte code, parser, the entry-point index; fills the cache for warm rows
         samples: dict[str, list[Sample]] = {name: [] for name, _ in commands}
         for _ in range(runs or self.runs):
             for name, command in commands:
                 if cold:
                     self.clear_units()
-                samples[name].append(measure(command, self.env, strict=strict))
+                samples[name].append(self.measure(command, strict))
         for name, _ in commands:
             self.results[name] = summarise(name, samples[name])
             print(self.results[name].line(), flush=True)
@@ -489,7 +494,7 @@ def pool_threshold(bench: Bench, sizes: list[int], runs: int) -> None:
         for _ in range(runs):
             for name, command in (("one", one), ("pool", pool)):
                 bench.clear_units()
-                samples[name].append(measure(command, bench.env))
+                samples[name].append(bench.measure(command))
         a, b = summarise("one", samples["one"]), summarise("pool", samples["pool"])
         print(f"  {size:3d} modules ({kb:6.1f} KB): one process {a.wall * 1000:6.0f} ms, pool of 2 {b.wall * 1000:6.0f} ms "
               f"({b.wall / a.wall:.2f}x)", flush=True)

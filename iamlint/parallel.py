@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import time
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from iamlint.cache import UnitCache
@@ -116,17 +117,23 @@ def _v1_quota(folder: str) -> float | None:
         return None
 
 
-def default_jobs(loadavg: str = "/proc/loadavg") -> int:
+def default_jobs(loadavg: str = "/proc/loadavg", samples: int = 5, interval: float = 0.002) -> int:
     """The CPUs this process may use (:func:`usable_cpus`) that are idle now: a pool on
     CPUs other processes keep busy was slower than one process (at 100 modules, 1.05-1.3x
     the wall time in benchmarks/bench_speed.py's contention rows), so the default is
     one process when no second CPU is free. "Idle" counts the runnable tasks of the
-    machine at this instant (``/proc/loadavg``, not the one-minute average, which still
-    holds a previous run's own processes), less this one."""
+    machine now (``/proc/loadavg``, not the one-minute average, which still holds a
+    previous run's own processes), less this one: the median of a few samples ~10 ms
+    apart in all (a single sample missed busy processes between two time slices)."""
     usable = usable_cpus()
     if usable <= 1:
         return 1
-    others = _running(loadavg) - 1
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(interval)
+        counts.append(_running(loadavg))
+    others = sorted(counts)[len(counts) // 2] - 1
     idle = (os.cpu_count() or usable) - max(0, others)
     return max(1, min(usable, idle))
 
@@ -209,8 +216,8 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
                 progress: Progress | None) -> Iterator[Loaded]:
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
-    jobs = resolve_jobs(jobs if jobs is not None else getattr(options, "jobs", None))
-    if jobs <= 1 or len(units) < 2 or _overlaid(units):
+    asked = jobs if jobs is not None else getattr(options, "jobs", None)
+    if (asked is not None and asked == 1) or usable_cpus() <= 1 and not asked or len(units) < 2 or _overlaid(units):
         yield from _serial(units, options, cache, load, {}, progress)
         return
     hits: dict[int, Any] = {}
@@ -221,8 +228,10 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
             pending.append(index)
         else:
             hits[index] = result
-    tasks = plan([units[i] for i in pending], jobs)
-    if len(tasks) < 2:
+    tasks = plan([units[i] for i in pending], asked if asked and asked > 0 else usable_cpus())
+    # the default is decided only now, when a pool may pay: it looks at what else is running
+    jobs = resolve_jobs(asked)
+    if len(tasks) < 2 or jobs <= 1:
         yield from _serial(units, options, cache, load, hits, progress)
         return
     tasks = [[pending[i] for i in task] for task in tasks]
