@@ -29,11 +29,16 @@ from iamlint.cache import UnitCache
 from iamlint.sources import overlaid
 
 # Below this much source to load (bytes of the units' own files), one process is faster
-# than a pool. Measured with benchmarks/bench_speed.py --pool-threshold (modules of ~4.4 KB:
-# wall time of --jobs 1 against --jobs 2, medians of 9 runs, 2-core machine, tree-sitter
-# route): the pool costs ~40-60 ms (importing multiprocessing, forking, sending results
-# back) and saves about half of ~0.35 ms per KB; it broke even at 40-60 KB (8-12 such
-# modules) and won clearly from 90 KB (20 modules). 64 KB is between the two.
+# than a pool. Where it comes from (benchmarks/bench_speed.py --pool-threshold: --jobs 1
+# against a forced pool of 2, medians of 9 runs, modules of ~2.8 KB, 2-core machine): the
+# pool's fixed cost (importing multiprocessing, forking, warming up, sending results
+# back) was the extra wall time of the pool on 2 and 4 modules, 50-110 ms; loading costs
+# one process ~2-2.4 ms per KB of such source (100 modules, 283 KB: 0.54-0.68 s), of
+# which two free CPUs save about half, ~1-1.2 ms per KB: break-even at ~45-110 KB, and
+# 64 KB within it. Derived, not observed: the shared machine always had about one CPU
+# busy with other work (load 1.7), and there the pool lost at every size up to 90 KB
+# (1.04-1.37x), as it loses under contention at any size (default_jobs). Re-measure on
+# a quiet machine.
 POOL_MIN_BYTES = 64 * 1024
 
 Loaded = tuple[Any, Any, "str | None"]
