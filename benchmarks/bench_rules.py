@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_speed import IAMLINT, measure, write_repository  # noqa: E402
+from bench_speed import IAMLINT, measure, write_repository
 
 NEW_RULES = ("IAM006", "IAM007", "IAM008")
 

@@ -1,12 +1,16 @@
 """Baselines: record today's findings, report only new ones from then on.
 
-A finding is identified by a fingerprint that does not contain line numbers: the rule,
-where it lives (the module directory for Terraform, the template file for
-CloudFormation, relative to the baseline file) and the resource address, and the
-message with whitespace and position references normalised. Moving a block within a
-module, or to another file of the same module, keeps its fingerprint.
+A finding is identified by its fingerprint (:mod:`iamlint.fingerprint`): rule, module
+directory (Terraform) or template file relative to the baseline file, resource address
+and the finding's logical position inside the resource (statements by Sid or content),
+never a line number or the message. Moving a block within a module or to another file of
+it, reformatting a statement or rewording a message keeps its fingerprint.
 
 Identical fingerprints are counted: with two baselined findings and three now, one is new.
+
+Format 2 (this version) records those fingerprints. Format 1 baselines (earlier
+versions: rule, place, resource and the message with positions removed) are still read
+and matched the way they were written; :func:`apply` then says how to rewrite them.
 """
 
 from __future__ import annotations
@@ -16,30 +20,32 @@ import json
 import os
 import re
 from collections import Counter
+from typing import NamedTuple
 
 from iamlint import __version__
+from iamlint.fingerprint import fingerprint as _fingerprint
+from iamlint.fingerprint import location_key
 from iamlint.report import LocatedFinding, Report, Suppressed
 
-FORMAT = 1
+FORMAT = 2
+LEGACY_FORMAT = 1
 _POSITION = re.compile(r"\b(?:line|lines|column)\s+\d+(?:\s*-\s*\d+)?|:\d+(?::\d+)?\b")
 _SPACE = re.compile(r"\s+")
+
+__all__ = ["BaselineError", "FORMAT", "apply", "fingerprint", "load", "location_key", "write"]
 
 
 class BaselineError(Exception):
     """A baseline file that cannot be read or is not an iamlint baseline."""
 
 
-def location_key(path: str, base: str) -> str:
-    """The module directory (Terraform) or the file (templates), relative to ``base``."""
-    absolute = os.path.abspath(path)
-    if absolute.endswith((".tf", ".tf.json", ".tofu", ".tfvars")):
-        absolute = os.path.dirname(absolute)
-    relative = os.path.relpath(absolute, os.path.abspath(base))
-    return relative.replace(os.sep, "/")
+def fingerprint(finding: LocatedFinding, base: str = ".") -> str:
+    """The fingerprint of ``finding`` with its place relative to ``base`` (hex SHA-256)."""
+    return _fingerprint(finding.rule, finding.path, finding.resource, finding.identity, base)
 
 
-# what a reported wildcard includes (IAM002/IAM003, from the risk catalogue): left out, so
-# a finding keeps its fingerprint when the catalogue is updated or the enrichment is new
+# what a reported wildcard includes (IAM002/IAM003, from the risk catalogue): left out of
+# format-1 fingerprints, which held the message
 _INCLUDES = re.compile(r"; includes (?:privilege escalation|data exfiltration|credentials exposure|"
                        r"resource exposure|infrastructure modification)\b(?:(?! \(only when ).)*", re.DOTALL)
 
@@ -48,8 +54,8 @@ def normalise_message(message: str) -> str:
     return _SPACE.sub(" ", _POSITION.sub("", _INCLUDES.sub("", message))).strip()
 
 
-def fingerprint(finding: LocatedFinding, base: str = ".") -> str:
-    """A stable identity of ``finding`` that survives line shifts (hex SHA-256)."""
+def legacy_fingerprint(finding: LocatedFinding, base: str = ".") -> str:
+    """The format-1 fingerprint: rule, place, resource and the normalised message."""
     parts = (finding.rule, location_key(finding.path, base), finding.resource, normalise_message(finding.message))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -75,8 +81,15 @@ def write(path: str, report: Report) -> int:
     return len(entries)
 
 
-def load(path: str) -> Counter:
-    """The fingerprints recorded in a baseline file (with their counts)."""
+class Baseline(NamedTuple):
+    """The fingerprints recorded in a baseline file (with their counts) and its format."""
+
+    counts: Counter
+    format: int
+
+
+def load(path: str) -> Baseline:
+    """Read a baseline file (format 2, or the earlier format 1)."""
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
@@ -84,25 +97,33 @@ def load(path: str) -> Counter:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise BaselineError(f"{path}: not a JSON baseline file: {exc}") from None
-    if not isinstance(document, dict) or document.get("iamlint_baseline") != FORMAT:
+    version = document.get("iamlint_baseline") if isinstance(document, dict) else None
+    if version not in (FORMAT, LEGACY_FORMAT) or isinstance(version, bool):
         raise BaselineError(f"{path}: not an iamlint baseline (expected \"iamlint_baseline\": {FORMAT}; "
                             "write one with --write-baseline)")
     findings = document.get("findings")
     if not isinstance(findings, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in findings):
         raise BaselineError(f"{path}: findings: expected a list of objects with a fingerprint")
-    return Counter(entry["fingerprint"] for entry in findings)
+    return Baseline(Counter(entry["fingerprint"] for entry in findings), version)
 
 
-def apply(report: Report, path: str) -> int:
+def apply(report: Report, path: str, notes: list[str] | None = None) -> int:
     """Hide the findings recorded in the baseline at ``path`` (moved to
-    ``report.suppressed`` as "external"); returns how many were hidden."""
-    known = load(path)
+    ``report.suppressed`` as "external"); returns how many were hidden. A format-1
+    baseline is matched as it was written, and a note (added to ``notes``) says how to
+    rewrite it."""
+    known, version = load(path)
     base = os.path.dirname(os.path.abspath(path))
+    key = fingerprint if version == FORMAT else legacy_fingerprint
+    if version != FORMAT and notes is not None:
+        notes.append(f"{path} is a format-{version} baseline (its fingerprints hold the messages, so a reworded "
+                     f"message reports a finding again); rewrite it in format {FORMAT} with "
+                     f"--write-baseline {path} once the findings it records are the ones you accept")
     kept, hidden = [], 0
     for finding in report.findings:
-        key = fingerprint(finding, base)
-        if known[key] > 0:
-            known[key] -= 1
+        found = key(finding, base)
+        if known[found] > 0:
+            known[found] -= 1
             hidden += 1
             report.suppressed.append(Suppressed(finding, "external", f"recorded in the baseline {path}", path))
         else:

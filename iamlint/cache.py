@@ -15,6 +15,10 @@ graph). Its header records a BLAKE2 digest of the bytes of every file the unit r
 counts by its listing). An entry is used only when every digest still matches the
 bytes on disk (or the unsaved buffer shadowing the file, see :mod:`iamlint.sources`).
 
+Secrets. Nothing is written with a credential in it: before pickling, every string of
+the result is masked (:func:`masked_payload`, :mod:`iamlint.model.masking`); values
+keep what SEC001 found in them, so a warm run reports the same findings as a cold one.
+
 Safety. Entries are written to a temporary file then ``os.replace``-d, so concurrent
 runs never see half an entry. Reading checks a magic line, the format and version, the
 identity, the digest of the payload, and that the file and folder belong to the
@@ -39,9 +43,10 @@ from typing import Any
 
 from iamlint import __version__
 from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
-from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, trusted_file, unlink, write_atomic
+from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, trusted_file, unlink, write_atomic
+from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
-from iamlint.sources import overlay_text
+from iamlint.sources import overlay_text, read_bytes
 
 __all__ = ["MAGIC", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
 
@@ -62,7 +67,7 @@ def max_bytes() -> int:
         return DEFAULT_MAX_BYTES
 
 
-_LIBRARIES = ("tree_sitter", "tree_sitter_hcl", "hcl2", "lark", "yaml", "cfn_flip")
+_LIBRARIES = ("tree_sitter", "tree_sitter_hcl", "hcl2", "lark", "yaml")
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,16 +85,17 @@ def code_fingerprint() -> str:
                     stat = os.stat(os.path.join(folder, name))
                 except OSError:
                     continue
-                digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+                relative = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     # the parsers iamlint builds on: another install of them may parse differently
     for library in _LIBRARIES:
         try:
             spec = importlib.util.find_spec(library)
             location = spec.origin if spec is not None else None
-            stat = os.stat(location) if location else None
+            found = os.stat(location) if location else None
         except (ImportError, ValueError, OSError):
-            stat = None
-        digest.update(f"{library}|{location if stat else None}|{stat.st_mtime_ns if stat else 0}\n".encode())
+            found = None
+        digest.update(f"{library}|{location if found else None}|{found.st_mtime_ns if found else 0}\n".encode())
     return digest.hexdigest()
 
 
@@ -123,10 +129,12 @@ def digest_source(path: str) -> str:
         if os.path.isdir(path):
             listing = "\n".join(sorted(os.listdir(path)))
             return "dir:" + hashlib.blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-        with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
     except OSError:
         return "missing"
+    data, error = read_bytes(path)  # a regular file only, capped: never blocks on a FIFO
+    if data is None:
+        return "missing" if error is None or error.message.startswith("cannot read") else "unread:" + error.message
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _own_sources(unit: Unit, options: Any) -> list[str]:
@@ -135,12 +143,30 @@ def _own_sources(unit: Unit, options: Any) -> list[str]:
     return sources
 
 
+def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | None:
+    """The pickled ``result`` with every credential masked (:mod:`iamlint.model.masking`):
+    ``payload`` (the result already pickled) is kept when its bytes hold nothing that
+    could be one; otherwise the masked copy is pickled. None when it cannot be pickled,
+    or when an access key id is still in the bytes (a structure the masking does not
+    know: the unit is then not cached rather than kept with a key)."""
+    try:
+        if payload is None:
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        if not may_hold_secrets(payload):
+            return payload
+        payload = pickle.dumps(mask_object(result), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
+    return None if holds_key_id(payload) else payload
+
+
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
         self.directory = Path(directory) if directory is not None else units_dir()
-        self.enabled = enabled
+        # a cache folder that is not private is never read nor written (iamlint.cachedir)
+        self.enabled = enabled and private_folder(self.directory)
         self.limit = max_bytes() if limit is None else limit
         self.hits = 0
         self.misses = 0
@@ -213,16 +239,15 @@ class UnitCache:
         """Digests of the unit's own files (taken before loading it)."""
         return [[source, digest_source(source)] for source in _own_sources(unit, options)]
 
-    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None, payload: bytes | None = None) -> None:
+    def put(self, unit: Unit, options: Any, result: UnitResult | None, before: list[list[str]] | None = None,
+            payload: bytes | None = None) -> None:
         """Store ``result``. ``before``: digests of the unit's own files taken before it
         was loaded (so an edit during loading cannot be recorded as the new content)."""
         if not self.enabled or result is None:
             return
-        try:
-            if payload is None:
-                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            return  # not picklable: simply not cached
+        payload = masked_payload(result, payload)
+        if payload is None:
+            return  # not picklable, or a credential could not be masked: simply not cached
         sources = list(before) if before is not None else self.digests(unit, options)
         known = {source for source, _ in sources}
         for extra in getattr(result, "sources", None) or ():

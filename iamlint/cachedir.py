@@ -2,17 +2,25 @@
 
 ``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``.
 Three kinds of files live there: the unit entries (``units/``, :mod:`iamlint.cache`),
-the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser tables
+the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser snapshot
 (:mod:`iamlint.parsers.terraform.grammar`). This module holds what they share:
 
+* :func:`private_dir` -- the folder, created ``0700``, and only when it is *private*:
+  a directory of the current user that neither group nor others can write. A folder
+  that is not (someone else's, or world-writable) is refused: :func:`refusal` says why,
+  once, and the run goes on without any cache -- nothing is read from it or written to it;
 * :func:`read_trusted` -- the bytes of a cache file, only when the file and its folder
   belong to the current user and are not writable by others (nothing else is ever
   unpickled or trusted);
-* :func:`write_atomic` -- a temporary file in the target folder, then ``os.replace``,
-  so a concurrent run never reads half a file;
+* :func:`write_atomic` -- a temporary file (``0600``) in the target folder (created
+  ``0700``), then ``os.replace``, so a concurrent run never reads half a file;
 * :func:`load_snapshot` / :func:`store_snapshot` -- a pickled object under a key, with a
   digest checked before unpickling (the built HCL parser);
 * :func:`clear` -- ``iamlint cache clear``.
+
+Only files iamlint wrote itself into a private folder are ever unpickled: the unit
+entries and the parser snapshot. (lark's own table cache is not used: lark unpickles it
+with no such check.)
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import io
 import os
 import pickle
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 UNITS_SUBDIR = "units"
@@ -41,6 +50,50 @@ def cache_dir() -> Path:
     return Path(base) / "iamlint"
 
 
+_CHECKED: dict[str, str | None] = {}  # folder -> why it is refused (None: private)
+
+
+def private_dir(folder: Path | None = None) -> Path | None:
+    """``folder`` (default: :func:`cache_dir`), created ``0700`` when missing, if it is
+    private (see the module); None when it is not, or cannot be created (read-only):
+    the caller then runs without it."""
+    folder = cache_dir() if folder is None else folder
+    key = os.path.abspath(folder)
+    if key not in _CHECKED:
+        _CHECKED[key] = _problem(folder)
+    return None if _CHECKED[key] is not None else folder
+
+
+def refusal(folder: Path | None = None) -> str | None:
+    """Why the cache folder is refused (a note for the user), or None: it is private,
+    or merely cannot be created (a read-only home is not worth a note)."""
+    folder = cache_dir() if folder is None else folder
+    private_dir(folder)
+    problem = _CHECKED.get(os.path.abspath(folder))
+    return None if problem in (None, _UNAVAILABLE) else problem
+
+
+_UNAVAILABLE = "unavailable"
+
+
+def _problem(folder: Path) -> str | None:
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stat = os.stat(folder)
+    except OSError:
+        return _UNAVAILABLE
+    if not S_ISDIR(stat.st_mode):
+        return _UNAVAILABLE
+    if not hasattr(os, "geteuid"):
+        return None  # no owners to check (Windows): the user's profile folder is private
+    if stat.st_uid != os.geteuid():
+        return f"the cache folder {folder} belongs to another user (uid {stat.st_uid}); running without a cache"
+    if stat.st_mode & 0o022:
+        return (f"the cache folder {folder} can be written by others (mode {stat.st_mode & 0o777:o}); "
+                f"running without a cache (make it private: chmod 700 {folder})")
+    return None
+
+
 def trusted_file(fd: int, folder: Path) -> bool:
     """Only files and folders of the current user that others cannot write."""
     if not hasattr(os, "geteuid"):
@@ -50,19 +103,48 @@ def trusted_file(fd: int, folder: Path) -> bool:
     except OSError:
         return False
     uid = os.geteuid()
-    return stat.st_uid == uid and parent.st_uid == uid and not (parent.st_mode & 0o022) and not (stat.st_mode & 0o022)
+    return (S_ISREG(stat.st_mode) and stat.st_uid == uid and parent.st_uid == uid
+            and not (parent.st_mode & 0o022) and not (stat.st_mode & 0o022))
 
 
 def read_trusted(path: Path) -> bytes | None:
     """The bytes of a file of the cache folder, or None when it is missing, unreadable,
-    or not trusted (see :func:`trusted_file`): callers then never unpickle it."""
+    or not trusted (see :func:`trusted_file`), or the cache folder is not private:
+    callers then never unpickle it."""
+    if not private_folder(path.parent):
+        return None
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        with open(fd, "rb", closefd=True) as handle:
             if not trusted_file(handle.fileno(), path.parent):
                 return None
             return handle.read()
     except OSError:
         return None
+
+
+def private_folder(folder: Path) -> bool:
+    """``folder`` (created when missing) and the cache folder above it, when it is
+    inside, are private (see :func:`private_dir`)."""
+    root = cache_dir()
+    if _below(folder, root) and private_dir(root) is None:
+        return False
+    return private_dir(folder) is not None
+
+
+def forget() -> None:
+    """Check the folders again (tests, or a long-running server after a fix)."""
+    _CHECKED.clear()
+
+
+def _below(path: Path, root: Path) -> bool:
+    try:
+        return os.path.commonpath([os.path.abspath(path), os.path.abspath(root)]) == os.path.abspath(root)
+    except ValueError:
+        return False
 
 
 def write_atomic(target: Path, data: bytes, prefix: str = ".tmp-", suffix: str = ".tmp") -> bool:
@@ -71,11 +153,12 @@ def write_atomic(target: Path, data: bytes, prefix: str = ".tmp-", suffix: str =
     import tempfile  # start-up: ~5 ms (random, weakref); only runs that write need it
 
     folder = target.parent
+    if not private_folder(folder):
+        return False  # not private, read-only: run without it
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o755)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)  # 0600
     except OSError:
-        return False  # read-only or full: run without it
+        return False  # full: run without it
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -118,7 +201,7 @@ def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None
     directory, atomically. False when it cannot be written."""
 
     class _Pickler(pickle.Pickler):
-        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}
+        dispatch_table = {**copyreg.dispatch_table, **(reducers or {})}  # noqa: RUF012 -- pickle's own hook
 
     buffer = io.BytesIO()
     try:

@@ -10,22 +10,23 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
 from iamlint import __version__
-from iamlint.cachedir import cache_dir, clear
+from iamlint.cachedir import cache_dir, clear, refusal
 from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, rule_codes
 from iamlint.engine import Options, run
 from iamlint.knowledge import snapshot_info
 from iamlint.model.findings import Severity
+from iamlint.model.masking import mask_text
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import Report
 from iamlint.reporters import FORMATS, get_formatter, statistics
 from iamlint.reporters.text import summary
 from iamlint.progress import for_stream
-from iamlint.sources import overlay
+from iamlint.sources import DEFAULT_MAX_BYTES, overlay
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -86,6 +87,33 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
     return order
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``2000000``, ``512KiB``, ``10MiB``, ``1GiB`` (also KB/MB/GB, K/M/G: binary)."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {
+        "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+        "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+    }
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        number = text.rstrip("kmgib")
+        unit = text[len(number):]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"expected a size such as 10MiB or 2000000, got {value!r}", param, ctx)
+        if size <= 0:
+            self.fail("expected a size above 0", param, ctx)
+        return size
+
+
+_SIZE = _Size()
+
+
 @main.command(cls=_CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 # -- output
@@ -117,6 +145,9 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
 # -- input
 @click.option("--stdin-filename", metavar="PATH",
               help="Read the text of PATH from stdin (an unsaved editor buffer); its siblings are read from disk.")
+@click.option("--base", "base", metavar="REV",
+              help="Report only findings that are new compared with git revision REV (read from git objects; "
+                   "moved or reformatted code adds nothing).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings that are not recorded in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
@@ -126,28 +157,33 @@ def _var_order(args: list[str]) -> list[tuple[str, str]]:
               help="Set a Terraform root module variable (repeatable; like terraform -var).")
 @click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
+@click.option("--max-instances", type=click.IntRange(min=1), default=None, metavar="N",
+              help="count/for_each instances of one block judged one by one; the rest are judged together "
+                   "and reported once.  [default: 1000, or max-instances of the configuration]")
 # -- speed and debugging
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Processes for loading (default: the CPUs this process may use, affinity and cgroup quota; "
                    "one process below ~64 KB of source to load).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the content-hash cache of parsed files.")
+@click.option("--max-file-size", type=_SIZE, default=None, metavar="SIZE",
+              help="Read no file larger than SIZE (bytes, or with KiB/MiB/GiB; default 10MiB): a larger one is an "
+                   "input error. Only the command line sets it, never a configuration file.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
     _check_flags(flags)
     batch_gc()
+    paths = _stdin_paths(paths, flags["stdin_filename"])
+    refused = refusal()  # a cache folder others can write: a note, and no cache at all
+    if refused is not None:
+        click.echo(f"iamlint: note: {refused}", err=True)
     try:
         registry = load_plugins()
-        settings = Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"])
-        options = Options(
-            settings=settings,
-            jobs=flags["jobs"] or None,
-            cache=not flags["no_cache"],
-            variables=_tf_vars(flags["tf_vars"]),
-            var_files=list(flags["tf_var_files"]),
-            var_order=click.get_current_context().meta.get("iamlint.var_order", []),
-        )
+        options = _options(registry, flags, list(paths) or ["."])
+        settings = options.settings
         report = _run(list(paths), options, registry, flags["stdin_filename"], flags["quiet"])
+        if flags["base"]:
+            _compare(report, flags["base"], list(paths) or ["."], registry, flags)
         if flags["write_baseline"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
@@ -156,10 +192,15 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["baseline_file"]:
             from iamlint import baseline  # start-up: only with --write-baseline / --baseline
 
-            baseline.apply(report, flags["baseline_file"])
-        _output(report, registry, flags)
-    except (ConfigError, *_baseline_errors()) as exc:
-        click.echo(f"iamlint: {exc}", err=True)
+            notes: list[str] = []
+            baseline.apply(report, flags["baseline_file"], notes)
+            for note in notes:
+                click.echo(f"iamlint: {note}", err=True)
+        for skipped in report.notes:  # skipped without an error (a FIFO, a symlink leading out)
+            click.echo(mask_text(f"iamlint: note: {skipped.path}: {skipped.message}"), err=True)
+        _output(report, registry, flags, settings.fail_on if settings is not None else None)
+    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
+        click.echo(mask_text(f"iamlint: {exc}"), err=True)
         sys.exit(EXIT_ERROR)
     except click.UsageError:
         raise
@@ -167,8 +208,8 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         if flags["debug"]:
             import traceback  # start-up: only with --debug
 
-            traceback.print_exc()
-        click.echo(f"iamlint: internal error: {exc!r} (run with --debug for details)", err=True)
+            click.echo(mask_text(traceback.format_exc()), err=True, nl=False)
+        click.echo(mask_text(f"iamlint: internal error: {exc!r} (run with --debug for details)"), err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
 
@@ -191,6 +232,56 @@ def _baseline_errors() -> tuple[type[Exception], ...]:
     return (module.BaselineError,) if module is not None else ()
 
 
+def _git_errors() -> tuple[type[Exception], ...]:
+    """GitError once iamlint.change is imported (only --base needs it)."""
+    module = sys.modules.get("iamlint.change.git")
+    return (module.GitError,) if module is not None else ()
+
+
+def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
+    """The run's options from the command line (the command-line layer is rooted at the
+    working directory; configuration files found under ``paths`` name files inside their
+    repository only)."""
+    return Options(
+        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"], roots=paths),
+        jobs=flags["jobs"] or None,
+        cache=not flags["no_cache"],
+        variables=_tf_vars(flags["tf_vars"]),
+        var_files=list(flags["tf_var_files"]),
+        var_order=click.get_current_context().meta.get("iamlint.var_order", []),
+        max_file_size=flags["max_file_size"],
+    )
+
+
+def _compare(report: Report, revision: str, paths: list[str], registry: Registry, flags: dict) -> None:
+    """--base REV: keep the findings REV's tree did not have (checked with the same
+    command line; files named on it -- --config, --var-file -- are the working tree's)."""
+    from iamlint.change import compare  # start-up: only with --base
+
+    same = {**flags, "config_file": _absolute(flags["config_file"]),
+            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
+    found = compare.base_fingerprints(revision, paths, lambda checked: _options(registry, same, checked), registry)
+    compare.keep_new(report, found)
+    if found.errors:
+        click.echo(f"iamlint: {found.errors} input error{'s' if found.errors != 1 else ''} in the tree of {revision}: "
+                   "findings there could not all be compared", err=True)
+
+
+def _absolute(path: str | None) -> str | None:
+    return os.path.abspath(path) if path else path
+
+
+def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, ...]:
+    """``-`` reads the text from stdin: --stdin-filename says which file it stands for
+    (its format, its module's other files on disk)."""
+    if "-" not in paths:
+        return paths
+    if not stdin_filename:
+        raise click.UsageError("'-' reads the file from stdin: add --stdin-filename PATH to say which file it is "
+                               "(its format and its module come from the name, e.g. --stdin-filename infra/main.tf)")
+    return tuple(stdin_filename if path == "-" else path for path in paths)
+
+
 def exit_code(report, settings, exit_zero: bool = False) -> int:
     """2 input errors; 1 a finding at or above fail-on (of its file's configuration); else 0."""
     if report.errors:
@@ -207,6 +298,8 @@ def _check_flags(flags: dict) -> None:
         raise click.BadParameter("--statistics prints text or json only", param_hint="--format")
     if flags["config_file"] and flags["isolated"]:
         raise click.UsageError("--config and --isolated exclude each other")
+    if flags["base"] and flags["write_baseline"]:
+        raise click.UsageError("--base and --write-baseline exclude each other (a baseline records every finding)")
 
 
 def _cli_layer(registry: Registry, flags: dict) -> Layer:
@@ -231,6 +324,7 @@ def _cli_layer(registry: Registry, flags: dict) -> Layer:
         extend_exclude=tuple(Glob.compile(p, cwd) for p in flags["extend_exclude"]),
         fail_on=Severity.parse(flags["fail_on"]) if flags["fail_on"] else None,
         partition=flags["partition"],
+        max_instances=flags["max_instances"],
     )
 
 
@@ -245,12 +339,16 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
             if progress is not None:
                 progress.close()
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    text = stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
+    limit = options.max_file_size or DEFAULT_MAX_BYTES  # the buffer is capped like any file
+    data = stdin.read(limit + 1) if stdin is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    if len(data) > limit:
+        raise click.UsageError(f"the text on standard input is over the {limit} bytes limit (--max-file-size)")
+    text = data.decode("utf-8", "replace")
     with overlay({stdin_filename: text}):
         return run(paths or [stdin_filename], options, registry)
 
 
-def _output(report: Report, registry: Registry, flags: dict) -> None:
+def _output(report: Report, registry: Registry, flags: dict, fail_on=None) -> None:
     output_format, target = flags["output_format"], flags["output_file"]
     color = False
     if flags["statistics"]:
@@ -259,7 +357,7 @@ def _output(report: Report, registry: Registry, flags: dict) -> None:
         color = output_format == "text" and not target and use_color(flags["color"], sys.stdout)
         render = get_formatter(output_format)
         text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
-                      show_suppressed=flags["show_suppressed"])
+                      show_suppressed=flags["show_suppressed"], **({"fail_on": fail_on} if fail_on else {}))
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     if target is None:
@@ -316,11 +414,24 @@ def rules(explain: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "dot"]), default="text",
               show_default=True, help="text, json (docs/access.md), markdown (with a Mermaid graph) or dot (Graphviz).")
 @click.option("--partition", type=click.Choice(["aws", "aws-cn", "aws-us-gov"]), default="aws", show_default=True)
-def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str) -> None:
+@click.option("--base", metavar="REV", help="Show the access each compute resource gained and lost since git revision REV.")
+@click.option("--fail-on-gain", type=click.Choice(["any", "write", "permissions", "risk"]), default="risk", show_default=True,
+              help="With --base: exit 1 when a gain reaches this grade (risk: a new escalation method, risk category "
+                   "or trust principal; permissions: also permissions management; write: also write; any: anything).")
+def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str, base: str | None,
+           fail_on_gain: str) -> None:
     """Show each EC2 instance's chain to its role, its effective permissions and risks."""
-    from iamlint.access.command import run
+    from iamlint.access.command import run, run_changes
 
-    sys.exit(run(list(paths), instance, output_format, partition))
+    if base is None:
+        sys.exit(run(list(paths), instance, output_format, partition))
+    if output_format == "dot":
+        raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
+    try:
+        sys.exit(run_changes(list(paths), base, instance, output_format, partition, fail_on_gain))
+    except _git_errors() as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.group()

@@ -9,7 +9,7 @@ hcl2): the formats import them inside ``load`` (:mod:`iamlint.formats`).
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from iamlint.cache import UnitCache
@@ -17,23 +17,33 @@ from iamlint.config import Settings
 from iamlint.discovery import discover, unsaved_units
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.knowledge import enrich_graph
-from iamlint.locate import condition_of, locate
+from iamlint.fingerprint import described, identity
+from iamlint.locate import condition_of, header_span, locate
 from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
 from iamlint.model.graph import AwsManagedPolicy, Graph
+from iamlint.model.links import written_policies
+from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
 from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
-from iamlint.sources import active
+from iamlint.sources import active, limited, read_source
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
+
+PROFILE_UNRESOLVED = "EC2002"  # the "cannot verify" notes
 
 
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None,
         progress: Progress | None = None) -> Report:
     options = options or Options()
+    with limited(options.max_file_size):  # the size cap of every file this run reads
+        return _run(paths, options, registry)
+
+
+def _run(paths: list[str], options: Options, registry: Registry | None) -> Report:
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
     options = replace(options, settings=settings)
@@ -43,22 +53,50 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
     formats = _formats(registry, report)
     units = _units(paths, formats, settings, report)
     scope = Scope(formats)
-    seen_files: set[str] = set()  # a child module called from several roots counts once
+    files = _Files()
+    lines = Lines()
     cache = UnitCache(enabled=options.cache)
     # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
     # load_unit is looked up here, at run time (tests replace it)
+    views: list[View] = []
+    undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            _checked(unit, result, options, registry, scope, report, seen_files)
+            located = _checked(unit, result, options, registry, scope, report, files, lines)
+            views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
+            if unit.kind == "terraform":
+                undeclared.append(result.undeclared_vars)
     cache.finish()
-    report.findings = _dedupe(report.findings)
+    report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
+    report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])
     suppressions = apply_suppressions(report, scope, registry, settings.for_path)
     stage = [rule for rule in registry.rules if rule.stage == SUPPRESSIONS_STAGE]
-    report.findings.extend(check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors))
+    about = check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors)
+    # a file loaded only to judge the files given: its suppressions are not reported on
+    report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
+    report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
     report.sort()
     return report
+
+
+class _Files:
+    """The files of the run: those reported on (given, or in a folder given) and those
+    loaded only to judge them (the rest of the module of a file given on its own). A
+    child module called from several roots counts once."""
+
+    __slots__ = ("reported", "loaded")
+
+    def __init__(self) -> None:
+        self.reported: set[str] = set()
+        self.loaded: set[str] = set()
+
+    def add(self, unit: Unit, result: UnitResult, report: Report) -> None:
+        for path in map(os.path.normpath, result.files):
+            (self.reported if unit.only is None or path in unit.only else self.loaded).add(path)
+        self.loaded -= self.reported
+        report.files, report.loaded = len(self.reported), len(self.loaded)
 
 
 def _formats(registry: Registry, report: Report) -> FormatRegistry:
@@ -71,7 +109,7 @@ def _formats(registry: Registry, report: Report) -> FormatRegistry:
 
 
 def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> list[Unit]:
-    units, missing = discover(paths, formats)
+    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors)
     if missing and active():  # --stdin-filename of a file not saved yet
         unsaved, missing = unsaved_units(missing, formats)
         units += unsaved
@@ -80,12 +118,58 @@ def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report
     return [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
 
 
+def undeclared_variables(per_root: list[list[str]], roots: list[str]) -> list[SourceError]:
+    """One note for each ``--var`` name that no checked root module declares (Terraform
+    stops on it: "Value for undeclared variable"; here the value is ignored and the
+    run goes on). A name some root module declares is meant for that one."""
+    if not per_root:
+        return []
+    names = [name for name in per_root[0] if all(name in other for other in per_root[1:])]
+    where = roots[0] if len(roots) == 1 else "--var"
+    scope = "the root module declares no" if len(roots) == 1 else f"none of the {len(roots)} root modules checked declares a"
+    return [SourceError(where, 0, f"--var {name}: {scope} variable {name!r}; the value is ignored "
+                                  f"(terraform would stop: \"Value for undeclared variable\")") for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one unit reported: its located findings and the addresses of its nodes."""
+
+    unit: Unit
+    findings: list[LocatedFinding]
+    addresses: frozenset[str]
+
+
+def one_view(views: list[View]) -> list[View]:
+    """A plan JSON beside the sources it came from (its folder is a checked Terraform
+    unit) describes the same resources: one finding per root cause. Where both report
+    a rule on a resource, the sources' finding stays (exact locations: the action's own
+    line); the plan's findings on what the sources could not evaluate stay (values from
+    tfvars not given, data sources, values known at plan time), and the sources'
+    "cannot verify" notes on resources the plan holds go."""
+    sources = {os.path.normpath(v.unit.root): i for i, v in enumerate(views) if v.unit.kind == "terraform"}
+    result = list(views)
+    for index, view in enumerate(views):
+        if view.unit.kind != "plan":
+            continue
+        pair = sources.get(os.path.normpath(os.path.dirname(view.unit.root) or "."))
+        if pair is None:
+            continue
+        code = result[pair]
+        kept = [f for f in code.findings if not (f.rule == PROFILE_UNRESOLVED and f.resource in view.addresses)]
+        reported = {(f.rule, f.resource) for f in kept}
+        result[pair] = replace(code, findings=kept)
+        result[index] = replace(view, findings=[f for f in view.findings if (f.rule, f.resource) not in reported])
+    return result
+
+
 def _checked(
-    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, seen_files: set[str],
-) -> None:
-    """Count a loaded unit, run the graph rules on it, record what suppressions need."""
-    seen_files.update(os.path.normpath(f) for f in result.files)
-    report.files = len(seen_files)
+    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, files: _Files,
+    lines: Lines,
+) -> list[LocatedFinding]:
+    """Count a loaded unit, run the graph rules on it, record what suppressions need;
+    its located findings."""
+    files.add(unit, result, report)
     # AWS managed policies are added by enrichment: they are not resources of the code
     report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
     report.errors.extend(result.errors)
@@ -94,7 +178,7 @@ def _checked(
     context = Context(partition=unit_options.partition,
                       options={"accepted_managed_policies": unit_options.accepted_managed_policies})
     scope.add(unit, result, options.settings)
-    report.findings.extend(check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside))
+    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines)
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -103,19 +187,41 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
     never reads the policy snapshot)."""
     if unit.format is None:
         raise ValueError(f"no input format loads {unit.root}")
-    result = unit.format.load(unit, options.for_unit(unit))
+    with limited(options.max_file_size):  # the size cap of every file read (also in worker processes)
+        result = unit.format.load(unit, options.for_unit(unit))
     if result is not None:
+        result.errors.extend(rejected_policies(result.graph))
         enrich_graph(result.graph)
     return result
 
 
+def rejected_policies(graph: Graph) -> list[SourceError]:
+    """What AWS would reject in the policy documents written in the code (not JSON, an
+    element of the wrong type, ...: :class:`~iamlint.model.policy.Rejected`), each a
+    located input error, once; rules skip these documents and statements."""
+    errors: dict[tuple, SourceError] = {}
+    for node, _, document in written_policies(graph, trust=True):
+        for message, span in rejections(document):
+            if not reported((message, span), node.span):
+                continue  # "" from a variable's default (a module checked on its own): its callers give it
+            error = SourceError(span.file, span.line, f"{message} ({node.address})", span.column)
+            errors.setdefault((span.file, span.line, span.column, message), error)
+    return list(errors.values())
+
+
 def check_graph(
     graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError],
-    outside: list[LocatedFinding] | None = None,
+    outside: list[LocatedFinding] | None = None, lines: Lines | None = None,
 ) -> list[LocatedFinding]:
-    """Located findings of ``rules`` on ``graph``; those outside ``unit.only`` go to
-    ``outside`` (suppressions they match are not "unused")."""
+    """Located findings of ``rules`` on ``graph``. With ``unit.only`` (files given on
+    their own, as pre-commit passes them) a finding is kept when its chain touches one
+    of those files -- its location or any related location (the instance, profile,
+    role, policy, statement, attachment it followed): a change in main.tf can make a
+    statement in iam.tf an error. The others go to ``outside`` (suppressions they
+    match are not "unused")."""
+    lines = lines or Lines()
     located: list[LocatedFinding] = []
+    aggregated: set[tuple] = set()
     for rule in rules:
         try:
             findings = list(rule.check(graph, context))
@@ -123,13 +229,39 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _locate(rule, finding, options.severity)
-            if unit.only is None or os.path.normpath(item.path) in unit.only:
+            item = _aggregate(graph, _locate(rule, finding, options.severity, lines), aggregated)
+            if item is None:
+                continue
+            if unit.only is None or touches(item, unit.only):
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
             elif outside is not None:
                 outside.append(item)
     return located
+
+
+def touches(finding: LocatedFinding, files: set[str]) -> bool:
+    """Whether ``finding`` is located in one of ``files`` (normalised paths) or relates
+    to something written there."""
+    if os.path.normpath(finding.path) in files:
+        return True
+    return any(os.path.normpath(link.span.file) in files for link in finding.related)
+
+
+def _aggregate(graph: Graph, item: LocatedFinding, seen: set[tuple]) -> LocatedFinding | None:
+    """A finding on the stand-in for the instances beyond --max-instances (``X[*]``, or a
+    resource of a ``module.m[*]`` stand-in) holds for each of them: one finding per
+    (rule, resource, location) says how many share it; None for a repeat."""
+    stand_ins = graph.stand_in_of(item.resource)
+    if not stand_ins:
+        return item
+    key = (item.rule, item.resource, item.path, item.line, item.column)
+    if key in seen:
+        return None
+    seen.add(key)
+    more = "; ".join(f"and {count:,} more instances of {address}, beyond the first {judged:,} judged one by one"
+                     for address, count, judged in stand_ins)
+    return replace(item, message=f"{item.message} ({more}; --max-instances)")
 
 
 def check_suppressions(
@@ -154,14 +286,24 @@ def check_suppressions(
     return located
 
 
-def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> LocatedFinding:
+def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines: Lines | None = None) -> LocatedFinding:
     span = finding.span or locate(finding.node, finding.path)
     severity = severities.get(rule.code) or finding.severity or rule.severity
     related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)
+    if finding.span is None and span == finding.node.span and span.end_line > span.line:
+        # about the whole block (an attribute it lacks): its header line, the block related
+        related = (Related("resource", finding.node.address, span), *related)
+        span = header_span(span, (lines or Lines())(span.file, span.line))
     message = finding.message
     condition = condition_of(finding.node, finding.path)
     if condition and condition not in message:
         message = f"{message} (only when {condition})"
+    if isinstance(finding.node, InlineSuppression):
+        logical = described(("suppression", *finding.node.keys), message)
+    else:
+        logical = identity(finding.node, finding.path)
+        if finding.span is not None:  # located inside a value by the rule: its message tells findings apart
+            logical = described((logical,), message)
     return LocatedFinding(
         rule=rule.code,
         name=rule.name,
@@ -176,7 +318,23 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity]) -> Lo
         related=related,
         tags=finding.tags,
         references=finding.references,
+        identity=logical,
     )
+
+
+class Lines:
+    """Lines of source files for block headers, read once per file and run (through the
+    editor overlay)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str]] = {}
+
+    def __call__(self, path: str, line: int) -> str | None:
+        lines = self._files.get(path)
+        if lines is None:
+            text, _ = read_source(path)
+            lines = self._files[path] = (text or "").splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
 
 def _enabled(rule: Rule, options: Options) -> bool:

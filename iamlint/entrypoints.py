@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint.cachedir import cache_dir, read_trusted, write_atomic
+from iamlint.model.masking import mask_text
 
 RULES = "iamlint.rules"
 FORMATS = "iamlint.formats"
@@ -129,7 +130,10 @@ def _pairs(items: Any) -> list[tuple[str, str]] | None:
 def write_index(key: str, entries: Entries) -> None:
     """Atomically (temporary file, then replace); silently nothing when it cannot."""
     try:
-        payload = json.dumps({group: [list(item) for item in entries.get(group, [])] for group in GROUPS}).encode("utf-8")
+        text = json.dumps({group: [list(item) for item in entries.get(group, [])] for group in GROUPS})
+        if mask_text(text) != text:
+            return  # an entry point naming a credential: nothing is kept
+        payload = text.encode("utf-8")
         data = _MAGIC + _digest(key.encode()) + b"\n" + _digest(payload) + b"\n" + payload
         write_atomic(index_path(), data, prefix=".plugins-")
     except (OSError, ValueError):

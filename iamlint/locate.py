@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from iamlint.model.span import Span
@@ -52,3 +53,20 @@ def condition_of(node: Any, path: tuple) -> str | None:
         if isinstance(current, Conditional) and current.condition:
             found = current.condition
     return found
+
+
+_TRAILING_COMMENT = re.compile(r"\s(?:#|//)")
+
+
+def header_span(span: Span, line_text: str | None) -> Span:
+    """The header of the block ``span`` covers: its first line from the block's start,
+    without a trailing comment, the opening bracket or the mapping colon
+    (``resource "aws_instance" "web"``, ``WebServer``, ``"WebServer"``). A finding about
+    the whole block (an attribute it lacks) is located there, so editors underline one
+    line. ``line_text`` is the text of ``span.line`` (None: unknown, one character)."""
+    head = (line_text or "")[span.column - 1:].rstrip("\r\n")
+    cut = _TRAILING_COMMENT.search(head)
+    if cut is not None:
+        head = head[: cut.start()]
+    head = head.rstrip().rstrip("{[(").rstrip().rstrip(":").rstrip()
+    return Span(span.file, span.line, span.column, span.line, span.column + max(len(head), 1))

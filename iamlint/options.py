@@ -9,6 +9,8 @@ from typing import Any
 from iamlint.model.findings import Severity
 from iamlint.model.units import Unit
 
+MAX_INSTANCES = 1000  # count/for_each instances of one block judged one by one (--max-instances)
+
 
 @dataclass(slots=True)
 class Options:
@@ -25,6 +27,10 @@ class Options:
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
     accepted_managed_policies: tuple[str, ...] = ()  # rules only (IAM006-IAM008): not part of a unit's identity
+    max_file_size: int | None = None  # no file larger is read (iamlint.sources; None: its default, 10 MiB)
+    # count/for_each instances of one block judged one by one; the rest are judged together
+    # as one stand-in (Terraform; changes the graph, so part of cache_key)
+    max_instances: int = MAX_INSTANCES
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""
@@ -32,7 +38,7 @@ class Options:
 
     def cache_key(self) -> dict[str, Any]:
         """What a loaded unit depends on, as JSON-able data: the options that change the
-        graph (partition, Terraform variables and var files, in order). Rule selection,
+        graph (partition, Terraform variables and var files, in order, the instance cap). Rule selection,
         severities and run settings are not in it: they apply after loading. Call it on
         the options of the unit (:meth:`for_unit`), whose configuration is resolved."""
         return {
@@ -40,4 +46,6 @@ class Options:
             "variables": sorted([str(name), str(value)] for name, value in self.variables.items()),
             "var_files": [str(path) for path in self.var_files],
             "var_order": [[str(kind), str(value)] for kind, value in self.var_order],
+            **({"max_file_size": self.max_file_size} if self.max_file_size is not None else {}),
+            "max_instances": int(self.max_instances),
         }

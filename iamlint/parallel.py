@@ -421,7 +421,8 @@ def _pooled(
     chunk = max(1, min(8, len(tasks) // (jobs * 8)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None]] = {}
-    with context.Pool(jobs, initializer=_init_worker, initargs=(options, str(cache.directory), cache.enabled, cache.limit, load)) as pool:
+    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
+    with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, arguments, chunksize=chunk)
         for index, unit in enumerate(units):
             if index in hits:
@@ -438,7 +439,7 @@ def _pooled(
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
             try:
-                result = pickle.loads(payload)  # type: ignore[arg-type]
+                result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:
                 yield unit, None, f"cannot read the result of a worker process: {exc!r}"
                 continue

@@ -48,12 +48,14 @@ from iamlint.model.links import (
     is_instance_role,
     policies_of,
     profile_of,
+    absent_branches,
     profiles_using,
     resolve,
     roles_of,
     written_policies,
 )
-from iamlint.model.policy import Document, PolicyDocument, Principal, Statement
+from iamlint.model.masking import credentials, is_example, mask_credential, mask_text
+from iamlint.model.policy import Document, PolicyDocument, Principal, Rejected, Statement
 from iamlint.model.span import Span
 from iamlint.permissions import (
     CATEGORIES,
@@ -71,6 +73,7 @@ from iamlint.permissions import (
     Includes,
     PermissionSet,
     Reach,
+    UnscopedVerdict,
     accepted,
     agent_policy,
     analyse,
@@ -78,15 +81,20 @@ from iamlint.permissions import (
     effective_permissions,
     enrich,
     grant_label,
+    judge_unscoped,
     lowered,
+    partial_wildcard,
     policy_includes,
     reach,
     statement_includes,
     tags_of,
+    unscoped_patterns,
 )
 from iamlint.model.values import (
+    Alternatives,
     Encoded,
     Known,
+    PartialText,
     Ref,
     Unknown,
     Value,
@@ -98,6 +106,7 @@ from iamlint.model.values import (
 )
 
 __all__ = [
+    "Alternatives",
     "Analysis",
     "AttachedPolicy",
     "AwsManagedPolicy",
@@ -124,6 +133,7 @@ __all__ = [
     "ManagedPolicy",
     "Node",
     "PRIVILEGE_ESCALATION",
+    "PartialText",
     "PermissionSet",
     "PolicyAttachment",
     "PolicyDocument",
@@ -131,6 +141,7 @@ __all__ = [
     "RESOURCE_EXPOSURE",
     "Reach",
     "Ref",
+    "Rejected",
     "Resolution",
     "Resource",
     "Role",
@@ -143,7 +154,9 @@ __all__ = [
     "SuppressionCheck",
     "UNSCOPED",
     "Unknown",
+    "UnscopedVerdict",
     "Value",
+    "absent_branches",
     "accepted",
     "agent_policy",
     "analyse",
@@ -153,6 +166,7 @@ __all__ = [
     "closest_action",
     "closest_managed_arn",
     "count_actions",
+    "credentials",
     "effective_permissions",
     "enrich",
     "expand_action",
@@ -161,10 +175,15 @@ __all__ = [
     "instance_roles",
     "instance_roles_reached",
     "is_absent",
+    "is_example",
     "is_instance_role",
     "is_known",
+    "judge_unscoped",
     "known_str",
     "lowered",
+    "mask_credential",
+    "mask_text",
+    "partial_wildcard",
     "policies_of",
     "policy_includes",
     "profile_of",
@@ -176,5 +195,6 @@ __all__ = [
     "snapshot_date",
     "statement_includes",
     "tags_of",
+    "unscoped_patterns",
     "written_policies",
 ]

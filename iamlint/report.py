@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iamlint.model.findings import Severity
+from iamlint.model.masking import mask_text
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
 
@@ -16,6 +17,13 @@ class Related:
     label: str
     resource: str
     span: Span
+
+    def __post_init__(self) -> None:
+        for name in ("label", "resource"):
+            text = getattr(self, name)
+            masked = mask_text(text)
+            if masked is not text:
+                object.__setattr__(self, name, masked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,17 @@ class LocatedFinding:
     related: tuple[Related, ...] = ()
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+    identity: str = ""
+    """A digest of the finding's logical position inside ``resource`` (the attribute path,
+    statements by Sid or content, never a line): :mod:`iamlint.fingerprint`."""
+
+    def __post_init__(self) -> None:
+        # every reporter, the baseline and the language server see masked text only
+        for name in ("message", "resource"):
+            text = getattr(self, name)
+            masked = mask_text(text)
+            if masked is not text:
+                object.__setattr__(self, name, masked)
 
     @property
     def sort_key(self) -> tuple:
@@ -57,7 +76,16 @@ class Report:
     errors: list[SourceError] = field(default_factory=list)
     files: int = 0
     resources: int = 0
+    loaded: int = 0
+    """Files loaded only to judge the files given (the rest of their modules)."""
+    base: str = ""
+    """With ``check --base REV``: REV (then ``findings`` are the new ones)."""
+    known: int = 0
+    """With ``check --base REV``: findings left out because REV had them."""
     suppressed: list[Suppressed] = field(default_factory=list)
+    # what was skipped without being an error (a FIFO named main.tf, a symlink leading out
+    # of the folders checked): the CLI prints them on standard error; no exit code change
+    notes: list[SourceError] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)

@@ -1,22 +1,31 @@
-"""Reading source files, with an optional overlay of unsaved texts.
+"""Reading source files: only regular files, never blocking, capped, with an optional
+overlay of unsaved texts.
 
 An editor that lints an unsaved buffer (``iamlint check --stdin-filename main.tf``)
-passes its text through :func:`overlay`; every reader (Terraform, CloudFormation,
-suppression comments) goes through :func:`read_source`, so the buffer replaces the file
-of that name while its siblings are still read from disk.
+passes its text through :func:`overlay`; every reader (Terraform files, var files,
+``file()`` / ``templatefile()``, plans, CloudFormation templates, suppression comments)
+goes through :func:`read_source` (or :func:`read_bytes`), so the buffer replaces the
+file of that name while its siblings are still read from disk.
+
+A file is read only when it is a regular file (checked before it is opened, then opened
+without blocking and checked again: a FIFO or a symlink to ``/dev/zero`` named
+``main.tf`` would block or never end) of at most :func:`max_bytes` (10 MiB unless
+``--max-file-size`` says otherwise); anything else is a located error, never a hang.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
+import stat
 from contextvars import ContextVar
 from typing import Iterator, Mapping
 
 from iamlint.model.units import SourceError
 
 # a context variable: a language-server thread linting one module never sees another's buffers
-_OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})
+_OVERLAY: ContextVar[Mapping[str, str]] = ContextVar("iamlint_overlay", default={})  # noqa: B039 -- replaced, never mutated
 
 
 def _key(path: str) -> str:
@@ -53,18 +62,145 @@ def overlay_text(path: str) -> str | None:
 
 
 def read_source(path: str, display: str | None = None) -> tuple[str | None, SourceError | None]:
-    """A source file as text (UTF-8, BOM tolerated), or a located error naming ``display``."""
+    """A source file as text, or a located error naming ``display``: the editor's buffer
+    when one shadows the file, else the file read by :func:`read_bytes` (a regular file,
+    at most :func:`max_bytes`) and decoded by :func:`decode` (UTF-8, or UTF-16/32 after
+    their byte order mark)."""
     display = display or path
     text = overlay_text(path)
     if text is not None:
         return text, None
+    data, error = read_bytes(path, display)
+    if data is None:
+        return None, error
+    return decode(data, display)
+
+
+# -- reading: regular files only, never blocking, capped ---------------------------------
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_LIMIT = [DEFAULT_MAX_BYTES]  # process-wide (worker processes inherit it): --max-file-size
+
+
+def max_bytes() -> int:
+    """The size cap of every file iamlint reads (``--max-file-size``; default 10 MiB)."""
+    return _LIMIT[0]
+
+
+@contextlib.contextmanager
+def limited(limit: int | None) -> Iterator[None]:
+    """Within the block, files larger than ``limit`` bytes are not read (None: default)."""
+    previous = _LIMIT[0]
+    _LIMIT[0] = DEFAULT_MAX_BYTES if limit is None else limit
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        yield
+    finally:
+        _LIMIT[0] = previous
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def special(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is when it is not a regular file (None: it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: str, display: str | None = None, limit: int | None = None) -> tuple[bytes | None, SourceError | None]:
+    """The bytes of a regular file of at most ``limit`` bytes (default :func:`max_bytes`),
+    or a located error. Nothing else is ever opened for reading: the file is checked
+    before it is opened (a FIFO, a device, a socket -- also behind a symlink -- would
+    block or never end), then opened without blocking and checked again."""
+    display = display or path
+    limit = max_bytes() if limit is None else limit
+    try:
+        kind = special(os.stat(path).st_mode)
+        if kind is not None:
+            return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        return None, SourceError(display, 0, f"cannot read: {exc.strerror}")
+        return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
+    with open(fd, "rb", closefd=True) as handle:
+        try:
+            info = os.fstat(fd)
+            kind = special(info.st_mode)
+            if kind is not None:  # replaced between the check and the open
+                return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
+            # read what the size says (asking for `limit` bytes would allocate them), and
+            # past it only if the file grew meanwhile, up to the cap
+            data = handle.read(info.st_size + 1) if info.st_size <= limit else b""
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
+        except OSError as exc:
+            return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
+    if info.st_size > limit or len(data) > limit:
+        size = max(info.st_size, len(data))
+        return None, SourceError(display, 0, f"not read: {_size(size)} is over the {_size(limit)} limit for a file "
+                                             "(iamlint check --max-file-size raises it)")
+    return data, None
+
+
+def read_head(path: str, size: int) -> bytes | None:
+    """At most ``size`` bytes from the start of a regular file (None: not one, or
+    unreadable), without blocking (content detection: is this JSON file a plan?)."""
     try:
-        return data.decode("utf-8-sig"), None
+        if special(os.stat(path).st_mode) is not None:
+            return None
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    with open(fd, "rb", closefd=True) as handle:
+        try:
+            return handle.read(size) if special(os.fstat(fd).st_mode) is None else None
+        except OSError:
+            return None
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MiB"
+    if count >= 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count} bytes"
+
+
+# -- decoding -----------------------------------------------------------------------------
+
+_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
+def _encoding(data: bytes) -> tuple[str, str, int]:
+    """(codec, name shown, length of the byte order mark) of a text's bytes."""
+    for mark, name, shown in _BOMS:
+        if data.startswith(mark):
+            return name, shown, len(mark)
+    return "utf-8", "UTF-8", 0
+
+
+def decode_lossy(data: bytes) -> str:
+    """The text of bytes, undecodable ones replaced (to tell what a broken file is)."""
+    encoding, _, start = _encoding(data)
+    return data[start:].decode(encoding, "replace")
+
+
+def decode(data: bytes, display: str) -> tuple[str | None, SourceError | None]:
+    """Text from bytes: UTF-16 or UTF-32 after their byte order mark, else UTF-8 (a BOM
+    tolerated); bytes that do not decode are an error at their line and column."""
+    encoding, label, start = _encoding(data)
+    try:
+        return data[start:].decode(encoding), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, SourceError(display, line, "not valid UTF-8")
+        before = data[start : start + exc.start].decode(encoding, "replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return None, SourceError(display, line, f"not valid {label}", column)

@@ -42,7 +42,8 @@ from iamlint.model.findings import InlineSuppression
 from iamlint.report import LocatedFinding, Report, Suppressed
 
 _MARKER = re.compile(r"(#|//)\s*iamlint:\s*ignore\b(.*)$")
-_CODES = re.compile(r"\s*([\w-]+(?:\s*,\s*[\w-]+)*)?\s*(.*)$")
+_CODES = re.compile(r"\s*(\w[\w-]*(?:\s*,\s*\w[\w-]*)*)?\s*(.*)$")  # a key never starts with '-': '--' opens the reason
+_EQUALS = re.compile(r"\s*=\s*")
 _UNTIL = re.compile(r"(?:^|\s)until\s+(\S+)\s*$")
 _MODULE_PREFIX = re.compile(r"^((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)")
 
@@ -106,6 +107,11 @@ def module_prefix(address: str) -> str:
 
 def parse_comment(rest: str) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
     """What follows ``iamlint:ignore`` -> (rule keys, reason, until text, problem)."""
+    equals = _EQUALS.match(rest)
+    if equals is not None:  # iamlint:ignore=EC2001 (another linter's habit): read the keys, say how to write it
+        keys, reason, until_text, problem = parse_comment(" " + rest[equals.end():])
+        return keys, reason, until_text, problem or ("write the rule codes after a space, not after '=' "
+                                                     "(iamlint:ignore EC2001 -- reason)")
     match = _CODES.match(rest)
     assert match is not None  # every group is optional
     keys = tuple(k.strip() for k in (match.group(1) or "").split(",") if k.strip())
@@ -224,7 +230,8 @@ Policy = Callable[[str], Any]
 """path -> settings with ``enables(code, path)`` and a ``severity`` dict (config.Effective)."""
 
 
-def apply(report: Report, scope: Scope, registry: Any, policy: Policy, today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
+def apply(report: Report, scope: Scope, registry: Any, policy: Policy,
+          today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
     """Move suppressed findings of ``report`` to ``report.suppressed``; return every
     suppression with its usage, for the rules of the ``suppressions`` stage."""
     today = today or datetime.date.today()

@@ -37,7 +37,7 @@ def first_difference(left: Any, right: Any, where: str = "") -> str | None:
     if left == right:
         return None
     if isinstance(left, tuple) and isinstance(right, tuple):
-        for index, (a, b) in enumerate(zip(left, right)):
+        for index, (a, b) in enumerate(zip(left, right, strict=False)):  # the lengths: below
             found = first_difference(a, b, f"{where}/{_label(left, index)}")
             if found:
                 return found

@@ -70,7 +70,7 @@ def test_json_follows_the_documented_schema_and_pins_the_chain():
 
 
 def test_json_schema_rejects_what_the_contract_does_not_allow():
-    code, out = _access("--format", "json", str(BAD / "bad.yaml"))
+    _code, out = _access("--format", "json", str(BAD / "bad.yaml"))
     document = json.loads(out)
     document["computes"][0]["roles"][0]["risks"]["categories"]["made-up"] = []
     with pytest.raises(jsonschema.ValidationError):

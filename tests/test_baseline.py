@@ -49,7 +49,7 @@ def test_write_then_check_reports_nothing(repo):
     assert code == 0 and found  # writing accepts the current state
     assert "recorded" in result.stderr
     document = json.loads((repo / "baseline.json").read_text(encoding="utf-8"))
-    assert document["iamlint_baseline"] == 1
+    assert document["iamlint_baseline"] == 2
     assert all("line" not in entry for entry in document["findings"])
     assert check("--baseline", "baseline.json")[:2] == (0, set())
 
@@ -115,9 +115,27 @@ def test_identical_fingerprints_are_counted(tmp_path):
     assert len(report.findings) == 1 and len(report.suppressed) == 1
 
 
-def test_fingerprint_ignores_lines_files_of_a_module_and_position_words():
+def test_fingerprint_ignores_lines_files_of_a_module_and_messages():
     a = baseline.fingerprint(_finding(1, "m/main.tf", "x at line 4 is bad"))
-    b = baseline.fingerprint(_finding(40, "m/other.tf", "x  at line 17 is bad"))
+    b = baseline.fingerprint(_finding(40, "m/other.tf", "y is worse"))
     assert a == b
     assert a != baseline.fingerprint(_finding(1, "n/main.tf"))  # another module
-    assert a != baseline.fingerprint(_finding(1, "m/main.tf", "y is bad"))
+
+
+def test_a_format_1_baseline_is_still_read_and_a_note_says_how_to_rewrite_it(repo):
+    code, found, _ = check()
+    report = Report(findings=[LocatedFinding(rule, "n", Severity.ERROR, "m", "infra/main.tf", 1, 1, 1, 2, resource)
+                              for rule, resource in found])
+    # a baseline as the previous version wrote it: fingerprints of rule, place, resource and message
+    result = CliRunner().invoke(main, ["check", "infra", "--format", "json", "--no-cache", "--isolated"])
+    entries = [{"fingerprint": baseline.legacy_fingerprint(_located(f), str(repo))} for f in json.loads(result.stdout)["findings"]]
+    assert report.findings and len(entries) == len(found)
+    (repo / "old.json").write_text(json.dumps({"iamlint_baseline": 1, "findings": entries}), encoding="utf-8")
+    code, found, result = check("--baseline", "old.json")
+    assert (code, found) == (0, set())
+    assert "format-1 baseline" in result.stderr and "--write-baseline old.json" in result.stderr
+
+
+def _located(f: dict) -> LocatedFinding:
+    return LocatedFinding(f["rule"], f["name"], Severity.parse(f["severity"]), f["message"], f["path"], f["line"],
+                          f["column"], f["end_line"], f["end_column"], f["resource"])

@@ -4,6 +4,7 @@ buffer linted in place of its file, siblings from disk), option conflicts, colou
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -65,7 +66,7 @@ def test_rules_lists_code_name_severity_summary():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(REGISTRY.rules)
-    for line, rule in zip(lines, REGISTRY.rules):
+    for line, rule in zip(lines, REGISTRY.rules, strict=True):
         assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(rule.summary)}$", line)
 
 
@@ -119,7 +120,7 @@ def test_colour_only_on_text_to_a_terminal_or_when_forced(module):
     (module / "main.tf").write_text(WITHOUT_PROFILE, encoding="utf-8")
     forced = invoke("check", "infra", "--no-cache", "--color", "always")
     assert "\033[" in forced.stdout
-    to_file = invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
+    invoke("check", "infra", "--no-cache", "--color", "always", "-o", "out.txt")
     assert "\033[" not in (module.parent / "out.txt").read_text(encoding="utf-8")
     assert "\033[" not in invoke("check", "infra", "--no-cache", "--color", "always", "--format", "github").stdout
 
@@ -169,16 +170,19 @@ def test_documented_problem_matcher_and_errorformats_parse_the_output(module):
 
 
 def test_documented_workflows_are_valid_yaml():
-    yaml = pytest.importorskip("yaml")
+    import yaml  # PyYAML is a dependency of iamlint: never skipped
     text = (DOCS / "ci.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
     documents = [yaml.safe_load(block) for block in blocks]
-    workflow = next(d for d in documents if isinstance(d, dict) and "jobs" in d)
-    steps = workflow["jobs"]["iamlint"]["steps"]
-    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
-    assert workflow["permissions"]["security-events"] == "write"
-    gitlab = next(d for d in documents if isinstance(d, dict) and "iamlint" in d and "script" in d["iamlint"])
-    assert gitlab["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
+    workflows = [d for d in documents if isinstance(d, dict) and "jobs" in d]
+    steps = [s for workflow in workflows for s in workflow["jobs"]["iamlint"]["steps"]]
+    assert any(s.get("uses", "").startswith("iamlint/iamlint@") for s in steps)  # the action
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)  # by hand
+    assert all(workflow["permissions"]["security-events"] == "write" for workflow in workflows)
+    gitlab = next(d for d in documents if isinstance(d, dict) and "include" in d)
+    assert gitlab["include"][0]["remote"].endswith("/templates/iamlint.gitlab-ci.yml")
+    template = yaml.safe_load((DOCS.parent / "templates" / "iamlint.gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert template["iamlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
     hooks = next(d for d in documents if isinstance(d, dict) and "repos" in d)
     assert hooks["repos"][0]["hooks"][0]["id"] == "iamlint"
 
@@ -196,3 +200,17 @@ def test_stdin_filename_of_a_file_not_saved_yet(module):
     template = "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n"
     result = invoke("check", "--stdin-filename", "infra/new.yaml", "--no-cache", "--select", "EC2001", stdin=template)
     assert result.exit_code == 1 and result.stdout.startswith("infra/new.yaml:2:")
+
+
+def test_a_dash_reads_stdin_as_the_file_named_by_stdin_filename(module):
+    result = invoke("check", "-", "--stdin-filename", "infra/main.tf", "--no-cache", "--format", "json",
+                    stdin=WITHOUT_PROFILE)
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["rule"], os.path.normpath(f["path"])) for f in findings} >= {("EC2001", os.path.join("infra", "main.tf"))}
+
+
+def test_a_dash_without_stdin_filename_says_what_is_missing(module):
+    result = invoke("check", "-", stdin=WITHOUT_PROFILE)
+    assert result.exit_code == 2
+    assert "--stdin-filename" in result.stderr and "format" in result.stderr and "Traceback" not in result.output

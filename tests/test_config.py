@@ -173,24 +173,58 @@ def test_partition_and_var_files_reach_the_unit_options(repo):
     ],
 )
 def test_errors_name_file_key_and_expectation(repo, text, key, expected):
+    """A bad configuration file of the tree is a located input error in the report (exit
+    2); the paths it governs are checked with the defaults (issue 12 item 8)."""
     write(repo / "iamlint.toml", text)
-    code, _, stderr = check(".")
+    code, found, errors = check_report(".")
     assert code == 2
-    assert f"{repo / 'iamlint.toml'}: {key}: " in stderr, stderr
-    assert expected in stderr, stderr
-    assert "Traceback" not in stderr
+    (error,) = errors
+    assert error["path"] == "iamlint.toml" and error["message"].startswith(f"{key}: "), error
+    assert expected in error["message"], error
+    line = len(text.splitlines())  # each case's offending key is on its last line
+    assert error["line"] == line, error
+    assert rules_in(found, "infra") == {"EC2001", "EC2003"}  # the defaults
 
 
 def test_pyproject_keys_are_shown_with_their_table(repo):
     write(repo / "pyproject.toml", '[tool.iamlint]\nextend_select = ["EC2001"]\n')
-    code, _, stderr = check(".")
-    assert code == 2 and "tool.iamlint.extend_select: unknown key" in stderr and "'extend-select'" in stderr
+    code, _, errors = check_report(".")
+    (error,) = errors
+    assert code == 2 and error["message"].startswith("tool.iamlint.extend_select: unknown key")
+    assert "'extend-select'" in error["message"] and error["line"] == 2
 
 
 def test_invalid_toml_is_a_configuration_error(repo):
     write(repo / "iamlint.toml", "select = [\n")
-    code, _, stderr = check(".")
-    assert code == 2 and "iamlint.toml: invalid TOML" in stderr
+    code, found, errors = check_report(".")
+    assert code == 2 and errors[0]["path"] == "iamlint.toml" and errors[0]["message"].startswith("invalid TOML")
+    assert errors[0]["line"] == 2 and rules_in(found, "infra") == {"EC2001", "EC2003"}
+
+
+def test_a_bad_nested_configuration_affects_its_own_folder_only(repo):
+    """One unknown key in a nested file: its folder is checked with the defaults, every
+    other folder with its own configuration, and the error is in the JSON report."""
+    write(repo / "iamlint.toml", 'ignore = ["EC2003"]\n')
+    write(repo / "legacy" / ".iamlint.toml", 'select = ["EC2001"]\nunknown-key = 1\n')
+    code, found, errors = check_report(".")
+    assert code == 2
+    assert [(e["path"], e["line"]) for e in errors] == [(os.path.join("legacy", ".iamlint.toml"), 2)]
+    assert rules_in(found, "infra") == {"EC2001"} and rules_in(found, "modules/box") == {"EC2001"}
+    assert rules_in(found, "legacy") == {"EC2001", "EC2003"}  # defaults, not the root file's
+
+
+def test_a_bad_command_line_configuration_is_still_a_usage_error(repo):
+    write(repo / "custom.toml", "selct = 1\n")
+    code, found, stderr = check("--config", "custom.toml", ".")
+    assert code == 2 and found == set() and "selct: unknown key" in stderr
+
+
+def check_report(*args: str) -> tuple[int, set[tuple[str, str, str]], list[dict]]:
+    """Exit code, {(rule, directory, severity)} and the errors of the JSON report."""
+    result = CliRunner().invoke(main, ["check", *args, "--format", "json", "--no-cache"])
+    document = json.loads(result.stdout)
+    found = {(f["rule"], os.path.dirname(os.path.relpath(f["path"])), f["severity"]) for f in document["findings"]}
+    return result.exit_code, found, document["errors"]
 
 
 def test_unknown_rule_on_the_command_line_is_a_usage_error(repo):

@@ -14,7 +14,7 @@ from iamlint.discovery import discover
 from iamlint.engine import Options, run
 from iamlint.locate import locate
 from iamlint.model.findings import Finding, Rule, Severity
-from iamlint.model.graph import Compute, Graph
+from iamlint.model.graph import Compute
 from iamlint.model.span import Span
 from iamlint.model.values import Known
 from iamlint.registry import Registry
@@ -45,7 +45,7 @@ def test_discovery_groups_modules_and_skips_hidden_and_vendored(tmp_path):
 def test_single_file_loads_module_but_reports_only_that_file(tmp_path):
     _write(tmp_path, {"m/a.tf": INSTANCE, "m/b.tf": INSTANCE.replace("bare", "other")})
     report = run([str(tmp_path / "m" / "a.tf")], Options(select={"EC2001"}))
-    assert report.files == 2
+    assert (report.files, report.loaded) == (1, 1)  # the file given, and the rest of its module
     assert {f.resource for f in report.findings} == {"aws_instance.bare"}
 
 
@@ -95,8 +95,13 @@ def test_cli_exit_codes_and_json_contract(tmp_path):
     document = json.loads(findings.output)
     assert set(document) == {"version", "findings", "errors", "summary"}
     assert set(document["findings"][0]) == {"rule", "name", "severity", "message", "path", "line", "column",
-                                            "end_line", "end_column", "resource"}
+                                            "end_line", "end_column", "resource", "related"}
     assert document["findings"][0]["rule"] == "EC2001"
+    # a missing attribute: located at the block's header line, the block kept as related
+    finding = document["findings"][0]
+    assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (1, 1, 1, 31)
+    assert finding["related"] == [{"label": "resource", "resource": "aws_instance.bare", "path": finding["path"],
+                                   "line": 1, "column": 1}]
     assert runner.invoke(main, ["check", str(tmp_path / "broken")]).exit_code == 2
     assert runner.invoke(main, ["check", "--fail-on", "nonsense", str(tmp_path)]).exit_code == 2
     # errors are reported after everything else, and findings still appear

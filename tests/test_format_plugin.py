@@ -146,7 +146,7 @@ def test_a_broken_format_plugin_is_one_error_and_the_rest_still_runs(site, fleet
     (site / "toy_ec2list-1.0.dist-info" / "entry_points.txt").write_text(
         "[iamlint.formats]\nec2list = toy_ec2list:NOT_THERE\n", encoding="utf-8")
     (fleet / "main.tf").write_text('resource "aws_instance" "x" {\n  ami = "ami-1"\n}\n', encoding="utf-8")
-    status, report = _check(site, tmp_path / "cache", *SELECT, str(fleet))
+    _status, report = _check(site, tmp_path / "cache", *SELECT, str(fleet))
     assert [f["resource"] for f in report["findings"]] == ["aws_instance.x"]
     [error] = report["errors"]
     assert error["path"] == "<plugins>" and "format plugin ec2list (toy-ec2list 1.0)" in error["message"]

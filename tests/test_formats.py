@@ -175,3 +175,34 @@ def test_github_writes_every_finding_to_the_job_summary(repo, monkeypatch):
 def test_step_summary_escapes_table_cells():
     text = github.step_summary(report_of(finding(message="a | b\nc")), root=".")
     assert "a \\| b c |" in text
+
+
+def test_junit_findings_below_fail_on_are_skipped_not_failed():
+    report = report_of(finding(), finding(rule="EC2003", severity=Severity.WARNING, line=2),
+                       finding(rule="EC2002", severity=Severity.NOTE, line=3))
+    top = ET.fromstring(junit.render(report, root=".").split("\n", 1)[1])
+    assert (top.get("failures"), top.get("skipped")) == ("1", "2")
+    [warning] = [c for c in top.iter("testcase") if c.get("name").startswith("EC2003")]
+    assert warning.find("failure") is None
+    assert "below --fail-on error" in warning.find("skipped").get("message")
+    assert "EC2003" in warning.find("system-out").text
+    top = ET.fromstring(junit.render(report, root=".", fail_on=Severity.WARNING).split("\n", 1)[1])
+    assert (top.get("failures"), top.get("skipped")) == ("2", "1")
+    top = ET.fromstring(junit.render(report, root=".", fail_on=lambda path: Severity.NOTE).split("\n", 1)[1])
+    assert (top.get("failures"), top.get("skipped")) == ("3", "0")
+
+
+def test_junit_names_are_unique_even_for_findings_at_one_place():
+    report = report_of(finding(), finding(message="another"), finding(rule="EC2003"))
+    names = [c.get("name") for c in ET.fromstring(junit.render(report, root=".").split("\n", 1)[1]).iter("testcase")]
+    assert len(names) == 3 and len(set(names)) == 3
+
+
+def test_junit_through_the_cli_uses_the_configured_fail_on(repo):
+    (repo / "infra" / "main.tf").write_text(BARE, encoding="utf-8")
+    result = invoke("infra", "--format", "junit", "--fail-on", "warning")
+    top = ET.fromstring(result.stdout.split("\n", 1)[1])
+    assert int(top.get("failures")) >= 2 and top.get("skipped") == "0"  # EC2001 error and EC2003 warning
+    result = invoke("infra", "--format", "junit")
+    top = ET.fromstring(result.stdout.split("\n", 1)[1])
+    assert top.get("failures") == "1" and top.get("skipped") == "1"

@@ -128,6 +128,7 @@ def _check_modules(tmp_path, *args: str, cwd=None) -> set[str]:
 # not need: start-up time (issue 7).
 NOT_FOR_A_PLAIN_RUN = {
     "iamlint.baseline",  # only --baseline / --write-baseline (and the sarif / gitlab reporters)
+    "iamlint.change.git", "iamlint.change.compare",  # only --base
     "difflib",  # only to suggest a name for a misspelt key or action
     "tomllib",  # only when a configuration file is read
     # (traceback, imported only for --debug, is not checked: click.testing imports it)

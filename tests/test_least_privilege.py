@@ -132,7 +132,7 @@ resource "aws_iam_instance_profile" "p" {
 }
 resource "aws_iam_role" "r" {
   name                 = "r"
-  assume_role_policy   = "{}"
+  assume_role_policy   = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }] })
   %s
 }
 resource "aws_iam_role_policy" "p" {
@@ -251,9 +251,11 @@ resource "aws_iam_role_policy_attachment" "s3" {
     assert "accepted by the configuration" in after[0]["message"]
     (folder / "iamlint.toml").write_text('accepted-managed-policies = ["AmazonS3ReadOnlyAcces"]\n')
     wrong = subprocess.run(command, capture_output=True, text=True)
-    assert wrong.returncode == 2
-    assert "iamlint.toml: accepted-managed-policies: unknown AWS managed policy 'AmazonS3ReadOnlyAcces'" in wrong.stderr
-    assert "did you mean 'AmazonS3ReadOnlyAccess'?" in wrong.stderr
+    assert wrong.returncode == 2  # a located input error in the report (issue 12 item 8)
+    (error,) = json.loads(wrong.stdout)["errors"]
+    assert error["path"].endswith("iamlint.toml") and error["line"] == 1
+    assert error["message"].startswith("accepted-managed-policies: unknown AWS managed policy 'AmazonS3ReadOnlyAcces'")
+    assert "did you mean 'AmazonS3ReadOnlyAccess'?" in error["message"]
 
 
 # ---------------------------------------------------------------- output contract

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,9 +14,9 @@ import pytest
 
 pytest.importorskip("pygls", reason="the language server needs the lsp extra (pygls 2.x)")
 
-from lsprotocol import types  # noqa: E402
-from pygls.lsp.client import BaseLanguageClient  # noqa: E402
-from pygls.uris import from_fs_path  # noqa: E402
+from lsprotocol import types
+from pygls.lsp.client import BaseLanguageClient
+from pygls.uris import from_fs_path
 
 MAIN = """resource "aws_instance" "web" {
   ami                  = "ami-123"
@@ -115,7 +116,18 @@ async def _session(module: Path, cache: Path) -> None:
         assert wildcard.range.start.character == start + 1  # the emoji is two UTF-16 units
         assert wildcard.severity == types.DiagnosticSeverity.Error
         assert wildcard.source == "iamlint"
-        assert wildcard.code_description is not None and "IAM002" in wildcard.code_description.href
+        assert wildcard.code_description is not None and wildcard.code_description.href.endswith("/rules/IAM002.md")
+        assert re.fullmatch(r"[0-9a-f]{64}", wildcard.data["fingerprint"])  # the fingerprint SARIF and baselines use
+        # hovering the diagnostic explains the rule; elsewhere there is nothing to say
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=iam_uri), position=wildcard.range.start))
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert hover.contents.kind == types.MarkupKind.Markdown
+        assert "**IAM002 wildcard-action**" in hover.contents.value and "**How to fix.**" in hover.contents.value
+        assert "/rules/IAM002.md)" in hover.contents.value
+        blank = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=iam_uri), position=types.Position(line=4, character=0)))
+        assert blank is None
         related = {(info.location.uri, info.location.range.start.line) for info in wildcard.related_information or ()}
         assert (main_uri, 0) in related  # the instance that uses the role, in the other file
 

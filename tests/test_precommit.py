@@ -46,7 +46,21 @@ def test_manifest_declares_the_hook():
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def _try_repo(repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    if not pre_commit.exists():
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), NO_COLOR="1")
+    env.pop("FORCE_COLOR", None)
+    arguments = [argument for name in files for argument in ("--files", name)]
+    return subprocess.run(
+        [str(pre_commit), "try-repo", str(ROOT), "iamlint", *arguments, "--verbose"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+    )
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -74,3 +88,50 @@ def test_try_repo_reports_findings_of_the_given_files_only(tmp_path):
     assert "infra/main.tf:1:1: error EC2001" not in output, output
     # ...but the sibling's own note (role not defined) is not reported: it was not passed.
     assert "profile.tf" not in output, output
+
+
+ROLE_WITH_INLINE_POLICY = """\
+resource "aws_iam_role" "spare" {
+  name = "spare"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+  inline_policy {
+    name = "data"
+    policy = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }]
+    })
+  }
+}
+"""
+PROFILE = """\
+resource "aws_iam_instance_profile" "spare" {
+  name = "spare"
+  role = aws_iam_role.spare.name
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_commit_touching_only_main_tf_fails_on_the_error_it_causes_in_iam_tf(tmp_path):
+    """The cause (a new instance profile in main.tf) and the location (the s3:* statement
+    in iam.tf, a warning until a profile uses the role) of a chain finding sit in two
+    files of one module: the hook, given main.tf only, reports the error in iam.tf."""
+    repo = tmp_path / "repo"
+    module = repo / "infra" / "mod"
+    module.mkdir(parents=True)
+    (module / "iam.tf").write_text(ROLE_WITH_INLINE_POLICY)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "role")
+    (module / "main.tf").write_text(PROFILE)
+    _git(repo, "add", "infra/mod/main.tf")  # the commit adds main.tf only
+    result = _try_repo(repo, tmp_path, "infra/mod/main.tf")
+    output = result.stdout + result.stderr
+    assert "iamlint" in output and "Failed" in output, output
+    assert result.returncode == 1, output
+    assert "infra/mod/iam.tf:11:49: error IAM002 [wildcard-action]" in output, output
+    assert "instance profile aws_iam_instance_profile.spare" in output, output
+    assert "in 1 file (1 more module file loaded to judge it)" in output, output

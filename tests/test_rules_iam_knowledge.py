@@ -32,6 +32,7 @@ from iamlint.rules import (
     hardcoded_aws_credentials,
     imdsv1_allowed,
     unknown_action,
+    unscoped_write,
 )
 
 S = Span("unit.tf", 1, 1, 1, 2)
@@ -54,8 +55,11 @@ def doc(data: object) -> PolicyDocument:
     return built
 
 
-def allow(*actions: str, effect: str = "Allow") -> PolicyDocument:
-    return doc({"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": list(actions), "Resource": "*"}]})
+def allow(*actions: str, effect: str = "Allow", resource: str = "*") -> PolicyDocument:
+    return doc({"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": list(actions), "Resource": resource}]})
+
+
+SCOPED = "arn:aws:s3:::app-bucket/*"  # no write below is on every resource: IAM004's own verdict
 
 
 def ref(address: str) -> Ref:
@@ -173,9 +177,30 @@ ACTION0 = ("inline_policies", 0, "document", "statements", 0, "actions", 0)
     ],
 )
 def test_partial_wildcards_on_an_instance_role(pattern: str, severity: Severity | None):
-    graph = instance_chain(**inline(allow(pattern)))
+    graph = instance_chain(**inline(allow(pattern, resource=SCOPED)))
     expected = [] if severity is None else [(ACTION0, severity)]
     assert found(broad_wildcard_action, graph) == expected
+
+
+@pytest.mark.parametrize("on_instance, severity", [(True, Severity.ERROR), (False, Severity.WARNING)])
+def test_a_partial_wildcard_on_every_resource_is_one_finding(on_instance: bool, severity: Severity):
+    """s3:Put* on "*": IAM004 reports the pattern, names the writes it allows on every
+    resource and takes IAM007's severity; IAM007 leaves them to it (one root cause)."""
+    document = allow("s3:Put*")
+    if on_instance:
+        graph = instance_chain(**inline(document))
+    else:
+        graph = Graph([RolePolicy("aws_iam_role_policy.p", "aws_iam_role_policy", S, document=document, roles=(k("other"),))])
+    (finding,) = run(broad_wildcard_action, graph)
+    assert finding.severity is severity
+    assert "of them on every resource although they can be scoped (s3:Put" in finding.message
+    assert "infrastructure-modification" in finding.tags and "resource-exposure" in finding.tags
+    assert run(unscoped_write, graph) == []
+    # a statement with a full action besides: IAM007 still reports that one
+    mixed = allow("s3:Put*", "sqs:DeleteQueue")
+    graph = Graph([RolePolicy("aws_iam_role_policy.p", "aws_iam_role_policy", S, document=mixed, roles=(k("other"),))])
+    (unscoped,) = run(unscoped_write, graph)
+    assert "sqs:DeleteQueue" in unscoped.message and "s3:Put" not in unscoped.message
 
 
 def test_permissions_management_off_instance_is_a_warning():
@@ -197,7 +222,8 @@ def test_permissions_management_off_instance_is_a_warning():
     ],
 )
 def test_variants_of_one_action_are_notes_unless_permissions_management(pattern: str, severity: Severity):
-    policy = RolePolicy("aws_iam_role_policy.p", "aws_iam_role_policy", S, document=allow(pattern), roles=(k("other"),))
+    policy = RolePolicy("aws_iam_role_policy.p", "aws_iam_role_policy", S, document=allow(pattern, resource=SCOPED),
+                        roles=(k("other"),))
     assert [f.severity for f in run(broad_wildcard_action, Graph([policy]))] == [severity]
 
 

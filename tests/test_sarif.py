@@ -84,7 +84,7 @@ def test_results_point_at_their_rules_and_repository_relative_files(fixtures_sar
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
         assert (region["endLine"], region["endColumn"]) > (region["startLine"], region["startColumn"])
         assert result["level"] in ("error", "warning", "note")
-        assert re.fullmatch(r"[0-9a-f]{64}", result["partialFingerprints"]["iamlint/v1"])
+        assert re.fullmatch(r"[0-9a-f]{64}", result["partialFingerprints"]["iamlint/v2"])
 
 
 def test_every_rule_has_the_metadata_github_uses(fixtures_sarif):
@@ -129,8 +129,8 @@ def test_fingerprints_survive_unrelated_line_shifts(tmp_path):
     after = sarif([tmp_path], tmp_path)["runs"][0]["results"]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] != \
         [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after]
-    assert sorted(r["partialFingerprints"]["iamlint/v1"] for r in before) == \
-        sorted(r["partialFingerprints"]["iamlint/v1"] for r in after)
+    assert sorted(r["partialFingerprints"]["iamlint/v2"] for r in before) == \
+        sorted(r["partialFingerprints"]["iamlint/v2"] for r in after)
 
 
 def test_suppressed_results_only_when_asked(tmp_path):
@@ -177,3 +177,50 @@ def test_cli_writes_sarif_to_a_file_and_still_gates(tmp_path, monkeypatch):
     document = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
     validate(document)
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]} == {"main.tf"}
+
+
+def test_every_rule_links_its_generated_page_and_the_tool_its_home(fixtures_sarif):
+    driver = fixtures_sarif["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    for descriptor in driver["rules"]:
+        assert descriptor["helpUri"].endswith(f"/rules/{descriptor['id']}.md")
+        assert (ROOT / "docs" / "rules" / f"{descriptor['id']}.md").is_file()  # the page exists in the repository
+        assert f"]({descriptor['helpUri']})" in descriptor["help"]["markdown"]
+
+
+TWO_ON_ONE_LINE = CHAIN.replace('Action = "*", Resource = "*"', 'Action = ["s3:*", "ec2:*"], Resource = "*"')
+
+
+def test_findings_of_one_rule_on_one_line_with_one_fix_target_are_one_result(tmp_path):
+    (tmp_path / "main.tf").write_text(TWO_ON_ONE_LINE, encoding="utf-8")
+    report = run([str(tmp_path)], Options(cache=False, jobs=1, select={"IAM002"}))
+    assert len(report.findings) == 2 and len({(f.line, f.resource) for f in report.findings}) == 1
+    document = json.loads(render(report, rules=REGISTRY.rules, root=str(tmp_path)))
+    validate(document)
+    [result] = document["runs"][0]["results"]
+    text = result["message"]["text"]
+    assert "every action of s3" in text and "Also on this line:" in text and "every action of ec2" in text
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startColumn"], region["endColumn"]) == (min(f.column for f in report.findings),
+                                                            max(f.end_column for f in report.findings))
+
+
+def test_a_run_is_capped_with_a_summary_result(fixtures_sarif):
+    report = run([str(ROOT / "fixtures" / "rules")], Options(cache=False, jobs=1))
+    document = json.loads(render(report, rules=REGISTRY.rules, root=str(ROOT), max_results=5))
+    validate(document)
+    results = document["runs"][0]["results"]
+    assert len(results) == 5
+    assert [r["level"] for r in results[:4]] == ["error"] * 4  # the most severe are kept
+    summary = results[-1]
+    assert summary["ruleId"] == "IAMLINT-TRUNCATED" and "more results left out" in summary["message"]["text"]
+    rules = document["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[summary["ruleIndex"]]["id"] == "IAMLINT-TRUNCATED"
+
+
+def test_each_invocation_has_its_own_automation_id(tmp_path, monkeypatch):
+    (tmp_path / "main.tf").write_text(CHAIN, encoding="utf-8")
+    first, second = (sarif([tmp_path], tmp_path)["runs"][0]["automationDetails"]["id"] for _ in range(2))
+    assert first != second and first.startswith("iamlint/") and second.startswith("iamlint/")
+    monkeypatch.setenv("IAMLINT_SARIF_CATEGORY", "iamlint-infra")
+    assert sarif([tmp_path], tmp_path)["runs"][0]["automationDetails"]["id"].startswith("iamlint-infra/")

@@ -264,7 +264,7 @@ def test_parse_comment_variants():
     assert parse_comment(" EC2001, IAM002 -- legacy until 2027-03-31") == (("EC2001", "IAM002"), "legacy", "2027-03-31", None)
     assert parse_comment(" EC2001") == (("EC2001",), None, None, None)
     assert parse_comment(" EC2001 until 2027-03-31") == (("EC2001",), None, "2027-03-31", None)
-    keys, reason, until, problem = parse_comment(" EC2001 legacy box")
+    keys, reason, _until, problem = parse_comment(" EC2001 legacy box")
     assert keys == ("EC2001",) and reason is None and problem
 
 
@@ -308,3 +308,19 @@ def test_block_suppression_covers_its_findings_located_in_a_policy_file(tmp_path
     hidden = [(s.finding.rule, s.finding.path.endswith("policy.json")) for s in report.suppressed]
     assert hidden == [("IAM002", True)]
     assert not any(f.rule in ("IAM002", "SUP001") for f in report.findings)
+
+
+def test_an_equals_sign_after_ignore_is_named_and_the_codes_still_read(tmp_path):
+    report = lint(tmp_path, {"main.tf": "# iamlint:ignore=EC2001 -- build box\n" + INSTANCE})
+    assert "EC2001" not in {f.rule for f in report.findings}  # read as iamlint:ignore EC2001
+    [problem] = [f for f in report.findings if f.rule == "SUP002"]
+    assert "not after '='" in problem.message and "no reason" not in problem.message
+    assert (problem.line, problem.column) == (1, 1)
+
+
+def test_a_reason_without_codes_is_not_a_rule_named_dashes(tmp_path):
+    report = lint(tmp_path, {"main.tf": "# iamlint:ignore -- build box\n" + INSTANCE})
+    assert "EC2001" in {f.rule for f in report.findings}  # no codes: nothing is suppressed
+    messages = [f.message for f in report.findings if f.rule.startswith("SUP")]
+    assert messages == ["suppression names no rule (write the codes or names to ignore, comma-separated)"], messages
+    assert parse_comment(" -- build box") == ((), "build box", None, None)

@@ -24,7 +24,7 @@ def _roots() -> list[Path]:
     return [root for root in roots if any(root.glob("*.tf"))]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _findings(root: Path) -> frozenset[tuple[str, str, int, str]]:
     report = run([str(root)], Options(cache=False, jobs=1))
     assert [(e.path, e.line, e.message) for e in report.errors] == []

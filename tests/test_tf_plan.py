@@ -28,7 +28,7 @@ def test_plan_without_sources_is_reported_on_the_plan():
 
 
 def test_plan_beside_its_sources_is_mapped_to_the_tf_lines():
-    only_plan = {f for f in findings(PLAN / "with_sources" / "plan.json")}
+    only_plan = set(findings(PLAN / "with_sources" / "plan.json"))
     assert only_plan == {
         ("IAM002", "fixtures/plan/with_sources/modules/role/main.tf", 20, "module.ops.aws_iam_role_policy.this"),
     }

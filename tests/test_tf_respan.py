@@ -47,7 +47,12 @@ def test_unknowns_stay_unless_asked_and_refs_keep_what_they_name():
     assert moved_ref == Ref(ref.reason, HERE, "aws_iam_role.r", "arn")
     assert moved_unknown == Unknown(unknown.reason, HERE)
     partial = PartialText("x is unknown", THERE, text="ab")
-    assert type(respan(partial, HERE, unknowns=True)) is Unknown  # a plain Unknown: its text positions no longer hold
+    # reported at the new place; its text stays where it is written (a template read
+    # through a local or a variable), and is no longer exact when that is another file
+    moved = respan(partial, HERE, unknowns=True)
+    assert isinstance(moved, PartialText) and moved.span == HERE and moved.text == "ab" and not moved.exact
+    same_file = respan(partial, Span("plan.json", 3, 5, 3, 9), unknowns=True)
+    assert isinstance(same_file, PartialText) and same_file.exact
 
 
 def test_source_text_becomes_plain_known_at_the_new_place():

@@ -88,5 +88,5 @@ def test_more_than_the_item_limit_is_unknown_not_a_hang(tmp_path):
         'resource "terraform_data" "out" {\n'
         "  input = [for i in range(100001) : i]\n"
         "}\n")})
-    value, errors = _local(tmp_path, "out")
+    value, _errors = _local(tmp_path, "out")
     assert not isinstance(value, Known) and "more than 100000 items" in value.reason

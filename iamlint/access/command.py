@@ -13,7 +13,7 @@ from iamlint.model.units import SourceError
 from iamlint.options import Options
 
 FORMATS = ("text", "json", "markdown", "dot")
-EXIT_OK, EXIT_ERROR = 0, 2
+EXIT_OK, EXIT_GAIN, EXIT_ERROR = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -25,7 +25,7 @@ class AccessReport:
 def build(paths: list[str], partition: str = "aws") -> AccessReport:
     """Every unit under ``paths`` loaded (through the unit cache) and pictured."""
     report = AccessReport()
-    units, missing = discover(paths)
+    units, missing = discover(paths, errors=report.errors)
     report.errors.extend(SourceError(arg, 0, "no such file or directory") for arg in missing)
     options = Options(partition=partition, cache=False)
     for unit in units:
@@ -81,3 +81,54 @@ def run(paths: list[str], instance: str | None, output_format: str, partition: s
     for error in report.errors:
         print(f"iamlint: {error.path}:{error.line}: {error.message}", file=sys.stderr)
     return EXIT_ERROR if report.errors else EXIT_OK
+
+
+# ------------------------------------------------------------------ --base REV
+
+
+@dataclass(slots=True)
+class ChangeReport:
+    """``access --base REV``: the changes of every compute resource, and input errors of
+    either tree (REV's named as such)."""
+
+    revision: str
+    changes: list = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def build_changes(paths: list[str], revision: str, partition: str = "aws") -> ChangeReport:
+    """Picture the working tree and REV's tree (exported from git objects) and compare."""
+    from iamlint.access.diff import compare, home_links, keyed  # only with --base
+    from iamlint.change.git import toplevel
+    from iamlint.change.tree import revision_tree
+
+    after = build(paths, partition)
+    after_keys = keyed(after.computes, toplevel(os.getcwd()))
+    with revision_tree(revision, paths) as tree:
+        before = build(list(tree.paths), partition) if tree.paths else AccessReport()
+        before_keys = keyed(before.computes, tree.root)
+        report = ChangeReport(revision, compare(before_keys, after_keys), list(after.errors))
+        report.errors += [SourceError(tree.home(e.path), e.line, f"(in {revision}) {e.message}", e.column) for e in before.errors]
+        home_links(report.changes, tree.home)
+    return report
+
+
+def run_changes(paths: list[str], revision: str, instance: str | None, output_format: str, partition: str,
+                fail_on_gain: str) -> int:
+    """``access --base REV``: print what each compute resource gained and lost; 1 when a
+    gain reaches ``fail_on_gain``, 2 on input errors (said on stderr), else 0."""
+    from iamlint.access.diff import reaches  # only with --base
+    from iamlint.access.render_changes import render as render_changes
+
+    report = build_changes(paths or ["."], revision, partition)
+    if instance is not None:
+        report.changes = [c for c in report.changes if c.compute.address == instance]
+        if not report.changes:
+            print(f"iamlint: no EC2 compute resource {instance!r} in the scanned code or in {revision}", file=sys.stderr)
+            return EXIT_ERROR
+    sys.stdout.write(render_changes(report, output_format, fail_on_gain))
+    for error in report.errors:
+        print(f"iamlint: {error.path}:{error.line}: {error.message}", file=sys.stderr)
+    if report.errors:
+        return EXIT_ERROR
+    return EXIT_GAIN if any(reaches(c.gain(), fail_on_gain) for c in report.changes) else EXIT_OK

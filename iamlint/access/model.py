@@ -26,6 +26,7 @@ from iamlint.model.graph import (
     Role,
 )
 from iamlint.model.links import profile_of, roles_of
+from iamlint.model.policy import PolicyDocument, Statement
 from iamlint.model.values import Known, Ref, walk
 from iamlint.permissions import (
     CATEGORIES,
@@ -97,6 +98,8 @@ class RoleAccess:
     permissions: list[PermissionLine] = field(default_factory=list)
     methods: list[MethodRisk] = field(default_factory=list)
     categories: dict[str, list[str]] = field(default_factory=dict)
+    granted: Granted | None = None  # action by action (compared by ``access --base``)
+    trust: tuple[str, ...] = ()  # who may assume the role ("Service ec2.amazonaws.com", ...)
 
 
 @dataclass(slots=True)
@@ -164,9 +167,29 @@ def _role_access(graph: Graph, role: Role) -> RoleAccess:
     if permissions.boundary is not None:
         access.boundary = Link.of("permissions boundary", role, ("permissions_boundary",),
                                   permissions.boundary_note or permissions.boundary.label)
-    access.permissions = summarise(permissions)
+    access.granted = granted(permissions)
+    access.permissions = summarise(permissions, access.granted)
+    access.trust = trust_principals(role)
     _risks(graph, permissions, access)
     return access
+
+
+def trust_principals(role: Role) -> tuple[str, ...]:
+    """The principals the role's trust policy allows to assume it (``kind value``; an
+    unknown one as ``kind (unknown: reason)``), sorted."""
+    document = role.trust_policy
+    if not isinstance(document, PolicyDocument):
+        return (f"(unknown: {getattr(document, 'reason', 'no trust policy')})",) if document is not None else ()
+    found = set()
+    for statement in document.statements:
+        if not isinstance(statement, Statement) or statement.is_allow is not True:
+            continue
+        for principal in statement.principals:
+            value = principal.value
+            text = value.value if isinstance(value, Known) else None
+            found.add(f"{principal.kind} {text}" if isinstance(text, str) else
+                      f"{principal.kind} (unknown: {getattr(value, 'reason', 'not a text')})")
+    return tuple(sorted(found))
 
 
 def _policy_link(ref: PolicyRef) -> Link:
@@ -188,27 +211,49 @@ def _policy_link(ref: PolicyRef) -> Link:
 # ------------------------------------------------------------------ permissions
 
 
-def summarise(permissions: PermissionSet) -> list[PermissionLine]:
-    """The effective Allow grants by service and access level: distinct actions, a few
-    examples, and the resources they are granted on ("*" first)."""
-    actions: dict[tuple[str, str], dict[str, set[str]]] = {}
-    everything: dict[str, set[str]] = {}
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """What a role may do, action by action (``iamlint access --base`` compares two):
+    ``actions`` maps each allowed action (after explicit Deny and the boundary) to its
+    access level and the resources it is allowed on; ``everything`` maps a grant of every
+    action (``"*"``, ``NotAction``: "every action except ...") to its excluded patterns and
+    resources."""
+
+    actions: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    everything: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
+
+
+def granted(permissions: PermissionSet) -> Granted:
+    """The effective Allow grants of ``permissions``, action by action."""
+    actions: dict[str, tuple[str, set[str]]] = {}
+    everything: dict[str, tuple[tuple[str, ...], set[str]]] = {}
     for grant in permissions.allows:
         resources = _resources(grant)
         if grant.action_index is None or grant.pattern.partition(":")[0] in ("*", "") or grant.pattern == "*":
             label = "every action" if grant.action_index is not None else f"every action except {', '.join(grant.excluded)}"
-            everything.setdefault(label, set()).update(resources)
+            everything.setdefault(label, (grant.excluded if grant.action_index is None else (), set()))[1].update(resources)
             continue
         for info in expand_action(grant.pattern) or ():
             if permissions.effective(grant, info.full_name) is None:
                 continue  # an explicit Deny or the boundary removes it
             level = next(LETTERS[letter] for letter in "PWTRL" if letter in info.levels)
-            actions.setdefault((info.service, level), {}).setdefault(info.full_name, set()).update(resources)
-    lines = [PermissionLine("*", label, count_actions("*") or 0, (), _ordered(found)) for label, found in everything.items()]
-    for (service, level), found in sorted(actions.items(), key=lambda item: (item[0][0], LEVELS.index(item[0][1]))):
-        names = sorted(found, key=lambda name: (len(name), name))
-        resources = _ordered(set().union(*found.values()))
-        lines.append(PermissionLine(service, level, len(found), tuple(names[:EXAMPLES]), resources))
+            actions.setdefault(info.full_name, (level, set()))[1].update(resources)
+    return Granted({name: (level, frozenset(found)) for name, (level, found) in actions.items()},
+                   {label: (excluded, frozenset(found)) for label, (excluded, found) in everything.items()})
+
+
+def summarise(permissions: PermissionSet, found: Granted | None = None) -> list[PermissionLine]:
+    """The effective Allow grants by service and access level: distinct actions, a few
+    examples, and the resources they are granted on ("*" first)."""
+    found = found if found is not None else granted(permissions)
+    lines = [PermissionLine("*", label, count_actions("*") or 0, (), _ordered(set(resources)))
+             for label, (_, resources) in found.everything.items()]
+    grouped: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+    for name, (level, resources) in found.actions.items():
+        grouped.setdefault((name.partition(":")[0], level), {})[name] = resources
+    for (service, level), items in sorted(grouped.items(), key=lambda item: (item[0][0], LEVELS.index(item[0][1]))):
+        names = sorted(items, key=lambda name: (len(name), name))
+        lines.append(PermissionLine(service, level, len(items), tuple(names[:EXAMPLES]), _ordered(set().union(*items.values()))))
     return lines
 
 
@@ -243,8 +288,8 @@ def _risks(graph: Graph, permissions: PermissionSet, access: RoleAccess) -> None
             for category, names in exposure.by_category().items():
                 found.setdefault(category, set()).update(names)
     includes = wildcard_includes(g for g in permissions.allows if g.wildcard)
-    for category, names in includes.examples.items():
-        found.setdefault(category, set()).update(names)
+    for category, examples in includes.examples.items():
+        found.setdefault(category, set()).update(examples)
     if includes.methods:
         found.setdefault("privilege-escalation", set())
     for category in CATEGORIES:

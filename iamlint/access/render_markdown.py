@@ -56,15 +56,16 @@ def _role(role: RoleAccess) -> list[str]:
     out += [f"| {policy.kind} `{policy.address}`{_note(policy.note)} | `{policy.where}` |" for policy in role.policies]
     out += ["", "| service | access level | actions | examples | resources |", "| --- | --- | ---: | --- | --- |"]
     for line in role.permissions:
-        examples = ", ".join(f"`{e}`" for e in line.examples)
+        shown = ", ".join(f"`{e}`" for e in line.examples)
         resources = ", ".join(f"`{_escape(r)}`" for r in line.resources[:3]) + (" ..." if len(line.resources) > 3 else "")
-        out.append(f"| {line.service} | {line.level} | {line.count} | {examples} | {resources} |")
+        out.append(f"| {line.service} | {line.level} | {line.count} | {shown} | {resources} |")
     out += ["", "**Risks**", ""]
     risks = [f"- privilege escalation: [{m.name}]({m.url}) ({' + '.join(f'`{a}`' for a in m.actions)}, {m.reported_by})"
              for m in role.methods]
     for category, examples in role.categories.items():
         if category != "privilege-escalation":
-            risks.append(f"- {category.replace('-', ' ')}" + (": " + ", ".join(f"`{e}`" for e in examples[:6]) if examples else ""))
+            risks.append(f"- {category.replace('-', ' ')}"
+                         + (": " + ", ".join(f"`{e}`" for e in examples[:6]) if examples else ""))
     out += risks or ["- none found"]
     out.append("")
     return out

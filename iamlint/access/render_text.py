@@ -35,7 +35,8 @@ def _role(role: RoleAccess) -> list[str]:
     lines.append("        effective permissions (service, access level, actions, resources):")
     lines += [f"          {_permission(line)}" for line in role.permissions] or ["          none"]
     lines.append("        risks:")
-    risks = [f"          privilege escalation: {m.name} ({m.id}): {' + '.join(m.actions)} [{m.reported_by}]" for m in role.methods]
+    risks = [f"          privilege escalation: {m.name} ({m.id}): {' + '.join(m.actions)} [{m.reported_by}]"
+             for m in role.methods]
     for category, examples in role.categories.items():
         if category != "privilege-escalation":
             shown = ", ".join(examples[:4]) + (f" and {len(examples) - 4} more" if len(examples) > 4 else "")
@@ -45,7 +46,8 @@ def _role(role: RoleAccess) -> list[str]:
 
 
 def _permission(line: PermissionLine) -> str:
-    resources = ", ".join(line.resources[:WIDTH]) + (f" and {len(line.resources) - WIDTH} more" if len(line.resources) > WIDTH else "")
+    more = len(line.resources) - WIDTH
+    resources = ", ".join(line.resources[:WIDTH]) + (f" and {more} more" if len(line.resources) > WIDTH else "")
     if line.service == "*":
         return f"{line.level} (all {line.count:,} actions of every service) on {resources}"
     examples = ", ".join(line.examples) + (", ..." if line.count > len(line.examples) else "")

@@ -10,9 +10,11 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+from iamlint.config.globs import GlobMatcher
 from iamlint.model.findings import Severity
+from iamlint.sources import read_bytes
 
 CONFIG_NAMES = (".iamlint.toml", "iamlint.toml", "pyproject.toml")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -20,61 +22,41 @@ RULES_EXPECTED = "rule codes or names (see `iamlint rules`), code prefixes or AL
 
 
 class ConfigError(Exception):
-    """A configuration problem: the file, the key and what was expected."""
+    """A configuration problem: the file, the key and what was expected (``line``: where
+    the key is written, 0 when unknown)."""
 
-    def __init__(self, path: str, key: str, message: str) -> None:
+    def __init__(self, path: str, key: str, message: str, line: int = 0) -> None:
         super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
-        self.path, self.key, self.message = path, key, message
+        self.path, self.key, self.message, self.line = path, key, message, line
+
+    @property
+    def detail(self) -> str:
+        """The message with its key, without the path (for a located error)."""
+        return f"{self.key}: {self.message}" if self.key else self.message
 
 
 @dataclass(frozen=True, slots=True)
 class Glob:
     """A path pattern relative to ``root``: ``*`` ``?`` ``[..]`` ``{a,b}`` within a path
     component, ``**`` across components. A pattern without ``/`` matches any one
-    component (a file or directory name anywhere below ``root``)."""
+    component (a file or directory name anywhere below ``root``); one with ``/`` the path
+    or one of its leading folders. Matching takes linear time (:mod:`iamlint.config.globs`)."""
 
     pattern: str
     root: str
-    regex: re.Pattern = field(compare=False)
+    matcher: GlobMatcher = field(compare=False)
 
     @classmethod
     def compile(cls, pattern: str, root: str) -> Glob:
-        return cls(pattern, root, re.compile(_translate(pattern.strip("/")) + r"\Z"))
+        return cls(pattern, root, GlobMatcher(pattern.strip("/")))
 
     def matches(self, path: str) -> bool:
         relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
         if relative.startswith("../"):
             relative = os.path.abspath(path).replace(os.sep, "/").lstrip("/")
-        parts = relative.split("/")
         if "/" not in self.pattern.strip("/"):
-            return any(self.regex.match(part) for part in parts)
-        return any(self.regex.match("/".join(parts[: i + 1])) for i in range(len(parts)))
-
-
-def _translate(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] in "*?":
-            out.append("[^/]*" if pattern[i] == "*" else "[^/]")
-            i += 1
-        elif pattern[i] in "[{" and pattern.find("]}"["[{".index(pattern[i])], i + 1) > i:
-            end = pattern.find("]}"["[{".index(pattern[i])], i + 1)
-            body = pattern[i + 1 : end]
-            if pattern[i] == "[":
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-            else:
-                out.append("(?:" + "|".join(_translate(alt) for alt in body.split(",")) + ")")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
+            return any(self.matcher.full(part) for part in relative.split("/"))
+        return self.matcher.prefix(relative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +76,7 @@ class Layer:
     partition: str | None = None
     var_files: tuple[str, ...] = ()
     accepted_managed_policies: tuple[str, ...] | None = None
+    max_instances: int | None = None
 
 
 def rule_codes(registry: Any, values: Iterable[str]) -> frozenset[str]:
@@ -177,8 +160,28 @@ def _read_partition(path, key, value) -> str:
     return value
 
 
-def _read_var_files(path, key, value, root) -> tuple[str, ...]:
-    return tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
+def _read_var_files(path, key, value, root, confine: str | None = None) -> tuple[str, ...]:
+    files = tuple(os.path.normpath(os.path.join(root, v)) for v in _expect_list(path, key, value, "file paths"))
+    for given, file in zip(_expect_list(path, key, value, "file paths"), files, strict=True):
+        if confine is not None and not inside(file, confine):
+            raise ConfigError(path, key, f"{given!r} is outside the repository ({confine}): a configuration file "
+                                         "found in the scanned tree may name files inside it only")
+    return files
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether ``path``, symlinks resolved, is ``root`` or below it."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    try:
+        return os.path.commonpath([real, top]) == top
+    except ValueError:  # another drive
+        return False
+
+
+def _read_max_instances(path, key, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(path, key, f"expected a positive integer, got {value!r}")
+    return value
 
 
 def _read_managed_policies(path, key, value) -> tuple[str, ...]:
@@ -200,7 +203,7 @@ def _read_managed_policies(path, key, value) -> tuple[str, ...]:
     return tuple(names)
 
 
-_READERS = {
+_READERS: dict[str, Callable[..., dict[str, Any]]] = {
     "select": lambda reg, p, k, v, root: {"select": _rules(reg, p, k, v)},
     "extend-select": lambda reg, p, k, v, root: {"extend_select": _rules(reg, p, k, v)},
     "ignore": lambda reg, p, k, v, root: {"ignore": _rules(reg, p, k, v)},
@@ -210,14 +213,17 @@ _READERS = {
     "per-file-ignores": lambda reg, p, k, v, root: {"per_file_ignores": _read_per_file(reg, p, k, v, root)},
     "fail-on": lambda reg, p, k, v, root: {"fail_on": _severity(p, k, v)},
     "partition": lambda reg, p, k, v, root: {"partition": _read_partition(p, k, v)},
-    "var-files": lambda reg, p, k, v, root: {"var_files": _read_var_files(p, k, v, root)},
+    "var-files": lambda reg, p, k, v, root, confine=None: {"var_files": _read_var_files(p, k, v, root, confine)},
     "accepted-managed-policies": lambda reg, p, k, v, root: {"accepted_managed_policies": _read_managed_policies(p, k, v)},
+    "max-instances": lambda reg, p, k, v, root: {"max_instances": _read_max_instances(p, k, v)},
 }
 KEYS = tuple(_READERS)
 
 
-def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str = "") -> Layer:
-    """A :class:`Layer` from a parsed table; ``prefix`` is how keys are shown (``tool.iamlint.``)."""
+def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str = "", confine: str | None = None) -> Layer:
+    """A :class:`Layer` from a parsed table; ``prefix`` is how keys are shown
+    (``tool.iamlint.``); ``confine``: the folder the files it names must be inside
+    (None: anywhere, for a file the user named with ``--config``)."""
     values: dict[str, Any] = {}
     for key, value in table.items():
         reader = _READERS.get(key)
@@ -227,33 +233,62 @@ def layer_from_table(registry, table: dict, origin: str, root: str, prefix: str 
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigError(origin, prefix + key, f"unknown key (expected one of: {', '.join(KEYS)}){hint}")
-        values.update(reader(registry, origin, prefix + key, value, root))
+        if key == "var-files":
+            values.update(reader(registry, origin, prefix + key, value, root, confine))
+        else:
+            values.update(reader(registry, origin, prefix + key, value, root))
     return Layer(origin, root, **values)
 
 
-def read_file(registry, path: str) -> Layer | None:
-    """The layer of one configuration file; None for a pyproject.toml without [tool.iamlint]."""
+def read_file(registry, path: str, confine: str | None = None) -> Layer | None:
+    """The layer of one configuration file; None for a pyproject.toml without
+    [tool.iamlint]. ``confine``: the folder the files it names must be inside (a file
+    found in the scanned tree); raises :class:`ConfigError` (with the key's line)."""
     # start-up: a TOML parser only when a configuration file is read (most runs read none)
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    data, error = read_bytes(path)  # a regular file only, capped
+    if data is None:
+        raise ConfigError(path, "", f"cannot read the configuration file: {error.message if error else path}")
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read the configuration file: {exc.strerror or exc}") from None
+        text = data.decode("utf-8")
+        document = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(path, "", "not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+        where = _TOML_LINE.search(str(exc))
+        line = int(where.group(1)) if where else text.count("\n") + 1  # "(at end of document)"
+        raise ConfigError(path, "", f"invalid TOML: {exc}", line) from None
     root = os.path.dirname(os.path.abspath(path))
-    if os.path.basename(path) == "pyproject.toml":
-        table = document.get("tool", {}).get("iamlint")
-        if table is None:
-            return None
-        if not isinstance(table, dict):
-            raise ConfigError(path, "tool.iamlint", f"expected a table, got {_kind(table)}")
-        return layer_from_table(registry, table, path, root, "tool.iamlint.")
-    return layer_from_table(registry, document, path, root)
+    try:
+        if os.path.basename(path) == "pyproject.toml":
+            table = document.get("tool", {}).get("iamlint")
+            if table is None:
+                return None
+            if not isinstance(table, dict):
+                raise ConfigError(path, "tool.iamlint", f"expected a table, got {_kind(table)}")
+            return layer_from_table(registry, table, path, root, "tool.iamlint.", confine)
+        return layer_from_table(registry, document, path, root, "", confine)
+    except ConfigError as exc:
+        if not exc.line:
+            exc.line = line_of(text, exc.key)
+        raise
+
+
+_TOML_LINE = re.compile(r"\(at line (\d+)")
+
+
+def line_of(text: str, key: str) -> int:
+    """The line where the last part of a dotted ``key`` is written (0: not found)."""
+    parts = [part.strip('"') for part in re.findall(r'"[^"]*"|[^.]+', key)]
+    for part in reversed(parts):
+        written = re.compile(r"^\s*(?:\[[^\]]*)?[\"']?" + re.escape(part) + r"[\"']?\s*[=\].]", re.MULTILINE)
+        match = written.search(text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return 0
 
 
 def find_config(directory: str) -> str | None:
@@ -271,8 +306,24 @@ def find_config(directory: str) -> str | None:
 
 
 def _has_tool_table(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return b"tool.iamlint" in handle.read()
-    except OSError:
-        return False
+    data, _ = read_bytes(path)  # a regular file only, capped
+    return data is not None and b"tool.iamlint" in data
+
+
+def repository_root(config: str, roots: Iterable[str] = ()) -> str:
+    """The folder a configuration file found in the scanned tree may name files in: the
+    top of its git repository (the closest folder above it holding ``.git``), else the
+    command-line path it was found under (``roots``), else its own folder."""
+    current = os.path.dirname(os.path.abspath(config))
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for root in roots:
+        top = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(root) or ".")
+        if inside(config, top):
+            return top
+    return os.path.dirname(os.path.abspath(config))

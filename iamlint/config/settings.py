@@ -4,7 +4,14 @@ For every checked path the closest configuration file found walking up from its
 directory applies (in one directory ``.iamlint.toml`` beats ``iamlint.toml`` beats
 ``pyproject.toml``; a pyproject.toml without ``[tool.iamlint]`` is skipped; the walk
 stops at a directory holding ``.git``). ``--config FILE`` applies one file to every
-path, ``--isolated`` ignores them all. Command-line flags are a last layer on top."""
+path, ``--isolated`` ignores them all. Command-line flags are a last layer on top.
+
+A configuration file found in the scanned tree is data of that tree: the files it names
+(``var-files``) must be inside its repository (:func:`~iamlint.config.layers.repository_root`),
+and a file that cannot be read or holds a bad key or value is a located input error
+(:attr:`Settings.errors`, reported with the other input errors) while the paths it
+governs are checked with the defaults; the rest of the tree is not affected. Only the
+file given with ``--config`` stops the run when it is bad (a usage error)."""
 
 from __future__ import annotations
 
@@ -13,8 +20,11 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from iamlint.config.layers import RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, rule_codes
+from iamlint.config.layers import (
+    RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, repository_root, rule_codes,
+)
 from iamlint.model.findings import Severity
+from iamlint.model.units import SourceError
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,7 @@ class Effective:
     partition: str
     var_files: tuple[str, ...]
     accepted_managed_policies: tuple[str, ...] = ()
+    max_instances: int | None = None  # None: the library's Options decide
 
     def excluded(self, path: str) -> bool:
         return any(glob.matches(path) for glob in self.excludes)
@@ -55,8 +66,10 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
     exclude: tuple[Glob, ...] = ()
     extend: tuple[Glob, ...] = ()
     per_file: tuple[tuple[Glob, frozenset[str]], ...] = ()
-    fail_on, partition, var_files = Severity.ERROR, "aws", ()
+    fail_on, partition = Severity.ERROR, "aws"
+    var_files: tuple[str, ...] = ()
     accepted: tuple[str, ...] = ()
+    max_instances: int | None = None
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
@@ -70,21 +83,27 @@ def combine(layers: list[Layer], all_codes: Iterable[str]) -> Effective:
         var_files += layer.var_files
         if layer.accepted_managed_policies is not None:
             accepted = layer.accepted_managed_policies
+        max_instances = layer.max_instances or max_instances
     config = next((layer.origin for layer in reversed(layers) if layer.origin != "command line"), None)
     return Effective(config, frozenset(enabled), severity, exclude + extend, per_file, fail_on, partition, var_files,
-                     accepted)
+                     accepted, max_instances)
 
 
 class Settings:
     """Finds and caches the configuration of every checked path.
 
     ``cli`` is the command-line layer; ``config_file`` (``--config``) replaces discovery;
-    ``isolated`` ignores every configuration file."""
+    ``isolated`` ignores every configuration file; ``roots`` are the paths given on the
+    command line (where a configuration file outside any git repository may name files).
+    ``errors`` collects the problems of the configuration files found (located)."""
 
-    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False):
+    def __init__(self, registry, cli: Layer | None = None, config_file: str | None = None, isolated: bool = False,
+                 roots: list[str] | None = None):
         self.registry = registry
         self.cli = cli or Layer("command line", os.getcwd())
         self.isolated = isolated
+        self.roots = list(roots or ())
+        self.errors: list[SourceError] = []
         self._codes = [rule.code for rule in registry.rules]
         self._fixed: Layer | None = None
         if config_file is not None and not isolated:
@@ -115,7 +134,11 @@ class Settings:
         if found is None:
             return None
         if found not in self._files:
-            self._files[found] = read_file(self.registry, found)
+            try:
+                self._files[found] = read_file(self.registry, found, confine=repository_root(found, self.roots))
+            except ConfigError as exc:  # one bad file: its paths get the defaults, the run goes on
+                self._files[found] = None
+                self.errors.append(SourceError(_shown(found), exc.line, exc.detail))
         return self._files[found]
 
     # ------------------------------------------------ what the engine asks
@@ -147,6 +170,7 @@ class Settings:
             partition=effective.partition,
             var_files=[*effective.var_files, *options.var_files],
             accepted_managed_policies=effective.accepted_managed_policies,
+            max_instances=effective.max_instances or options.max_instances,
         )
 
     def excluded_unit(self, files: Iterable[str]) -> bool:
@@ -167,3 +191,9 @@ class Settings:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+
+
+def _shown(path: str) -> str:
+    """A path as the report shows it: relative to the working folder when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

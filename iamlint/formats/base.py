@@ -231,7 +231,7 @@ class BaseFormat:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[BaseFormat], tuple[()]]:
         return (type(self), ())  # stateless: units carry their format to worker processes
 
 
@@ -306,4 +306,4 @@ class DirectoryFormat(BaseFormat):
             return None
         siblings = sorted(n for n in os.listdir(folder) if self.unit_file(n) and n != name)
         files = [(os.path.join(os.path.dirname(path), n),) * 2 for n in siblings] + [(path, path)]
-        return Unit(self.kind, folder, files, {os.path.normpath(path)}, format=self)  # type: ignore[arg-type]
+        return Unit(self.kind, folder, files, {os.path.normpath(path)}, format=self)

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from iamlint.formats.base import JSON, FileFormat, Syntax
 from iamlint.formats.terraform import terraform_environment
 from iamlint.model.units import Unit, UnitResult
+from iamlint.sources import read_head
 
 HEAD = 4 * 1024 * 1024  # how much of a file detection reads
 _VERSION = re.compile(r'"format_version"\s*:\s*"(\d+)\.')
@@ -18,11 +19,10 @@ def is_plan_file(path: str) -> bool:
     """Whether the file looks like a Terraform plan, from its first :data:`HEAD` bytes
     (a ``format_version`` and ``planned_values`` or ``resource_changes``; the loader
     reports an unsupported version)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(HEAD)
-    except OSError:
+    data = read_head(path, HEAD)  # a regular file only, never blocking
+    if data is None:
         return False
+    head = data.decode("utf-8", "replace")
     match = _VERSION.search(head)
     return bool(match) and ('"planned_values"' in head or '"resource_changes"' in head)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from iamlint import entrypoints
 from iamlint.formats.base import Format, Shape, Syntax
@@ -54,7 +54,7 @@ class FormatRegistry:
     def formats(self) -> tuple[Format, ...]:
         return self._ordered
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Format]:
         return iter(self._ordered)
 
     def __len__(self) -> int:

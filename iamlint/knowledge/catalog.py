@@ -131,9 +131,9 @@ class Catalogue:
         if not services:
             return None
         regex = wildcard_regex(name)
-        found = []
-        for prefix in services:
-            found.extend(info for key, info in self.actions(prefix).items() if regex.fullmatch(key))
+        found: list[ActionInfo] = []
+        for prefix in services:  # known services: actions() is never None for them
+            found.extend(info for key, info in (self.actions(prefix) or {}).items() if regex.fullmatch(key))
         return tuple(sorted(found, key=lambda info: info.full_name))
 
     def count(self, pattern: str) -> int | None:

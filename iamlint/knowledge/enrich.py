@@ -34,7 +34,7 @@ def managed_arns(graph: Graph) -> Iterator[Known]:
 def enrich_graph(graph: Graph) -> None:
     """Add one AwsManagedPolicy per distinct AWS managed policy referenced and known to
     the snapshot (an unknown one gets no node: resolving it fails with a reason)."""
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     for value in managed_arns(graph):
         key = AwsManagedPolicy.key_of(value.value)
         if key in seen or any(

@@ -22,26 +22,30 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
-from pygls.workspace import PositionCodec
+from pygls.workspace import PositionCodec, TextDocument
 
 from iamlint import __version__
+from iamlint.baseline import fingerprint
 from iamlint.config import Settings
 from iamlint.engine import Options, run
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
+from iamlint.model.masking import mask_text
 from iamlint.model.units import SourceError
 from iamlint.registry import Registry, load_plugins
-from iamlint.sources import overlay
+from iamlint.reporters.links import rule_url
+from iamlint.reporters.rule_docs import explanation
+from iamlint.reporters.paths import source_root
+from iamlint.sources import overlay, read_source
 
 log = logging.getLogger("iamlint.lsp")
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a didChange is linted
-DOCS_URL = os.environ.get("IAMLINT_DOCS_URL", "https://iamlint.readthedocs.io/en/latest/rules/#{code}")
 SOURCE = "iamlint"
 _SEVERITY = {3: types.DiagnosticSeverity.Error, 2: types.DiagnosticSeverity.Warning, 1: types.DiagnosticSeverity.Information}
 
@@ -102,18 +106,15 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
-def _lines_of(path: str, open_lines: dict[str, list[str]]) -> list[str]:
+def _lines_of(path: str, open_lines: Mapping[str, Sequence[str]]) -> Sequence[str]:
     lines = open_lines.get(path)
     if lines is not None:
         return lines
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.read().splitlines(keepends=True)
-    except OSError:
-        return []
+    text, _ = read_source(path)  # a regular file only, capped
+    return [] if text is None else text.splitlines(keepends=True)
 
 
-def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
+def _range(codec: PositionCodec, lines: Sequence[str], line: int, column: int, end_line: int, end_column: int) -> types.Range:
     """1-based code-point line/column (end column exclusive) -> LSP range in client units."""
     start = types.Position(line=max(line, 1) - 1, character=max(column, 1) - 1)
     if end_line < line or (end_line == line and end_column <= column):
@@ -124,8 +125,10 @@ def _range(codec: PositionCodec, lines: list[str], line: int, column: int, end_l
     return codec.range_to_client_units(lines, types.Range(start=start, end=end))
 
 
-def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines: dict[str, list[str]]) -> list[types.Diagnostic]:
+def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
+                   open_lines: Mapping[str, Sequence[str]]) -> list[types.Diagnostic]:
     lines = _lines_of(path, open_lines)
+    root = source_root(os.path.dirname(path))  # fingerprints are relative to the repository
     diagnostics = []
     for item in items:
         if isinstance(item, SourceError):
@@ -149,7 +152,8 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines:
                 types.DiagnosticRelatedInformation(
                     location=types.Location(
                         uri=from_fs_path(other) or other,
-                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column, link.span.end_line, link.span.end_column),
+                        range=_range(codec, _lines_of(other, open_lines), link.span.line, link.span.column,
+                                     link.span.end_line, link.span.end_column),
                     ),
                     message=f"{link.label}: {link.resource}",
                 )
@@ -160,9 +164,10 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec, open_lines:
                 message=f"{item.message} [{item.name}]",
                 severity=_SEVERITY.get(int(item.severity), types.DiagnosticSeverity.Warning),
                 code=item.rule,
-                code_description=types.CodeDescription(href=DOCS_URL.format(code=item.rule, name=item.name)),
+                code_description=types.CodeDescription(href=rule_url(item.rule, item.name)),
                 source=SOURCE,
                 related_information=related or None,
+                data={"fingerprint": fingerprint(item, root)},
             )
         )
     return diagnostics
@@ -188,6 +193,7 @@ class IamlintServer(LanguageServer):
         self.generation: dict[tuple[str, str], int] = {}
         self.timers: dict[tuple[str, str], asyncio.Task] = {}
         self.published: dict[tuple[str, str], set[str]] = {}  # unit -> URIs with a non-empty set
+        self.shown: dict[str, list[types.Diagnostic]] = {}  # uri -> its diagnostics (for hover)
         self._registry: Registry | None = None
 
     @property
@@ -197,7 +203,7 @@ class IamlintServer(LanguageServer):
         return self._registry
 
     # -- documents ------------------------------------------------------------------
-    def open_documents(self) -> dict[str, tuple[str, object]]:
+    def open_documents(self) -> dict[str, tuple[str, TextDocument]]:
         """real path -> (uri, document) of every open file: buffers win over the disk."""
         documents = {}
         for uri, document in list(self.workspace.text_documents.items()):
@@ -228,7 +234,8 @@ class IamlintServer(LanguageServer):
             grouped = await loop.run_in_executor(self.executor, self._lint_locked, kind, key, buffers)
         except Exception as exc:  # never let one bad run kill the server
             log.exception("lint failed")
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"iamlint: lint failed: {exc!r}"))
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Error, message=mask_text(f"iamlint: lint failed: {exc!r}")))
             return
         if self.generation.get(unit) != generation:
             return  # a newer edit is being linted: its results will be published
@@ -238,7 +245,7 @@ class IamlintServer(LanguageServer):
         with self.lock:
             return lint(kind, key, buffers, self.registry)
 
-    def publish(self, unit: tuple[str, str], grouped: dict[str, list], documents: dict[str, tuple[str, object]]) -> None:
+    def publish(self, unit: tuple[str, str], grouped: dict[str, list], documents: dict[str, tuple[str, TextDocument]]) -> None:
         kind, key = unit
         codec = self.workspace.position_codec
         open_lines = {path: document.lines for path, (_, document) in documents.items()}
@@ -248,6 +255,7 @@ class IamlintServer(LanguageServer):
             if not in_unit(kind, key, path, self.registry.formats):
                 continue
             diagnostics = to_diagnostics(grouped.get(path, ()), path, codec, open_lines)
+            self.shown[uri] = diagnostics
             if diagnostics:
                 now.add(uri)
             sent.add(uri)
@@ -258,7 +266,22 @@ class IamlintServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.published[unit] = now
 
+    def hover(self, uri: str, position: types.Position) -> types.Hover | None:
+        """The explanation of the rules whose diagnostics cover ``position``."""
+        texts = []
+        for diagnostic in self.shown.get(uri, ()):
+            rule = self.registry.find(str(diagnostic.code)) if diagnostic.code else None
+            if rule is None or not _inside(position, diagnostic.range):
+                continue
+            text = explanation(rule, rule_url(rule.code, rule.name))
+            if text not in texts:
+                texts.append(text)
+        if not texts:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)))
+
     def closed(self, uri: str) -> None:
+        self.shown.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = to_fs_path(uri)
         unit = unit_of(path, self.registry.formats) if path else None
@@ -267,6 +290,11 @@ class IamlintServer(LanguageServer):
         self.published.get(unit, set()).discard(uri)
         if any(in_unit(*unit, other, self.registry.formats) for other in self.open_documents()):
             self.schedule(uri, 0)  # the closed buffer no longer stands in for the file
+
+
+def _inside(position: types.Position, area: types.Range) -> bool:
+    here = (position.line, position.character)
+    return (area.start.line, area.start.character) <= here <= (area.end.line, area.end.character)
 
 
 def build_server() -> IamlintServer:
@@ -287,6 +315,10 @@ def build_server() -> IamlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def did_save(ls: IamlintServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: IamlintServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params.text_document.uri, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: IamlintServer, params: types.DidCloseTextDocumentParams) -> None:

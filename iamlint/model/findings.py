@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, NamedTuple, Union
+from typing import Any, Callable, Iterable, NamedTuple, Union
 
-from iamlint.model.graph import Graph, Node
+from iamlint.model.graph import AttrPath, Graph, Node
 from iamlint.model.span import Span
 
 GRAPH_STAGE = "graph"
@@ -39,7 +39,7 @@ class Context:
     """What a rule may know about the run besides the graph."""
 
     partition: str = "aws"
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 class InlineSuppression(NamedTuple):
@@ -97,10 +97,10 @@ class Finding:
     (with the empty path): the finding is located at the suppression."""
 
     node: Union[Node, InlineSuppression]
-    path: tuple
+    path: AttrPath
     message: str
     severity: Severity | None = None
-    related: tuple[tuple[str, Node, tuple], ...] = ()
+    related: tuple[tuple[str, Node, AttrPath], ...] = ()
     span: Span | None = None
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, TypeVar
+from typing import Any, Iterator, TypeVar, Union
 
 from iamlint.model.policy import Document
 from iamlint.model.span import Span, fast_pickle
 from iamlint.model.values import Value
+
+AttrPath = tuple[Union[str, int], ...]
+"""A path inside a node: attribute names, keys and indices (the locator walks it)."""
 
 
 @fast_pickle
@@ -160,13 +163,21 @@ class Graph:
     """All nodes of one unit: a Terraform root module (with its child modules) or a template.
 
     Lookups by address and by node class are indexed; ``memo`` holds derived query
-    results (see :mod:`iamlint.model.links`) and is emptied whenever a node is added."""
+    results (see :mod:`iamlint.model.links`) and is emptied whenever a node is added.
 
-    __slots__ = ("nodes", "partition", "_by_address", "_by_type", "memo")
+    ``stand_ins`` maps the address of a stand-in for the instances of a resource or
+    module call beyond the ones judged one by one (``aws_instance.web[*]``,
+    ``module.app[*]``: Terraform ``--max-instances``) to (how many instances it stands
+    for, how many were judged one by one); the nodes at or below it are judged once for
+    all of them."""
 
-    def __init__(self, nodes: list[Node] | None = None, partition: str = "aws") -> None:
+    __slots__ = ("nodes", "partition", "stand_ins", "_by_address", "_by_type", "memo")
+
+    def __init__(self, nodes: list[Node] | None = None, partition: str = "aws",
+                 stand_ins: dict[str, tuple[int, int]] | None = None) -> None:
         self.nodes: list[Node] = []
         self.partition = partition
+        self.stand_ins: dict[str, tuple[int, int]] = dict(stand_ins or {})
         self._by_address: dict[str, Node] = {}
         self._by_type: dict[type, list[Node]] = {}
         self.memo: dict[str, object] = {}
@@ -181,12 +192,20 @@ class Graph:
         if self.memo:
             self.memo = {}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """Pickled without the indexes and memo (the cache stores graphs)."""
-        return {"nodes": self.nodes, "partition": self.partition}
+        return {"nodes": self.nodes, "partition": self.partition, "stand_ins": self.stand_ins}
 
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["nodes"], state["partition"])  # type: ignore[misc]
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["nodes"], state["partition"], state.get("stand_ins"))  # type: ignore[misc]
+
+    def stand_in_of(self, address: str) -> list[tuple[str, int, int]]:
+        """The stand-ins ``address`` is, or lies below: (stand-in address, instances it
+        stands for, instances judged one by one), outermost first."""
+        if "[*]" not in address or not self.stand_ins:
+            return []
+        return [(key, *self.stand_ins[key]) for key in sorted(self.stand_ins, key=len)
+                if address == key or address.startswith(key + ".")]
 
     def of_type(self, kind: type[N]) -> Iterator[N]:
         found = self._by_type.get(kind)

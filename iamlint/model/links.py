@@ -7,9 +7,10 @@ the reason (an Unknown value, or a name that no node of the scanned code carries
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, TypeVar
+from typing import Iterator, TypeVar, Union, cast
 
 from iamlint.model.graph import (
+    AttrPath,
     AwsManagedPolicy,
     Compute,
     Graph,
@@ -21,9 +22,10 @@ from iamlint.model.graph import (
     RolePolicy,
 )
 from iamlint.model.policy import Document
-from iamlint.model.values import Known, Ref, Unknown, Value, is_absent
+from iamlint.model.values import Alternatives, Known, Ref, Unknown, Value, is_absent
 
 N = TypeVar("N", bound=Node)
+Holder = Union[RolePolicy, ManagedPolicy, PolicyAttachment]  # a node attaching policies to roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class AttachedPolicy:
     could not be resolved (``reason`` says why)."""
 
     source: Node
-    path: tuple
+    path: AttrPath
     document: Document | None
     arn: Value | None = None
     reason: str | None = None
@@ -107,10 +109,35 @@ def _name_from_arn(text: str) -> str:
 
 
 def profile_of(graph: Graph, compute: Compute) -> Resolution | None:
-    """The instance profile of a compute node; None when it has none at all."""
-    if compute.profile is None or is_absent(compute.profile):
+    """The instance profile of a compute node; None when it has none at all. A profile
+    chosen by an undecidable condition (:class:`Alternatives`) whose branches all name
+    the same profile or none is that profile (the branches without one are EC2001's);
+    with no branch naming one, there is none."""
+    profile = compute.profile
+    if isinstance(profile, Alternatives):
+        present = [value for _, value in profile.branches if not is_absent(value)]
+        if not present:
+            return None
+        if len(present) == 1 or all(_same(value, present[0]) for value in present):
+            profile = present[0]
+    if profile is None or is_absent(profile):
         return None
-    return resolve(graph, compute.profile, InstanceProfile, "instance profile")
+    return resolve(graph, profile, InstanceProfile, "instance profile")
+
+
+def absent_branches(value: Value | None) -> list[tuple[int, str, Value]]:
+    """The branches of a value chosen by an undecidable condition that remove it
+    (``AWS::NoValue``, null, ""): (index, condition, value)."""
+    if not isinstance(value, Alternatives):
+        return []
+    return [(index, condition, branch) for index, (condition, branch) in enumerate(value.branches)
+            if is_absent(branch)]
+
+
+def _same(a: Value, b: Value) -> bool:
+    if isinstance(a, Ref) and isinstance(b, Ref):
+        return (a.address, a.attribute) == (b.address, b.attribute)
+    return isinstance(a, Known) and isinstance(b, Known) and a.value == b.value
 
 
 def roles_of(graph: Graph, profile: InstanceProfile) -> list[Resolution]:
@@ -132,10 +159,11 @@ def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
             yield AttachedPolicy(node, ("document",), node.document)
 
 
-def _attached_to(graph: Graph) -> dict[str, list[Node]]:
+def _attached_to(graph: Graph) -> dict[str, list[Holder]]:
     """Role address -> the role policies, managed policies and attachments naming it
     (in graph order, each once); computed once per graph."""
-    index = graph.memo.get("attached_to")
+    # graph.memo holds one entry per query, each of the type its query stores
+    index = cast("dict[str, list[Holder]] | None", graph.memo.get("attached_to"))
     if index is None:
         index = {}
         for node in graph.nodes:
@@ -147,10 +175,10 @@ def _attached_to(graph: Graph) -> dict[str, list[Node]]:
                         if not holders or holders[-1] is not node:
                             holders.append(node)
         graph.memo["attached_to"] = index
-    return index  # type: ignore[return-value]
+    return index
 
 
-def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPolicy:
+def _managed(graph: Graph, source: Node, path: AttrPath, arn: Value) -> AttachedPolicy:
     found = resolve(graph, arn, ManagedPolicy, "managed policy")
     if isinstance(found.node, ManagedPolicy):
         return AttachedPolicy(source, path, found.node.document, arn=arn)
@@ -159,7 +187,13 @@ def _managed(graph: Graph, source: Node, path: tuple, arn: Value) -> AttachedPol
 
 def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
     """Role address -> the compute nodes whose instance profile resolves to that role."""
-    users = graph.memo.get("instance_roles")
+    return {address: list(computes) for address, computes in _instance_roles(graph).items()}
+
+
+def _instance_roles(graph: Graph) -> dict[str, list[Compute]]:
+    """:func:`instance_roles`, memoised and shared (callers here do not change it; the
+    public function copies it, once per call)."""
+    users = cast("dict[str, list[Compute]] | None", graph.memo.get("instance_roles"))
     if users is None:
         users = {}
         for compute in graph.of_type(Compute):
@@ -170,12 +204,12 @@ def instance_roles(graph: Graph) -> dict[str, list[Compute]]:
                 if found.node is not None:
                     users.setdefault(found.node.address, []).append(compute)
         graph.memo["instance_roles"] = users
-    return {address: list(computes) for address, computes in users.items()}  # type: ignore[union-attr]
+    return users
 
 
 def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
     """The instance profiles whose roles include ``role``."""
-    index = graph.memo.get("profiles_using")
+    index = cast("dict[str, list[InstanceProfile]] | None", graph.memo.get("profiles_using"))
     if index is None:
         index = {}
         for profile in graph.of_type(InstanceProfile):
@@ -185,10 +219,10 @@ def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
                     if profile not in holders:
                         holders.append(profile)
         graph.memo["profiles_using"] = index
-    return list(index.get(role.address, ()))  # type: ignore[union-attr]
+    return list(index.get(role.address, ()))
 
 
-def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, tuple, Document]]:
+def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, AttrPath, Document]]:
     """Every policy document written in the scanned code, once, where it is written:
     role inline policies, role policies and customer-managed policies (and, with
     ``trust``, roles' trust policies), as (node, path to the document, document).
@@ -206,12 +240,12 @@ def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, 
 
 def is_instance_role(graph: Graph, role: Role) -> bool:
     """Whether an EC2 instance uses ``role``, or an instance profile wraps it."""
-    return role.address in instance_roles(graph) or bool(profiles_using(graph, role))
+    return role.address in _instance_roles(graph) or bool(profiles_using(graph, role))
 
 
 def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:
     """id() of every policy document that reaches an instance role -> those roles."""
-    reach = graph.memo.get("instance_roles_reached")
+    reach = cast("dict[int, list[Role]] | None", graph.memo.get("instance_roles_reached"))
     if reach is None:
         reach = {}
         for role in graph.of_type(Role):
@@ -223,4 +257,4 @@ def instance_roles_reached(graph: Graph) -> dict[int, list[Role]]:
                     if role not in roles:
                         roles.append(role)
         graph.memo["instance_roles_reached"] = reach
-    return reach  # type: ignore[return-value]
+    return reach

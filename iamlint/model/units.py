@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from iamlint.model.graph import Graph
+from iamlint.model.masking import mask_text
 
 if TYPE_CHECKING:  # the protocol lives in a higher layer; units only carry the object
     from iamlint.formats.base import Format
@@ -23,12 +24,19 @@ if TYPE_CHECKING:  # the protocol lives in a higher layer; units only carry the 
 
 @dataclass(frozen=True, slots=True)
 class SourceError:
-    """Input that could not be read, decoded or parsed (or a rule that failed)."""
+    """Input that could not be read, decoded or parsed (or a rule that failed). The
+    message is masked when the record is made (:func:`~iamlint.model.masking.mask_text`),
+    so no reporter, cache entry or editor ever sees a credential it quotes."""
 
     path: str
     line: int
     message: str
     column: int = 1
+
+    def __post_init__(self) -> None:
+        masked = mask_text(self.message)
+        if masked is not self.message:
+            object.__setattr__(self, "message", masked)
 
 
 class Comment(NamedTuple):
@@ -131,3 +139,6 @@ class UnitResult:
     errors: list[SourceError] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     facts: dict[str, SourceFacts] = field(default_factory=dict)
+    # names given with --var that this root module does not declare (the engine notes
+    # those no checked root module declares)
+    undeclared_vars: list[str] = field(default_factory=list)

@@ -14,7 +14,7 @@ The graph uses it to link nodes; a rule that needs the text sees only an Unknown
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Union
 
 from iamlint.model.span import Span, fast_pickle
@@ -84,12 +84,18 @@ def respan(value: "Value", span: Span, *, unknowns: bool = False) -> "Value":
     A :class:`Conditional` stays one, its condition kept; a :class:`SourceText` becomes a
     plain Known (its text no longer starts where it says). Unknowns keep their own span,
     unless ``unknowns`` is set: then they move too, a :class:`Ref` keeping what it refers
-    to and any other Unknown becoming a plain Unknown with its reason."""
+    to, a :class:`PartialText` its text (still where it is written: an Unknown moved by a
+    reference to a local or variable), any other Unknown becoming a plain Unknown with
+    its reason."""
     if isinstance(value, Unknown):
         if not unknowns:
             return value
         if isinstance(value, Ref):
             return Ref(value.reason, span, value.address, value.attribute)
+        if isinstance(value, PartialText):  # reported at span; its text stays where it is
+            return replace(value, span=span, exact=value.exact and span.file == value.span.file)
+        if isinstance(value, Alternatives):  # reported at span; each branch stays where it is written
+            return replace(value, span=span)
         return Unknown(value.reason, span)
     inner = value.value
     if isinstance(inner, list):
@@ -111,6 +117,56 @@ class Unknown:
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
+
+
+HOLE = 0xE000  # private-use characters stand for the unknown parts of a PartialText
+MAX_HOLES = 6400
+
+
+@dataclass(frozen=True, slots=True)
+class PartialText(Unknown):
+    """Text with unknown parts (a template interpolating a value known only after apply:
+    a Terraform heredoc or ``templatefile`` with ``${var.x}``, a CloudFormation
+    ``Fn::Sub`` / ``Fn::Join`` with a parameter).
+
+    Everything reads it as the Unknown it is, except what judges its known parts: JSON
+    policies in it (``normalize.documents``) and keys in it (SEC001). ``text`` holds
+    unknown part ``i`` as a run of ``chr(HOLE + i)`` as wide as its interpolation in the
+    source, so its lines and columns are the file's (``line``/``column``/``indent`` as in
+    SourceText); ``holes`` are the unknown parts. ``exact`` is False when the text is not
+    in the file as is (escapes, a join): then what is found in it is located at ``span``.
+    ``encoding`` names what was applied to the whole text (``"base64"``: the value is
+    the text base64-encoded, so it is no JSON policy, but a key in it is still there)."""
+
+    text: str = ""
+    holes: tuple[Any, ...] = ()
+    line: int = 1
+    column: int = 1
+    indent: int = 0
+    exact: bool = True
+    encoding: str = ""
+
+    def __repr__(self) -> str:
+        return f"PartialText({self.reason!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives(Unknown):
+    """A value chosen by a condition that cannot be decided from the code (a Terraform
+    ``cond ? a : b``, a CloudFormation ``Fn::If`` on a deploy-time condition) whose
+    branches cannot be merged into one value: ``branches`` holds each branch as
+    (condition, value), the value marked :class:`Conditional` with that condition
+    (``"condition HasProfile is false"``) when known; a branch that removes the value
+    (``AWS::NoValue``, ``null``) is a Known None.
+
+    Everything reads it as the Unknown it is, except what judges every branch: an
+    instance whose profile is absent in one branch has no profile when that branch is
+    taken (EC2001, "only when condition HasProfile is false")."""
+
+    branches: tuple[tuple[str, "Value"], ...] = ()
+
+    def __repr__(self) -> str:
+        return f"Alternatives({self.reason!r})"
 
 
 @fast_pickle

@@ -2,43 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import cast
 
-from iamlint.model.policy import Document, PolicyDocument
-from iamlint.model.values import Encoded, Known, SourceText, Unknown, Value, respan
+from iamlint.model.policy import EMPTY, Document, PolicyDocument, Rejected
+from iamlint.model.span import Span
+from iamlint.model.values import HOLE, MAX_HOLES, Encoded, Known, PartialText, SourceText, Unknown, Value, respan
 
-
-HOLE = 0xE000  # private-use characters stand for the unknown parts of a PartialText
-MAX_HOLES = 6400
-
-
-@dataclass(frozen=True, slots=True)
-class PartialText(Unknown):
-    """Text with unknown parts (a template interpolating a value known only after apply).
-
-    Everything but a policy reads it as the Unknown it is. ``text`` holds unknown part
-    ``i`` as a run of ``chr(HOLE + i)`` as wide as its interpolation in the source, so
-    JSON in it decodes with its lines and columns (``line``/``column``/``indent`` as in
-    SourceText); ``holes`` are the unknown parts. ``exact`` is False when the text is not
-    in the file as is (escapes): then the decoded values are located at the template."""
-
-    text: str = ""
-    holes: tuple = ()
-    line: int = 1
-    column: int = 1
-    indent: int = 0
-    exact: bool = True
+__all__ = ["HOLE", "MAX_HOLES", "PartialText", "decode_json_text", "decode_partial", "to_document"]
 
 
 def decode_partial(value: PartialText) -> Value:
     """The JSON in a PartialText: each string holding an unknown part becomes that part's
-    Unknown (with the string's span); an object key holding one makes it all Unknown."""
+    Unknown (with the string's span); an object key holding one makes it all Unknown.
+
+    Text that is not JSON is rejected only when its known parts alone make it so: with
+    every unknown part read as ``0`` (a JSON value where a value is expected, text
+    inside a string) it still fails, away from any unknown part. Otherwise it is the
+    Unknown it is (an interpolation may well render valid JSON)."""
     decoded = decode_json_text(SourceText(value.text, value.span, line=value.line, column=value.column,
                                           indent=value.indent))
+    if isinstance(decoded, Rejected):
+        return _rejected_partial(value) or value
     if not isinstance(decoded, Known):
         return value
     if not value.exact:
-        decoded = respan(decoded, value.span)
+        decoded = cast(Known, respan(decoded, value.span))  # a Known stays a Known
     limit = HOLE + len(value.holes)
 
     def hole(text: str) -> Unknown | None:
@@ -47,7 +35,7 @@ def decode_partial(value: PartialText) -> Value:
                 return value.holes[ord(char) - HOLE]
         return None
 
-    def fill(item: Value) -> Value | None:
+    def fill(item: Known) -> Value | None:  # decoded JSON: Known all the way down
         inner = item.value
         if isinstance(inner, str):
             found = hole(inner)
@@ -65,8 +53,51 @@ def decode_partial(value: PartialText) -> Value:
     return fill(decoded) or value
 
 
+def _rejected_partial(value: PartialText) -> Rejected | None:
+    """The rejection of a PartialText whose known parts are not JSON, else None."""
+    # start-up: the JSON reader only when a policy is written as JSON text
+    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
+
+    limit = HOLE + len(value.holes)
+    chars = list(value.text)
+    runs: list[tuple[int, int]] = []
+    index = 0
+    while index < len(chars):
+        if HOLE <= ord(chars[index]) < limit:
+            end = index
+            while end < len(chars) and chars[end] == chars[index]:
+                end += 1
+            chars[index:end] = list("0".ljust(end - index))  # a JSON value, and text inside a string
+            runs.append((index, end))
+            index = end
+        else:
+            index += 1
+    try:
+        loads_with_spans("".join(chars), value.span.file, line=value.line, column=value.column, indent=value.indent)
+    except JsonError as exc:
+        if any(start <= exc.offset <= end + 1 for start, end in runs):
+            return None  # at or just after an unknown part: it may be what renders there
+        return _rejection(exc, value.span, exact=value.exact, first_line=value.line)
+    return None
+
+
+def _rejection(exc, span: Span, exact: bool, first_line: int | None = None, text: str | None = None) -> Rejected:
+    """A JSON error: at its own position when the text sits in the file as is (or as a
+    one-line quoted string with escapes), else at the string, naming the line of the text."""
+    if exact:
+        where = Span(span.file, exc.line, exc.column, exc.line, exc.column + 1)
+        return Rejected.of([(f"the policy is not valid JSON: {exc.message}", where)])
+    column = _escaped_column(text, exc.offset, span) if text is not None else None
+    if column is not None:
+        where = Span(span.file, span.line, column, span.line, column + 1)
+        return Rejected.of([(f"the policy is not valid JSON: {exc.message}", where)])
+    line = exc.line - (first_line if first_line is not None else span.line) + 1
+    return Rejected.of([(f"the policy is not valid JSON: {exc.message} (line {line} of its text)", span)])
+
+
 def decode_json_text(value: Known) -> Value:
-    """A Known string holding JSON -> the decoded Value, spans mapped into the file."""
+    """A Known string holding JSON -> the decoded Value, spans mapped into the file; text
+    that is not JSON is :class:`Rejected` (an input error wherever it is a policy)."""
     # start-up: the JSON reader only when a policy is written as JSON text
     from iamlint.parsers.jsonpos import JsonError, loads_with_spans
 
@@ -78,10 +109,26 @@ def decode_json_text(value: Known) -> Value:
     try:
         decoded = loads_with_spans(value.value, span.file, line=line, column=column, indent=indent)
     except JsonError as exc:
-        return Unknown(f"the policy is not valid JSON: {exc.message} (line {exc.line})", span)
+        return _rejection(exc, span, exact=isinstance(value, SourceText) or _verbatim(value), first_line=line,
+                          text=value.value)
     if not isinstance(value, SourceText) and not _verbatim(value):
         return respan(decoded, span)  # escapes, a function, a join: its lines are not the file's
     return decoded
+
+
+_ESCAPED = {'"': 2, "\\": 2, "\n": 2, "\t": 2, "\r": 2}
+
+
+def _escaped_column(text: str, offset: int, span: Span) -> int | None:
+    """The column of ``text[offset]`` in a one-line quoted string whose escapes
+    (``\\"``, ``\\\\``, ``\\n``...) are as wide as written; None when the width of the string
+    in the file says otherwise (it was built, not written)."""
+    if span.line != span.end_line:
+        return None
+    widths = [_ESCAPED.get(char, 6 if ord(char) < 0x20 else 1) for char in text]
+    if sum(widths) != span.end_column - span.column - 2:
+        return None
+    return span.column + 1 + sum(widths[:offset])
 
 
 def _verbatim(value: Known) -> bool:
@@ -95,6 +142,8 @@ def to_document(value: Value | None) -> Document | None:
     if value is None:
         return None
     if isinstance(value, PartialText):
+        if value.encoding:  # base64 text is no JSON policy: the Unknown it is
+            return Unknown(value.reason, value.span)
         return PolicyDocument.from_value(decode_partial(value))
     if isinstance(value, Known):
         inner = value.value
@@ -102,8 +151,10 @@ def to_document(value: Value | None) -> Document | None:
             return None
         if isinstance(inner, str):
             if not inner.strip():
-                return Unknown("the policy is empty", value.span)
+                return Rejected.of([(EMPTY, value.span)])
             return PolicyDocument.from_value(decode_json_text(value))
         if isinstance(inner, Encoded):
-            return to_document(inner.data) if isinstance(inner.data, Known) and isinstance(inner.data.value, str) else PolicyDocument.from_value(inner.data)
+            if isinstance(inner.data, Known) and isinstance(inner.data.value, str):
+                return to_document(inner.data)
+            return PolicyDocument.from_value(inner.data)
     return PolicyDocument.from_value(value)

@@ -11,7 +11,7 @@ text sits in its file) and, through :func:`loads_with_spans`, whole JSON files.
 from __future__ import annotations
 
 import re
-from json.decoder import JSONDecodeError, scanstring
+from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
 from iamlint.model.span import LineIndex, Span
 from iamlint.model.values import Known
@@ -25,11 +25,12 @@ _CONSTANTS = {"true": True, "false": False, "null": None}
 class JsonError(ValueError):
     """Invalid JSON; ``line`` and ``column`` are positions in the original file."""
 
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: str, line: int, column: int, offset: int = 0) -> None:
         super().__init__(f"{message} at line {line}, column {column}")
         self.message = message
         self.line = line
         self.column = column
+        self.offset = offset  # in the text given
 
 
 class _Reader:
@@ -54,7 +55,11 @@ class _Reader:
 
     def error(self, message: str, offset: int) -> JsonError:
         line, column = self.position(offset)
-        return JsonError(message, line, column)
+        if message.startswith("unexpected character") and self.text[offset : offset + 1] in ("]", "}"):
+            before = self.text[:offset].rstrip()
+            if before.endswith(","):  # the usual mistake, named
+                message = f"a trailing comma before {self.text[offset]!r}"
+        return JsonError(message, line, column, offset)
 
     def skip(self, pos: int) -> int:
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
@@ -98,6 +103,8 @@ class _Reader:
             return Known(items, self.span(start, pos + 1)), pos + 1
         while True:
             if text[pos : pos + 1] != '"':
+                if text[pos : pos + 1] == "}" and text[:pos].rstrip().endswith(","):
+                    raise self.error("unexpected character '}'", pos)  # named as a trailing comma
                 raise self.error("expected a quoted property name", pos)
             key, pos = self.string(pos)
             pos = self.skip(pos)

@@ -10,8 +10,11 @@ before the rules; it imports nothing else, and rules reach it through ``iamlint.
   action can name (from the catalogue's resource types and ARN formats);
 * :mod:`~iamlint.permissions.principal` -- per principal, every policy reaching it,
   explicit Deny subtracting what it fully covers, the permissions boundary intersecting;
-* :mod:`~iamlint.permissions.risks` -- privilege-escalation methods, sensitive and
-  unscoped actions, what a reported wildcard includes; computed once per graph;
+* :mod:`~iamlint.permissions.risks` -- the analysis computed once per graph:
+  privilege-escalation methods (here), sensitive and unscoped actions
+  (:mod:`~iamlint.permissions.exposures`), what a reported wildcard includes
+  (:mod:`~iamlint.permissions.includes`), the risk categories
+  (:mod:`~iamlint.permissions.categories`);
 * :mod:`~iamlint.permissions.reach` -- what the rules' findings share: whom a grant
   reaches (severity), conditions, accepted AWS managed policies, enrichment.
 
@@ -24,17 +27,21 @@ from iamlint.permissions.grants import Grant, Origin, document_grants
 from iamlint.permissions.principal import Boundary, PermissionSet, PolicyRef, effective_permissions, principals
 from iamlint.permissions.reach import (
     Reach,
+    UnscopedVerdict,
     accepted,
     agent_policy,
     enrich,
     grant_label,
+    judge_unscoped,
     lowered,
+    partial_wildcard,
     policy_includes,
     reach,
     statement_includes,
     tags_of,
+    unscoped_patterns,
 )
-from iamlint.permissions.risks import (
+from iamlint.permissions.categories import (
     CATEGORIES,
     CREDENTIALS_EXPOSURE,
     DATA_EXFILTRATION,
@@ -43,38 +50,36 @@ from iamlint.permissions.risks import (
     RESOURCE_EXPOSURE,
     SENSITIVE,
     UNSCOPED,
-    Analysis,
-    Escalation,
-    Exposure,
-    Includes,
-    analyse,
     categories_of,
-    wildcard_includes,
 )
+from iamlint.permissions.exposures import Exposure
+from iamlint.permissions.includes import Includes, wildcard_includes
+from iamlint.permissions.risks import Analysis, Escalation, analyse
 
 __all__ = [
     "ALL",
+    "Analysis",
+    "Boundary",
     "CATEGORIES",
     "CREDENTIALS_EXPOSURE",
     "DATA_EXFILTRATION",
+    "Escalation",
+    "Exposure",
+    "Grant",
     "INFRASTRUCTURE_MODIFICATION",
+    "Includes",
     "NONE",
+    "Origin",
     "PRIVILEGE_ESCALATION",
+    "PermissionSet",
+    "PolicyRef",
     "RESOURCE_EXPOSURE",
+    "Reach",
     "SENSITIVE",
     "SOME",
     "UNKNOWN",
     "UNSCOPED",
-    "Analysis",
-    "Boundary",
-    "Escalation",
-    "Exposure",
-    "Grant",
-    "Includes",
-    "Origin",
-    "PermissionSet",
-    "PolicyRef",
-    "Reach",
+    "UnscopedVerdict",
     "accepted",
     "agent_policy",
     "analyse",
@@ -83,11 +88,14 @@ __all__ = [
     "effective_permissions",
     "enrich",
     "grant_label",
+    "judge_unscoped",
     "lowered",
+    "partial_wildcard",
     "policy_includes",
     "principals",
     "reach",
     "statement_includes",
     "tags_of",
+    "unscoped_patterns",
     "wildcard_includes",
 ]

@@ -65,7 +65,7 @@ class Origin:
         return self.holder, self.path + step
 
     def describe(self) -> str:
-        if self.aws_managed:
+        if isinstance(self.holder, AwsManagedPolicy):  # self.aws_managed, narrowed for the type checker
             name = self.holder.name.value if isinstance(self.holder.name, Known) else self.holder.address
             return f"AWS managed policy {name}"
         if self.document_path[:1] == ("inline_policies",):

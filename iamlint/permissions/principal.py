@@ -10,7 +10,7 @@ Built once per principal and graph (``graph.memo``); answers per action are memo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
 from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, Role
 from iamlint.model.links import policies_of, resolve
@@ -104,7 +104,7 @@ class PermissionSet:
         return own if RANK.get(allowed, 0) >= RANK.get(own, 0) else allowed
 
     def own(self, key: tuple) -> Grant | None:
-        """This principal's Allow grant with the identity ``key`` (see risks.grant_key)."""
+        """This principal's Allow grant with the identity ``key`` (see categories.grant_key)."""
         index = self._memo.get("own")
         if index is None:
             index = self._memo["own"] = {(g.origin.key, g.action_index): g for g in self.allows}
@@ -142,7 +142,7 @@ class PermissionSet:
 def deny_covers(deny: Grant, grant: Grant, action: str) -> bool:
     """An explicit Deny subtracts what it fully covers: the action, every resource of the
     grant, and no condition."""
-    if deny.conditioned or deny.not_resource or deny.unknown_resources and "*" not in deny.resources:
+    if deny.conditioned or deny.not_resource or (deny.unknown_resources and "*" not in deny.resources):
         return False
     if not deny.matches(action):
         return False
@@ -155,10 +155,11 @@ def deny_covers(deny: Grant, grant: Grant, action: str) -> bool:
 
 def effective_permissions(graph: Graph, principal: Node) -> PermissionSet:
     """The permission set of a principal (memoised per graph)."""
-    cache = graph.memo.setdefault("permissions.sets", {})
-    found = cache.get(principal.address)  # type: ignore[union-attr]
+    # graph.memo holds one entry per query, each of the type its query stores
+    cache = cast("dict[str, PermissionSet]", graph.memo.setdefault("permissions.sets", {}))
+    found = cache.get(principal.address)
     if found is None or found.principal is not principal:
-        found = cache[principal.address] = _build(graph, principal)  # type: ignore[index]
+        found = cache[principal.address] = _build(graph, principal)
     return found
 
 

@@ -1,6 +1,7 @@
 """What the least-privilege findings share: whom a grant reaches (and so the severity),
-the severity step a Condition takes off, AWS managed policies accepted as notes, and the
-enrichment of a reported wildcard's finding."""
+the severity step a Condition takes off, AWS managed policies accepted as notes, the
+enrichment of a reported wildcard's finding, and IAM007's verdict on unscoped writes
+(which IAM004 also gives, for the writes of a partial wildcard it reports)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
 from iamlint.model.links import instance_roles, is_instance_role, profiles_using
 from iamlint.model.values import Known
 from iamlint.permissions.grants import Grant, Origin, document_grants
-from iamlint.permissions.risks import CATEGORIES, Includes, wildcard_includes
+from iamlint.permissions.categories import CATEGORIES, UNSCOPED
+from iamlint.permissions.exposures import Exposure
+from iamlint.permissions.includes import Includes, wildcard_includes
+from iamlint.permissions.risks import analyse
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,8 @@ class Reach:
 def reach(graph: Graph, principals: Iterable[Node]) -> Reach:
     roles = [p for p in principals if isinstance(p, Role)]
     users = instance_roles(graph)
-    parts, related = [], []
+    parts: list[str] = []
+    related: list[tuple[str, Node, tuple]] = []
     for role in roles:
         if not is_instance_role(graph, role):
             continue
@@ -60,9 +65,9 @@ def accepted(origin: Origin, names: Iterable[str] = (), on_instance: bool = True
     (instance roles above all), that the configuration accepts
     (``accepted-managed-policies``), or that AWS writes for a service role (path
     ``/service-role/``) attached where no EC2 instance uses it: why it is a note."""
-    if not origin.aws_managed:
-        return None
     holder = origin.holder
+    if not isinstance(holder, AwsManagedPolicy):  # origin.aws_managed, narrowed for the type checker
+        return None
     name = holder.name.value if isinstance(holder.name, Known) else ""
     documented = risk_catalogue().documented.get(str(name))
     if documented is not None:
@@ -120,3 +125,65 @@ def tags_of(base: Iterable[str], actions: Iterable[str]) -> tuple[str, ...]:
 def grant_label(grant: Grant) -> str:
     """"iam:PassRole in policy aws_iam_role_policy.web" (for messages)."""
     return f"{grant.pattern} in {grant.origin.describe()}"
+
+
+def partial_wildcard(pattern: str) -> bool:
+    """A wildcard inside a service's action names (``s3:Put*``, ``iam:*Policy*``): what
+    IAM004 reports. Not ``"*"`` / ``"s3:*"`` (IAM002, IAM003), not an interpolation."""
+    text = pattern.strip()
+    _service, sep, name = text.partition(":")
+    if not sep or not ("*" in text or "?" in text) or "${" in text:
+        return False
+    return name.strip("*") != ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnscopedVerdict:
+    """IAM007's verdict on writes a statement allows on every resource: ``severity``,
+    the (ActionInfo, Grant) ``items`` it counts, ``why`` (the severity's reason, if any),
+    ``who`` the principals reached."""
+
+    severity: Severity
+    items: tuple
+    why: str | None
+    who: Reach
+
+
+def judge_unscoped(graph: Graph, exposure: Exposure, items: Iterable, names: Iterable[str] = ()) -> UnscopedVerdict:
+    """The severity of writes on every resource (``items`` of an UNSCOPED exposure): a note
+    for an AWS managed policy (accepted or not: only replacing it narrows it) and for writes
+    that AWS's own policy for an agent grants on every resource; else error on an
+    instance role, warning elsewhere, one step lower under a constraining Condition."""
+    items = list(items)
+    who = reach(graph, exposure.principals)
+    severity, why = Severity.NOTE, accepted(exposure.origin, names, who.severity is Severity.ERROR)
+    if why is None and exposure.origin.aws_managed:
+        why = "an AWS managed policy, whose statements only replacing it can narrow"
+    if why is None:
+        own = [(info, grant) for info, grant in items if agent_policy(info.full_name) is None]
+        if own:
+            items = own
+            severity, lowered_why = lowered(who.severity, exposure.condition_keys)
+            why = lowered_why or None
+        else:
+            agents = sorted({str(agent_policy(info.full_name)) for info, _ in items})
+            why = f"as {', '.join(agents)} (AWS's policy for the agent that needs them) grants on every resource"
+    return UnscopedVerdict(severity, tuple(items), why, who)
+
+
+def unscoped_patterns(graph: Graph) -> dict[tuple, list[tuple[Exposure, list]]]:
+    """(holder address, document path, statement index, action index) of each partial
+    wildcard of a written statement -> the exposures and (ActionInfo, Grant) items of the
+    writes it allows on every resource: IAM004 reports them with the pattern, IAM007
+    leaves them out (one root cause, one finding)."""
+    found: dict[tuple, list[tuple[Exposure, list]]] = {}
+    for exposure in analyse(graph).exposures_of(UNSCOPED):
+        if exposure.origin.aws_managed:
+            continue
+        groups: dict[int, list] = {}
+        for info, grant in exposure.actions:
+            if grant.action_index is not None and partial_wildcard(grant.pattern):
+                groups.setdefault(grant.action_index, []).append((info, grant))
+        for index, items in groups.items():
+            found.setdefault(exposure.origin.key + (index,), []).append((exposure, items))
+    return found

@@ -57,7 +57,8 @@ def _capped(entries: list[tuple[str, str]]) -> list[str]:
     levels = Counter(level for level, _ in entries)
     overflow = any(n > PER_LEVEL for n in levels.values())
     limits = {"error": PER_LEVEL, "warning": PER_LEVEL, "notice": PER_LEVEL - 1 if overflow else PER_LEVEL}
-    shown, used, left = [], Counter(), 0
+    shown, left = [], 0
+    used: Counter[str] = Counter()
     for level, line in entries:
         if used[level] < limits[level]:
             used[level] += 1
@@ -77,7 +78,11 @@ STEP_SUMMARY_ROWS = 1000
 def step_summary(report: Report, root: str | None = None) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: every finding (annotations are capped)."""
     root = root or source_root()
-    lines = [f"### iamlint: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}", ""]
+    title = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
+    if report.base:  # check --base REV: the findings REV did not have
+        title = f"{len(report.findings)} new finding{'s' if len(report.findings) != 1 else ''} since `{report.base}` " \
+                f"({report.known} already there)"
+    lines = [f"### iamlint: {title}", ""]
     if report.findings:
         lines += ["| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |"]
         for f in sorted(report.findings, key=lambda f: (-f.severity, f.sort_key))[:STEP_SUMMARY_ROWS]:

@@ -25,6 +25,15 @@ def _extras(f: LocatedFinding) -> dict:
     return extras
 
 
+def _summary(report: Report) -> dict:
+    """``files`` reported on; ``loaded`` (only when files were given on their own): the
+    other files of their modules, read to judge them."""
+    summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings)}
+    if report.loaded:
+        summary["loaded"] = report.loaded
+    return summary
+
+
 def render(report: Report, **_: object) -> str:
     document = {
         "version": __version__,
@@ -45,6 +54,6 @@ def render(report: Report, **_: object) -> str:
             for f in report.findings
         ],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors],
-        "summary": {"files": report.files, "resources": report.resources, "findings": len(report.findings)},
+        "summary": _summary(report),
     }
     return json.dumps(document, indent=2) + "\n"

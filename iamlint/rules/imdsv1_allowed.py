@@ -8,11 +8,20 @@
 (``LaunchTemplateData.MetadataOptions``) and ``AWS::AutoScaling::LaunchConfiguration``
 (``MetadataOptions``). Reported when ``http_tokens`` / ``HttpTokens`` is not
 ``"required"``: set to ``"optional"``, or not set at all (AWS then defaults to
-optional, unless the AMI or the account default says otherwise, which the code does not
-show). Not reported when the metadata endpoint is disabled (``http_endpoint =
-"disabled"``), when a value cannot be evaluated (a variable without a value), or when the
-scanned code sets the account default to required
-(``aws_ec2_instance_metadata_defaults`` with ``http_tokens = "required"``).
+optional, unless the AMI or the account default says otherwise). Not reported when the
+metadata endpoint is disabled (``http_endpoint = "disabled"``), when a value cannot be
+evaluated (a variable without a value), when the scanned code sets the account default
+to required (``aws_ec2_instance_metadata_defaults`` with ``http_tokens = "required"``),
+or, for compute that does not set ``http_tokens``, when its AMI is declared in the code
+as requiring IMDSv2: an ``aws_ami`` with ``imds_support = "v2.0"``, or a ``data
+"aws_ami"`` whose ``filter`` on ``imds-support`` admits only ``v2.0`` (instances launched
+from such an AMI default to tokens required). CloudFormation declares no AMI (an AMI is
+registered outside the template), so there the instance or template must say it.
+
+The message names the setting as the format writes it: ``metadata_options { http_tokens
+= "required" }`` in Terraform, ``MetadataOptions: HttpTokens: required`` on an
+``AWS::EC2::Instance`` or launch configuration, ``LaunchTemplateData: MetadataOptions:
+HttpTokens: required`` on an ``AWS::EC2::LaunchTemplate``.
 
 ## Why it matters
 
@@ -102,7 +111,21 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from iamlint.plugin import Compute, Context, Finding, Graph, Known, Resource, Rule, Severity, Value, is_absent
+from iamlint.plugin import (
+    Compute,
+    Context,
+    Finding,
+    Graph,
+    Known,
+    Ref,
+    Resource,
+    Rule,
+    Severity,
+    Value,
+    as_list,
+    is_absent,
+    resolve,
+)
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     account_required = _account_default_required(graph)
@@ -113,14 +136,47 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         if endpoint is not None and not isinstance(endpoint, Known):
             continue  # the endpoint may be disabled: cannot verify
         tokens = compute.http_tokens
+        setting, fix = _setting(compute)
         if tokens is None or is_absent(tokens):
-            if account_required:
+            if account_required or _ami_requires_tokens(graph, compute):
                 continue
-            message = f"{compute.address} does not set http_tokens (HttpTokens), so IMDSv1 stays allowed"
-            yield Finding(compute, () if tokens is None else ("http_tokens",), _advice(message))
+            message = f"{compute.address} does not set {setting}, so IMDSv1 stays allowed"
+            yield Finding(compute, () if tokens is None else ("http_tokens",), _advice(message, fix))
         elif isinstance(tokens, Known) and _text(tokens) != "required":
-            message = f"{compute.address} sets http_tokens to {tokens.value!r}: IMDSv1 stays allowed"
-            yield Finding(compute, ("http_tokens",), _advice(message))
+            message = f"{compute.address} sets {setting} to {tokens.value!r}: IMDSv1 stays allowed"
+            yield Finding(compute, ("http_tokens",), _advice(message, fix))
+
+
+def _setting(compute: Compute) -> tuple[str, str]:
+    """The setting as the compute's format writes it, and the fix."""
+    if not compute.type.startswith("AWS::"):
+        return "metadata_options.http_tokens", 'Set metadata_options { http_tokens = "required" } (IMDSv2)'
+    where = "LaunchTemplateData.MetadataOptions" if compute.template else "MetadataOptions"
+    return f"{where}.HttpTokens", f"Set {where} HttpTokens: required (IMDSv2)"
+
+
+def _ami_requires_tokens(graph: Graph, compute: Compute) -> bool:
+    """Whether the AMI the compute launches is declared to require IMDSv2 (an aws_ami
+    with imds_support = "v2.0", a data aws_ami filtered on imds-support = v2.0)."""
+    ami = compute.attributes.get("ami") or compute.attributes.get("image_id")
+    if not isinstance(ami, Ref):
+        return False
+    node = resolve(graph, ami, Resource, "AMI").node
+    if node is None:
+        return False
+    if node.type == "aws_ami":
+        return _text(node.attributes.get("imds_support")) == "v2.0"
+    if node.type == "data.aws_ami":
+        return any(_imds_filter(item) for item in as_list(node.attributes.get("filter") or Known([], node.span)))
+    return False
+
+
+def _imds_filter(item: Value) -> bool:
+    if not isinstance(item, Known) or not isinstance(item.value, dict):
+        return False
+    name, values = item.value.get("name"), item.value.get("values")
+    texts = [_text(v) for v in as_list(values)] if values is not None else []
+    return _text(name) == "imds-support" and bool(texts) and all(t == "v2.0" for t in texts)
 
 
 def _text(value: Value | None) -> str | None:
@@ -129,8 +185,8 @@ def _text(value: Value | None) -> str | None:
     return None
 
 
-def _advice(message: str) -> str:
-    return f"{message}; an SSRF on the instance can read the role's credentials. Set it to \"required\" (IMDSv2)"
+def _advice(message: str, fix: str) -> str:
+    return f"{message}; an SSRF on the instance can read the role's credentials. {fix}"
 
 
 def _account_default_required(graph: Graph) -> bool:

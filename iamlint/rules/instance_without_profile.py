@@ -6,7 +6,14 @@ instance profile.
 A compute resource (``aws_instance``, ``aws_launch_template``, ``aws_launch_configuration``,
 ``aws_spot_instance_request``, ``AWS::EC2::Instance``, ``AWS::EC2::LaunchTemplate``,
 ``AWS::AutoScaling::LaunchConfiguration``) that has no instance profile at all: the
-attribute is missing, ``null`` or the empty string ``""``.
+attribute is missing, ``null`` or the empty string ``""``. A profile chosen by a
+condition the code cannot decide, one branch giving none (Terraform
+``var.prod ? aws_iam_instance_profile.p.name : null``, CloudFormation
+``!If [IsProd, !Ref Profile, !Ref AWS::NoValue]``), is reported at that branch, naming
+the condition ("only when condition IsProd is false"); the other branch's chain is
+checked as usual. Only a "no profile" written in the conditional itself counts: one
+brought by a variable's default may be tied to whether the instance exists at all, and
+stays "cannot verify" (EC2002).
 
 A launch template that some other resource of the scanned code gives a role to is not
 reported: an ``aws_eks_node_group`` (EKS attaches the node role and forbids a profile in
@@ -125,6 +132,7 @@ from iamlint.plugin import (
     Ref,
     Rule,
     Severity,
+    absent_branches,
     profile_of,
     resolve,
 )
@@ -133,13 +141,25 @@ from iamlint.plugin import (
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     supplied = _templates_given_a_role(graph)
     for compute in graph.of_type(Compute):
-        if profile_of(graph, compute) is not None or compute.address in supplied:
+        if compute.address in supplied:
+            continue
+        resolved = profile_of(graph, compute)
+        if resolved is not None:
+            # a branch of an undecidable condition without a profile: the engine adds
+            # "(only when <condition>)", the branch's condition, to the message
+            for index, _, value in absent_branches(compute.profile):
+                state = "null" if isinstance(value, Known) and value.value is None else "empty"
+                if compute.type.startswith("AWS::"):
+                    state = "AWS::NoValue" if isinstance(value, Known) and value.value is None else "empty"
+                yield Finding(compute, ("profile", "branches", index, 1),
+                              f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
             continue
         if compute.profile is None:
             yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
         else:
             state = "null" if isinstance(compute.profile, Known) and compute.profile.value is None else "empty"
-            yield Finding(compute, ("profile",), f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
+            yield Finding(compute, ("profile",),
+                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:

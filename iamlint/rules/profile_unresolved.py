@@ -18,6 +18,16 @@ the chain instance -> instance profile -> role -> policies:
   a statement granting a wildcard; and a policy ARN attached to an instance role that is
   not defined in the scanned code.
 
+What Terraform variables without a value (no default, no tfvars, no ``--var``: a
+child module checked on its own, whose callers give them) leave unknown is one note per
+chain -- an instance's profile, an instance profile's role, an instance role's trust
+policy and policies -- at its first unknown part, naming the variables; the other parts
+are its related locations (SARIF ``relatedLocations``, JSON ``related``). A child module
+folder is still checked on its own as well as through the modules that call it (a
+caller may create only some of its resources: ``count = 0``, ``create = false``); to see
+it only with its callers' values, check the callers' folders (their local modules are
+loaded with them).
+
 AWS managed policy ARNs (``arn:aws:iam::aws:policy/...``) are not reported: they are
 published by AWS, not unresolved code (the IAM knowledge rules judge them, and note
 the ones iamlint's snapshot does not know). The note is never an error: it tells the reader
@@ -127,7 +137,7 @@ really lives elsewhere, review that profile's role by hand.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, NamedTuple, TypeGuard
 
 from iamlint.plugin import (
     AwsManagedPolicy,
@@ -140,6 +150,7 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
+    Rejected,
     Role,
     RolePolicy,
     Rule,
@@ -158,56 +169,101 @@ NEVER_EC2 = frozenset({"AWS", "Federated", "CanonicalUser"})  # principal kinds 
 SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*+)$", re.IGNORECASE)
 
 
+class Note(NamedTuple):
+    node: Node
+    path: tuple
+    what: str
+    reason: str
+
+
+# the reason the Terraform normaliser gives for a root variable without a value
+NO_VALUE = re.compile(r"var\.([A-Za-z_][\w-]*) has no value \(no default, no tfvars, no --var\)")
+
+
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[str, tuple]] = set()
-    notes = (_profiles(graph), _profile_roles(graph), _trust(graph), _policies(graph))
-    for source in notes:
-        for finding in source:
-            key = (finding.node.address, finding.path)
-            if key not in seen:
-                seen.add(key)
-                yield finding
+    unset: dict[str, list[tuple[Note, list[str]]]] = {}  # chain -> notes caused by variables without a value
+    chains = ((_profiles, "compute"), (_profile_roles, "profile"), (_trust, "role"), (_policies, "role"))
+    for source, _ in chains:
+        for chain, note in source(graph):
+            key = (note.node.address, note.path)
+            if key in seen:
+                continue
+            seen.add(key)
+            names = list(dict.fromkeys(NO_VALUE.findall(note.reason)))
+            if names:
+                unset.setdefault(chain, []).append((note, names))
+            else:
+                yield _finding(note)
+    for notes in unset.values():
+        yield _grouped(notes)
 
 
-def _note(node: Node, path: tuple, what: str, reason: str | None) -> Finding:
-    return Finding(node, path, f"cannot verify {what}: {reason or 'it is not known'}")
+def _finding(note: Note) -> Finding:
+    return Finding(note.node, note.path, f"cannot verify {note.what}: {note.reason}")
 
 
-def _profiles(graph: Graph) -> Iterator[Finding]:
+def _grouped(notes: list[tuple[Note, list[str]]]) -> Finding:
+    """One note per chain for what variables without a value leave unknown (a module
+    checked on its own: its callers give them), naming the variables, at the first of
+    them; the others are its related locations."""
+    first = notes[0][0]
+    if len(notes) == 1:
+        return _finding(first)
+    names = list(dict.fromkeys(name for _, found in notes for name in found))
+    variables = ", ".join(f"var.{name}" for name in names)
+    verb = "has" if len(names) == 1 else "have"
+    message = (f"cannot verify {first.what} and {len(notes) - 1} more part{'s' if len(notes) > 2 else ''} of "
+               f"this chain: {variables} {verb} no value (no default, no tfvars, no --var)")
+    related = tuple((f"also cannot verify {note.what}", note.node, note.path) for note, _ in notes[1:])
+    return Finding(first.node, first.path, message, related=related)
+
+
+def _note(node: Node, path: tuple, what: str, reason: str | None) -> Note:
+    return Note(node, path, what, reason or "it is not known")
+
+
+def _profiles(graph: Graph) -> Iterator[tuple[str, Note]]:
     for compute in graph.of_type(Compute):
         found = profile_of(graph, compute)
         if found is not None and not found.resolved:
-            yield _note(compute, ("profile",), f"the instance profile of {compute.address}", found.reason)
+            yield compute.address, _note(compute, ("profile",), f"the instance profile of {compute.address}", found.reason)
 
 
-def _profile_roles(graph: Graph) -> Iterator[Finding]:
+def _profile_roles(graph: Graph) -> Iterator[tuple[str, Note]]:
     for profile in graph.of_type(InstanceProfile):
         for index, value in enumerate(profile.roles):
             if _absent(value):
                 continue
             found = resolve(graph, value, Role, "role")
             if not found.resolved:
-                yield _note(profile, ("roles", index), f"the role of instance profile {profile.address}", found.reason)
+                what = f"the role of instance profile {profile.address}"
+                yield profile.address, _note(profile, ("roles", index), what, found.reason)
 
 
 def _absent(value: Value) -> bool:
     return isinstance(value, Known) and (value.value is None or value.value == "")
 
 
-def _trust(graph: Graph) -> Iterator[Finding]:
+def _trust(graph: Graph) -> Iterator[tuple[str, Note]]:
     for role in graph.of_type(Role):
         if role.trust_policy is None or not profiles_using(graph, role):
             continue
         what = f"the trust policy of instance role {role.address}"
-        yield from _document(role, ("trust_policy",), role.trust_policy, what, trust=True)
+        for note in _document(role, ("trust_policy",), role.trust_policy, what, trust=True):
+            yield role.address, note
 
 
-def _document(node: Node, path: tuple, document: Document, what: str, trust: bool) -> Iterator[Finding]:
+def _document(node: Node, path: tuple, document: Document, what: str, trust: bool) -> Iterator[Note]:
+    if isinstance(document, Rejected) and document.reported_in(node.span):
+        return  # AWS rejects it: an input error, reported as such
     if isinstance(document, Unknown):
         yield _note(node, path, what, document.reason)
         return
     for index, statement in enumerate(document.statements):
         here = path + ("statements", index)
+        if isinstance(statement, Rejected):
+            continue
         if isinstance(statement, Unknown):
             yield _note(node, here, f"statement #{index + 1} of {what}", statement.reason)
         elif trust:
@@ -216,14 +272,14 @@ def _document(node: Node, path: tuple, document: Document, what: str, trust: boo
             yield from _identity_statement(node, here, statement, what)
 
 
-def _effect(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+def _effect(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Note]:
     if isinstance(statement.effect, Unknown):
         yield _note(node, path + ("effect",), f"the effect in {what}", statement.effect.reason)
     elif statement.is_allow is None:
         yield _note(node, path, f"a statement of {what}", "its Effect is missing or not Allow/Deny")
 
 
-def _actions(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+def _actions(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Note]:
     for field, label in (("actions", "an action"), ("not_actions", "a NotAction entry")):
         for index, action in enumerate(getattr(statement, field)):
             if _unknown(action):
@@ -235,7 +291,7 @@ def _unknown(value: Value) -> bool:
     return not _known_text(value) and not (isinstance(value, Known) and value.value is None)
 
 
-def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Note]:
     if statement.is_allow is False:
         return
     yield from _effect(node, path, statement, what)
@@ -253,7 +309,7 @@ def _trust_statement(node: Node, path: tuple, statement: Statement, what: str) -
     yield from _actions(node, path, statement, what)
 
 
-def _identity_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Finding]:
+def _identity_statement(node: Node, path: tuple, statement: Statement, what: str) -> Iterator[Note]:
     if statement.is_allow is None and _grants_wildcard(statement):
         yield from _effect(node, path, statement, what)
     elif statement.is_allow:
@@ -265,7 +321,7 @@ def _grants_wildcard(statement: Statement) -> bool:
     return any(_known_text(a) for a in statement.not_actions) or any(SERVICE_WILDCARD.match(t.strip()) for t in texts)
 
 
-def _known_text(value: Value) -> bool:
+def _known_text(value: Value) -> TypeGuard[Known]:
     return isinstance(value, Known) and isinstance(value.value, str)
 
 
@@ -275,7 +331,7 @@ def _reason(value: Value) -> str:
     return "it is not a string"
 
 
-def _policies(graph: Graph) -> Iterator[Finding]:
+def _policies(graph: Graph) -> Iterator[tuple[str, Note]]:
     for role in graph.of_type(Role):
         if not is_instance_role(graph, role):
             continue
@@ -283,10 +339,11 @@ def _policies(graph: Graph) -> Iterator[Finding]:
             what = f"a policy of instance role {role.address}"
             if attached.document is None:
                 if not _aws_managed(attached.arn):
-                    yield _note(attached.source, attached.path, what, attached.reason)
+                    yield role.address, _note(attached.source, attached.path, what, attached.reason)
             else:
                 node, path = _owner(graph, attached.source, attached.path, attached.document)
-                yield from _document(node, path, attached.document, what, trust=False)
+                for note in _document(node, path, attached.document, what, trust=False):
+                    yield role.address, note
 
 
 def _aws_managed(arn: Value | None) -> bool:

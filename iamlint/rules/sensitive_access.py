@@ -125,7 +125,7 @@ parameter path (``arn:aws:ssm:REGION:ACCOUNT:parameter/app/*``), the secret
 
 ``accepted-managed-policies`` (``[tool.iamlint]``): AWS managed policies reported as
 notes, besides those AWS documents for instance roles.
-"""
+"""  # noqa: E501 -- the documentation, printed as written (--explain)
 
 from __future__ import annotations
 

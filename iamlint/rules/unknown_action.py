@@ -115,6 +115,7 @@ from iamlint.plugin import (
     PolicyDocument,
     Rule,
     Severity,
+    Span,
     Statement,
     catalogue_date,
     closest_action,
@@ -129,7 +130,7 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     for node, path, document in written_policies(graph, trust=True):
         if not isinstance(document, PolicyDocument):
             continue
-        empty: dict[tuple, list[str]] = {}  # one note per source location (dynamic blocks)
+        empty: dict[Span, list[str]] = {}  # one note per source location (dynamic blocks)
         for where, action in _actions(document):
             text = action.value.strip()
             if _matches_nothing(text):

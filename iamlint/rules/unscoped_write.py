@@ -25,7 +25,10 @@ Never reported:
   every role the statement reaches, or that the role's permissions boundary excludes;
 - ``"*"``, ``"service:*"`` and ``NotAction`` (IAM002 and IAM003 report them, and name
   what they include), data-exfiltration and credentials-exposure actions (IAM008), and
-  actions IAM006 reports as part of an escalation method from this statement.
+  actions IAM006 reports as part of an escalation method from this statement;
+- the writes of a partial wildcard (``s3:Put*``) written in the scanned code: IAM004
+  reports the pattern, names those of its writes that are on every resource, and takes
+  this rule's severity when it is higher (one root cause, one finding).
 
 ``iam:PassRole`` on every role belongs here; the message says how to scope it.
 
@@ -157,10 +160,10 @@ from iamlint.plugin import (
     Rule,
     Severity,
     accepted,
-    agent_policy,
     analyse,
     categories_of,
-    lowered,
+    judge_unscoped,
+    partial_wildcard,
     reach,
 )
 
@@ -176,27 +179,21 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         beside = analysis.beside(exposure, SENSITIVE)
         if beside is not None and accepted(exposure.origin, names, _on_instance(graph, exposure)) is not None:
             continue  # one note per accepted attachment: IAM008's names these writes too
-        yield _finding(graph, exposure, names)
+        items = list(exposure.actions)
+        if not exposure.origin.aws_managed:
+            # a partial wildcard's writes: IAM004 reports the pattern and names them
+            items = [(info, grant) for info, grant in items if not partial_wildcard(grant.pattern)]
+        if items:
+            yield _finding(graph, exposure, items, names)
 
 
 def _on_instance(graph: Graph, exposure: Exposure) -> bool:
     return reach(graph, exposure.principals).severity is Severity.ERROR
 
 
-def _finding(graph: Graph, exposure: Exposure, names) -> Finding:
-    items = list(exposure.actions)
-    who = reach(graph, exposure.principals)
-    severity, why = Severity.NOTE, accepted(exposure.origin, names, who.severity is Severity.ERROR)
-    if why is None and exposure.origin.aws_managed:
-        why = "an AWS managed policy, whose statements only replacing it can narrow"
-    if why is None:
-        own = [(info, grant) for info, grant in items if agent_policy(info.full_name) is None]
-        if own:
-            items = own
-            severity, why = lowered(who.severity, exposure.condition_keys)
-        else:
-            agents = sorted({agent_policy(info.full_name) for info, _ in items})
-            why = f"as {', '.join(agents)} (AWS's policy for the agent that needs them) grants on every resource"
+def _finding(graph: Graph, exposure: Exposure, items: list, names) -> Finding:
+    verdict = judge_unscoped(graph, exposure, items, names)
+    items, severity, why, who = list(verdict.items), verdict.severity, verdict.why, verdict.who
     actions = [info.full_name for info, _ in items]
     levels = sorted({_level(info.levels) for info, _ in items}, key=["Write", "Permissions management", "Tagging"].index)
     count = f"{len(actions)} {'/'.join(levels)} action{'s' if len(actions) != 1 else ''}"

@@ -132,12 +132,12 @@ EKS managed node group's ``node_role_arn``, an Elastic Beanstalk or Batch enviro
 is an instance role only if the scanned code also holds its instance profile or an
 instance using it; otherwise its wildcards are warnings. Partial wildcards
 (``s3:Get*``) are left to IAM004.
-"""
+"""  # noqa: E501 -- the documentation, printed as written (--explain)
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from iamlint.plugin import (
     Compute,
@@ -161,7 +161,7 @@ from iamlint.plugin import (
 )
 
 SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*+$", re.IGNORECASE)
-Reach = list[tuple[Role, list[Node]]]
+Reach = list[tuple[Role, Sequence[Node]]]
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
@@ -170,7 +170,7 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     for node, path, document in written_policies(graph):
         if not isinstance(document, PolicyDocument):
             continue
-        reached = [(role, users.get(role.address) or profiles_using(graph, role)) for role in reach.get(id(document), [])]
+        reached: Reach = [(role, users.get(role.address) or profiles_using(graph, role)) for role in reach.get(id(document), [])]
         for index, statement in enumerate(document.statements):
             if not isinstance(statement, Statement) or statement.is_allow is not True:
                 continue

@@ -26,7 +26,7 @@ from iamlint.parsers.cloudformation import (
     parse,
 )
 from iamlint.parsers.cloudformation.yamlspans import without_gc
-from iamlint.sources import overlay_text
+from iamlint.sources import decode, decode_lossy, overlay_text, read_bytes
 
 __all__ = ["load_template", "graph_from_tree"]
 
@@ -47,18 +47,16 @@ def load_template(path: str, display: str, partition: str = "aws", scan: Scan | 
     buffer = overlay_text(path)  # an editor's unsaved buffer (--stdin-filename)
     if buffer is not None:
         return load_text(buffer, display, partition, scan)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return _failed(display, partition, 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if not looks_like_template(data.decode("utf-8", "replace")):
+    data, error = read_bytes(path, display)  # a regular file only, capped
+    if data is None:
+        assert error is not None
+        return UnitResult(Graph(partition=partition), files=[display], errors=[error])
+    text, error = decode(data, display)  # UTF-8, or UTF-16/32 after a byte order mark
+    if text is None:
+        assert error is not None
+        if not looks_like_template(decode_lossy(data)):
             return None
-        line = data[: exc.start].count(b"\n") + 1
-        return _failed(display, partition, line, "the file is not valid UTF-8")
+        return UnitResult(Graph(partition=partition), files=[display], errors=[error])
     return load_text(text, display, partition, scan)
 
 

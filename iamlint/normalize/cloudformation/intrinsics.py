@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, mark, respan
+from iamlint.model.values import Alternatives, Conditional, Encoded, Known, Ref, Unknown, Value, is_absent, mark, respan
 from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.strings import concatenate, placeholder, ref_text
@@ -284,7 +284,7 @@ class Evaluator:
         found = self._if_arguments(raw)
         if found is None:
             return None
-        name, when_true, when_false, span = found
+        name, when_true, when_false, _span = found
         if self.conditions.decide(name) is not None:
             return None
         branches = []
@@ -302,8 +302,28 @@ class Evaluator:
         decided = self.conditions.decide(name)
         if decided is not None:
             return self.evaluate(when_true if decided else when_false, key)
-        branches = self._undecided_if(Known({"Fn::If": arg}, span)) or []
-        return merge_branches(name, [value for value, _ in branches], span, key)
+        branches = []  # (value or NO_VALUE, condition, the branch as written)
+        for raw_branch, state in ((when_true, "true"), (when_false, "false")):
+            branches.append((self.evaluate(raw_branch), f"condition {name} is {state}", raw_branch))
+        present = [mark(value, condition) for value, condition, _ in branches  # type: ignore[arg-type]  # NoValue left out
+                   if value is not NO_VALUE]
+        merged = merge_branches(name, present, span, key)  # type: ignore[arg-type]
+        if type(merged) is Unknown and all(_written_absent(value, raw) for value, _, raw in branches
+                                           if value is NO_VALUE or is_absent(value)):  # type: ignore[arg-type]
+            # decided at deploy time: keep each branch, AWS::NoValue as a null
+            kept = tuple((condition, Conditional(None, raw.span, condition) if value is NO_VALUE
+                          else mark(value, condition))  # type: ignore[arg-type]  # NoValue handled above
+                         for value, condition, raw in branches)
+            return Alternatives(merged.reason, merged.span, kept)  # type: ignore[arg-type]
+        return merged
+
+
+def _written_absent(value: object, raw: Value) -> bool:
+    """Whether a branch without a value says so itself (``!Ref AWS::NoValue``, ``""``),
+    rather than through a parameter's default, which the condition may test."""
+    if value is NO_VALUE:
+        return True
+    return isinstance(raw, Known) and not isinstance(raw.value, (dict, list))
 
 
 def _call_span(outer: Span, arg: Value) -> Span:

@@ -7,7 +7,7 @@ resource; every node keeps the evaluated properties in ``attributes``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable
 
 from iamlint.model.graph import (
     Compute,
@@ -22,7 +22,7 @@ from iamlint.model.graph import (
 )
 from iamlint.model.span import Span
 from iamlint.model.policy import Document, PolicyDocument
-from iamlint.model.values import Known, Ref, SourceText, Unknown, Value, is_absent, to_python
+from iamlint.model.values import Alternatives, Conditional, Known, Ref, SourceText, Unknown, Value, is_absent, to_python
 from iamlint.normalize.documents import decode_json_text
 from iamlint.normalize.documents import to_document as _to_document
 from iamlint.parsers.cloudformation.yamlspans import FoldedText
@@ -224,7 +224,7 @@ def _source_template(source: Value, templates: dict[str, Compute]) -> Compute | 
 
 
 def _inherit(node: Compute, template: Compute | Unknown) -> Compute:
-    changes = {}
+    changes: dict[str, Any] = {}
     for name in ("profile", "http_tokens", "http_endpoint", "user_data"):
         if getattr(node, name) is None:
             changes[name] = template if isinstance(template, Unknown) else getattr(template, name)
@@ -250,7 +250,14 @@ def _field(value: Value | None) -> Callable[[str], Value | None]:
 
 
 def _profile_block(block: Value | None, keys: tuple[str, ...]) -> tuple[Value | None, str]:
-    """The profile named by an IamInstanceProfile block ({Arn} / {Name})."""
+    """The profile named by an IamInstanceProfile block ({Arn} / {Name}); of each branch
+    of one chosen by a deploy-time condition."""
+    if isinstance(block, Alternatives):
+        branches = [(condition, _profile_block(value, keys)) for condition, value in block.branches]
+        attribute = next((found[1] for _, found in branches if found[1]), "")
+        chosen = tuple((condition, found[0] if found[0] is not None else Conditional(None, block.span, condition))
+                       for condition, found in branches)
+        return dataclasses.replace(block, branches=chosen), attribute
     if block is None or isinstance(block, Unknown):
         return block, ""
     if not isinstance(block.value, dict):

@@ -6,7 +6,7 @@ import re
 from typing import Callable
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Ref, Unknown, Value
+from iamlint.model.values import HOLE, MAX_HOLES, Known, PartialText, Ref, Unknown, Value
 from iamlint.normalize.cloudformation.values import DeployTime
 
 SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -46,19 +46,31 @@ def ref_text(ref: Ref) -> str:
 def concatenate(pieces: list[str | Value], span: Span, function: str) -> Value:
     """Join literal text and values into one Known string; deploy-time pseudo
     parameters and resource attributes stay as ``${AWS::...}`` / ``${Resource}``; any
-    other unknown part makes it Unknown."""
+    other unknown part makes it Unknown: a :class:`PartialText` located at ``span``
+    (its known text is still judged: a key in user data), or a plain Unknown when no
+    text is known."""
     text: list[str] = []
+    holes: list[Unknown] = []
     for piece in pieces:
         if isinstance(piece, str):
             text.append(piece)
         elif isinstance(piece, DeployTime):
             text.append(piece.placeholder)
         elif isinstance(piece, Unknown):
-            return Unknown(f"{function}: {piece.reason}", span)
+            if len(holes) >= MAX_HOLES:
+                return Unknown(f"{function}: {holes[0].reason}", span)
+            holes.append(Unknown(f"{function}: {piece.reason}", span))
+            text.append(chr(HOLE + len(holes) - 1) * 4)
         elif isinstance(piece.value, (str, int, float)) and not isinstance(piece.value, bool):
             text.append(str(piece.value))
         elif isinstance(piece.value, bool):
             text.append("true" if piece.value else "false")
         else:
             return Unknown(f"{function} of a value that is not a string", span)
+    if holes:
+        joined = "".join(text)
+        if len(joined) == 4 * len(holes):
+            return holes[0]
+        return PartialText(holes[0].reason, span, text=joined, holes=tuple(holes), line=span.line,
+                           column=span.column, indent=0, exact=False)
     return Known("".join(text), span)

@@ -48,7 +48,7 @@ def _section(top: dict, name: str) -> dict[str, Known]:
 def declared_suppressions(tree: Known) -> tuple[DeclaredSuppression, ...]:
     """Every ``{rule, reason, until}`` entry of every resource's iamlint Metadata, in
     template order (whatever the resource's Condition: it is the text that declares it)."""
-    found = []
+    found: list[DeclaredSuppression] = []
     for logical_id, resource in _items(_get(tree, "Resources")):
         entries = _get(_get(_get(resource, "Metadata"), "iamlint"), "ignore")
         found.extend(_entry(logical_id, entry) for entry in _list(entries))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Unknown, Value
+from iamlint.model.values import Known, Ref, Unknown, Value
 from iamlint.normalize.terraform import policy_document
 from iamlint.parsers.terraform.syntax import Block
 
@@ -51,9 +51,20 @@ def _service_principal(evaluator: Any, block: Block, address: str, attribute: st
 
 _service_principal.attributes = ("name", "id", "suffix")  # type: ignore[attr-defined]
 
+def _ami(evaluator: Any, block: Block, address: str, attribute: str, span: Span, env: dict) -> Value:
+    """``data "aws_ami"``: read from AWS at plan time, but which data source it is stays
+    known (a :class:`Ref` to its node, whose filters say what every AMI it can find is:
+    ``imds-support = v2.0`` means IMDSv2 is required on instances launched from it)."""
+    return Ref(f"data.{address}.{attribute} is read from AWS at plan time", span,
+               address=f"{evaluator.prefix}data.{address}", attribute=attribute)
+
+
+DATA_NODES = frozenset({"aws_ami"})  # data sources that are nodes of the graph (rules read their arguments)
+
 BUILDERS: dict[str, DataBuilder] = {
     "aws_iam_policy_document": policy_document.build,
     "aws_partition": _partition_data,
     "aws_iam_policy": policy_document.managed_policy,
     "aws_service_principal": _service_principal,
+    "aws_ami": _ami,
 }

@@ -184,9 +184,10 @@ class Evaluator(Scope):
             return self.eval(expr.then if cond.value == "true" else expr.otherwise, env)
         reason = cond.reason if isinstance(cond, Unknown) else "the condition is not a boolean"
         text = operators.describe(expr.cond)
-        then = mark(self.eval(expr.then, env), f"{text} is true")
-        otherwise = mark(self.eval(expr.otherwise, env), f"{text} is false")
-        return operators.either(then, otherwise, f"{text}: {reason}", expr.span)
+        conditions = (f"{text} is true", f"{text} is false")
+        then = mark(self.eval(expr.then, env), conditions[0])
+        otherwise = mark(self.eval(expr.otherwise, env), conditions[1])
+        return operators.either(then, otherwise, f"{text}: {reason}", expr.span, conditions)
 
     def _binary(self, expr: s.BinaryOp, env: dict) -> Value:
         left = self.eval(expr.left, env)

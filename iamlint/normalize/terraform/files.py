@@ -141,10 +141,12 @@ def read_manifest(root: str) -> dict[str, str]:
     """``.terraform/modules/modules.json`` under ``root`` (written by ``terraform init``):
     module key ("web.child") -> folder; empty when there is none or it cannot be read."""
     path = os.path.join(root, ".terraform", "modules", "modules.json")
+    text, _ = read_source(path)  # a regular file only, capped
+    if text is None:
+        return {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            entries = json.load(handle).get("Modules") or []
-    except (OSError, ValueError, AttributeError):
+        entries = json.loads(text).get("Modules") or []
+    except (ValueError, AttributeError):
         return {}
     return {
         entry["Key"]: os.path.normpath(os.path.join(root, entry["Dir"]))

@@ -17,9 +17,10 @@ from iamlint.model.graph import Graph, Resource
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
+from iamlint.normalize.terraform.data_sources import DATA_NODES
 from iamlint.normalize.terraform.evaluate import Evaluator
 from iamlint.normalize.terraform.files import module_files, parse_module, read_manifest
-from iamlint.normalize.terraform.instances import Expansion, Instance
+from iamlint.normalize.terraform.instances import DEFAULT_CAP, STAND_IN, Expansion, Instance
 from iamlint.normalize.terraform.resources import build_node, evaluate_body
 from iamlint.normalize.terraform.scope import DataBuilder
 from iamlint.normalize.terraform.variables import convert
@@ -32,10 +33,12 @@ META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depend
 class Loader:
     """State shared by every module instance of one root module."""
 
-    def __init__(self, root: str, partition: str, builders: dict[str, DataBuilder]) -> None:
+    def __init__(self, root: str, partition: str, builders: dict[str, DataBuilder],
+                 max_instances: int = DEFAULT_CAP) -> None:
         self.root = root
         self.partition = partition
         self.builders = builders
+        self.max_instances = max_instances
         self.errors: list = []
         self.reported: set[str] = set()
         self.evaluating: list[str] = []
@@ -119,6 +122,7 @@ class ModuleCall:
             return self._fail(source_attr.span, f"module.{name}: modules nested more than {MAX_DEPTH} deep")
         config = self.loader.config_for(directory)
         self.expansion = parent.instances(block, f"module.{name}")
+        _stand_in(self.loader.graph, f"{parent.prefix}module.{name}", self.expansion)
         for item in self.expansion.items:
             child = self.loader.evaluator(config, f"{parent.prefix}module.{name}{item.suffix}.", parent.stack + (real,), path)
             self._wire_variables(child, item.env)
@@ -173,12 +177,27 @@ def _default(child: Evaluator, name: str, block: Block, call: str) -> Callable[[
     return evaluate
 
 
+def _stand_in(graph: Graph, address: str, expansion: Expansion) -> None:
+    """Record how many instances the ``[*]`` stand-in of ``address`` stands for."""
+    if expansion.beyond is not None:
+        graph.stand_ins[address + STAND_IN] = (len(expansion.beyond.keys), len(expansion.items) - 1)
+
+
 def instantiate(evaluator: Evaluator, graph: Graph) -> None:
     """Add the nodes of one module instance and, recursively, of its module calls."""
     config = evaluator.config
     for address, block in config.resources.items():
-        for item in evaluator.instances(block, address).items:
+        expansion = evaluator.instances(block, address)
+        _stand_in(graph, evaluator.prefix + address, expansion)
+        for item in expansion.items:
             graph.add(build_node(evaluator, evaluator.prefix + address + item.suffix, block, item.env))
+    for address, block in config.data.items():
+        if block.labels and block.labels[0] in DATA_NODES:
+            expansion = evaluator.instances(block, f"data.{address}")
+            for item in expansion.items:
+                node_address = f"{evaluator.prefix}data.{address}{item.suffix}"
+                graph.add(Resource(node_address, f"data.{block.labels[0]}", block.span,
+                                   evaluate_body(evaluator, block.body, block.span, item.env)))
     for block in config.providers:
         if block.labels and block.labels[0] == "aws":
             values = evaluate_body(evaluator, block.body, block.span)

@@ -14,7 +14,7 @@ import math
 from typing import Any, Callable, cast
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Ref, Unknown, Value, first_unknown, to_python
+from iamlint.model.values import Alternatives, Encoded, Known, Ref, Unknown, Value, first_unknown, is_absent, to_python
 from iamlint.parsers.terraform import syntax as s
 
 
@@ -147,16 +147,30 @@ def describe(expr: s.Expr) -> str:
     return f"the condition at line {expr.span.line}"
 
 
-def either(then: Value, otherwise: Value, reason: str, span: Span) -> Value:
+def either(then: Value, otherwise: Value, reason: str, span: Span, conditions: tuple[str, str] = ("", "")) -> Value:
     """A conditional whose condition is unknown. Both sides are evaluated: equal sides
     are that value; two lists become one list holding both sides' items (so a
     violation on either side is reported, at its own line); otherwise an Unknown
-    naming the condition."""
+    naming the condition, which keeps both sides (:class:`Alternatives`, with
+    ``conditions``: when each side is taken)."""
     if isinstance(then, Known) and isinstance(otherwise, Known):
         merged = _merge_branches(then, otherwise, span)
         if merged is not None:
             return merged
-    return Unknown(f"the condition cannot be decided ({reason}) and its two results differ", span)
+    message = f"the condition cannot be decided ({reason}) and its two results differ"
+    if not all(conditions) or not all(_written(value, span) for value in (then, otherwise) if is_absent(value)):
+        return Unknown(message, span)
+    return Alternatives(message, span, ((conditions[0], then), (conditions[1], otherwise)))
+
+
+def _written(value: Value, span: Span) -> bool:
+    """Whether a branch's value is written in the conditional itself (``c ? x : null``),
+    not brought by a reference (``c ? x : var.y`` whose default is null): only then is
+    "no value" that branch's own, and not a value whose condition may be tied to the
+    one deciding whether the resource exists at all."""
+    inner = value.span
+    return (inner.file == span.file and (inner.line, inner.column) >= (span.line, span.column)
+            and (inner.end_line, inner.end_column) <= (span.end_line, span.end_column))
 
 
 def _merge_branches(then: Known, otherwise: Known, span: Span) -> Value | None:

@@ -51,7 +51,7 @@ def load_plan(path: str, display: str, options: Any) -> UnitResult:
     if error is not None:
         return UnitResult(graph, [display], [error])
     try:
-        data = loads_with_spans(text, display)
+        data = loads_with_spans(text, display)  # type: ignore[arg-type]  # text whenever there is no error
     except JsonError as exc:
         return UnitResult(graph, [display], [SourceError(display, exc.line, f"invalid JSON: {exc.message}", exc.column)])
     top = data.value if isinstance(data.value, dict) else {}
@@ -79,8 +79,7 @@ def _resources(module: Value | None):
         current = stack.pop()
         if not isinstance(current, Known) or not isinstance(current.value, dict):
             continue
-        for resource in _list(current.value.get("resources")):
-            yield resource
+        yield from _list(current.value.get("resources"))
         stack.extend(reversed(_list(current.value.get("child_modules"))))
 
 
@@ -110,7 +109,9 @@ def _node(resource: Value, changes: dict[str, dict], sources: "_Sources", displa
     if change.get("actions") == ["delete"]:
         return None
     values_value = body.get("values")
-    values: dict[str, Value] = dict(values_value.value) if isinstance(values_value, Known) and isinstance(values_value.value, dict) else {}
+    values: dict[str, Value] = {}
+    if isinstance(values_value, Known) and isinstance(values_value.value, dict):
+        values = dict(values_value.value)
     span = resource.span
     module_path = _module_path(address)
     local_address = address[len(module_path) + 1:] if module_path else address

@@ -139,7 +139,9 @@ def statement(evaluator, body: Body, env: dict, span: Span) -> Value:
         if not (isinstance(value, Known) and value.value in (None, "")):
             result["Sid"] = value
     effect = attrs.get("effect")
-    result["Effect"] = evaluator.eval(effect.expr, env) if effect else Known("Allow", span)
+    value = evaluator.eval(effect.expr, env) if effect else None
+    # the provider's default, also for an effect that evaluates to null (optional attributes)
+    result["Effect"] = Known("Allow", span) if value is None or (isinstance(value, Known) and value.value is None) else value
     for name, key in _LISTS.items():
         attribute = attrs.get(name)
         if attribute is not None:
@@ -181,7 +183,7 @@ def principals(evaluator, blocks: list) -> Value:
         if existing is not None:
             items = as_list(existing) + items
         merged[kind.value] = Known(items, ids_attr.expr.span)
-    return Known(merged, first_span)
+    return Known(merged, first_span)  # type: ignore[arg-type]  # never None: blocks is never empty
 
 
 def _star(identifiers: Value, span: Span) -> Value:

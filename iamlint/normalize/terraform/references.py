@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.model.values import Encoded, Known, Ref, SourceText, Unknown, Value, respan
-from iamlint.normalize.terraform.instances import Expansion, Instance
+from iamlint.normalize.terraform.instances import Beyond, Expansion, Instance
 from iamlint.normalize.terraform.scope import Scope
 from iamlint.parsers.terraform import syntax as s
 
@@ -106,9 +106,9 @@ def _through_instances(ev: Scope, expansion: Expansion, what: str, rest: Steps, 
     if expansion.counted and not indexed:
         objects = [member(item, [])[0] for item in expansion.items]
         return apply(ev, expansion.whole(objects, span, splat), rest, env, span)
-    key = None
+    key: Value | None = None
     if indexed:
-        key = ev.eval(rest[0][1], env) if expansion.counted else None
+        key = _index_key(ev, rest[0][1], env) if expansion.counted else None
         rest = rest[1:]
     chosen = expansion.select(key, what, span)
     if chosen is None:
@@ -117,6 +117,20 @@ def _through_instances(ev: Scope, expansion: Expansion, what: str, rest: Steps, 
         return chosen
     value, rest = member(chosen, rest)
     return apply(ev, value, rest, env, span)
+
+
+def _index_key(ev: Scope, expr: s.Expr, env: dict) -> Value:
+    """The key of an index step. ``[count.index]`` / ``[each.key]`` written in the
+    ``[*]`` stand-in of another block's instances beyond the cap stays that block's
+    :class:`Beyond` key, so it selects the ``[*]`` stand-in here when it covers them."""
+    root, steps = flatten(expr)
+    if isinstance(root, s.Variable) and len(steps) == 1 and steps[0][0] == "attr":
+        holder = env.get(root.name)
+        if isinstance(holder, Known) and isinstance(holder.value, dict):
+            found = holder.value.get(steps[0][1])
+            if isinstance(found, Beyond):
+                return found
+    return ev.eval(expr, env)
 
 
 def _resource(ev: Scope, type_: str, steps: Steps, env: dict, span: Span, splat: bool) -> Value:

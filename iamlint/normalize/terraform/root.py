@@ -10,6 +10,7 @@ from iamlint.model.units import UnitResult
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import BUILDERS
 from iamlint.normalize.terraform.files import parse_module
+from iamlint.normalize.terraform.instances import DEFAULT_CAP
 from iamlint.normalize.terraform.modules import Loader, instantiate
 from iamlint.normalize.terraform.variables import root_variables
 from iamlint.parsers.terraform.errors import deep_recursion
@@ -22,14 +23,15 @@ def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> Uni
 
 def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
     partition = getattr(options, "partition", "aws")
-    loader = Loader(directory, partition, dict(BUILDERS))
+    loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP))
     parsed = parse_module(files)
     loader.errors.extend(parsed.errors)
     loader.facts.update(parsed.facts)
     config = ModuleConfig.from_files(directory, parsed.trees)
     loader.configs[os.path.realpath(directory)] = config
     root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
-    values, var_errors, var_files = root_variables(config, root, directory, options)
+    undeclared: list[str] = []
+    values, var_errors, var_files = root_variables(config, root, directory, options, undeclared)
     root.variables.update(values)
     loader.errors.extend(var_errors)
     graph = loader.graph
@@ -40,4 +42,5 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     sources = [directory] + [p for p in var_files + loader.sources if p not in own]
     sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
     facts = {path: loader.facts[path] for path in shown if path in loader.facts}
-    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), facts=facts)
+    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), undeclared_vars=undeclared,
+                      facts=facts)

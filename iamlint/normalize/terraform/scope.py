@@ -15,7 +15,7 @@ from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value, respan
 from iamlint.model.units import SourceError
 from iamlint.normalize.terraform.config import ModuleConfig
-from iamlint.normalize.terraform.instances import Expansion, Instance, expand, stand_in
+from iamlint.normalize.terraform.instances import DEFAULT_CAP, Expansion, Instance, expand, stand_in
 from iamlint.parsers.terraform import syntax as s
 
 DataBuilder = Callable[[Any, s.Block, str, str, Span, dict], Value]
@@ -39,6 +39,7 @@ class Loader(Protocol):
     evaluating: list[str]
     builders: dict[str, DataBuilder]
     sources: list[str]
+    max_instances: int  # instances of a block expanded one by one (instances.expand)
 
     def call(self, parent: Any, name: str, block: s.Block) -> ModuleCall: ...
 
@@ -158,7 +159,8 @@ class Scope:
             return cached
         self._instances[address] = stand_in(
             Unknown(f"{address} depends on itself through count/for_each", block.span), block)
-        result = expand(block, self.prefix, address, self.eval)
+        cap = self.loader.max_instances if self.loader is not None else DEFAULT_CAP
+        result = expand(block, self.prefix, address, self.eval, cap)
         self._instances[address] = result
         return result
 

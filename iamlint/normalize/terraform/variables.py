@@ -33,8 +33,11 @@ from iamlint.parsers.terraform import syntax as s
 _COMPLEX = ("list", "map", "set", "object", "tuple")
 
 
-def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str, Value], list[SourceError], list[str]]:
-    """name -> value for every declared variable, the errors met, the files read."""
+def root_variables(config, evaluator, directory: str, options,
+                   undeclared: list[str] | None = None) -> tuple[dict[str, Value], list[SourceError], list[str]]:
+    """name -> value for every declared variable, the errors met, the files read;
+    ``undeclared`` receives the names given with ``--var`` that no variable block
+    declares (Terraform stops on them; a run over many root modules notes them)."""
     errors: list[SourceError] = []
     files: list[str] = []
     values: dict[str, Value] = {}
@@ -61,6 +64,8 @@ def root_variables(config, evaluator, directory: str, options) -> tuple[dict[str
             name = name.strip()
             if name in config.variables:
                 values[name] = _from_text(config, name, text, Span("--var", 1, 1, 1, 1), evaluator, errors)
+            elif undeclared is not None and name not in undeclared:
+                undeclared.append(name)
             continue
         assigned = read_tfvars(item, evaluator, errors)
         if assigned is None:
@@ -96,7 +101,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
         return None
     if path.endswith(".json"):
         try:
-            data = loads_with_spans(text, path)
+            data = loads_with_spans(text, path)  # type: ignore[arg-type]  # text whenever there is no error
         except JsonError as exc:
             errors.append(SourceError(path, exc.line, f"invalid JSON: {exc.message}", exc.column))
             return None
@@ -109,7 +114,7 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
     from iamlint.parsers.terraform.errors import HclSyntaxError
 
     try:
-        parsed = parse_hcl(text, path)
+        parsed = parse_hcl(text, path)  # type: ignore[arg-type]  # text whenever there is no error
     except HclSyntaxError as exc:
         errors.append(SourceError(path, exc.line, f"syntax error: {exc.message}", exc.column))
         return None

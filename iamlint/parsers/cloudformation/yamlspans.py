@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -192,7 +192,7 @@ class _Converter:
             self._plain_tag(tag, "seq", node)
             return Known([self.convert(item) for item in node.value], _span(self.file, node))
         self._plain_tag(tag, "map", node)
-        return Known(self._mapping(node), _span(self.file, node))
+        return Known(self._mapping(cast(MappingNode, node)), _span(self.file, node))  # neither scalar nor sequence
 
     def _text(self, node: ScalarNode) -> Known:
         """A string; ``|`` blocks and multi-line quoted strings keep where their text
@@ -307,5 +307,5 @@ class _Converter:
         elif isinstance(node, SequenceNode):
             inner = Known([self.convert(item) for item in node.value], span)
         else:
-            inner = Known(self._mapping(node), span)
+            inner = Known(self._mapping(cast(MappingNode, node)), span)  # neither scalar nor sequence
         return Known({function: inner}, span)

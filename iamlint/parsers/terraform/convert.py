@@ -56,8 +56,12 @@ class Converter:
 
     # -- spans -------------------------------------------------------------
     def span(self, node: Tree | Token) -> Span:
+        line: int  # a Token's positions are typed Optional; lark sets them on every token it lexes
+        column: int
+        end_line: int
+        end_column: int
         if isinstance(node, Token):
-            line, column, end_line, end_column = node.line, node.column, node.end_line, node.end_column
+            line, column, end_line, end_column = node.line, node.column, node.end_line, node.end_column  # type: ignore[assignment]
         else:
             meta = node.meta
             if meta.empty:
@@ -221,9 +225,9 @@ class Converter:
         content_lines = lines[:-2] if len(lines) >= 2 else []
         indent = 0
         if trim:
-            widths = [len(l) - len(l.lstrip(" \t")) for l in content_lines if l.strip()]
+            widths = [len(text) - len(text.lstrip(" \t")) for text in content_lines if text.strip()]
             indent = min(widths) if widths else 0
-            content_lines = [l[indent:] for l in content_lines]
+            content_lines = [text[indent:] for text in content_lines]
         content = "\n".join(content_lines) + ("\n" if content_lines else "")
         token_span = self.span(token)
         span = Span(self.path, token_span.line + 1, 1 + indent, token_span.end_line, token_span.end_column)

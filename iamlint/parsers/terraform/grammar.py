@@ -1,17 +1,19 @@
-"""python-hcl2's LALR parser, with its table cache kept where iamlint can always write.
+"""python-hcl2's LALR parser, with its tables kept where iamlint can always write.
 
 python-hcl2 caches the parser tables next to its own install; on a read-only
 site-packages that cache is never written and every run pays ~2 s to rebuild the
-tables. We build the same grammar (with hcl2's post-lexer) and keep the cache in the
-user cache directory: the built parser pickled (:func:`iamlint.cachedir.store_snapshot`,
-written atomically, checked before use), and lark's own table cache as a fallback.
+tables. We build the same grammar (with hcl2's post-lexer) and keep the built parser in
+the user cache directory, pickled (:func:`iamlint.cachedir.store_snapshot`: written
+atomically into the private cache folder, its owner, permissions and digest checked
+before it is unpickled). lark's own table cache (``cache=``) is not used: lark unpickles
+that file without any such check. When the cache folder cannot be used (read-only, or
+refused as not private), the tables are built in each process that parses HCL.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import os
 import sys
 import types
 from pathlib import Path
@@ -24,7 +26,7 @@ from lark import Lark
 from lark.parsers.lalr_analysis import Action
 
 from iamlint import __version__
-from iamlint.cachedir import cache_dir, load_snapshot, store_snapshot
+from iamlint.cachedir import load_snapshot, store_snapshot
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,15 +38,7 @@ def parser() -> Lark:
     if isinstance(built, Lark):
         return built
     grammar = Path(hcl2.__file__).resolve().parent / "hcl2.lark"
-    options = dict(parser="lalr", propagate_positions=True, postlex=PostLexer())
-    target = _cache_file(getattr(hcl2, "__version__", "unknown"))
-    if target is None:
-        return Lark(grammar.read_text(encoding="utf-8"), **options)
-    # lark's own cache (the fallback). Its key hashes the options *including the cache
-    # file name*, so it must be written under its final name (building under a temporary
-    # name made the next run rebuild); lark checks the key and treats a truncated or
-    # corrupt file as absent (it rebuilds), so a concurrent half-written file is harmless.
-    built = Lark(grammar.read_text(encoding="utf-8"), cache=str(target), **options)
+    built = Lark(grammar.read_text(encoding="utf-8"), parser="lalr", propagate_positions=True, postlex=PostLexer())
     store_snapshot("hcl2-parser", key, built, _reducers())
     return built
 
@@ -62,14 +56,3 @@ def _reducers() -> dict:
     (``action is Shift``), so Shift/Reduce must come back as lark's own singletons."""
 
     return {types.ModuleType: _module, Action: _action}
-
-
-def _cache_file(hcl2_version: str) -> Path | None:
-    folder = cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder, os.W_OK):
-        return None
-    return folder / f"hcl2-{hcl2_version}-iamlint-{__version__}.lark"

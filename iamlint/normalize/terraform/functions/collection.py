@@ -133,7 +133,7 @@ def _zipmap(span: Span, keys: Value, values: Value) -> Value:
     names = items_of(keys, "zipmap")
     items = items_of(values, "zipmap")
     result = {}
-    for name, item in zip(names, items):
+    for name, item in zip(names, items, strict=False):
         if not isinstance(name, Known):
             return Unknown("zipmap(): a key is unknown", span)
         result[str(name.value)] = item

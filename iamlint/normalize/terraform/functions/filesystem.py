@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import glob
 import os
+from dataclasses import replace
 from typing import Any
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, SourceText, Unknown, Value
+from iamlint.model.values import Known, PartialText, SourceText, Unknown, Value
 from iamlint.normalize.terraform.functions.lift import Function, known_args, pure
-from iamlint.sources import overlay_text
-
-MAX_FILE = 4 * 1024 * 1024
+from iamlint.sources import read_source
 
 
 def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] | Unknown:
@@ -25,19 +24,15 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
     if not os.path.isabs(path) and not os.path.exists(path):
         # Terraform runs in the root module folder: relative paths start there
         path = os.path.normpath(os.path.join(evaluator.root_directory, path))
-    try:
-        if overlay_text(path) is None and os.path.getsize(path) > MAX_FILE:
-            return Unknown(f"{name}(): {path} is larger than {MAX_FILE} bytes", span)
-        loader = getattr(evaluator, "loader", None)
-        if loader is not None:
-            loader.sources.append(path)
-        text = overlay_text(path)  # an unsaved editor buffer wins over the file
-        if text is not None:
-            return path, text
-        with open(path, encoding="utf-8-sig") as handle:
-            return path, handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        return Unknown(f"{name}(): cannot read {arg.value}: {getattr(exc, 'strerror', None) or exc}", span)
+    loader = getattr(evaluator, "loader", None)
+    if loader is not None:
+        loader.sources.append(path)
+    # an unsaved editor buffer wins over the file; a regular file only, capped (iamlint.sources)
+    text, error = read_source(path)
+    if text is None:
+        problem = error.message.removeprefix("cannot read: ") if error is not None else "not read"
+        return Unknown(f"{name}(): cannot read {arg.value}: {problem}", span)
+    return path, text
 
 
 def _file(evaluator: Any, args: list[Value], span: Span) -> Value:
@@ -71,6 +66,8 @@ def _templatefile(evaluator: Any, args: list[Value], span: Span) -> Value:
         return Unknown(f"templatefile(): {path} has a syntax error", span)
     scope = dict(variables.value)
     rendered = evaluator.eval(template, scope)
+    if isinstance(rendered, PartialText):  # its known text, in the template file, is still judged
+        return replace(rendered, reason=f"templatefile(): {rendered.reason}")
     if isinstance(rendered, Unknown):
         return Unknown(f"templatefile(): {rendered.reason}", span)
     if isinstance(rendered, SourceText):

@@ -9,7 +9,9 @@ import re
 from typing import Any
 
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Unknown, Value
+from dataclasses import replace
+
+from iamlint.model.values import Encoded, Known, PartialText, Unknown, Value
 from iamlint.normalize.documents import decode_json_text
 from iamlint.normalize.terraform.functions.lift import Function, pure
 
@@ -125,6 +127,21 @@ def _jsondecode(evaluator: Any, args: list[Value], span: Span) -> Value:
 
 
 
+def _encoding(name: str, function: Function) -> Function:
+    """An encoding of a whole text (``base64encode``): of a template with unknown parts,
+    the same template marked as encoded (still Unknown; its known text keeps its lines,
+    where SEC001 finds a key written in it)."""
+
+    def call(evaluator: Any, args: list[Value], span: Span) -> Value:
+        if len(args) == 1 and isinstance(args[0], PartialText) and not args[0].encoding:
+            text = args[0]
+            return replace(text, reason=f"{name}(): {text.reason}", span=span, encoding=name,
+                           exact=text.exact and span.file == text.span.file)
+        return function(evaluator, args, span)
+
+    return call
+
+
 FUNCTIONS: dict[str, Function] = {
     "jsonencode": _jsonencode,
     "jsondecode": _jsondecode,
@@ -147,8 +164,8 @@ FUNCTIONS: dict[str, Function] = {
     "regexall": pure("regexall", lambda p, s: [m.group(0) for m in re.finditer(p, s)]),
     "strrev": pure("strrev", lambda s: s[::-1]),
     "format": pure("format", _format),
-    "formatlist": pure("formatlist", lambda f, *lists: [_format(f, *row) for row in zip(*lists)]),
-    "base64encode": pure("base64encode", lambda s: base64.b64encode(s.encode()).decode()),
+    "formatlist": pure("formatlist", lambda f, *lists: [_format(f, *row) for row in zip(*lists, strict=False)]),
+    "base64encode": _encoding("base64encode", pure("base64encode", lambda s: base64.b64encode(s.encode()).decode())),
     "base64decode": pure("base64decode", _b64decode),
     "tostring": pure("tostring", _tostring),
     "tonumber": pure("tonumber", _tonumber),

@@ -94,7 +94,7 @@ def _lark():
     return hcl
 
 
-def _tree(data: bytes, path: str, second_opinion: bool = True) -> tuple[object, Converter, list[ParseIssue]]:
+def _tree(data: bytes, path: str, second_opinion: bool = True) -> tuple[Tree, Converter, list[ParseIssue]]:
     tree = _parser().parse(data)
     converter = Converter(path, data, functools.partial(_parse_expression, second_opinion=second_opinion))
     return tree, converter, diagnose.issues(tree.root_node, converter)

@@ -109,7 +109,7 @@ class Converter(StringConversion):
         pos = self._offset(end)
         ends = []
         while True:
-            pos = _BLANKS.match(data, pos).end()
+            pos = _BLANKS.match(data, pos).end()  # type: ignore[union-attr]  # `*`: always matches
             match = _NEWLINE_OR_COMMENT.match(data, pos)
             if match is None:
                 break

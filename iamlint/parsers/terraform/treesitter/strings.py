@@ -11,7 +11,7 @@ body is read by :mod:`iamlint.parsers.terraform.templates` (the scanner both rou
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
@@ -43,6 +43,16 @@ def unescape(text: str) -> str:
 
 class StringConversion:
     """Strings and heredocs (uses the converter's ``expression``, ``span``, ``data``)."""
+
+    if TYPE_CHECKING:  # what the Converter this is mixed into provides
+        path: str
+        data: bytes
+        parse_expression: Callable[[str, str, int, int], s.Expr]
+
+        def span(self, start: Point, end: Point) -> Span: ...
+        def node_span(self, node: Any) -> Span: ...
+        def text(self, node: Any) -> str: ...
+        def expression(self, node: Any) -> Result: ...
 
     def template_expr(self, node) -> Result:
         inner = node.children[0]
