@@ -40,10 +40,10 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
         progress: Progress | None = None) -> Report:
     options = options or Options()
     with limited(options.max_file_size):  # the size cap of every file this run reads
-        return _run(paths, options, registry)
+        return _run(paths, options, registry, progress)
 
 
-def _run(paths: list[str], options: Options, registry: Registry | None) -> Report:
+def _run(paths: list[str], options: Options, registry: Registry | None, progress: Progress | None = None) -> Report:
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
     options = replace(options, settings=settings)
