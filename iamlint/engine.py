@@ -28,7 +28,7 @@ from iamlint.options import Options
 from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
-from iamlint.sources import active, limited, read_source
+from iamlint.sources import active, limited, read_source, repository_root
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
@@ -46,7 +46,9 @@ def run(paths: list[str], options: Options | None = None, registry: Registry | N
 def _run(paths: list[str], options: Options, registry: Registry | None, progress: Progress | None = None) -> Report:
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
-    options = replace(options, settings=settings)
+    # Terraform's file() reads only inside the repositories of the paths checked
+    roots = options.read_roots or tuple(sorted({repository_root(path, paths) for path in paths}))
+    options = replace(options, settings=settings, read_roots=roots)
     report = Report()
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))

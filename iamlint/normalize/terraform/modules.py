@@ -34,8 +34,9 @@ class Loader:
     """State shared by every module instance of one root module."""
 
     def __init__(self, root: str, partition: str, builders: dict[str, DataBuilder],
-                 max_instances: int = DEFAULT_CAP) -> None:
+                 max_instances: int = DEFAULT_CAP, read_roots: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.read_roots = read_roots  # file() / templatefile() read inside these folders only
         self.partition = partition
         self.builders = builders
         self.max_instances = max_instances

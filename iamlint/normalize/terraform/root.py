@@ -14,6 +14,7 @@ from iamlint.normalize.terraform.instances import DEFAULT_CAP
 from iamlint.normalize.terraform.modules import Loader, instantiate
 from iamlint.normalize.terraform.variables import root_variables
 from iamlint.parsers.terraform.errors import deep_recursion
+from iamlint.sources import repository_root
 
 
 def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
@@ -23,7 +24,8 @@ def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> Uni
 
 def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
     partition = getattr(options, "partition", "aws")
-    loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP))
+    loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP),
+                    tuple(getattr(options, "read_roots", ())) or (repository_root(directory),))
     parsed = parse_module(files)
     loader.errors.extend(parsed.errors)
     loader.facts.update(parsed.facts)
