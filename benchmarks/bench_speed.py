@@ -543,7 +543,7 @@ def main() -> None:
     if args.quick:
         args.sizes, args.runs, args.scan_runs, args.saves, args.no_corpus = "20,60", 3, 1, 10, True
     sizes = [int(s) for s in args.sizes.split(",")]
-    small, large = sizes[0], sizes[-1]
+    small = sizes[0]
     python = regular_install(Path(args.regular_install)) if args.regular_install else sys.executable
     checkov = install_checkov(Path(args.install_checkov)) if args.install_checkov else (Path(args.checkov) if args.checkov else None)
 
@@ -647,7 +647,7 @@ def report(r: dict[str, Result], theirs: dict[str, Result], sizes: list[int], ls
     row(f"{small} modules cold, --jobs 2 / one process", wall(two) / wall(one) if wall(two) and wall(one) else None, 0.6, "x")
     row(f"{small} modules cold, default jobs / one process", wall(default) / wall(one) if wall(default) and wall(one) else None, 1.0, "x")
     busy_one, busy_default = f"{one}, busy CPUs", f"{default}, busy CPUs"
-    row(f"  the same with the CPUs busy", wall(busy_default) / wall(busy_one) if wall(busy_default) and wall(busy_one) else None, 1.0, "x")
+    row("  the same with the CPUs busy", wall(busy_default) / wall(busy_one) if wall(busy_default) and wall(busy_one) else None, 1.0, "x")
     row(f"{small} modules warm / Checkov cold", ratio(f"{small} modules, warm, default jobs", f"{small} modules"), 0.01, "x")
     row("one .tf file one-shot", wall("one .tf file"), 0.12, "s", f"; ratio to Checkov {ratio('one .tf file', 'one .tf file') or 0:.3f}")
     row("one template one-shot", wall("one template"), 0.10, "s", f"; ratio to Checkov {ratio('one template', 'one template') or 0:.3f}")

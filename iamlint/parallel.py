@@ -8,7 +8,8 @@ loader raised on that unit (the engine turns it into a located error), else None
 The pool is used only when it pays (:func:`plan`): more than one job, and at least
 :data:`POOL_MIN_BYTES` of source to load (cache misses). The default number of jobs is
 the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
-and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`). Work one process would share is not repeated: units that
+and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`).
+Work one process would share is not repeated: units that
 read the same files (root modules calling the same child module, as examples do) form
 one task, loaded by one worker in turn, which parses the shared files once and keeps
 them; a task is split only when it alone would hold more than a worker's share.
@@ -23,7 +24,7 @@ import math
 import os
 import pickle
 import time
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from iamlint.cache import UnitCache
 from iamlint.sources import overlaid
@@ -222,7 +223,7 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
     asked = jobs if jobs is not None else getattr(options, "jobs", None)
-    if (asked is not None and asked == 1) or usable_cpus() <= 1 and not asked or len(units) < 2 or _overlaid(units):
+    if (asked is not None and asked == 1) or (usable_cpus() <= 1 and not asked) or len(units) < 2 or _overlaid(units):
         yield from _serial(units, options, cache, load, {}, progress)
         return
     hits: dict[int, Any] = {}
@@ -275,7 +276,7 @@ def plan(units: list[Any], jobs: int, min_bytes: int | None = None) -> list[list
     if sum(sizes) < threshold:
         return [list(range(len(units)))]
     shared = [_shared_inputs(unit) for unit in units]
-    work = [size + sum(_folder_bytes(folder) for folder in inputs) for size, inputs in zip(sizes, shared)]
+    work = [size + sum(_folder_bytes(folder) for folder in inputs) for size, inputs in zip(sizes, shared, strict=True)]
     share = sum(work) / jobs
     tasks: list[list[int]] = []
     for group in groups(units, shared):
@@ -311,7 +312,7 @@ def _keys(unit: Any, shared: frozenset[str]) -> Iterable[str]:
     yield from shared
 
 
-def _split(group: list[int], work: list[float], share: float) -> list[list[int]]:
+def _split(group: list[int], work: Sequence[float], share: float) -> list[list[int]]:
     """The group as one task, or, when it alone is more than a worker's share, in
     consecutive parts of about half a share (the shared files are then parsed once per
     part: balance wins over sharing)."""

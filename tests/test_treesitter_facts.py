@@ -47,7 +47,7 @@ def _differences(folder: Path) -> tuple[int, dict[str, str]]:
         if facts.comments != expected.comments or facts.names != expected.names:
             differences[name] = "comments or names differ"
         elif facts.ends != expected.ends:
-            line = next(i for i, (a, b) in enumerate(zip(expected.ends, facts.ends), 1) if a != b)
+            line = next(i for i, (a, b) in enumerate(zip(expected.ends, facts.ends, strict=False), 1) if a != b)
             differences[name] = f"line {line}: the resource ends at {facts.ends[line - 1]} (the scanner: {expected.ends[line - 1]})"
     return len(files), differences
 

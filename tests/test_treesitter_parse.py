@@ -245,7 +245,7 @@ def test_far_too_deep_input_is_rejected_before_parsing(monkeypatch, text, where)
     with pytest.raises(hcl.HclSyntaxError) as caught:
         choice.parse_hcl(text, "t.tf")
     assert (caught.value.message, (caught.value.line, caught.value.column)) == ("expression nested too deeply", where)
-    parsed, issues = treesitter.parse_hcl_partial(text, "t.tf")  # an editor buffer: the same error
+    _, issues = treesitter.parse_hcl_partial(text, "t.tf")  # an editor buffer: the same error
     assert [(i.message, i.line, i.column) for i in issues] == [("expression nested too deeply", *where)]
 
 

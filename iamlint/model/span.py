@@ -25,11 +25,11 @@ def fast_pickle(cls: T) -> T:
         return get(self) if len(names) > 1 else (get(self),)
 
     def __setstate__(self: Any, state: Any) -> None:
-        for setter, value in zip(setters, state):
+        for setter, value in zip(setters, state, strict=True):
             setter(self, value)
 
-    setattr(cls, "__getstate__", __getstate__)
-    setattr(cls, "__setstate__", __setstate__)
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
     return cls
 
 

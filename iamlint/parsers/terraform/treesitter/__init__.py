@@ -40,6 +40,8 @@ from iamlint.parsers.terraform.errors import HclSyntaxError, deep_recursion
 from iamlint.parsers.terraform.templates import parse_template as _scan_template
 
 if TYPE_CHECKING:
+    from tree_sitter import Tree
+
     from iamlint.model.units import SourceFacts
 
 __all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_facts", "parse_expression",

@@ -47,6 +47,8 @@ class StringConversion:
     if TYPE_CHECKING:  # what the Converter this is mixed into provides
         path: str
         data: bytes
+        strings: list[tuple[int, int]]
+        heredoc_rows: dict[int, int]
         parse_expression: Callable[[str, str, int, int], s.Expr]
 
         def span(self, start: Point, end: Point) -> Span: ...
