@@ -139,3 +139,11 @@ def test_sarif_and_the_github_job_summary_list_the_skipped_files(tmp_path, monke
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "package.json"
     text = github.step_summary(report, root=str(tmp_path))
     assert "skipped: 1" in text and "- `package.json` skipped: its content is not a" in text
+
+
+def test_the_statistics_summary_counts_the_skipped_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(INSTANCE, encoding="utf-8")
+    (tmp_path / "package.json").write_text("{}\n", encoding="utf-8")
+    result = invoke("--statistics", ".")
+    assert result.output.rstrip().endswith("1 finding in total; skipped: 1")
