@@ -63,12 +63,14 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
     used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
+    read: set[str] = set()  # the files loaded units read (a JSON file templatefile() reads is used, not skipped)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
         if crash is not None or result is not None:
             used.append(unit)
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
+            read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
             located = _checked(unit, result, options, registry, scope, report, files, lines)
             views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
@@ -77,6 +79,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
             report.skipped.extend(SourceError(display, 0, f"skipped: {formats.not_of(os.path.basename(display))}")
                                   for _, display in unit.files)
     cache.finish()
+    report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
     report.errors.extend(nothing_found(paths, used, formats))
     report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
     report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])

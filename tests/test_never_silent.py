@@ -147,3 +147,14 @@ def test_the_statistics_summary_counts_the_skipped_files(tmp_path, monkeypatch):
     (tmp_path / "package.json").write_text("{}\n", encoding="utf-8")
     result = invoke("--statistics", ".")
     assert result.output.rstrip().endswith("1 finding in total; skipped: 1")
+
+
+def test_a_json_file_a_module_reads_is_not_skipped(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "trust.json").write_text('{"Version": "2012-10-17", "Statement": []}\n', encoding="utf-8")
+    (tmp_path / "unused.json").write_text('{"a": 1}\n', encoding="utf-8")
+    (tmp_path / "main.tf").write_text(INSTANCE + 'locals {\n  trust = templatefile("${path.module}/trust.json", {})\n}\n',
+                                      encoding="utf-8")
+    for cache in (False, True):  # the same whether the unit comes from the cache or not
+        report = run([str(tmp_path)], Options(cache=cache))
+        assert [os.path.basename(s.path) for s in report.skipped] == ["unused.json"]
