@@ -108,7 +108,7 @@ def test_a_unit_without_source_uses_its_own_files_and_its_inputs(tmp_path):
     assert _found(report, tmp_path) == [("IAM001", "app/main.tf", _line(tmp_path / "app" / "main.tf", "Principal ="))]
 
 
-def test_a_parent_configuration_is_no_unit_and_is_counted_as_skipped(tmp_path):
+def test_a_parent_configuration_is_no_unit_and_is_skipped_unless_a_unit_includes_it(tmp_path):
     _write(tmp_path, {
         "live/terragrunt.hcl": 'locals {\n  env = "prod"\n}\ninputs = {\n  name = "web-${local.env}"\n}\n',
         "live/app/terragrunt.hcl": ('include {\n  path = find_in_parent_folders()\n}\n'
@@ -116,9 +116,16 @@ def test_a_parent_configuration_is_no_unit_and_is_counted_as_skipped(tmp_path):
         "modules/app/main.tf": MODULE,
     })
     report = run([str(tmp_path / "live")], Options(cache=False))
-    assert report.findings == [] and report.errors == []
+    assert report.findings == [] and report.errors == [] and report.skipped == []  # live/app reads it
+    os.remove(tmp_path / "live" / "app" / "terragrunt.hcl")
+    report = run([str(tmp_path / "live")], Options(cache=False))
     assert [(os.path.relpath(s.path, tmp_path), s.message) for s in report.skipped] == [
         ("live/terragrunt.hcl", "skipped: its content is not a Terragrunt unit (a terragrunt.hcl naming a module)")]
+    assert [e.message.split(";")[0] for e in report.errors] == [  # nothing checked: never a silent green
+        f"no Terraform, OpenTofu or CloudFormation files found under {tmp_path / 'live'}"]
+    (tmp_path / "live" / "app" / "terragrunt.hcl").write_text(
+        'include {\n  path = find_in_parent_folders()\n}\nterraform {\n  source = "../../modules/app"\n}\n',
+        encoding="utf-8")
     result = load_unit(str(tmp_path / "live" / "app"), Options())
     assert result is not None
     [role] = [n for n in result.graph.nodes if isinstance(n, Role)]

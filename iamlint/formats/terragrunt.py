@@ -6,7 +6,8 @@ evaluated by the Terraform normaliser, its findings located in the module's file
 named after the unit (``terragrunt[live/prod/app].aws_iam_role.this``). Consulted before
 ``opentofu`` and ``terraform``, which then never see the folder's module files. A
 ``terragrunt.hcl`` naming no module in a folder without one (a parent configuration
-other units include) gives no unit: it is counted as skipped. ``terragrunt.hcl`` named
+other units include) gives no unit: it is counted as skipped unless a checked unit
+includes it. ``terragrunt.hcl`` named
 alone (pre-commit) brings its whole unit: every finding of the unit follows from it."""
 
 from __future__ import annotations
