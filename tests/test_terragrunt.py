@@ -230,3 +230,22 @@ def test_cli_terragrunt_hcl_named_alone_reports_the_whole_unit(tmp_path, monkeyp
     result = CliRunner().invoke(main, ["check", "--no-cache", "app/terragrunt.hcl"])
     assert result.exit_code == 1, result.output
     assert "app/main.tf:" in result.output and "IAM001" in result.output and "terragrunt[app]" in result.output
+
+
+def test_the_units_own_files_join_the_module_its_source_names(tmp_path):
+    extra = (
+        'resource "aws_iam_role_policy" "extra" {\n'
+        '  role   = aws_iam_role.this.id\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })\n'
+        '}\n'
+    )
+    _write(tmp_path, {
+        "live/app/terragrunt.hcl": 'terraform {\n  source = "../../modules//app"\n}\n',
+        "live/app/extra.tf": extra,  # copied over the module by Terragrunt
+        "modules/app/main.tf": MODULE,
+    })
+    report = run([str(tmp_path / "live")], Options(cache=False))
+    assert sorted({(f.rule, os.path.relpath(f.path, tmp_path)) for f in report.findings}) == [
+        ("IAM002", "live/app/extra.tf")]
+    report = run([str(tmp_path / "live" / "app" / "extra.tf")], Options(cache=False))  # pre-commit: the file alone
+    assert {(f.rule, os.path.relpath(f.path, tmp_path)) for f in report.findings} == {("IAM002", "live/app/extra.tf")}

@@ -4,7 +4,8 @@ with the unit's ``inputs`` as its variables and every address starting with the 
 name (``terragrunt[live/prod/app].``), so that findings locate in the module's files and
 say which unit they come from.
 
-Sources: a local path (``../../modules//app``: go-getter's ``//`` marks the folder
+The unit's own ``.tf`` files join the module's (Terragrunt copies the unit's folder
+over the module it downloads). Sources: a local path (``../../modules//app``: go-getter's ``//`` marks the folder
 inside the copied tree) is read where it is, inside the repository checked; any other
 (git, registry, http, s3...) is read from the copy Terragrunt already downloaded into the
 unit's ``.terragrunt-cache`` (``<hash>/<hash>/<subfolder>``, the newest first). A remote
@@ -52,7 +53,7 @@ def load_unit(directory: str, options: Any) -> UnitResult | None:
     module, reason = _module(directory, config, roots)
     if module is None:
         return _unavailable(directory, name, config, reason or "the module cannot be found", options)
-    files = module_files(module) if module != directory else own
+    files = own if module == directory else _with_own(module_files(module), own)
     inputs, errors = _inputs(config)
     result = load_root(module, files, options, inputs, f"{name}.")
     result.errors[:0] = config.errors + errors
@@ -64,6 +65,13 @@ def load_unit(directory: str, options: Any) -> UnitResult | None:
     result.sources = list(dict.fromkeys([directory, *config.files, *copies, module, *(p for p, _ in files),
                                          *result.sources]))
     return result
+
+
+def _with_own(files: list[tuple[str, str]], own: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The module's files with the unit's own beside them: Terragrunt copies the unit's
+    folder over the downloaded module (a file of the same name is the unit's)."""
+    mine = {os.path.basename(path) for path, _ in own}
+    return [pair for pair in files if os.path.basename(pair[0]) not in mine] + own
 
 
 def _inputs(config: UnitConfig) -> tuple[dict[str, Value] | Unknown | None, list[SourceError]]:
