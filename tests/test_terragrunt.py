@@ -249,3 +249,16 @@ def test_the_units_own_files_join_the_module_its_source_names(tmp_path):
         ("IAM002", "live/app/extra.tf")]
     report = run([str(tmp_path / "live" / "app" / "extra.tf")], Options(cache=False))  # pre-commit: the file alone
     assert {(f.rule, os.path.relpath(f.path, tmp_path)) for f in report.findings} == {("IAM002", "live/app/extra.tf")}
+
+
+def test_units_running_one_local_module_share_a_pool_task():
+    from iamlint.parallel import groups
+
+    units, _ = discover([str(FIXTURES / "good")], load_formats())
+    by_root = {os.path.relpath(u.root, FIXTURES): u for u in units}
+    app = by_root["good/live/prod/app"]
+    assert app.format.shared_inputs(app) == {str(FIXTURES / "good" / "modules" / "app")}
+    module = by_root["good/modules/app"]
+    chosen = [app, module, by_root["good/live/prod/cached"]]
+    shared = [frozenset(getattr(u.format, "shared_inputs", lambda unit: set())(u)) for u in chosen]
+    assert sorted(groups(chosen, shared)) == [[0, 1], [2]]  # the unit and its module: one worker parses it once

@@ -13,16 +13,19 @@ alone (pre-commit) brings its whole unit: every finding of the unit follows from
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Mapping, Sequence
 
 from iamlint.formats.base import HCL, DirectoryFormat, FolderClaim, Syntax
 from iamlint.formats.opentofu import FORMAT as OPENTOFU
+from iamlint.formats.terraform import FORMAT as TERRAFORM
 from iamlint.formats.terraform import terraform_environment
 from iamlint.model.units import Unit, UnitResult
 from iamlint.parsers.terraform.names import is_module_file, module_names
 from iamlint.sources import read_source
 
 CONFIG = "terragrunt.hcl"
+_LOCAL_SOURCE = re.compile(r'source[ \t]*=[ \t]*"(\.\.?/[^"$]*)"')  # a literal local source (no interpolation)
 _VARS = (".tfvars", ".tfvars.json")
 
 
@@ -72,6 +75,20 @@ class TerragruntFormat(DirectoryFormat):
             return None
         return self.claim_file(path) if os.path.basename(path) == CONFIG or os.path.isfile(
             os.path.join(folder, CONFIG)) else None
+
+    def shared_inputs(self, unit: Unit) -> set[str]:
+        """The local module folder a unit's ``terraform { source = "../.." }`` names (and
+        the folders that module calls), read without parsing: a hint for the process pool,
+        which gives the units running one module to one worker (never a reason for a
+        result to change)."""
+        text, _ = read_source(os.path.join(unit.root, CONFIG))
+        found = _LOCAL_SOURCE.search(text or "")
+        if found is None:
+            return set()
+        folder = os.path.normpath(os.path.join(os.path.abspath(unit.root), found.group(1).replace("//", "/")))
+        if not os.path.isdir(folder):
+            return set()
+        return {folder} | TERRAFORM.shared_inputs(Unit(self.kind, folder, [], format=TERRAFORM))
 
     def syntax(self, path: str) -> Syntax | None:
         if path.lower().endswith(".hcl"):
