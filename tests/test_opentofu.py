@@ -165,7 +165,8 @@ def test_the_pre_commit_hook_passes_opentofu_and_terragrunt_files():
         assert files.search(name), name
     for name in ("root.hcl.bak", "README.md", "x.hcl"):
         assert not files.search(name), name
-    assert exclude.search("live/.terragrunt-cache/abc/main.tf") and exclude.search("cdk.out/Stack.template.json")
+    assert exclude.search("live/.terragrunt-cache/abc/main.tf") and exclude.search(".terraform/modules/x/main.tf")
+    assert not exclude.search("live/prod/terragrunt.hcl")
 
 
 def test_the_readme_names_opentofu():
