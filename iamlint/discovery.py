@@ -37,10 +37,12 @@ from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.units import SourceError, Unit
 from iamlint.sources import overlaid, special
 
-SKIP_DIRS = {".git", ".terraform", ".terragrunt-cache", "node_modules", "__pycache__"}
+SKIP_DIRS = {".git", ".terraform", ".terragrunt-cache", "node_modules", "__pycache__",
+             ".venv", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 """Folders never walked: version control, tool caches whose copies the units that own
 them read (``.terraform/modules`` through ``modules.json``, ``.terragrunt-cache`` through
-its ``terragrunt.hcl``) and dependencies."""
+its ``terragrunt.hcl``), dependencies and other tools' caches (hidden folders are walked
+only to count what they hold; these are not worth a walk)."""
 
 
 class _Found:
