@@ -202,11 +202,12 @@ def test_an_include_outside_the_repository_is_not_read(tmp_path):
         ("terragrunt.hcl", 2, "the included configuration /etc/hostname is outside the repository checked: not read")]
 
 
-def test_a_local_source_that_is_missing_is_ec2002_with_the_folder(tmp_path):
+def test_a_local_source_that_is_missing_is_a_located_input_error(tmp_path):
     _write(tmp_path, {"u/terragrunt.hcl": 'terraform {\n  source = "../modules/gone"\n}\n'})
     report = run([str(tmp_path / "u")], Options(cache=False))
-    assert [(f.rule, f.line) for f in report.findings] == [("EC2002", 2)]
-    assert "its terraform source '../modules/gone' is not a folder" in report.findings[0].message
+    assert report.findings == []  # one root cause: the error, no "cannot verify" note besides
+    assert [(os.path.basename(e.path), e.line, e.column) for e in report.errors] == [("terragrunt.hcl", 2, 3)]
+    assert report.errors[0].message.startswith("the terraform source '../modules/gone' is not a folder")
 
 
 def test_a_syntax_error_in_terragrunt_hcl_is_located(tmp_path):

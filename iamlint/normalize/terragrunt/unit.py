@@ -11,13 +11,14 @@ inside the copied tree) is read where it is, inside the repository checked; any 
 unit's ``.terragrunt-cache`` (``<hash>/<hash>/<subfolder>``, the newest first). A remote
 source with no copy, or a source that cannot be evaluated, is one ``terragrunt.source``
 node holding an Unknown with the reason (EC2002 reports it as "cannot verify"): nothing
-of the unit can be judged."""
+of the unit can be judged. A local source that is not a folder (or lies outside the
+repository checked) is a located input error, as a Terraform module's is."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamlint.model.graph import Graph, Resource
 from iamlint.model.span import Span
@@ -51,8 +52,12 @@ def load_unit(directory: str, options: Any) -> UnitResult | None:
                               sources=[directory, *config.files])
         return None
     module, reason = _module(directory, config, roots)
+    if module is None and reason is not None and reason.local:  # a broken configuration: an input error
+        span = config.source_span or Span.point(os.path.join(directory, CONFIG), 1)
+        config.errors.append(SourceError(span.file, span.line, reason.text, span.column))
+        return _unavailable(directory, name, config, None, options)
     if module is None:
-        return _unavailable(directory, name, config, reason or "the module cannot be found", options)
+        return _unavailable(directory, name, config, reason.text if reason else "the module cannot be found", options)
     files = own if module == directory else _with_own(module_files(module), own)
     inputs, errors = _inputs(config)
     result = load_root(module, files, options, inputs, f"{name}.")
@@ -84,27 +89,35 @@ def _inputs(config: UnitConfig) -> tuple[dict[str, Value] | Unknown | None, list
     return None, [SourceError(span.file, span.line, "inputs must be an object", span.column)]
 
 
-def _module(directory: str, config: UnitConfig, roots: tuple[str, ...]) -> tuple[str | None, str | None]:
+class Missing(NamedTuple):
+    """Why a unit's module cannot be read; ``local``: a local path that is wrong (an
+    input error), else a source that cannot be known here (EC2002)."""
+
+    text: str
+    local: bool = False
+
+
+def _module(directory: str, config: UnitConfig, roots: tuple[str, ...]) -> tuple[str | None, Missing | None]:
     """The module's folder, or why there is none."""
     source = config.source
     if source is None:
         return directory, None
     if not isinstance(source, Known) or not isinstance(source.value, str):
         why = source.reason if isinstance(source, Unknown) else "it is not a string"
-        return None, f"its terraform source cannot be evaluated ({why})"
+        return None, Missing(f"its terraform source cannot be evaluated ({why})")
     text = source.value
     if not _REMOTE.match(text):
         folder = shown(os.path.join(os.path.abspath(directory), text.split("?")[0].replace("//", "/")), directory)
         if not any(inside(folder, root) for root in roots):
-            return None, f"its terraform source {text!r} is outside the repository checked: not read"
+            return None, Missing(f"the terraform source {text!r} is outside the repository checked: not read", True)
         if not os.path.isdir(folder):
-            return None, f"its terraform source {text!r} is not a folder ({folder})"
+            return None, Missing(f"the terraform source {text!r} is not a folder ({folder})", True)
         return folder, None
     copy = _downloaded(directory, text)
     if copy is not None:
         return copy, None
-    return None, (f"its terraform source {text!r} is not downloaded (run terragrunt init so that "
-                  f"{CACHE} holds a copy)")
+    return None, Missing(f"its terraform source {text!r} is not downloaded (run terragrunt init so that "
+                         f"{CACHE} holds a copy)")
 
 
 def _downloaded(directory: str, source: str) -> str | None:
@@ -137,10 +150,12 @@ def _subfolder(source: str) -> str:
     return text.split("//", 1)[1] if "//" in text else ""
 
 
-def _unavailable(directory: str, name: str, config: UnitConfig, reason: str, options: Any) -> UnitResult:
-    """A unit whose module cannot be read: one node saying why (EC2002)."""
+def _unavailable(directory: str, name: str, config: UnitConfig, reason: str | None, options: Any) -> UnitResult:
+    """A unit whose module cannot be read: one node saying why (EC2002); none when the
+    reason is already an input error (``reason`` None)."""
     span = config.source_span or Span.point(os.path.join(directory, CONFIG), 1)
     graph = Graph(partition=getattr(options, "partition", "aws"))
-    attributes: dict[str, Value] = {"source": Unknown(reason, span), "unit": Known(name, span)}
-    graph.add(Resource(f"{name}.terraform.source", SOURCE_NODE, span, attributes))
+    if reason is not None:
+        attributes: dict[str, Value] = {"source": Unknown(reason, span), "unit": Known(name, span)}
+        graph.add(Resource(f"{name}.terraform.source", SOURCE_NODE, span, attributes))
     return UnitResult(graph, list(config.files), list(config.errors), sources=[directory, *config.files])
