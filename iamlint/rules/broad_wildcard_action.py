@@ -140,7 +140,6 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
-    PolicyAttachment,
     PolicyDocument,
     Role,
     Rule,
@@ -151,6 +150,7 @@ from iamlint.plugin import (
     instance_roles_reached,
     is_instance_role,
     judge_unscoped,
+    managed_attachments,
     partial_wildcard,
     resolve,
     unscoped_patterns,
@@ -315,21 +315,11 @@ def _examples(actions: Sequence) -> str:
 
 
 def _aws_attachments(graph: Graph) -> Iterator[tuple[Node, tuple, AwsManagedPolicy, bool]]:
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            sites = [(("managed_policy_arns", i), v) for i, v in enumerate(node.managed_policy_arns)]
-            roles = [node]
-        elif isinstance(node, PolicyAttachment):
-            sites = [(("policy_arns", i), v) for i, v in enumerate(node.policy_arns)]
-            roles = [r.node for r in (resolve(graph, v, Role, "role") for v in node.roles) if isinstance(r.node, Role)]
-        else:
-            continue
-        on_instance = any(is_instance_role(graph, r) for r in roles)
-        for path, value in sites:
-            if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
-                found = resolve(graph, value, ManagedPolicy, "managed policy").node
-                if isinstance(found, AwsManagedPolicy):
-                    yield node, path, found, on_instance
+    for node, path, value, targets in managed_attachments(graph):
+        if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
+            found = resolve(graph, value, ManagedPolicy, "managed policy").node
+            if isinstance(found, AwsManagedPolicy):
+                yield node, path, found, any(isinstance(r, Role) and is_instance_role(graph, r) for r in targets)
 
 
 def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance: bool) -> Finding | None:
