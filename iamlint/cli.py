@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import click
@@ -155,6 +156,9 @@ _SIZE = _Size()
               help="Set a Terraform root module variable (repeatable; like terraform -var).")
 @click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
+@click.option("--account", "account_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="An AWS account snapshot (AWS CLI JSON, docs/account.md) used as context: names the code references "
+                   "but does not define are resolved against it (repeatable). With no PATHS, the snapshot is checked.")
 @click.option("--max-instances", type=click.IntRange(min=1), default=None, metavar="N",
               help="count/for_each instances of one block judged one by one; the rest are judged together "
                    "and reported once.  [default: 1000, or max-instances of the configuration]")
@@ -235,6 +239,7 @@ def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
         var_files=list(flags["tf_var_files"]),
         var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         max_file_size=flags["max_file_size"],
+        account=tuple(flags["account_files"]),
     )
 
 
@@ -316,6 +321,8 @@ def _cli_layer(registry: Registry, flags: dict) -> Layer:
 def _run(paths: list[str], options: Options, registry: Registry, stdin_filename: str | None) -> Report:
     """Run the engine; with --stdin-filename the buffer read from stdin replaces that file."""
     if stdin_filename is None:
+        if not paths and options.account:  # --account alone: the snapshot itself is checked
+            return run(list(options.account), replace(options, account=()), registry)
         return run(paths or ["."], options, registry)
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     limit = options.max_file_size or DEFAULT_MAX_BYTES  # the buffer is capped like any file

@@ -61,11 +61,15 @@ def _run(paths: list[str], options: Options, registry: Registry | None) -> Repor
     # load_unit is looked up here, at run time (tests replace it)
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
+    account = _account(options, report)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
+            origins = account.attach(result.graph) if account is not None and unit.kind != "account" else None
             located = _checked(unit, result, options, registry, scope, report, files, lines)
+            if origins is not None and account is not None:
+                located = account.relocate(located, origins)
             views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
                 undeclared.append(result.undeclared_vars)
@@ -80,6 +84,34 @@ def _run(paths: list[str], options: Options, registry: Registry | None) -> Repor
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
     report.sort()
     return report
+
+
+class _Account:
+    """--account: the snapshots as context of each code unit (iamlint.normalize.context)."""
+
+    def __init__(self, options: Options) -> None:
+        # start-up: the snapshot reader and context only with --account
+        from iamlint.normalize import context
+
+        self.module = context
+        self.context = context.load_context(options.account, options.partition)
+
+    def attach(self, graph: Graph) -> dict:
+        origins = self.module.attach(graph, self.context)
+        if origins:
+            enrich_graph(graph)  # the AWS managed policies the snapshot's roles attach
+        return origins
+
+    def relocate(self, located: list[LocatedFinding], origins: dict) -> list[LocatedFinding]:
+        return self.module.relocate(located, origins, self.context)
+
+
+def _account(options: Options, report: Report) -> _Account | None:
+    if not options.account:
+        return None
+    account = _Account(options)
+    report.errors.extend(account.context.errors)
+    return account
 
 
 class _Files:
