@@ -159,6 +159,9 @@ _SIZE = _Size()
 @click.option("--account", "account_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="An AWS account snapshot (AWS CLI JSON, docs/account.md) used as context: names the code references "
                    "but does not define are resolved against it (repeatable). With no PATHS, the snapshot is checked.")
+@click.option("--state", "state_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A Terraform state (terraform show -json, or the raw state file) used as context: data sources "
+                   "and resources the code names but does not define are resolved against it (repeatable).")
 @click.option("--max-instances", type=click.IntRange(min=1), default=None, metavar="N",
               help="count/for_each instances of one block judged one by one; the rest are judged together "
                    "and reported once.  [default: 1000, or max-instances of the configuration]")
@@ -240,6 +243,7 @@ def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
         var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         max_file_size=flags["max_file_size"],
         account=tuple(flags["account_files"]),
+        state=tuple(flags["state_files"]),
     )
 
 

@@ -39,6 +39,7 @@ class Options:
     # --account FILE: account snapshots used as context for code (names the code references
     # but does not define); applied after loading, so not part of cache_key
     account: tuple[str, ...] = ()
+    state: tuple[str, ...] = ()  # --state FILE: Terraform states as context, the same way
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""

@@ -1,4 +1,5 @@
-"""An account snapshot as context for code (``--account FILE``).
+"""Account snapshots (``--account FILE``) and Terraform states (``--state FILE``) as
+context for code.
 
 Code often names what exists only in the account: an instance profile by name
 (``iam_instance_profile = "legacy-web"``), a role, a customer managed policy ARN. Without
@@ -31,11 +32,10 @@ from iamlint.model.graph import (
 from iamlint.model.links import profile_of, resolve
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
-from iamlint.model.values import Known, Value
+from iamlint.model.values import Known, Ref, Value
 from iamlint.report import LocatedFinding, Related
 
 NOT_IN_CODE = "is not defined in the scanned code"
-ACCOUNT_RELATED = "account snapshot"
 
 
 @dataclass
@@ -46,14 +46,33 @@ class AccountContext:
     graph: Graph
     files: frozenset[str]
     errors: list[SourceError] = field(default_factory=list)
+    states: frozenset[str] = frozenset()  # the files of ``files`` that are Terraform states
+
+    def source(self, path: str | None = None) -> str:
+        """What a file (or, without one, the context as a whole) is, for messages."""
+        if path is not None:
+            return "the Terraform state" if os.path.normpath(path) in self.states else "the account snapshot"
+        kinds = {"the Terraform state" if f in self.states else "the account snapshot" for f in self.files}
+        return " or ".join(sorted(kinds))
 
 
-def load_context(paths: tuple[str, ...], partition: str) -> AccountContext:
-    # start-up: the snapshot normaliser only with --account
+def load_context(paths: tuple[str, ...], partition: str, states: tuple[str, ...] = ()) -> AccountContext:
+    """The snapshots (``--account``) and Terraform states (``--state``) as one graph."""
+    # start-up: the snapshot and state readers only with --account / --state
     from iamlint.normalize.account import load_snapshot
+    from iamlint.normalize.state import load_state
 
-    result = load_snapshot([(p, p) for p in paths], partition)
-    return AccountContext(result.graph, frozenset(os.path.normpath(p) for p in paths), result.errors)
+    result = load_snapshot([(p, p) for p in paths], partition) if paths else None
+    graph = result.graph if result is not None else Graph(partition=partition)
+    errors = list(result.errors) if result is not None else []
+    for path in states:
+        nodes, problems = load_state(path)
+        errors.extend(problems)
+        for node in nodes:
+            if graph.by_address(node.address) is None:
+                graph.add(node)
+    return AccountContext(graph, frozenset(os.path.normpath(p) for p in (*paths, *states)), errors,
+                          frozenset(os.path.normpath(p) for p in states))
 
 
 def attach(graph: Graph, context: AccountContext) -> dict[str, Span]:
@@ -78,7 +97,8 @@ def _wanted(graph: Graph, origins: dict[str, Span]) -> list[tuple[Value, type[No
     wanted: list[tuple[Value, type[Node], Span]] = []
 
     def want(value: Value, kind: type[Node], holder: Node) -> None:
-        if isinstance(value, Known) and isinstance(value.value, str) and resolve(graph, value, kind, "x").node is None:
+        named = (isinstance(value, Known) and isinstance(value.value, str)) or isinstance(value, Ref)
+        if named and resolve(graph, value, kind, "x").node is None:
             wanted.append((value, kind, origins.get(holder.address, value.span)))
 
     for node in list(graph.nodes):
@@ -101,15 +121,27 @@ def _wanted(graph: Graph, origins: dict[str, Span]) -> list[tuple[Value, type[No
 
 
 def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
-    """The one snapshot node of ``kind`` the name or ARN names (None: none, or several)."""
+    """The one snapshot node of ``kind`` the name or ARN names, or the state node a
+    reference names by address (None: none, or several)."""
+    if isinstance(value, Ref):
+        node = snapshot.by_address(value.address)
+        return node if isinstance(node, kind) else None
     text = value.value if isinstance(value, Known) else None
     if not isinstance(text, str):
         return None
     if text.startswith("arn:"):
         node = snapshot.by_address(text)
-        return node if isinstance(node, kind) else None
+        if isinstance(node, kind):
+            return node
+        matches = [n for n in snapshot.of_type(kind) if _arn(n) == text]  # a state's nodes, by their arn
+        return matches[0] if len(matches) == 1 else None
     matches = [n for n in snapshot.of_type(kind) if _name(n) == text]
     return matches[0] if len(matches) == 1 else None
+
+
+def _arn(node: Node) -> object:
+    arn = node.attributes.get("arn")
+    return arn.value if isinstance(arn, Known) else None
 
 
 def _name(node: Node) -> object:
@@ -117,22 +149,18 @@ def _name(node: Node) -> object:
     return name.value if isinstance(name, Known) else None
 
 
-def relocate(findings: list[LocatedFinding], origins: dict[str, Span], context: AccountContext) -> list[LocatedFinding]:
-    """Findings located in a snapshot file moved to the code reference that brought the
-    snapshot node in (the snapshot entry becomes a related location); EC2002's "not
-    defined in the scanned code" says the snapshot lacks it too."""
-    result = []
-    for finding in findings:
-        if os.path.normpath(finding.path) in context.files:
-            finding = _moved(finding, origins)
-        elif finding.rule == "EC2002" and NOT_IN_CODE in finding.message:
-            finding = replace(finding, message=finding.message.replace(
-                NOT_IN_CODE, NOT_IN_CODE + " and is not in the account snapshot"))
-        result.append(finding)
-    return result
+def relocate(finding: LocatedFinding, origins: dict[str, Span], context: AccountContext) -> LocatedFinding:
+    """A finding located in a context file moved to the code reference that brought the
+    node in (the context entry becomes a related location); EC2002's "not defined in the
+    scanned code" says the context lacks it too."""
+    if os.path.normpath(finding.path) in context.files:
+        return _moved(finding, origins, context.source(finding.path))
+    if finding.rule == "EC2002" and NOT_IN_CODE in finding.message:
+        return replace(finding, message=finding.message.replace(NOT_IN_CODE, f"{NOT_IN_CODE} and is not in {context.source()}"))
+    return finding
 
 
-def _moved(finding: LocatedFinding, origins: dict[str, Span]) -> LocatedFinding:
+def _moved(finding: LocatedFinding, origins: dict[str, Span], source: str) -> LocatedFinding:
     origin = origins.get(finding.resource)
     if origin is None:
         origin = next((origins[r.resource] for r in finding.related if r.resource in origins), None)
@@ -141,7 +169,7 @@ def _moved(finding: LocatedFinding, origins: dict[str, Span]) -> LocatedFinding:
     where = Span(finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
     return replace(
         finding,
-        message=f"{finding.message} (from the account snapshot, {os.path.basename(finding.path)}:{finding.line})",
+        message=f"{finding.message} (from {source}, {os.path.basename(finding.path)}:{finding.line})",
         path=origin.file, line=origin.line, column=origin.column, end_line=origin.end_line, end_column=origin.end_column,
-        related=(Related(ACCOUNT_RELATED, finding.resource, where), *finding.related),
+        related=(Related(source.removeprefix("the "), finding.resource, where), *finding.related),
     )

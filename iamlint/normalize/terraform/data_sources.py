@@ -59,6 +59,14 @@ def _ami(evaluator: Any, block: Block, address: str, attribute: str, span: Span,
                address=f"{evaluator.prefix}data.{address}", attribute=attribute)
 
 
+def _read(evaluator: Any, block: Block, address: str, attribute: str, span: Span, env: dict) -> Value:
+    """``data "aws_iam_role"``, ``data "aws_iam_instance_profile"``: read from AWS at plan
+    time, but which data source it is stays known (a :class:`Ref`), so a Terraform state
+    (``--state``) holding its values can stand in for it."""
+    return Ref(f"data.{address}.{attribute} is read from AWS at plan time", span,
+               address=f"{evaluator.prefix}data.{address}", attribute=attribute)
+
+
 DATA_NODES = frozenset({"aws_ami"})  # data sources that are nodes of the graph (rules read their arguments)
 
 BUILDERS: dict[str, DataBuilder] = {
@@ -67,4 +75,6 @@ BUILDERS: dict[str, DataBuilder] = {
     "aws_iam_policy": policy_document.managed_policy,
     "aws_service_principal": _service_principal,
     "aws_ami": _ami,
+    "aws_iam_role": _read,
+    "aws_iam_instance_profile": _read,
 }
