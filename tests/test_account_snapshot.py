@@ -211,3 +211,28 @@ def test_entries_of_the_wrong_type_are_ignored_not_a_traceback(tmp_path):
     write(tmp_path / "account.json", {"RoleDetailList": 5, "UserDetailList": [1, "x", None], "Policies": [{}]})
     report = run([str(tmp_path)], Options(cache=False))
     assert report.errors == [] and report.findings == []
+
+
+def test_nothing_from_a_snapshot_is_cached_unmasked(tmp_path, monkeypatch):
+    from test_secrets import pieces, planted
+
+    key, secret, token = planted()
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    found = instance("i-0123456789abcdef0", None, "required")
+    found["UserData"] = f"export AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} AWS_SESSION_TOKEN={token}"
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    write(snapshot / "instances.json", describe_instances(found))
+    policy = {"Version": "2012-10-17", "Statement": [{"Sid": key, "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    write(snapshot / "account.json", authorization_details([role("web", TRUST_EC2, policy)]))
+    cold = run([str(snapshot)], Options(cache=True, jobs=1))
+    warm = run([str(snapshot)], Options(cache=True, jobs=1))
+    # (not the identity: a statement's fingerprint from a Sid holding a key differs cold and warm, for
+    # every format -- a known issue of the fingerprint, outside the snapshot reader)
+    seen = [[(f.rule, f.path, f.line, f.column, f.message) for f in r.findings] for r in (cold, warm)]
+    assert seen[0] == seen[1] and {f.rule for f in cold.findings} >= {"EC2001", "IAM002", "SEC001"}
+    stored = [path.read_bytes() for path in (tmp_path / "cache").rglob("*") if path.is_file()]
+    assert any(path.suffix == ".entry" for path in (tmp_path / "cache").rglob("*"))
+    for piece in pieces(key, secret, token):
+        assert not any(piece.encode() in data for data in stored), piece
+        assert not any(piece in f.message for f in cold.findings), piece

@@ -33,18 +33,11 @@ from iamlint.model.policy import Document
 from iamlint.model.units import SourceError, UnitResult
 from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.documents import to_document
+from iamlint.parsers.jsonpos import JsonError
+from iamlint.normalize.snapshot_json import AWS_MANAGED, SNAPSHOT_KEYS, read_pages
+from iamlint.parsers.jsonscan import Text
 from iamlint.sources import read_source
 
-AWS_MANAGED = ":iam::aws:policy/"
-SNAPSHOT_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies", "Reservations",
-                 "LaunchTemplateVersions")
-
-
-def pages(data: Known) -> list[dict[str, Value]]:
-    """The pages of a snapshot file: its top-level object, or each object of a top-level
-    array of pages."""
-    items = data.value if isinstance(data.value, list) else [data]
-    return [item.value for item in items if isinstance(item, Known) and isinstance(item.value, dict)]
 
 
 @dataclass
@@ -224,9 +217,6 @@ def _address(item: dict[str, Value], *keys: str) -> str | None:
 def load_snapshot(files: list[tuple[str, str]], partition: str) -> UnitResult:
     """Every page of every snapshot file (path, display name) -> one graph; a file that
     cannot be read or is not JSON is a located error and the others still load."""
-    # start-up: the JSON reader only when a snapshot is loaded
-    from iamlint.parsers.jsonpos import JsonError, loads_with_spans
-
     snapshot = Snapshot()
     errors: list[SourceError] = []
     for path, display in files:
@@ -235,14 +225,15 @@ def load_snapshot(files: list[tuple[str, str]], partition: str) -> UnitResult:
             errors.extend([error] if error is not None else [])
             continue
         try:
-            data = loads_with_spans(text, display)
+            scanned = Text(text, display)
+            found = read_pages(scanned)
         except JsonError as exc:
             errors.append(SourceError(display, exc.line, f"invalid JSON: {exc.message}", exc.column))
             continue
-        found = pages(data)
         if not any(key in page for page in found for key in SNAPSHOT_KEYS):
-            errors.append(SourceError(display, data.span.line, "not an AWS account snapshot: no page holds "
-                                      + ", ".join(SNAPSHOT_KEYS), data.span.column))
+            line, column = scanned.index.position(scanned.skip(0))
+            errors.append(SourceError(display, line, "not an AWS account snapshot: no page holds "
+                                      + ", ".join(SNAPSHOT_KEYS), column))
             continue
         for page in found:
             snapshot.add_page(page)
