@@ -146,3 +146,21 @@ def _load_graph(path: Path):
     result = load_unit(unit, Options(cache=False))
     assert result is not None and result.errors == []
     return result.graph
+
+
+def test_users_and_groups_survive_the_unit_cache(tmp_path, monkeypatch):
+    """Every field of the new nodes pickles (a warm run from the cache reports the same)."""
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def never(unit, options):
+        raise AssertionError(f"{unit.root} was loaded again")
+
+    paths = [str(FIXTURES / "terraform" / "insecure_users_groups"), str(FIXTURES / "cloudformation" / "insecure_users_groups.yaml")]
+    cold = run(paths, Options(cache=True, jobs=1))
+    import iamlint.engine as engine
+
+    monkeypatch.setattr(engine, "load_unit", never)
+    warm = run(paths, Options(cache=True, jobs=1))
+    assert warm.errors == [] and len(cold.findings) == 8
+    assert [(f.rule, f.path, f.line, f.message) for f in warm.findings] == [
+        (f.rule, f.path, f.line, f.message) for f in cold.findings]
