@@ -429,13 +429,19 @@ def rules(explain: str | None) -> None:
 @click.option("--fail-on-gain", type=click.Choice(["any", "write", "permissions", "risk"]), default="risk", show_default=True,
               help="With --base: exit 1 when a gain reaches this grade (risk: a new escalation method, risk category "
                    "or trust principal; permissions: also permissions management; write: also write; any: anything).")
+@click.option("--account", "account_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="An AWS account snapshot used as context (as for check; not with --base).")
+@click.option("--state", "state_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A Terraform state used as context (as for check; not with --base).")
 def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str, base: str | None,
-           fail_on_gain: str) -> None:
+           fail_on_gain: str, account_files: tuple[str, ...], state_files: tuple[str, ...]) -> None:
     """Show each EC2 instance's chain to its role, its effective permissions and risks."""
     from iamlint.access.command import run, run_changes
 
     if base is None:
-        sys.exit(run(list(paths), instance, output_format, partition))
+        sys.exit(run(list(paths), instance, output_format, partition, account_files, state_files))
+    if account_files or state_files:
+        raise click.BadParameter("--account and --state are not read with --base", param_hint="--base")
     if output_format == "dot":
         raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
     try:

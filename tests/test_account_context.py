@@ -129,3 +129,19 @@ def test_cli_account_option_and_the_snapshot_alone(tmp_path, monkeypatch):
     found = [(f["rule"], Path(f["path"]).name, f["line"], f["severity"]) for f in json.loads(alone.output)["findings"]]
     assert found == [("IAM001", "account.json", position(text, '"Principal"')[0] + 1, "error"),
                      ("IAM003", "account.json", position(text, f'"{ADMIN}"')[0], "error")]
+
+
+def test_access_shows_the_chain_through_the_snapshot(tmp_path, monkeypatch, capsys):
+    from iamlint.access.command import run as access
+
+    code = _code(tmp_path)
+    snapshot, text = _snapshot(tmp_path / "snapshots")
+    assert access([str(code)], None, "json", account=(str(snapshot),)) == 0
+    (compute,) = json.loads(capsys.readouterr().out)["computes"]
+    profile, (role_entry,) = compute["profile"], compute["roles"]
+    assert (profile["address"], Path(profile["path"]).name, profile["line"]) == (
+        f"arn:aws:iam::{ACCOUNT}:instance-profile/legacy-web", "account.json", position(text, '"InstanceProfileList"')[0] + 1)
+    assert (role_entry["address"], Path(role_entry["path"]).name) == (f"arn:aws:iam::{ACCOUNT}:role/legacy-web", "account.json")
+    assert [p["note"] for p in role_entry["policies"]] == ["AdministratorAccess"]
+    assert access([str(code)], None, "json") == 0
+    assert f"arn:aws:iam::{ACCOUNT}:role/legacy-web" not in capsys.readouterr().out
