@@ -145,3 +145,26 @@ def test_access_shows_the_chain_through_the_snapshot(tmp_path, monkeypatch, caps
     assert [p["note"] for p in role_entry["policies"]] == ["AdministratorAccess"]
     assert access([str(code)], None, "json") == 0
     assert f"arn:aws:iam::{ACCOUNT}:role/legacy-web" not in capsys.readouterr().out
+
+
+def test_data_sources_named_by_the_code_resolve_from_the_snapshot(tmp_path):
+    code = tmp_path / "infra"
+    code.mkdir()
+    (code / "main.tf").write_text('''data "aws_iam_instance_profile" "legacy" {
+  name = "legacy-web"
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  iam_instance_profile = data.aws_iam_instance_profile.legacy.name
+
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+''')
+    assert [(f.rule, f.line) for f in _report([code]).findings] == [("EC2002", 7)]
+    snapshot, _ = _snapshot(tmp_path / "snapshots")
+    report = _report([code], [snapshot])
+    assert [(f.rule, f.severity.name, f.line, f.column) for f in report.findings] == [
+        ("IAM001", "ERROR", 7, 26), ("IAM003", "ERROR", 7, 26)]

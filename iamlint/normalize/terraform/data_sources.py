@@ -62,7 +62,13 @@ def _ami(evaluator: Any, block: Block, address: str, attribute: str, span: Span,
 def _read(evaluator: Any, block: Block, address: str, attribute: str, span: Span, env: dict) -> Value:
     """``data "aws_iam_role"``, ``data "aws_iam_instance_profile"``: read from AWS at plan
     time, but which data source it is stays known (a :class:`Ref`), so a Terraform state
-    (``--state``) holding its values can stand in for it."""
+    (``--state``) holding its values can stand in for it; its ``name`` is the name it
+    looks up, when the code fixes it (an account snapshot, ``--account``, finds it by name)."""
+    argument = block.body.attributes.get("name")
+    if attribute == "name" and argument is not None:
+        name = evaluator.eval(argument.expr, env or {})
+        if isinstance(name, Known) and isinstance(name.value, str) and name.value:
+            return Known(name.value, span)  # located where it is used, like the reference it replaces
     return Ref(f"data.{address}.{attribute} is read from AWS at plan time", span,
                address=f"{evaluator.prefix}data.{address}", attribute=attribute)
 
