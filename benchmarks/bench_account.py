@@ -13,11 +13,12 @@ the whole file. Prints size, wall time, throughput and the child's peak RSS (ru_
     python benchmarks/bench_account.py               # 100 MB
     python benchmarks/bench_account.py --mb 20 --runs 3
 
-Figures on the development machine (2 cores shared with other jobs, Python 3.11), 2026-12-07:
-a 119 MB dump (8,454 nodes kept) loads in 23.1 s, 5.2 MB/s, peak RSS 404 MB; the
-span-keeping parser alone would take about 78 s (3.4x slower). A 24 MB dump: 3.9 s,
-6.1 MB/s, 92 MB. The target of the issue ("a 100 MB snapshot loads in seconds") is not met
-yet: what remains is the Python cost of the parts kept (per statement and action item).
+Figures on the development machine (2 cores shared with other jobs, load average ~3,
+Python 3.11), 2026-12-07: a 119 MB dump (8,454 nodes kept) loads in 17.8 s, 6.7 MB/s, peak
+RSS 404 MB; the span-keeping parser alone would take about 52 s (2.9x slower). A 24 MB
+dump: 3.9 s, 92 MB. The issue's target ("a 100 MB snapshot loads in seconds") is not met
+yet: what remains is the Python cost of the parts kept (a Known and a span per statement
+and per action or resource item).
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ class Text:
         self.index = LineIndex(self.text)
 
     def skip(self, pos: int) -> int:
+        if self.text[pos : pos + 1] > " ":  # JSON's whitespace is all at or below the space
+            return pos
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]  # the pattern matches the empty string
 
     def error(self, message: str, pos: int) -> JsonError:
@@ -137,5 +139,7 @@ class Text:
 
     def read(self, start: int) -> tuple[Known, int]:
         """The value at ``start`` with every span, and where it ends."""
-        _, end = self.value(start)
-        return self.spanned(start, end), end
+        value, end = self.value(start)
+        if isinstance(value, (dict, list)):
+            return self.spanned(start, end), end
+        return Known(value, self.span(start, end)), end  # a scalar: its span is all there is
