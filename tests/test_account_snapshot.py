@@ -236,3 +236,11 @@ def test_nothing_from_a_snapshot_is_cached_unmasked(tmp_path, monkeypatch):
     for piece in pieces(key, secret, token):
         assert not any(piece.encode() in data for data in stored), piece
         assert not any(piece in f.message for f in cold.findings), piece
+
+
+def test_a_json_file_is_no_snapshot_by_its_name_alone():
+    from iamlint.formats.registry import load_formats
+
+    formats = load_formats()
+    assert formats.member("template.json").name != "aws-account"  # editors, --base: a template stays a file
+    assert not any(f.name == "aws-account" for f in formats if f.member("account.json"))

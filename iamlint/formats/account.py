@@ -43,7 +43,9 @@ class AccountFormat(BaseFormat):
     before: tuple[str, ...] = ("terraform-plan", "cloudformation-json")
 
     def member(self, name: str) -> bool:
-        return json_name(name)
+        """Never by name alone: a ``.json`` file is a snapshot only by its content, and
+        editors and ``--base`` must keep seeing a JSON template as a file of its own."""
+        return False
 
     def claim(self, folder: str, names: Sequence[str]) -> FolderClaim:
         files = [n for n in names if json_name(n) and is_snapshot_file(os.path.join(folder, n))]
