@@ -168,3 +168,28 @@ resource "aws_instance" "web" {
     report = _report([code], [snapshot])
     assert [(f.rule, f.severity.name, f.line, f.column) for f in report.findings] == [
         ("IAM001", "ERROR", 7, 26), ("IAM003", "ERROR", 7, 26)]
+
+
+def test_a_code_user_in_a_snapshot_group_gets_the_groups_policies(tmp_path):
+    code = tmp_path / "infra"
+    code.mkdir()
+    (code / "main.tf").write_text('''resource "aws_iam_user" "ci" {
+  name = "ci"
+}
+
+resource "aws_iam_user_group_membership" "ci" {
+  user   = aws_iam_user.ci.name
+  groups = ["admins"]
+}
+''')
+    group = {"Path": "/", "GroupName": "admins", "GroupId": "AGPAEXAMPLEADMINS01", "Arn": f"arn:aws:iam::{ACCOUNT}:group/admins",
+             "CreateDate": "2024-01-10T10:00:00+00:00", "GroupPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": ADMIN}]}
+    snapshot = tmp_path / "snap" / "account.json"
+    snapshot.parent.mkdir()
+    snapshot.write_text(json.dumps(authorization_details([], groups=[group]), indent=4) + "\n")
+    assert _report([code]).findings == []
+    report = _report([code], [snapshot])
+    assert [(f.rule, f.severity.name, Path(f.path).name, f.line, f.column) for f in report.findings] == [
+        ("IAM003", "WARNING", "main.tf", 7, 13)]
+    assert f"IAM group arn:aws:iam::{ACCOUNT}:group/admins" in report.findings[0].message

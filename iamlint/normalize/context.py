@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from iamlint.model.graph import (
     Compute,
     Graph,
+    Group,
     InstanceProfile,
     ManagedPolicy,
     Node,
-    PolicyAttachment,
     Role,
-    RolePolicy,
+    User,
 )
 from iamlint.model.links import profile_of, resolve
 from iamlint.model.span import Span
@@ -93,7 +93,10 @@ def attach(graph: Graph, context: AccountContext) -> dict[str, Span]:
 
 
 def _wanted(graph: Graph, origins: dict[str, Span]) -> list[tuple[Value, type[Node], Span]]:
-    """(reference, node kind, origin span) of each unresolved Known reference."""
+    """(reference, node kind, origin span) of each unresolved name, ARN or reference: a
+    compute's profile, a profile's roles, the roles, users, groups, managed policies and
+    permissions boundaries that roles, users, groups, policies, attachments and
+    memberships name."""
     wanted: list[tuple[Value, type[Node], Span]] = []
 
     def want(value: Value, kind: type[Node], holder: Node) -> None:
@@ -106,18 +109,22 @@ def _wanted(graph: Graph, origins: dict[str, Span]) -> list[tuple[Value, type[No
             found = profile_of(graph, node)
             if found is not None and found.node is None:
                 want(found.value, InstanceProfile, node)
-        elif isinstance(node, InstanceProfile):
-            for value in node.roles:
-                want(value, Role, node)
-        elif isinstance(node, Role):
-            for value in node.managed_policy_arns:
-                want(value, ManagedPolicy, node)
-        elif isinstance(node, (RolePolicy, PolicyAttachment, ManagedPolicy)):
-            for value in node.roles:
-                want(value, Role, node)
-            for value in getattr(node, "policy_arns", ()):
-                want(value, ManagedPolicy, node)
+            continue
+        for name, kind in _REFERENCES:
+            values = getattr(node, name, None)
+            if isinstance(values, tuple):
+                for value in values:
+                    want(value, kind, node)
+            elif name == "permissions_boundary" and values is not None:
+                want(values, ManagedPolicy, node)
     return wanted
+
+
+# the fields of a node that name other nodes, and the kind they name
+_REFERENCES: tuple[tuple[str, type[Node]], ...] = (
+    ("roles", Role), ("users", User), ("groups", Group), ("managed_policy_arns", ManagedPolicy),
+    ("policy_arns", ManagedPolicy), ("permissions_boundary", ManagedPolicy),
+)
 
 
 def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
