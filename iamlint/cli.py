@@ -268,7 +268,9 @@ def _compare(report: Report, revision: str, paths: list[str], registry: Registry
     from iamlint.change import compare  # start-up: only with --base
 
     same = {**flags, "config_file": _absolute(flags["config_file"]),
-            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
+            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"]),
+            "account_files": tuple(os.path.abspath(f) for f in flags["account_files"]),
+            "state_files": tuple(os.path.abspath(f) for f in flags["state_files"])}
     found = compare.base_fingerprints(revision, paths, lambda checked: _options(registry, same, checked), registry)
     compare.keep_new(report, found)
     if found.errors:
