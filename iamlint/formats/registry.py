@@ -96,11 +96,12 @@ class FormatRegistry:
 
     def supported(self) -> str:
         """The file names read, for messages: "*.tf, *.tf.json, ..." (each format's
-        ``patterns``, else its description)."""
+        ``patterns``; then the descriptions of formats without any)."""
         found: list[str] = []
         for fmt in self._for_messages():
-            patterns = getattr(fmt, "patterns", ()) or ()
-            found.extend(patterns if patterns else [fmt.description or fmt.name])
+            found.extend(getattr(fmt, "patterns", ()) or ())
+        # formats known by their content only (no file name patterns): their descriptions, last
+        found += [fmt.description or fmt.name for fmt in self._for_messages() if not getattr(fmt, "patterns", ())]
         return ", ".join(dict.fromkeys(found))
 
     def not_of(self, name: str) -> str:
