@@ -76,6 +76,11 @@ def _run(paths: list[str], options: Options, registry: Registry | None) -> Repor
     # a file loaded only to judge the files given: its suppressions are not reported on
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
+    if any(f.intent is not None for f in report.findings):
+        # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
+        from iamlint.fixes import locate as locate_fixes
+
+        report.findings = locate_fixes(report.findings, formats)
     report.sort()
     return report
 
@@ -175,9 +180,13 @@ def _checked(
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
     context = Context(partition=unit_options.partition,
-                      options={"accepted_managed_policies": unit_options.accepted_managed_policies})
+                      options={"accepted_managed_policies": unit_options.accepted_managed_policies,
+                               "used_actions": unit_options.used_actions})
     scope.add(unit, result, options.settings)
-    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines)
+    located = check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines)
+    if unit.kind == "plan":  # a plan is generated: its fixes belong in the sources
+        located = [replace(f, intent=None) if f.intent is not None else f for f in located]
+    return located
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -318,6 +327,7 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines
         tags=finding.tags,
         references=finding.references,
         identity=logical,
+        intent=finding.fix,
     )
 
 

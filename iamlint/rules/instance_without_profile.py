@@ -122,6 +122,8 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
+    EDITOR,
+    AddInstanceProfile,
     Compute,
     Context,
     Finding,
@@ -154,12 +156,22 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                 yield Finding(compute, ("profile", "branches", index, 1),
                               f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
             continue
+        fix = _scaffold(compute, ctx)
         if compute.profile is None:
-            yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
+            yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)",
+                          fix=fix)
         else:
             state = "null" if isinstance(compute.profile, Known) and compute.profile.value is None else "empty"
             yield Finding(compute, ("profile",),
-                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
+                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})", fix=fix)
+
+
+def _scaffold(compute: Compute, ctx: Context) -> AddInstanceProfile:
+    """A new role trusting only EC2 and its instance profile, attached (editor only: what
+    the role may do is for the workload's owner to decide)."""
+    service = "ec2.amazonaws.com.cn" if ctx.partition == "aws-cn" else "ec2.amazonaws.com"
+    title = f"Add an instance profile and a role only {service} may assume (no permissions yet)"
+    return AddInstanceProfile(compute, compute.address, service, title, EDITOR)
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:
@@ -223,4 +235,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     check=check,
     doc=__doc__ or "",
+    fixable="editor",
 )
