@@ -247,9 +247,9 @@ def _aligned(text: Text, mapping: TNode, key: str, written: str) -> str:
     line = text.text[text.positions.line_start(last.start):text.positions.line_end(last.start)]
     equals = line.find("=", len(text.column_text(last.start)) + len(last.key))
     width = equals - len(text.column_text(last.start))
-    if equals < 0 or width <= len(key):
+    if equals < 0 or width - 1 <= len(key):
         return written
-    return f"{key}{' ' * (width - len(key))}{written[len(key):]}"
+    return f"{key}{' ' * (width - 1 - len(key))}{written[len(key):]}"
 
 
 def remove_entry(text: Text, mapping: TNode, entry: Entry) -> Span:
@@ -258,16 +258,22 @@ def remove_entry(text: Text, mapping: TNode, entry: Entry) -> Span:
         lines = text.alone_on_lines(entry.start, entry.end)
         if lines is None:
             raise Refused(f"{entry.key} shares its line with other text")
-        end = lines[1]
-        if mapping.style == "hcl" and text.text[entry.end:end].lstrip().startswith(","):
-            pass  # the comma is on the removed line
-        return Span(lines[0], end, "")
+        return Span(_blank_before(text, lines[0], entry is mapping.entries[-1]), lines[1], "")
     index = mapping.entries.index(entry)
     if index + 1 < len(mapping.entries):
         return Span(entry.start, mapping.entries[index + 1].start, "")
     if index > 0:
         return Span(mapping.entries[index - 1].end, entry.end, "")
     return Span(entry.start, entry.end, "")
+
+
+def _blank_before(text: Text, start: int, last: bool) -> int:
+    """``start``, or the start of the blank line before it when the removed entry was the
+    last one (no blank line left before the closing bracket)."""
+    if not last or start == 0:
+        return start
+    before = text.positions.line_start(start - 1)
+    return before if not text.text[before:start].strip() and before > 0 else start
 
 
 def _syntax(node: TNode) -> str:

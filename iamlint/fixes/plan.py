@@ -151,7 +151,7 @@ class Planner:
             mapping, prefix = found[0], ()
             self._defined_once(intent.node, intent.at, tree)
         keys = (*prefix, *intent.path)
-        from iamlint.fixes.statement import policy_block_changes
+        from iamlint.fixes.statement import block_statement_values, is_block_statement, policy_block_changes
 
         for depth, key in enumerate(keys):
             entry = mapping.get(key)
@@ -167,8 +167,11 @@ class Planner:
             mapping = entry.value
         if mapping.style == "hcl-body" and intent.at is not None:
             return self.edits(path, policy_block_changes(text, mapping, intent.values, intent.remove))
-        spans = [edit.set_key(text, mapping, key, value) for key, value in intent.values]
-        spans += [edit.remove_entry(text, mapping, e) for key in intent.remove for e in mapping.entries if e.key == key]
+        values, remove = intent.values, intent.remove
+        if intent.at is not None and is_block_statement(mapping):  # a statement of a policy document data source (.tf.json)
+            values, remove = block_statement_values(values, remove)
+        spans = [edit.set_key(text, mapping, key, value) for key, value in values]
+        spans += [edit.remove_entry(text, mapping, e) for key in remove for e in mapping.entries if e.key == key]
         return self.edits(path, spans)
 
     def _body(self, node: Node, tree: TNode, path: str) -> tuple[TNode, tuple[str, ...]]:

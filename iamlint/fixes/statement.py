@@ -57,3 +57,29 @@ def _block(name: str, kind: str, identifiers: object, indent: str, unit: str, nl
     inner = indent + unit
     return (f"{name} {{{nl}{inner}type        = {render.scalar(kind, 'hcl')}{nl}"
             f"{inner}identifiers = {render.inline(items, 'hcl')}{nl}{indent}}}")
+
+
+_BLOCK_KEYS = {"actions", "not_actions", "principals", "not_principals", "resources", "not_resources", "effect", "sid",
+               "condition"}
+
+
+def is_block_statement(mapping: TNode) -> bool:
+    """Whether a JSON mapping is a ``statement`` of a policy document data source written
+    in Terraform JSON (its keys are the block's: ``actions``, ``principals``...)."""
+    return any(e.key in _BLOCK_KEYS for e in mapping.entries)
+
+
+def block_statement_values(values: Iterable[tuple[str, object]],
+                           remove: Iterable[str]) -> tuple[tuple[tuple[str, object], ...], tuple[str, ...]]:
+    """IAM's keys and values in the vocabulary of a ``statement`` of Terraform JSON."""
+    translated: list[tuple[str, object]] = []
+    for key, value in values:
+        if key in _LISTS:
+            translated.append((_LISTS[key], value if isinstance(value, list) else [value]))
+        elif key in _BLOCKS and isinstance(value, dict):
+            translated.append((_BLOCKS[key], [{"type": kind, "identifiers": ids if isinstance(ids, list) else [ids]}
+                                              for kind, ids in value.items()]))
+        else:
+            raise Refused(f"{key} has no place in a statement block")
+    gone = tuple(name for key in remove if (name := _LISTS.get(key) or _BLOCKS.get(key)))
+    return tuple(translated), gone

@@ -1,0 +1,222 @@
+"""``iamlint check --fix`` end to end (issue 16): each fix applied to fixtures in every
+format it supports, the whole file compared with a golden file, the folder linted again
+(the fixed findings are gone, no new finding), and a second ``--fix`` changes nothing.
+
+Golden files live in tests/data/fixes/golden/<case>/ (only the files a case changes);
+regenerate them with ``IAMLINT_UPDATE_GOLDEN=1 python -m pytest tests/test_fixes.py`` and
+review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iamlint.autofix import fix as run_fixes
+from iamlint.cli import main
+from iamlint.engine import Options
+from iamlint.fixes import Selection
+from iamlint.model.findings import Severity
+from iamlint.model.fixes import SAFE, Edit, Fix
+from iamlint.registry import load_plugins
+from iamlint.report import LocatedFinding, Report
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "fixes"
+GOLDEN = DATA / "golden"
+UPDATE = os.environ.get("IAMLINT_UPDATE_GOLDEN") == "1"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str  # a folder, relative to the checkout
+    flags: tuple[str, ...]
+    rules: tuple[str, ...]  # the rules whose fixable findings must be gone
+    transform: str = ""  # "crlf": every line break written \r\n; "bom": a UTF-8 byte order mark
+    # rules whose new findings are the expected consequence of an unsafe fix: a misspelt
+    # action made real is now granted, so the rules about what a policy grants see it
+    consequences: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+UNSAFE = ("--unsafe-fixes",)
+CASES = [
+    Case("ec2003", "fixtures/rules/imdsv1-allowed", ("--select", "EC2003"), ("EC2003",)),
+    Case("sup001", "fixtures/rules/unused-suppression", (), ("SUP001",)),
+    Case("iam005", "fixtures/rules/unknown-action", (*UNSAFE, "--select", "IAM005"), ("IAM005",),
+         consequences=("IAM004", "IAM007")),
+    Case("iam001", "fixtures/rules/trust-not-ec2-only", (*UNSAFE, "--select", "IAM001"), ("IAM001",)),
+    Case("ec2001", "fixtures/rules/instance-without-profile",
+         (*UNSAFE, "--extend-fixable", "EC2001", "--select", "EC2001"), ("EC2001",)),
+    Case("yaml-comments", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001")),
+    Case("yaml-bom", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "bom"),
+    Case("crlf", "tests/data/fixes/inputs/crlf", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "crlf",
+         consequences=("IAM008",)),
+    Case("defined-once", "tests/data/fixes/inputs/defined-once", (), ("EC2003",)),
+    Case("defined-twice", "tests/data/fixes/inputs/defined-twice", (), ()),
+]
+
+
+def _transform(data: bytes, how: str) -> bytes:
+    if how == "crlf":
+        return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if how == "bom":
+        return codecs.BOM_UTF8 + data
+    return data
+
+
+def _copy(case: Case, target: Path) -> Path:
+    folder = target / "repo" / case.name
+    shutil.copytree(ROOT / case.source, folder, ignore=shutil.ignore_patterns("*.expect"))
+    (target / "repo" / ".git").mkdir()  # the repository root (Terraform file() reads stay inside)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.write_bytes(_transform(path.read_bytes(), case.transform))
+    return folder
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["check", "--no-cache", *args])
+
+
+def _findings(folder: Path, *flags: str) -> list[dict]:
+    result = invoke("--format", "json", *flags, str(folder))
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)["findings"]
+
+
+def _key(finding: dict) -> tuple:
+    return (finding["rule"], finding["resource"], finding["message"])
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_fix_matches_golden_and_relints_clean(case, tmp_path, monkeypatch):
+    folder = _copy(case, tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    before_files = _snapshot(folder)
+    before = _findings(folder)
+    fixable = [f for f in before if f["rule"] in case.rules and f.get("fix", {}).get("edits")]
+
+    result = invoke("--fix", *case.flags, str(folder))
+    assert result.exit_code in (0, 1), result.output
+    after_files = _snapshot(folder)
+
+    golden = GOLDEN / case.name
+    changed = {name for name in after_files if after_files[name] != before_files[name]}
+    if UPDATE:
+        shutil.rmtree(golden, ignore_errors=True)
+        for name in changed:
+            (golden / name).parent.mkdir(parents=True, exist_ok=True)
+            (golden / name).write_bytes(after_files[name].replace(b"\r\n", b"\n").removeprefix(codecs.BOM_UTF8))
+    expected = {name: _transform((golden / name).read_bytes(), case.transform) if (golden / name).exists()
+                else before_files[name] for name in before_files}
+    for name in expected:
+        assert after_files[name] == expected[name], f"{case.name}/{name} differs from its golden file"
+    assert bool(changed) == bool(fixable), "a fix offered was not applied, or a file changed without one"
+
+    # linted again: the fixable findings are gone, nothing new appeared
+    after = _findings(folder)
+    left = [f for f in after if f["rule"] in case.rules and f.get("fix", {}).get("edits")]
+    assert not left, f"fixable findings left: {left}"
+    new = collections.Counter(map(_key, after)) - collections.Counter(map(_key, before))
+    assert all(rule in case.consequences for rule, _, _ in new), f"new findings after fixing: {list(new)}"
+    assert not [key for key in new if key[0] in case.rules], f"new findings after fixing: {list(new)}"
+    if case.transform == "crlf":
+        assert all(b"\n" not in data.replace(b"\r\n", b"") for data in after_files.values())
+
+    # a second --fix changes nothing
+    again = invoke("--fix", *case.flags, str(folder))
+    assert "fixed 0 findings in 0 files" in again.stderr
+    assert _snapshot(folder) == after_files
+
+
+def test_defined_twice_says_why_there_is_no_fix(tmp_path, monkeypatch):
+    folder = _copy(CASES[-1], tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    ec2003 = [f for f in _findings(folder) if f["rule"] == "EC2003"]
+    assert ec2003 and all(f["fix"]["edits"] == [] for f in ec2003)
+    assert all("local 'tokens'" in f["fix"]["reason"] and "2 places" in f["fix"]["reason"] for f in ec2003)
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git apply --check needs git")
+def test_diff_on_fixtures_is_a_patch_git_accepts_and_writes_nothing(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    before = _hashes(ROOT / "fixtures")
+    result = invoke("--diff", "--unsafe-fixes", "--extend-fixable", "EC2001", "fixtures/")
+    assert _hashes(ROOT / "fixtures") == before, "--diff wrote a file"
+    assert result.exit_code == 2  # fixtures/ has files with errors on purpose; the patch is printed anyway
+    patch = result.stdout
+    assert patch.count("diff --git a/fixtures/") >= 15
+    check = subprocess.run(["git", "apply", "--check", "-"], input=patch.encode(), cwd=ROOT, capture_output=True)
+    assert check.returncode == 0, check.stderr.decode()
+
+
+def test_diff_exit_codes(tmp_path, monkeypatch):
+    folder = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--diff", "--select", "EC2003", str(folder))
+    assert result.exit_code == 1 and result.stdout.startswith("diff --git ")
+    assert "would change" in result.stderr
+    assert invoke("--fix", "--select", "EC2003", str(folder)).exit_code == 0  # nothing left
+    result = invoke("--diff", "--select", "EC2003", str(folder))
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path, monkeypatch):
+    folder = _copy(CASES[2], tmp_path)  # IAM005: unsafe
+    monkeypatch.chdir(tmp_path / "repo")
+    before = _snapshot(folder)
+    result = invoke("--fix", "--select", "IAM005", str(folder))
+    assert _snapshot(folder) == before
+    assert "more fixes available with --unsafe-fixes" in result.stderr
+
+
+def test_editor_fixes_need_extend_fixable(tmp_path, monkeypatch):
+    folder = _copy(CASES[4], tmp_path)  # EC2001: editor only
+    monkeypatch.chdir(tmp_path / "repo")
+    before = _snapshot(folder)
+    invoke("--fix", "--unsafe-fixes", "--select", "EC2001", str(folder))
+    assert _snapshot(folder) == before
+
+
+def test_fix_and_diff_exclude_each_other():
+    result = invoke("--fix", "--diff", ".")
+    assert result.exit_code == 2 and "choose one" in result.output
+
+
+def test_a_fix_that_breaks_the_file_is_not_applied(tmp_path):
+    """A fix whose edit would leave the file unparsable: reported, the file untouched."""
+    target = tmp_path / "main.tf"
+    target.write_text('resource "aws_instance" "a" {\n  ami = "x"\n}\n', encoding="utf-8")
+    broken = Fix(SAFE, "break it", (Edit(str(target), 2, 9, 2, 12, '"x'),))
+    finding = LocatedFinding("EC2003", "imdsv1-allowed", Severity.WARNING, "m", str(target), 2, 3, 2, 12,
+                             "aws_instance.a", identity="i", fix=broken)
+
+    def runner(paths, options, registry):
+        return Report(findings=[finding])
+
+    outcome = run_fixes([str(tmp_path)], Options(), load_plugins(), Selection(), runner)
+    assert not outcome.changed and not outcome.applied
+    assert any("not applied" in p and "unparsable" in p for p in outcome.problems)
+    assert target.read_text(encoding="utf-8").count('"x"') == 1
