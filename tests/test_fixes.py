@@ -220,3 +220,36 @@ def test_a_fix_that_breaks_the_file_is_not_applied(tmp_path):
     assert not outcome.changed and not outcome.applied
     assert any("not applied" in p and "unparsable" in p for p in outcome.problems)
     assert target.read_text(encoding="utf-8").count('"x"') == 1
+
+
+def test_sarif_fixes_validate_and_apply_as_the_golden_file(tmp_path, monkeypatch):
+    """SARIF ``fixes`` (artifactChanges, replacements) validate against the 2.1.0 schema,
+    and applying the replacements of the safe fixes gives the file --fix writes."""
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    folder = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--format", "sarif", "--select", "EC2003", str(folder))
+    document = json.loads(result.stdout)
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(document))
+    assert not errors, [e.message for e in errors[:5]]
+    replacements = []
+    for item in document["runs"][0]["results"]:
+        for fix in item.get("fixes", ()):
+            assert fix["properties"]["applicability"] == "safe" and fix["description"]["text"]
+            for change in fix["artifactChanges"]:
+                if change["artifactLocation"]["uri"].endswith("bad.tf"):
+                    replacements += change["replacements"]
+    assert len(replacements) >= 5
+    text = (folder / "bad.tf").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(x) for x in lines[: line - 1]) + column - 1
+
+    spans = sorted(((offset(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+                     offset(r["deletedRegion"]["endLine"], r["deletedRegion"]["endColumn"]),
+                     r["insertedContent"]["text"]) for r in replacements), reverse=True)
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    assert text == (GOLDEN / "ec2003" / "bad.tf").read_text(encoding="utf-8")
