@@ -47,6 +47,7 @@ class Case:
     # rules whose new findings are the expected consequence of an unsafe fix: a misspelt
     # action made real is now granted, so the rules about what a policy grants see it
     consequences: tuple[str, ...] = ()
+    lint: tuple[str, ...] = ()  # options of every run of the case (--narrow-from FILE)
 
     def __str__(self) -> str:
         return self.name
@@ -61,6 +62,8 @@ CASES = [
     Case("iam001", "fixtures/rules/trust-not-ec2-only", (*UNSAFE, "--select", "IAM001"), ("IAM001",)),
     Case("ec2001", "fixtures/rules/instance-without-profile",
          (*UNSAFE, "--extend-fixable", "EC2001", "--select", "EC2001"), ("EC2001",)),
+    Case("iam002", "fixtures/rules/wildcard-action", (*UNSAFE, "--select", "IAM002"), ("IAM002",),
+         consequences=("IAM004", "IAM006", "IAM007", "IAM008"), lint=("--narrow-from", str(DATA / "evidence.json"))),
     Case("yaml-comments", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001")),
     Case("yaml-bom", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "bom"),
     Case("crlf", "tests/data/fixes/inputs/crlf", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "crlf",
@@ -111,10 +114,10 @@ def test_fix_matches_golden_and_relints_clean(case, tmp_path, monkeypatch):
     folder = _copy(case, tmp_path)
     monkeypatch.chdir(tmp_path / "repo")
     before_files = _snapshot(folder)
-    before = _findings(folder)
+    before = _findings(folder, *case.lint)
     fixable = [f for f in before if f["rule"] in case.rules and f.get("fix", {}).get("edits")]
 
-    result = invoke("--fix", *case.flags, str(folder))
+    result = invoke("--fix", *case.flags, *case.lint, str(folder))
     assert result.exit_code in (0, 1), result.output
     after_files = _snapshot(folder)
 
@@ -132,7 +135,7 @@ def test_fix_matches_golden_and_relints_clean(case, tmp_path, monkeypatch):
     assert bool(changed) == bool(fixable), "a fix offered was not applied, or a file changed without one"
 
     # linted again: the fixable findings are gone, nothing new appeared
-    after = _findings(folder)
+    after = _findings(folder, *case.lint)
     left = [f for f in after if f["rule"] in case.rules and f.get("fix", {}).get("edits")]
     assert not left, f"fixable findings left: {left}"
     new = collections.Counter(map(_key, after)) - collections.Counter(map(_key, before))
@@ -142,7 +145,7 @@ def test_fix_matches_golden_and_relints_clean(case, tmp_path, monkeypatch):
         assert all(b"\n" not in data.replace(b"\r\n", b"") for data in after_files.values())
 
     # a second --fix changes nothing
-    again = invoke("--fix", *case.flags, str(folder))
+    again = invoke("--fix", *case.flags, *case.lint, str(folder))
     assert "fixed 0 findings in 0 files" in again.stderr
     assert _snapshot(folder) == after_files
 
@@ -253,3 +256,33 @@ def test_sarif_fixes_validate_and_apply_as_the_golden_file(tmp_path, monkeypatch
     for start, end, new in spans:
         text = text[:start] + new + text[end:]
     assert text == (GOLDEN / "ec2003" / "bad.tf").read_text(encoding="utf-8")
+
+
+def test_wildcards_get_no_fix_without_evidence(tmp_path, monkeypatch):
+    folder = _copy(CASES[5], tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    iam002 = [f for f in _findings(folder) if f["rule"] == "IAM002"]
+    assert iam002 and all("fix" not in f for f in iam002)
+    with_evidence = [f for f in _findings(folder, *CASES[5].lint) if f["rule"] == "IAM002"]
+    assert sum(1 for f in with_evidence if f.get("fix", {}).get("edits")) >= 5
+
+
+def test_evidence_formats(tmp_path):
+    from iamlint.fixes.evidence import EvidenceError, used_actions
+
+    iamlive = tmp_path / "iamlive.json"
+    iamlive.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "S3:getobject", "s3:*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]}), encoding="utf-8")
+    assert used_actions(str(iamlive)) == ("s3:GetObject",)
+    analyzer = tmp_path / "analyzer.json"
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+    analyzer.write_text(json.dumps({"generatedPolicyResult": {"generatedPolicies": [{"policy": json.dumps(document)}]}}),
+                        encoding="utf-8")
+    assert used_actions(str(analyzer)) == ("sqs:SendMessage",)
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}", encoding="utf-8")
+    with pytest.raises(EvidenceError, match="no allowed action"):
+        used_actions(str(empty))
+    result = invoke("--narrow-from", str(empty), str(tmp_path))
+    assert result.exit_code == 2 and "--narrow-from" in result.output and "empty.json" in result.output

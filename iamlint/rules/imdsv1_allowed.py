@@ -97,6 +97,10 @@ and the CLI use IMDSv2 already; check old agents with the ``MetadataNoToken`` Cl
 metric before switching. If the instance needs no metadata at all, set
 ``http_endpoint = "disabled"``.
 
+Fix: safe. ``iamlint check --fix`` sets ``http_tokens = "required"`` where it is
+written (or in a variable, local or parameter default used only there), or adds it to the
+``metadata_options`` block / ``MetadataOptions`` mapping, adding those when missing.
+
 ## References
 
 - AWS: Use IMDSv2,

@@ -106,6 +106,10 @@ needs, wrap it in an instance profile, and set ``iam_instance_profile`` (Terrafo
 instance used before. An instance that truly needs no AWS access still benefits from a
 role with no policies: it makes "no access" explicit and reviewable.
 
+Fix: unsafe, editor only. Editors offer to add a role trusted only by EC2 (no
+permissions yet) and its instance profile in the same file, and to attach it; on the
+command line, ``--fix --unsafe-fixes --extend-fixable EC2001`` applies it.
+
 ## References
 
 - AWS: IAM roles for Amazon EC2,

@@ -131,6 +131,10 @@ Give the instance role a trust policy with a single statement: ``Effect: Allow``
 service or account needs the same permissions, give it its own role with its own trust
 policy instead of sharing the instance role.
 
+Fix: unsafe. When the trust policy has one statement, ``iamlint check --fix
+--unsafe-fixes`` rewrites it to ``{"Service": "ec2.amazonaws.com"}`` with
+``sts:AssumeRole`` (whoever else assumed the role no longer can: review it).
+
 ## References
 
 - AWS: Using an IAM role to grant permissions to applications running on Amazon EC2

@@ -93,6 +93,9 @@ Use the suggested name, or look the action up in the service authorization refer
 If the action is brand new and the catalogue does not know it yet, update iamlint (the
 catalogue is refreshed with each release) or ignore this finding for that line.
 
+Fix: unsafe. ``iamlint check --fix --unsafe-fixes`` writes the closest real name when one
+is clearly the closest (it changes what the policy grants: review it); otherwise no fix.
+
 ## References
 
 - AWS: Service authorization reference,

@@ -72,6 +72,10 @@ Resources:
 Delete the suppression, or the rule codes in it that no longer apply. If the rule name
 is unknown, check the spelling with ``iamlint rules``.
 
+Fix: safe. ``iamlint check --fix`` removes the comment, or only the codes that suppress
+nothing when others in it are in use. Suppressions in a CloudFormation resource's
+``Metadata`` are left to you.
+
 ## References
 
 - docs/configuration.md, "Inline suppressions"
