@@ -34,6 +34,11 @@ class Options:
     # count/for_each instances of one block judged one by one; the rest are judged together
     # as one stand-in (Terraform; changes the graph, so part of cache_key)
     max_instances: int = MAX_INSTANCES
+    # the folders Terraform's file() / templatefile() may read in (the repositories of the
+    # paths checked: iamlint.sources.repository_root); empty: the root module's repository.
+    # Not in cache_key: in a git repository it is the repository's top whatever the paths
+    # given; outside one, a cached unit may keep what a wider run was allowed to read
+    read_roots: tuple[str, ...] = ()
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""

@@ -20,7 +20,7 @@ import contextlib
 import os
 import stat
 from contextvars import ContextVar
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from iamlint.model.units import SourceError
 
@@ -85,6 +85,37 @@ _LIMIT = [DEFAULT_MAX_BYTES]  # process-wide (worker processes inherit it): --ma
 def max_bytes() -> int:
     """The size cap of every file iamlint reads (``--max-file-size``; default 10 MiB)."""
     return _LIMIT[0]
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether ``path``, symlinks resolved, is ``root`` or below it."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    try:
+        return os.path.commonpath([real, top]) == top
+    except ValueError:  # another drive
+        return False
+
+
+def repository_root(path: str, roots: Iterable[str] = ()) -> str:
+    """The folder a file of the scanned tree may name files in (a configuration file's
+    var-files, Terraform's file() and templatefile()): the top of its git repository (the
+    closest folder above it holding ``.git``), else the command-line path it was found
+    under (``roots``), else its own folder."""
+    start = os.path.abspath(path)
+    folder = start if os.path.isdir(start) else os.path.dirname(start)
+    current = folder
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for root in roots:
+        top = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(root) or ".")
+        if inside(start, top):
+            return top
+    return folder
 
 
 @contextlib.contextmanager

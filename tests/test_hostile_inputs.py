@@ -129,6 +129,37 @@ def test_var_files_of_the_size_of_a_disk_are_refused_without_reading(tmp_path):
     assert "20480.0 MiB is over the 10.0 MiB limit" in report["errors"][0]["message"]
 
 
+# -- Terraform's file functions read inside the repository only ------------------------------
+
+POLICY_FROM_FILE = """resource "aws_iam_policy" "p" {
+  name   = "p"
+  policy = file("%s")
+}
+resource "aws_iam_policy" "listed" {
+  name   = "listed"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject",
+                        Resource = [for f in fileset("%s", "*.json") : "arn:aws:s3:::b/${f}"] }] })
+}
+"""
+WILDCARD = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-repository", "no-git"])
+def test_file_functions_read_inside_the_repository_only(tmp_path, git):
+    # outside: a policy (IAM002 if it were read) and a folder to list, beside the repository
+    write(tmp_path, {"outside/policy.json": WILDCARD, "repo/inside/policy.json": WILDCARD})
+    if git:
+        (tmp_path / "repo" / ".git").mkdir()
+    for where in ("../../outside", str(tmp_path / "outside")):
+        write(tmp_path, {"repo/m/main.tf": POLICY_FROM_FILE % (f"{where}/policy.json", where)})
+        _, report, _ = check(tmp_path / "repo", "m")
+        # the outside policy was never read: no finding located in it or naming what it grants
+        assert not [f for f in report["findings"] if f["rule"] == "IAM002" or "outside" in f["path"]]
+    write(tmp_path, {"repo/m/main.tf": POLICY_FROM_FILE % ("../inside/policy.json", "../inside")})
+    _, report, _ = check(tmp_path / "repo", "m") if git else check(tmp_path, "repo")
+    assert ("IAM002", "repo/inside/policy.json" if not git else "inside/policy.json") in found(report)
+
+
 # -- item 3: a repository's configuration reads inside the repository only -------------------
 
 

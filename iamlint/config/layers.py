@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 from iamlint.config.globs import GlobMatcher
 from iamlint.model.findings import Severity
-from iamlint.sources import read_bytes
+from iamlint.sources import inside, read_bytes
 
 CONFIG_NAMES = (".iamlint.toml", "iamlint.toml", "pyproject.toml")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -169,15 +169,6 @@ def _read_var_files(path, key, value, root, confine: str | None = None) -> tuple
     return files
 
 
-def inside(path: str, root: str) -> bool:
-    """Whether ``path``, symlinks resolved, is ``root`` or below it."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    try:
-        return os.path.commonpath([real, top]) == top
-    except ValueError:  # another drive
-        return False
-
-
 def _read_max_instances(path, key, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(path, key, f"expected a positive integer, got {value!r}")
@@ -308,22 +299,3 @@ def find_config(directory: str) -> str | None:
 def _has_tool_table(path: str) -> bool:
     data, _ = read_bytes(path)  # a regular file only, capped
     return data is not None and b"tool.iamlint" in data
-
-
-def repository_root(config: str, roots: Iterable[str] = ()) -> str:
-    """The folder a configuration file found in the scanned tree may name files in: the
-    top of its git repository (the closest folder above it holding ``.git``), else the
-    command-line path it was found under (``roots``), else its own folder."""
-    current = os.path.dirname(os.path.abspath(config))
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for root in roots:
-        top = os.path.abspath(root if os.path.isdir(root) else os.path.dirname(root) or ".")
-        if inside(config, top):
-            return top
-    return os.path.dirname(os.path.abspath(config))

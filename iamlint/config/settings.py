@@ -7,7 +7,7 @@ stops at a directory holding ``.git``). ``--config FILE`` applies one file to ev
 path, ``--isolated`` ignores them all. Command-line flags are a last layer on top.
 
 A configuration file found in the scanned tree is data of that tree: the files it names
-(``var-files``) must be inside its repository (:func:`~iamlint.config.layers.repository_root`),
+(``var-files``) must be inside its repository (:func:`~iamlint.sources.repository_root`),
 and a file that cannot be read or holds a bad key or value is a located input error
 (:attr:`Settings.errors`, reported with the other input errors) while the paths it
 governs are checked with the defaults; the rest of the tree is not affected. Only the
@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from iamlint.config.layers import (
-    RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, repository_root, rule_codes,
+    RULES_EXPECTED, ConfigError, Glob, Layer, find_config, read_file, rule_codes,
 )
 from iamlint.model.findings import Severity
 from iamlint.model.units import SourceError
+from iamlint.sources import repository_root
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import DATA_NODES
 from iamlint.normalize.terraform.evaluate import Evaluator
-from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest
+from iamlint.normalize.terraform.files import module_files, parse_module, read_manifest
 from iamlint.normalize.terraform.instances import DEFAULT_CAP, STAND_IN, Expansion, Instance
 from iamlint.normalize.terraform.resources import build_node, evaluate_body
 from iamlint.normalize.terraform.scope import DataBuilder
@@ -34,8 +34,9 @@ class Loader:
     """State shared by every module instance of one root module."""
 
     def __init__(self, root: str, partition: str, builders: dict[str, DataBuilder],
-                 max_instances: int = DEFAULT_CAP) -> None:
+                 max_instances: int = DEFAULT_CAP, read_roots: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.read_roots = read_roots  # file() / templatefile() read inside these folders only
         self.partition = partition
         self.builders = builders
         self.max_instances = max_instances
@@ -44,6 +45,7 @@ class Loader:
         self.evaluating: list[str] = []
         self.configs: dict[str, ModuleConfig] = {}
         self.files: list[str] = []
+        self.facts: dict[str, Any] = {}  # display path -> the SourceFacts its parse gave
         self.sources: list[str] = []  # every other path read (for the cache): module files and folders, file()
         self.graph = Graph(partition=partition)
         self._manifest: dict[str, str] | None = None
@@ -58,10 +60,11 @@ class Loader:
             files = module_files(directory)
             self.sources.append(directory)
             self.sources.extend(path for path, _ in files)
-            parsed, errors = parse_files(files)
-            self.errors.extend(errors)
+            parsed = parse_module(files)
+            self.errors.extend(parsed.errors)
+            self.facts.update(parsed.facts)
             self.files.extend(display for _, display in files)
-            config = ModuleConfig.from_files(directory, parsed)
+            config = ModuleConfig.from_files(directory, parsed.trees)
             self.configs[key] = config
         return config
 

@@ -13,7 +13,7 @@ from typing import Any
 from iamlint.model.span import Span
 from iamlint.model.values import Known, PartialText, SourceText, Unknown, Value
 from iamlint.normalize.terraform.functions.lift import Function, known_args, pure
-from iamlint.sources import read_source
+from iamlint.sources import inside, read_source
 
 
 def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] | Unknown:
@@ -25,6 +25,9 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
         # Terraform runs in the root module folder: relative paths start there
         path = os.path.normpath(os.path.join(evaluator.root_directory, path))
     loader = getattr(evaluator, "loader", None)
+    refused = _outside(loader, path, name, arg.value, span)
+    if refused is not None:
+        return refused
     if loader is not None:
         loader.sources.append(path)
     # an unsaved editor buffer wins over the file; a regular file only, capped (iamlint.sources)
@@ -33,6 +36,15 @@ def _read(evaluator: Any, arg: Value, name: str, span: Span) -> tuple[str, str] 
         problem = error.message.removeprefix("cannot read: ") if error is not None else "not read"
         return Unknown(f"{name}(): cannot read {arg.value}: {problem}", span)
     return path, text
+
+
+def _outside(loader: Any, path: str, name: str, given: str, span: Span) -> Unknown | None:
+    """An Unknown when ``path`` lies outside the repositories checked: a repository under
+    review may not make iamlint read (or list) the machine's other files."""
+    roots = getattr(loader, "read_roots", ())
+    if roots and not any(inside(path, root) for root in roots):
+        return Unknown(f"{name}(): {given} is outside the repository checked ({', '.join(roots)}): not read", span)
+    return None
 
 
 def _file(evaluator: Any, args: list[Value], span: Span) -> Value:
@@ -46,8 +58,9 @@ def _file(evaluator: Any, args: list[Value], span: Span) -> Value:
 
 
 def _templatefile(evaluator: Any, args: list[Value], span: Span) -> Value:
-    # start-up: the template parser loads lark and hcl2, needed only when a template is rendered
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_template
+    # start-up: the template parser, needed only when a template is rendered
+    from iamlint.parsers.terraform.choice import parse_template
+    from iamlint.parsers.terraform.errors import HclSyntaxError
 
     arg, variables = args
     read = _read(evaluator, arg, "templatefile", span)
@@ -89,6 +102,9 @@ def _fileset(evaluator: Any, args: list[Value], span: Span) -> Value:
     if not os.path.isabs(base) and not os.path.isdir(base):
         base = os.path.normpath(os.path.join(evaluator.root_directory, base))
     loader = getattr(evaluator, "loader", None)
+    refused = _outside(loader, base, "fileset", values[0], span)
+    if refused is not None:
+        return refused
     if loader is not None:
         loader.sources.append(base)
     found = sorted(os.path.relpath(path, base).replace(os.sep, "/")
