@@ -79,7 +79,9 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # a file loaded only to judge the files given: its suppressions are not reported on
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
-    if any(f.intent is not None for f in report.findings):
+    if not options.fixes:
+        report.findings = [replace(f, intent=None) if f.intent is not None else f for f in report.findings]
+    elif any(f.intent is not None for f in report.findings):
         # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
         from iamlint.fixes import locate as locate_fixes
 

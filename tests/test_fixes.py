@@ -286,3 +286,18 @@ def test_evidence_formats(tmp_path):
         used_actions(str(empty))
     result = invoke("--narrow-from", str(empty), str(tmp_path))
     assert result.exit_code == 2 and "--narrow-from" in result.output and "empty.json" in result.output
+
+
+def test_fixes_are_located_only_when_shown(tmp_path, monkeypatch):
+    """The text output shows no fix: the files are not read again to locate them."""
+    import iamlint.fixes
+
+    folder = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(tmp_path / "repo")
+    calls = []
+    real = iamlint.fixes.locate
+    monkeypatch.setattr(iamlint.fixes, "locate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert "EC2003" in invoke("--select", "EC2003", str(folder)).stdout
+    assert calls == []
+    assert "EC2003" in invoke("--format", "json", "--select", "EC2003", str(folder)).stdout
+    assert calls == [1]
