@@ -66,6 +66,7 @@ CASES = [
          consequences=("IAM004", "IAM006", "IAM007", "IAM008"), lint=("--narrow-from", str(DATA / "evidence.json"))),
     Case("yaml-comments", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001")),
     Case("yaml-bom", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "bom"),
+    Case("yaml-crlf", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "crlf"),
     Case("crlf", "tests/data/fixes/inputs/crlf", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "crlf",
          consequences=("IAM008",)),
     Case("defined-once", "tests/data/fixes/inputs/defined-once", (), ("EC2003",)),

@@ -176,10 +176,11 @@ def yaml_tree(text: str) -> TNode | None:
     """The tree of a YAML document (None when it is empty). Raises ValueError when the
     text is not YAML. Nothing is constructed: tags are kept as written (``!Ref``)."""
     # start-up: PyYAML's composer only when a YAML file is edited
-    from iamlint.parsers.cloudformation.yamlspans import compose
+    from iamlint.parsers.cloudformation.yamlspans import compose, without_gc
 
-    root = compose(text)
-    return None if root is None else _YamlBuilder(Positions(text)).node(root)
+    with without_gc():
+        root = compose(text)
+        return None if root is None else _YamlBuilder(Positions(text)).node(root)
 
 
 class _YamlBuilder:
@@ -187,7 +188,7 @@ class _YamlBuilder:
         self.positions = positions
 
     def offset(self, mark: Any) -> int:
-        return self.positions.offset(mark.line + 1, mark.column + 1)
+        return mark.index  # PyYAML counts characters of the text as given (line breaks as written)
 
     def node(self, raw: Any) -> TNode:
         kind = type(raw).__name__
