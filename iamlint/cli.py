@@ -260,9 +260,9 @@ def _print_diff(outcome: Any, flags: dict) -> None:
     there is anything to change, 2 on input errors."""
     from iamlint.fixes.diff import unified
 
-    patch = "".join(unified(path, kept.mark.decode(kept.codec, "replace") + kept.text,
+    patch = mask_text("".join(unified(path, kept.mark.decode(kept.codec, "replace") + kept.text,
                             kept.mark.decode(kept.codec, "replace") + text)
-                    for path, (kept, text) in sorted(outcome.changed.items()))
+                    for path, (kept, text) in sorted(outcome.changed.items())))  # a credential near a fix: masked
     if flags["output_file"]:
         with open(flags["output_file"], "w", encoding="utf-8", newline="") as handle:
             handle.write(patch)

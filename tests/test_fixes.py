@@ -302,3 +302,21 @@ def test_fixes_are_located_only_when_shown(tmp_path, monkeypatch):
     assert calls == []
     assert "EC2003" in invoke("--format", "json", "--select", "EC2003", str(folder)).stdout
     assert calls == [1]
+
+
+def test_diff_masks_credentials_near_a_fix(tmp_path, monkeypatch):
+    key = "AKIA" + "IOSFODNN7EXAMPLE"
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(f'''resource "aws_instance" "a" {{
+  ami                  = "ami-1"
+  iam_instance_profile = "p"
+  metadata_options {{
+    # old key {key}
+    http_tokens = "optional"
+  }}
+}}
+''', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("--diff", "--select", "EC2003", "main.tf")
+    assert '+    http_tokens = "required"' in result.stdout
+    assert key not in result.stdout and "AKIA" in result.stdout

@@ -19,6 +19,7 @@ from iamlint.fixes.tree import LIST, MAP, SCALAR, TNode, at, tree_of
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.fixes import AddInstanceProfile, Edit, EditSuppression, Fix, Intent, Replace, ReplaceItem, SetKeys
 from iamlint.model.graph import Node
+from iamlint.model.masking import mask_text
 from iamlint.model.span import Span as SourceSpan
 from iamlint.model.values import Known
 
@@ -94,7 +95,10 @@ class Planner:
     def plan(self, intent: Intent) -> Fix:
         handler: Callable[[Any], tuple[Edit, ...]] = getattr(self, "_" + type(intent).__name__.lower())
         try:
-            return Fix(intent.applicability, intent.title, handler(intent))
+            edits = handler(intent)
+            if any(mask_text(e.text) != e.text for e in edits):  # reports mask credentials: no fix can carry one
+                raise Refused("the edit would copy a credential written in the file")
+            return Fix(intent.applicability, intent.title, edits)
         except Refused as exc:
             return Fix(intent.applicability, intent.title, (), str(exc))
 
