@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from iamlint.engine import Options, run
@@ -42,6 +42,7 @@ class Outcome:
     report: Report
     changed: dict[str, tuple[Original, str]] = field(default_factory=dict)
     applied: list[LocatedFinding] = field(default_factory=list)
+    refused: list[LocatedFinding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     hidden: int = 0
 
@@ -53,22 +54,26 @@ def fix(paths: list[str], options: Options, registry: Registry, selection: Selec
         runner: Runner | None = None) -> Outcome:
     """Apply the selected fixes in memory until none is left (or :data:`MAX_ROUNDS`)."""
     lint = runner or run
+    options = replace(options, fixes=True)
     formats = registry.formats if len(registry.formats) else load_formats()
     texts: dict[str, str] = {}  # path -> fixed text (overlaid on the file for the next round)
     originals: dict[str, Original] = {}
     outcome = Outcome(Report())
-    done: set[tuple[str, ...]] = set()
+    settled: set[tuple[str, ...]] = set()  # findings whose fix was applied or refused: not tried again
     for _ in range(MAX_ROUNDS + 1):
         with overlay(texts):
             outcome.report = lint(paths, options, registry)
-            picks = [(f, x) for f, x in chosen(outcome.report.findings, selection) if _key(f) not in done]
-            for finding, _ in picks:
-                done.add(_key(finding))
+            picks = chosen([f for f in outcome.report.findings if _key(f) not in settled], selection)
+            applied = len(outcome.applied)
             changed = _apply_round(picks, texts, originals, formats, outcome) if picks else False
+            # applied or refused now; a fix left for the next round (it clashed with another) is not settled
+            settled.update(_key(f) for f in outcome.applied[applied:])
+            settled.update(_key(f) for f in outcome.refused)
         if not changed:
             break
+    fixed = {_key(f) for f in outcome.applied}
     for finding in outcome.report.findings:
-        if _key(finding) in done and selection.wants(finding):
+        if _key(finding) in fixed and selection.wants(finding):
             outcome.problems.append(f"{finding.path}:{finding.line}: {finding.rule}: the fix was applied but the "
                                     "finding is still reported")
     outcome.hidden = sum(1 for f in outcome.report.findings if selection.hidden(f))
@@ -89,9 +94,11 @@ def _apply_round(picks: list[tuple[LocatedFinding, Fix]], texts: dict[str, str],
         trial = _trial(found, base, originals, outcome)
         problem = None if trial is None else _unparsable(trial, formats)
         if trial is None:
+            outcome.refused.append(finding)
             continue
         if problem is not None:
             outcome.problems.append(f"{finding.path}:{finding.line}: {finding.rule}: the fix was not applied: {problem}")
+            outcome.refused.append(finding)
             continue
         good.append((finding, found))
     by_file: dict[str, list] = {}
@@ -105,6 +112,7 @@ def _apply_round(picks: list[tuple[LocatedFinding, Fix]], texts: dict[str, str],
         result = {path: apply(base[path], [e for e in good[0][1].edits if e.path == path]) for path in {
             e.path for e in good[0][1].edits}}
     elif problem is not None:
+        outcome.refused.append(good[0][0])
         outcome.problems.append(f"{good[0][0].path}:{good[0][0].line}: {good[0][0].rule}: the fix was not applied: {problem}")
         return False
     texts.update(result)

@@ -222,7 +222,7 @@ def test_a_fix_that_breaks_the_file_is_not_applied(tmp_path):
 
     outcome = run_fixes([str(tmp_path)], Options(), load_plugins(), Selection(), runner)
     assert not outcome.changed and not outcome.applied
-    assert any("not applied" in p and "unparsable" in p for p in outcome.problems)
+    assert len([p for p in outcome.problems if "not applied" in p and "unparsable" in p]) == 1  # reported once
     assert target.read_text(encoding="utf-8").count('"x"') == 1
 
 
@@ -320,3 +320,16 @@ def test_diff_masks_credentials_near_a_fix(tmp_path, monkeypatch):
     result = invoke("--diff", "--select", "EC2003", "main.tf")
     assert '+    http_tokens = "required"' in result.stdout
     assert key not in result.stdout and "AKIA" in result.stdout
+
+
+def test_clashing_fixes_are_applied_in_later_rounds(tmp_path, monkeypatch):
+    """EC2003 (add metadata_options) and EC2001 (attach a new profile) both insert after
+    the last attribute: one waits for the next round, then both are applied."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('resource "aws_instance" "a" {\n  ami = "ami-1"\n}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("--fix", "--unsafe-fixes", "--extend-fixable", "EC2001", "--format", "json", "main.tf")
+    assert "fixed 2 findings in 1 file" in result.stderr
+    assert not {f["rule"] for f in json.loads(result.stdout)["findings"]} & {"EC2001", "EC2003"}
+    text = (tmp_path / "main.tf").read_text(encoding="utf-8")
+    assert "iam_instance_profile = aws_iam_instance_profile.a.name" in text and 'http_tokens = "required"' in text
