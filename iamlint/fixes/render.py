@@ -74,11 +74,13 @@ def inline(value: Any, syntax: str, quote: str = '"') -> str:
 
 
 def _spread(value: Any, syntax: str = "yaml") -> bool:
-    """Whether a value is written over several lines: a mapping (in JSON, one of more than
-    one entry or holding such a value: ``{"Ref": "X"}`` stays on one line), a list of those."""
+    """Whether a value is written over several lines: a mapping (in JSON, all but an
+    intrinsic function of one argument: ``{"Ref": "X"}``, ``{"Fn::GetAtt": [...]}`` stay on
+    one line, as CloudFormation templates write them), a list of those."""
     if isinstance(value, dict):
         if syntax == "json":
-            return len(value) > 1 or any(_spread(v, syntax) for v in value.values())
+            intrinsic = len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::"))
+            return not intrinsic or any(_spread(v, syntax) for v in value.values())
         return bool(value)
     return isinstance(value, list) and any(_spread(item, syntax) if syntax == "json" else isinstance(item, dict)
                                            for item in value)
