@@ -152,6 +152,16 @@ def _unparsable(texts: dict[str, str], formats: FormatRegistry) -> str | None:
     return None
 
 
+def patch(changed: dict[str, tuple[Original, str]]) -> str:
+    """The unified diff of every changed file (``git apply`` reads it), each with its byte
+    order mark as written."""
+    from iamlint.fixes.diff import unified
+
+    return "".join(unified(path, kept.mark.decode(kept.codec, "replace") + kept.text,
+                           kept.mark.decode(kept.codec, "replace") + text)
+                   for path, (kept, text) in sorted(changed.items()))
+
+
 def write(changed: dict[str, tuple[Original, str]]) -> list[str]:
     """Write each fixed text over its file, atomically; problems (the file changed on
     disk meanwhile, cannot be written)."""

@@ -258,11 +258,9 @@ def _fix(paths: list[str], options: Options, registry: Registry, flags: dict) ->
 def _print_diff(outcome: Any, flags: dict) -> None:
     """--diff: the patch on stdout (or --output-file), a count on stderr; exit 1 when
     there is anything to change, 2 on input errors."""
-    from iamlint.fixes.diff import unified
+    from iamlint import autofix  # start-up: only with --diff
 
-    patch = mask_text("".join(unified(path, kept.mark.decode(kept.codec, "replace") + kept.text,
-                            kept.mark.decode(kept.codec, "replace") + text)
-                    for path, (kept, text) in sorted(outcome.changed.items())))  # a credential near a fix: masked
+    patch = mask_text(autofix.patch(outcome.changed))  # a credential near a fix: masked like every output
     if flags["output_file"]:
         with open(flags["output_file"], "w", encoding="utf-8", newline="") as handle:
             handle.write(patch)

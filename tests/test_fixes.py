@@ -170,9 +170,9 @@ def test_diff_on_fixtures_is_a_patch_git_accepts_and_writes_nothing(monkeypatch)
     result = invoke("--diff", "--unsafe-fixes", "--extend-fixable", "EC2001", "fixtures/")
     assert _hashes(ROOT / "fixtures") == before, "--diff wrote a file"
     assert result.exit_code == 2  # fixtures/ has files with errors on purpose; the patch is printed anyway
-    patch = result.stdout
-    assert patch.count("diff --git a/fixtures/") >= 15
-    check = subprocess.run(["git", "apply", "--check", "-"], input=patch.encode(), cwd=ROOT, capture_output=True)
+    patch = result.stdout_bytes  # as written (.stdout would turn \r\n into \n)
+    assert patch.count(b"diff --git a/fixtures/") >= 15
+    check = subprocess.run(["git", "apply", "--check", "-"], input=patch, cwd=ROOT, capture_output=True)
     assert check.returncode == 0, check.stderr.decode()
 
 
@@ -333,3 +333,21 @@ def test_clashing_fixes_are_applied_in_later_rounds(tmp_path, monkeypatch):
     assert not {f["rule"] for f in json.loads(result.stdout)["findings"]} & {"EC2001", "EC2003"}
     text = (tmp_path / "main.tf").read_text(encoding="utf-8")
     assert "iam_instance_profile = aws_iam_instance_profile.a.name" in text and 'http_tokens = "required"' in text
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git apply needs git")
+@pytest.mark.parametrize("case", [c for c in CASES if c.transform], ids=str)
+def test_diff_applied_by_git_gives_the_golden_file(case, tmp_path, monkeypatch):
+    """--diff of a CRLF or byte-order-marked file: git applies it, and the result is the
+    file --fix writes."""
+    folder = _copy(case, tmp_path)
+    repo = tmp_path / "repo"
+    monkeypatch.chdir(repo)
+    patch = invoke("--diff", *case.flags, *case.lint, case.name).stdout_bytes  # .stdout would turn \r\n into \n
+    subprocess.run(["git", "init", "-q", "--template=", "."], cwd=repo, check=True, capture_output=True)
+    applied = subprocess.run(["git", "apply", "-"], input=patch, cwd=repo, capture_output=True)
+    assert applied.returncode == 0, applied.stderr.decode()
+    for path in (GOLDEN / case.name).rglob("*"):
+        if path.is_file():
+            expected = _transform(path.read_bytes(), case.transform)
+            assert (folder / path.relative_to(GOLDEN / case.name)).read_bytes() == expected
