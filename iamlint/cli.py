@@ -137,8 +137,8 @@ _SIZE = _Size()
 @click.option("--extend-fixable", multiple=True, metavar="RULES",
               help="With --unsafe-fixes, also apply these rules' editor-only fixes (EC2001's scaffold).")
 @click.option("--narrow-from", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="A policy of the actions really used (iamlive or IAM Access Analyzer output, JSON): IAM002 and IAM007 "
-                   "then offer to replace wildcards with those actions.")
+              help="A policy of the actions really used (iamlive or IAM Access Analyzer output, JSON): IAM002 then "
+                   "offers to replace wildcards with those actions (with --unsafe-fixes).")
 # -- rule selection and gating (each beats the configuration file)
 @click.option("--select", multiple=True, help="Only these rules (codes, names, code prefixes or ALL; repeat or comma-separate).")
 @click.option("--extend-select", multiple=True, help="Add these rules to the selection.")

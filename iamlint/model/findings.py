@@ -124,7 +124,8 @@ class Rule:
     applied, every :class:`InlineSuppression` with its usage, as :data:`SuppressionCheck`.
     ``fixable`` says which fixes its findings may carry (shown by ``iamlint rules``):
     ``"safe"``, ``"unsafe"``, ``"editor"`` (offered in editors; applied on the command line
-    only when asked by rule), ``"unsafe, with evidence"``..., or empty (none)."""
+    only when asked by rule), ``"evidence"`` (unsafe, offered only with evidence such as
+    ``--narrow-from``), or empty (none)."""
 
     code: str
     name: str
