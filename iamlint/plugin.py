@@ -11,7 +11,7 @@ and a :class:`Context`, and yields :class:`Finding` records naming a node and an
 attribute path. Nothing here knows HCL or YAML.
 
 A finding may carry a ``fix``: the change that resolves it, described on the model
-(:class:`Replace` a value, :class:`ReplaceItem` a list item, :class:`SetKeys` in a
+(:class:`Replace` a value, :class:`ReplaceItem` a list item, :class:`RemoveItems`, :class:`SetKeys` in a
 block or mapping, :class:`EditSuppression`, :class:`AddInstanceProfile`), never as text:
 the format of the file where the value is written turns it into edits. Declare the
 rule's ``fixable`` (``"safe"``, ``"unsafe"``...) for ``iamlint rules``.
@@ -32,7 +32,17 @@ from iamlint.knowledge import (
     snapshot_date,
 )
 from iamlint.model.findings import Check, Context, Finding, InlineSuppression, Rule, Severity, SuppressionCheck
-from iamlint.model.fixes import EDITOR, SAFE, UNSAFE, AddInstanceProfile, EditSuppression, Replace, ReplaceItem, SetKeys
+from iamlint.model.fixes import (
+    EDITOR,
+    SAFE,
+    UNSAFE,
+    AddInstanceProfile,
+    EditSuppression,
+    RemoveItems,
+    Replace,
+    ReplaceItem,
+    SetKeys,
+)
 from iamlint.model.graph import (
     AwsManagedPolicy,
     Compute,
@@ -152,6 +162,7 @@ __all__ = [
     "Reach",
     "Ref",
     "Rejected",
+    "RemoveItems",
     "Replace",
     "ReplaceItem",
     "Resolution",

@@ -73,6 +73,7 @@ def test_rules_lists_code_name_severity_summary():
     fixes = {line.split()[0]: line.split()[3] for line in lines}
     assert fixes["EC2003"] == "fix:safe" and fixes["SUP001"] == "fix:safe" and fixes["IAM005"] == "fix:unsafe"
     assert fixes["EC2001"] == "fix:editor" and fixes["IAM001"] == "fix:unsafe" and fixes["IAM002"] == "fix:evidence"
+    assert fixes["IAM007"] == "fix:evidence"
     assert fixes["IAM003"] == "-"
 
 

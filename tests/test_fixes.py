@@ -64,6 +64,8 @@ CASES = [
          (*UNSAFE, "--extend-fixable", "EC2001", "--select", "EC2001"), ("EC2001",)),
     Case("iam002", "fixtures/rules/wildcard-action", (*UNSAFE, "--select", "IAM002"), ("IAM002",),
          consequences=("IAM004", "IAM006", "IAM007", "IAM008"), lint=("--narrow-from", str(DATA / "evidence.json"))),
+    Case("iam007", "tests/data/fixes/inputs/unscoped", (*UNSAFE, "--select", "IAM007"), ("IAM007",),
+         lint=("--narrow-from", str(DATA / "evidence.json"))),
     Case("yaml-comments", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001")),
     Case("yaml-bom", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "bom"),
     Case("yaml-crlf", "tests/data/fixes/inputs/yaml-comments", UNSAFE, ("EC2003", "IAM001", "IAM005", "SUP001"), "crlf"),

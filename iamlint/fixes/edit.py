@@ -10,6 +10,7 @@ above, and new lines end with the file's own line break.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, NamedTuple
 
@@ -139,6 +140,35 @@ def _remove_item(text: Text, node: TNode, parent: TNode) -> Span:
     if index + 1 < len(parent.items):
         return Span(node.start, parent.items[index + 1].start, "")
     return Span(parent.items[index - 1].end, node.end, "")
+
+
+def remove_items(text: Text, nodes: list[TNode], parent: TNode) -> list[Span]:
+    """Several items of one list removed: the whole line of each in a YAML block sequence,
+    else the items kept rewritten between the first and the last item as they are written,
+    with the separator written after the first one."""
+    gone = {id(node) for node in nodes}
+    kept = [item for item in parent.items if id(item) not in gone]
+    if not kept:
+        raise Refused("removing every value would leave the statement without actions")
+    if parent.style == "yaml":
+        spans = []
+        for node in nodes:
+            lines = text.alone_on_lines(text.positions.line_start(node.start), node.end)
+            if lines is None:
+                raise Refused("the list item shares its line with other text")
+            spans.append(Span(lines[0], lines[1], ""))
+        return spans
+    first, last = parent.items[0], parent.items[-1]
+    if any(mark in _between(parent, text) for mark in ("#", "//", "/*")):
+        raise Refused("comments among the list items would be lost")
+    separator = text.text[first.end:parent.items[1].start] if len(parent.items) > 1 else ", "
+    return [Span(first.start, last.end, separator.join(text.text[item.start:item.end] for item in kept))]
+
+
+def _between(parent: TNode, text: Text) -> str:
+    """The text between the items of a list (where a comment would be)."""
+    items = parent.items
+    return "".join(text.text[a.end:b.start] for a, b in itertools.pairwise(items))
 
 
 # ------------------------------------------------------------------- mappings

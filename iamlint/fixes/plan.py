@@ -17,7 +17,17 @@ from iamlint.fixes.edit import Refused, Span, Text
 from iamlint.fixes.text import current_text, newline
 from iamlint.fixes.tree import LIST, MAP, SCALAR, TNode, at, tree_of
 from iamlint.formats.registry import FormatRegistry, load_formats
-from iamlint.model.fixes import AddInstanceProfile, Edit, EditSuppression, Fix, Intent, Replace, ReplaceItem, SetKeys
+from iamlint.model.fixes import (
+    AddInstanceProfile,
+    Edit,
+    EditSuppression,
+    Fix,
+    Intent,
+    RemoveItems,
+    Replace,
+    ReplaceItem,
+    SetKeys,
+)
 from iamlint.model.graph import Node
 from iamlint.model.masking import mask_text
 from iamlint.model.span import Span as SourceSpan
@@ -142,6 +152,17 @@ class Planner:
             raise Refused("the value is not written as a literal here")
         parent = parents[-1] if parents and parents[-1].kind == LIST else None
         return self.edits(path, [edit.replace_item(self.text(path), written, parent, intent.new)])
+
+    def _removeitems(self, intent: RemoveItems) -> tuple[Edit, ...]:
+        found = [self._value(intent.node, value) for value in intent.values]
+        parents = {id(parents[-1]) if parents else 0 for _, parents, _ in found}
+        if len(parents) != 1 or not found[0][1] or found[0][1][-1].kind != LIST:
+            raise Refused("the values are not items of one list")
+        for (written, _, _), value in zip(found, intent.values, strict=True):
+            if isinstance(value, Known) and written.value != value.value:
+                raise Refused("the value is not written as a literal here")
+        path = found[0][2]
+        return self.edits(path, edit.remove_items(self.text(path), [w for w, _, _ in found], found[0][1][-1]))
 
     def _setkeys(self, intent: SetKeys) -> tuple[Edit, ...]:
         path = (intent.at or intent.node.span).file

@@ -56,6 +56,15 @@ class ReplaceItem(NamedTuple):
     applicability: str = UNSAFE
 
 
+class RemoveItems(NamedTuple):
+    """Remove the items ``values`` of one list (at least one item must stay)."""
+
+    node: Node
+    values: tuple[Value, ...]
+    title: str
+    applicability: str = UNSAFE
+
+
 class SetKeys(NamedTuple):
     """In a mapping -- the body of ``node`` when ``at`` is None (a Terraform block, the
     ``Properties`` of a CloudFormation resource), else the mapping written at ``at`` (a
@@ -94,7 +103,7 @@ class AddInstanceProfile(NamedTuple):
     applicability: str = EDITOR
 
 
-Intent = Union[Replace, ReplaceItem, SetKeys, EditSuppression, AddInstanceProfile]
+Intent = Union[Replace, ReplaceItem, RemoveItems, SetKeys, EditSuppression, AddInstanceProfile]
 
 
 class Edit(NamedTuple):
