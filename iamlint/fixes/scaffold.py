@@ -32,6 +32,9 @@ _LABEL = re.compile(r"([A-Za-z0-9_-]+)(?:\[[^\]]*\])?$")
 
 def scaffold(planner: Planner, intent: AddInstanceProfile, path: str) -> list[Span]:
     node = intent.node
+    attribute = str(getattr(node, "profile_attribute", ""))
+    if "[]" in attribute:  # a spot fleet's launch specifications: one profile each
+        raise Refused(f"the profile is set in each of {attribute.split('[]')[0]}: add it there")
     if node.type.startswith("AWS::"):
         return _cloudformation(planner, intent, path)
     if planner.syntax(path) != "hcl":
