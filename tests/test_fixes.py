@@ -354,3 +354,22 @@ def test_diff_applied_by_git_gives_the_golden_file(case, tmp_path, monkeypatch):
         if path.is_file():
             expected = _transform(path.read_bytes(), case.transform)
             assert (folder / path.relative_to(GOLDEN / case.name)).read_bytes() == expected
+
+
+def test_write_is_atomic_keeps_the_mode_and_refuses_a_file_changed_meanwhile(tmp_path):
+    from iamlint.autofix import write
+    from iamlint.fixes.text import original
+
+    target = tmp_path / "main.tf"
+    target.write_bytes(codecs.BOM_UTF8 + b'a = "x"\r\n')
+    target.chmod(0o640)
+    kept, problem = original(str(target))
+    assert kept is not None and problem is None and kept.text == 'a = "x"\r\n'
+    assert write({str(target): (kept, 'a = "y"\r\n')}) == []
+    assert target.read_bytes() == codecs.BOM_UTF8 + b'a = "y"\r\n'
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["main.tf"]  # no temporary file left
+    # the file changed after it was read: not overwritten
+    problems = write({str(target): (kept, 'a = "z"\r\n')})
+    assert problems and "changed on disk" in problems[0]
+    assert target.read_bytes() == codecs.BOM_UTF8 + b'a = "y"\r\n'
