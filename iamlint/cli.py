@@ -242,9 +242,14 @@ def _fix(paths: list[str], options: Options, registry: Registry, flags: dict) ->
     except KeyError as exc:
         raise click.BadParameter(f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})",
                                  param_hint="--extend-fixable") from None
-    outcome = autofix.fix(paths, options, registry, Selection(flags["unsafe_fixes"], codes or ()))
+    selection = Selection(flags["unsafe_fixes"], codes or ())
+    outcome = autofix.fix(paths, options, registry, selection)
     for problem in outcome.problems:
         click.echo(mask_text(f"iamlint: {problem}"), err=True)
+    for finding in outcome.report.findings:  # a fix of the kind asked for that could not be made: why
+        if finding.fix is not None and not finding.fix.available and selection.covers(finding):
+            click.echo(mask_text(f"iamlint: {finding.path}:{finding.line}: {finding.rule}: no automatic fix: "
+                                 f"{finding.fix.reason}"), err=True)
     if flags["diff"]:
         _print_diff(outcome, flags)
     for problem in autofix.write(outcome.changed):

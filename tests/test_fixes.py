@@ -159,6 +159,9 @@ def test_defined_twice_says_why_there_is_no_fix(tmp_path, monkeypatch):
     ec2003 = [f for f in _findings(folder) if f["rule"] == "EC2003"]
     assert ec2003 and all(f["fix"]["edits"] == [] for f in ec2003)
     assert all("local 'tokens'" in f["fix"]["reason"] and "2 places" in f["fix"]["reason"] for f in ec2003)
+    result = invoke("--fix", str(folder))
+    notes = [line for line in result.stderr.splitlines() if "no automatic fix" in line]
+    assert len(notes) == 2 and all("local 'tokens'" in line and "EC2003" in line for line in notes)
 
 
 def _hashes(folder: Path) -> dict[str, str]:

@@ -48,7 +48,12 @@ class Selection:
 
     def wants(self, finding: LocatedFinding) -> bool:
         fix = finding.fix
-        if fix is None or not fix.available:
+        return fix is not None and fix.available and self.covers(finding)
+
+    def covers(self, finding: LocatedFinding) -> bool:
+        """Whether the finding's fix is of a kind this selection applies (located or not)."""
+        fix = finding.fix
+        if fix is None:
             return False
         if fix.applicability == SAFE:
             return True
