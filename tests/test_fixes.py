@@ -376,3 +376,22 @@ def test_write_is_atomic_keeps_the_mode_and_refuses_a_file_changed_meanwhile(tmp
     problems = write({str(target): (kept, 'a = "z"\r\n')})
     assert problems and "changed on disk" in problems[0]
     assert target.read_bytes() == codecs.BOM_UTF8 + b'a = "y"\r\n'
+
+
+def test_no_fix_edits_an_account_snapshot_or_a_plan(tmp_path, monkeypatch):
+    """Context (--account) and generated files (a plan) are not code: their findings carry
+    no fix, and --diff leaves them alone."""
+    from test_account_context import _code, _snapshot
+
+    code = _code(tmp_path)
+    snapshot, text = _snapshot(tmp_path / "account")
+    monkeypatch.chdir(tmp_path)
+    with_context = _findings(code, "--account", str(snapshot))
+    assert any(f["rule"] == "IAM001" for f in with_context)  # the snapshot role's trust, reported at the code
+    assert all("fix" not in f for f in with_context if f["rule"] == "IAM001")
+    alone = _findings(snapshot.parent)
+    assert alone and all("fix" not in f for f in alone)
+    result = invoke("--diff", "--unsafe-fixes", "--account", str(snapshot), str(code))
+    assert "account.json" not in result.stdout and snapshot.read_text() == text + "\n"
+    plan = [f for f in _findings(ROOT / "fixtures" / "plan") if f["rule"] in ("EC2003", "IAM001", "IAM005")]
+    assert plan and all("fix" not in f for f in plan)
