@@ -53,7 +53,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))
     formats = _formats(registry, report)
-    units = _units(paths, formats, settings, report)
+    units, excluded = _units(paths, formats, settings, report)
     scope = Scope(formats)
     files = _Files()
     lines = Lines()
@@ -63,16 +63,26 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
     account = _account(options, report)
+    used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
+    read: set[str] = set()  # the files loaded units read (a JSON file templatefile() reads is used, not skipped)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
+        if crash is not None or result is not None:
+            used.append(unit)
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
+            read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
             moved = account.moves(result.graph) if account is not None and unit.kind != "account" else None
             located = _checked(unit, result, options, registry, scope, report, files, lines, moved)
             views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
                 undeclared.append(result.undeclared_vars)
+        else:  # not of its format after all (a JSON file that is neither a plan nor a template)
+            report.skipped.extend(SourceError(display, 0, f"skipped: {formats.not_of(os.path.basename(display))}")
+                                  for _, display in unit.files)
     cache.finish()
+    report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
+    report.errors.extend(nothing_found(paths, used, formats))
     report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
     report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])
     suppressions = apply_suppressions(report, scope, registry, settings.for_path)
@@ -147,14 +157,34 @@ def _formats(registry: Registry, report: Report) -> FormatRegistry:
     return formats
 
 
-def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> list[Unit]:
-    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors)
+def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> tuple[list[Unit], list[Unit]]:
+    """The units to check, and those the configuration excludes."""
+    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors, skipped=report.skipped)
     if missing and active():  # --stdin-filename of a file not saved yet
         unsaved, missing = unsaved_units(missing, formats)
         units += unsaved
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
-    return [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
+    kept: list[Unit] = []
+    excluded: list[Unit] = []
+    for unit in units:
+        (excluded if settings.excluded_unit(path for path, _ in unit.files) else kept).append(unit)
+    return kept, excluded
+
+
+def nothing_found(paths: list[str], units: list[Unit], formats: FormatRegistry) -> list[SourceError]:
+    """Never a silent green: an error for each folder given in which no unit was checked
+    (nor excluded by the configuration), naming what iamlint reads."""
+    roots = [os.path.realpath(unit.root) for unit in units]
+    errors = []
+    for arg in dict.fromkeys(paths):
+        if not os.path.isdir(arg):
+            continue
+        top = os.path.realpath(arg)
+        if not any(root == top or root.startswith(top.rstrip(os.sep) + os.sep) for root in roots):
+            errors.append(SourceError(os.path.normpath(arg), 0, f"no {formats.families()} files found under "
+                                                                f"{os.path.normpath(arg)}; supported: {formats.supported()}"))
+    return errors
 
 
 def undeclared_variables(per_root: list[list[str]], roots: list[str]) -> list[SourceError]:

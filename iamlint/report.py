@@ -93,8 +93,13 @@ class Report:
     # what was skipped without being an error (a FIFO named main.tf, a symlink leading out
     # of the folders checked): the CLI prints them on standard error; no exit code change
     notes: list[SourceError] = field(default_factory=list)
+    # files recognised by their name but not used (a JSON file neither template nor plan,
+    # a .tf file in a hidden folder, x.tf beside OpenTofu's x.tofu): counted in the
+    # summary ("skipped: N") and listed with why; no exit code change
+    skipped: list[SourceError] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)
         self.suppressed.sort(key=lambda s: s.finding.sort_key)
         self.errors = sorted(set(self.errors), key=lambda e: (e.path, e.line, e.column, e.message))
+        self.skipped = sorted(set(self.skipped), key=lambda e: (e.path, e.message))

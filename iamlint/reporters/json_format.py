@@ -44,10 +44,13 @@ def fix_object(f: LocatedFinding) -> dict:
 
 def _summary(report: Report) -> dict:
     """``files`` reported on; ``loaded`` (only when files were given on their own): the
-    other files of their modules, read to judge them."""
+    other files of their modules, read to judge them; ``skipped`` (only when some were):
+    files recognised by their name but not used (the top-level ``skipped`` list says why)."""
     summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings)}
     if report.loaded:
         summary["loaded"] = report.loaded
+    if report.skipped:
+        summary["skipped"] = len(report.skipped)
     return summary
 
 
@@ -71,6 +74,8 @@ def render(report: Report, **_: object) -> str:
             for f in report.findings
         ],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors],
+        **({"skipped": [{"path": e.path, "reason": e.message.removeprefix("skipped: ")} for e in report.skipped]}
+           if report.skipped else {}),
         "summary": _summary(report),
     }
     return json.dumps(document, indent=2) + "\n"

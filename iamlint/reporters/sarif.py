@@ -49,6 +49,8 @@ def render(report: Report, rules: Iterable[Rule] = (), show_suppressed: bool = F
     if show_suppressed:
         results += [_result([s.finding], index, root, [_suppression(s, root)]) for s in report.suppressed]
     notifications = [_notification(e.path, e.line, e.column, e.message, root) for e in report.errors]
+    # files recognised by their name but not used: notes, so a run is never silently green
+    notifications += [{**_notification(s.path, 0, 0, s.message, root), "level": "note"} for s in report.skipped]
     if len(results) > max_results:
         results, summary = _capped(results, max_results)
         descriptors.append(_truncated_rule())
