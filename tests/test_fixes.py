@@ -395,3 +395,11 @@ def test_no_fix_edits_an_account_snapshot_or_a_plan(tmp_path, monkeypatch):
     assert "account.json" not in result.stdout and snapshot.read_text() == text + "\n"
     plan = [f for f in _findings(ROOT / "fixtures" / "plan") if f["rule"] in ("EC2003", "IAM001", "IAM005")]
     assert plan and all("fix" not in f for f in plan)
+
+
+def test_a_statement_is_not_rewritten_over_a_reference(monkeypatch):
+    """IAM001's rewrite would cut the statement off from a variable or local: no fix, and
+    the reason names it."""
+    monkeypatch.chdir(ROOT)
+    iam001 = [f for f in _findings(ROOT / "fixtures" / "terraform" / "split_module") if f["rule"] == "IAM001"]
+    assert iam001 and all(f["fix"]["edits"] == [] and "local.principal_services" in f["fix"]["reason"] for f in iam001)

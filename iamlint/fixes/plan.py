@@ -15,7 +15,7 @@ from typing import Any, Callable
 from iamlint.fixes import defs, edit
 from iamlint.fixes.edit import Refused, Span, Text
 from iamlint.fixes.text import current_text, newline
-from iamlint.fixes.tree import LIST, MAP, SCALAR, TNode, at, tree_of
+from iamlint.fixes.tree import LIST, MAP, OTHER, SCALAR, TNode, at, tree_of
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.fixes import (
     AddInstanceProfile,
@@ -190,6 +190,8 @@ class Planner:
             if entry.value.kind != MAP:
                 raise Refused(f"{key} is not written as a mapping here")
             mapping = entry.value
+        if intent.at is not None:  # a statement rewritten: a value it gets from elsewhere is changed there, or not at all
+            _no_references(text.text, mapping, {key for key, _ in intent.values} | set(intent.remove))
         if mapping.style == "hcl-body" and intent.at is not None:
             return self.edits(path, policy_block_changes(text, mapping, intent.values, intent.remove))
         values, remove = intent.values, intent.remove
@@ -223,6 +225,24 @@ class Planner:
 
         path = intent.node.span.file
         return self.edits(path, scaffold(self, intent, path))
+
+
+_BLOCK_NAMES = {"Principal": "principals", "NotPrincipal": "not_principals", "Action": "actions", "NotAction": "not_actions"}
+
+
+def _no_references(text: str, mapping: TNode, keys: set[str]) -> None:
+    """Raise :class:`Refused` when a value the rewrite replaces is a reference (a variable,
+    local, module input, parameter): the fix would silently cut the code off from it."""
+    names = keys | {_BLOCK_NAMES[k] for k in keys if k in _BLOCK_NAMES}
+    for entry in mapping.entries:
+        if entry.key not in names:
+            continue
+        for node, _ in entry.value.walk():
+            ref = node.kind == MAP and len(node.entries) == 1 and node.entries[0].key == "Ref"
+            target = node.entries[0].value.value if ref else None
+            if node.kind == OTHER or node.tag == "!Ref" or (ref and not str(target).startswith("AWS::")):
+                written = text[node.start:node.end].strip()
+                raise Refused(f"{entry.key} is set from {written!r}: change it where that is defined")
 
 
 def _inside(inner: SourceSpan, outer: SourceSpan) -> bool:
