@@ -119,3 +119,11 @@ resource "aws_iam_role_policy_attachment" "%s" {
     assert result["loads"]["snapshot"] == 1
     assert 1 <= result["loads"]["snapshot chunks"] <= 2  # one chunk per policy at most
     assert "IAM003" in result["rules"]
+
+
+def test_a_service_wildcard_reads_only_its_service(tmp_path: Path):
+    """Start-up (issue 17): what `ec2:*` includes (IAM002's privilege escalation, credentials
+    exposure... summary) is judged by matching the grant first; the catalogue reads only
+    the services a grant can give (it read ~20 services of the risk lists before)."""
+    result = _probe(tmp_path, INSTANCE + POLICY % '"ec2:*"')
+    assert result["loads"]["catalogue services"] == 1

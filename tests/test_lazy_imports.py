@@ -227,3 +227,38 @@ def test_every_way_of_starting_iamlint_shares_one_entry_point_index(tmp_path, tf
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "iamlint.plugin" in imported  # it did load the rules (their API)
     assert "importlib.metadata" not in imported
+
+
+# Helpers a one-file run does not use, imported only where they serve: difflib (suggesting
+# the name a misspelt managed policy ARN, key or action meant), glob (Terraform's
+# fileset), base64 (Terraform's base64 functions; base64 text in masked messages).
+# Checked in a real `python -m iamlint check` (-X importtime lists every import
+# statement), not under click.testing, which imports glob itself.
+NEVER_FOR_A_MANAGED_POLICY = {"difflib", "glob"}
+TEMPLATE_MANAGED = TEMPLATE + """  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Action: "sts:AssumeRole", Principal: {Service: ec2.amazonaws.com}}]}
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore]
+"""
+
+
+def _imported(tmp_path, *args: str) -> set[str]:
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "iamlint", "check", "--no-cache", *args],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_a_managed_policy_on_the_one_file_paths_imports_no_unused_helper(tmp_path, tf):
+    tf.write_text(MANAGED)
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE_MANAGED)
+    _imported(tmp_path, str(tf))  # writes the entry-point index
+    tf_imported = _imported(tmp_path, str(tf))
+    template_imported = _imported(tmp_path, str(template))
+    for imported in (tf_imported, template_imported):
+        assert "iamlint.knowledge.managed" in imported  # it did look the managed policy up
+        assert not NEVER_FOR_A_MANAGED_POLICY & imported
+    assert "base64" not in tf_imported  # (PyYAML imports it for a template)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import zlib
 from collections import Counter
@@ -87,6 +86,8 @@ def closest(arn: str) -> str | None:
     by_lower = {known.lower(): known for known in policies.names}
     match = by_lower.get(name.lower())
     if match is None:
+        import difflib  # start-up: only to suggest the ARN a misspelt one meant
+
         near = difflib.get_close_matches(name.lower(), by_lower, n=1, cutoff=0.8)
         match = by_lower[near[0]] if near else None
     if match is None:

@@ -27,8 +27,6 @@ mask them like any other).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import re
 from typing import Any, Iterator
@@ -152,6 +150,9 @@ def _looks_random(text: str) -> bool:
 def _decoded(text: str) -> str | None:
     if not BASE64_TEXT.fullmatch(text):
         return None
+    import base64  # start-up: only for a run of base64 text (user data), rare in a plain run
+    import binascii
+
     try:
         return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -228,6 +229,8 @@ def _reencoded(text: str) -> str:
     breaks) kept: masking keeps the decoded length, so the encoding has as many characters."""
     decoded = _decoded(text)
     assert decoded is not None
+    import base64  # start-up: see _decoded
+
     encoded = base64.b64encode(str(mask_string(decoded)).encode("utf-8")).decode("ascii")
     if len(encoded) != sum(1 for c in text if not c.isspace()):  # cannot happen: same length
         return "*" * len(text)

@@ -86,8 +86,13 @@ def _compute_includes(grants: list[Grant], combined: bool) -> Includes:
     examples: dict[str, list[str]] = {}
     catalogue = risk_catalogue()
     for action in (*catalogue.data_exfiltration, *catalogue.credentials_exposure):
+        # the grants first: they match few of these actions, and a catalogue lookup reads
+        # (decompresses, parses) the action's whole service (start-up: an `ec2:*` statement
+        # read ~20 services here, one of which it could give)
+        if not any(_gives(g, action) for g in grants):
+            continue
         info = action_info(action)
-        if info is not None and scopable(info) and any(_gives(g, action) for g in grants):
+        if info is not None and scopable(info):
             for category in catalogue.category_of(action):
                 examples.setdefault(category, []).append(info.full_name)
     for category in _level_categories(grants):

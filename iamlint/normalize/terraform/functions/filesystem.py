@@ -5,7 +5,6 @@ cache."""
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import replace
 from typing import Any
@@ -107,6 +106,8 @@ def _fileset(evaluator: Any, args: list[Value], span: Span) -> Value:
         return refused
     if loader is not None:
         loader.sources.append(base)
+    import glob  # start-up: only when a configuration calls fileset
+
     found = sorted(os.path.relpath(path, base).replace(os.sep, "/")
                    for path in glob.glob(os.path.join(base, pattern), recursive=True) if os.path.isfile(path))
     return Known([Known(name, span) for name in found[:100_000]], span)

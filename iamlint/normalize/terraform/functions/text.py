@@ -3,7 +3,6 @@ the full text of their arguments, so any unknown part makes the result Unknown."
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from typing import Any
@@ -86,7 +85,15 @@ def _replace(text: str, old: str, new: str) -> str:
 
 
 def _b64decode(text: str) -> str:
+    import base64  # start-up: only when a configuration calls base64decode
+
     return base64.b64decode(text).decode("utf-8")
+
+
+def _b64encode(text: str) -> str:
+    import base64  # start-up: only when a configuration calls base64encode
+
+    return base64.b64encode(text.encode()).decode()
 
 
 def _tostring(value: Any) -> Any:
@@ -175,7 +182,7 @@ FUNCTIONS: dict[str, Function] = {
     "strrev": pure("strrev", lambda s: s[::-1]),
     "format": pure("format", _format),
     "formatlist": pure("formatlist", _formatlist),
-    "base64encode": _encoding("base64encode", pure("base64encode", lambda s: base64.b64encode(s.encode()).decode())),
+    "base64encode": _encoding("base64encode", pure("base64encode", _b64encode)),
     "base64decode": pure("base64decode", _b64decode),
     "tostring": pure("tostring", _tostring),
     "tonumber": pure("tonumber", _tonumber),
