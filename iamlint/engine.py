@@ -233,6 +233,8 @@ def check_graph(
             item = _aggregate(graph, _locate(rule, finding, options.severity, lines), aggregated)
             if item is None:
                 continue
+            if item.resource in graph.constructs:  # synthesised by the AWS CDK: where in the user's code
+                item = replace(item, construct=graph.constructs[item.resource])
             if unit.only is None or touches(item, unit.only):
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)

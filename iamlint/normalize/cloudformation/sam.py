@@ -1,0 +1,234 @@
+"""AWS SAM: the execution roles the SAM transform generates, as graph nodes.
+
+An ``AWS::Serverless::Function`` or ``AWS::Serverless::StateMachine`` without a ``Role``
+gets a role from the transform, named ``<LogicalId>Role``, and so does it here: its trust
+policy (``AssumeRolePolicyDocument``, else the service's), the managed policies SAM adds
+itself (a function: ``AWSLambdaBasicExecutionRole``; ``AWSXrayWriteOnlyAccess`` with
+``Tracing``; ``AWSLambdaVPCAccessExecutionRole`` with ``VpcConfig``), its
+``PermissionsBoundary`` and its ``Policies`` in all their forms: an AWS managed policy by
+name (its ARN from iamlint's managed policy snapshot, as the transform maps it) or by ARN
+(any intrinsic is an ARN), an inline policy document (``Statement``), a list of these, and
+SAM policy templates (``S3ReadPolicy: {BucketName: ...}``), expanded from the AWS SAM
+translator's own template data (``iamlint/data/sam_policy_templates.json``, written by
+``tools/update_sam_policy_templates.py``) with every value located at the template's
+entry. The function's ``Globals`` apply first (``Globals.Function``: lists prepended,
+mappings merged, the function's own scalars winning), as the transform applies them.
+
+With a ``Role``, the function uses that role and SAM ignores ``Policies``: no role is made
+(the role, when it is in the template, is judged as written).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from iamlint.model.graph import InlinePolicy, Role
+from iamlint.model.policy import Document
+from iamlint.model.span import Span
+from iamlint.model.values import Known, Ref, Unknown, Value, from_python, is_absent
+from iamlint.normalize.cloudformation.intrinsics import Evaluator
+from iamlint.normalize.cloudformation.resources import to_document
+from iamlint.normalize.cloudformation.values import NO_VALUE
+
+FUNCTION = "AWS::Serverless::Function"
+STATE_MACHINE = "AWS::Serverless::StateMachine"
+_GLOBALS = {FUNCTION: "Function", STATE_MACHINE: "StateMachine"}
+_SERVICE = {FUNCTION: "lambda.amazonaws.com", STATE_MACHINE: "states.amazonaws.com"}
+_INTRINSIC = "Fn::"
+
+
+def with_globals(kind: str, raw: Known | None, tree: Known, span: Span) -> Known | None:
+    """The resource's raw Properties with the template's ``Globals`` for its kind applied."""
+    section = _get(_get(tree, "Globals"), _GLOBALS.get(kind, ""))
+    if section is None:
+        return raw
+    return _merge(section, raw if raw is not None else Known({}, span))  # type: ignore[return-value]
+
+
+def _merge(globals_: Value, local: Value) -> Value:
+    """SAM's rule: mappings merge key by key, lists concatenate (globals first), the
+    resource's own value wins for everything else (an intrinsic function included)."""
+    if not isinstance(globals_, Known) or not isinstance(local, Known):
+        return local
+    if isinstance(globals_.value, list) and isinstance(local.value, list):
+        return Known([*globals_.value, *local.value], local.span)
+    if _plain_mapping(globals_) and _plain_mapping(local):
+        merged = dict(globals_.value)
+        for key, value in local.value.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return Known(merged, local.span)
+    return local
+
+
+def _plain_mapping(value: Known) -> bool:
+    return isinstance(value.value, dict) and not any(k == "Ref" or k.startswith(_INTRINSIC) for k in value.value)
+
+
+def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, evaluator: Evaluator) -> Role | None:
+    """The role SAM generates for a function or state machine (None: it names a Role)."""
+    if kind not in _SERVICE:
+        return None
+    properties: dict[str, Value] = raw.value if raw is not None and isinstance(raw.value, dict) else {}
+    role = properties.get("Role")
+    if role is not None:
+        given = evaluator.evaluate(role, "Role")
+        if given is not NO_VALUE and not is_absent(given):
+            return None
+    address = f"{logical_id}Role"
+    trust = properties.get("AssumeRolePolicyDocument")
+    trust_value = evaluator.evaluate(trust, "AssumeRolePolicyDocument") if trust is not None else _trust(kind, span)
+    managed = _default_managed(kind, properties, span, evaluator)
+    defaults = len(managed)
+    inline: list[InlinePolicy] = []
+    policies = properties.get("Policies")
+    for item in _policy_items(policies, evaluator):
+        entry = _classify(item, evaluator)
+        if isinstance(entry, InlinePolicy):
+            name = Known(f"{address}Policy{len(inline)}", item.span)
+            inline.append(InlinePolicy(name, entry.document, entry.span))
+        elif entry is not None:
+            _attach(managed, entry, defaults)
+    boundary = properties.get("PermissionsBoundary")
+    boundary_value = evaluator.evaluate(boundary, "PermissionsBoundary") if boundary is not None else None
+    return Role(
+        address,
+        "AWS::IAM::Role",
+        span,
+        {},
+        name=Ref(f"the name of {address} is generated by the SAM transform", span, address=address, attribute="name"),
+        trust_policy=to_document(trust_value if trust_value is not NO_VALUE else _trust(kind, span)),  # type: ignore[arg-type]
+        inline_policies=tuple(inline),
+        managed_policy_arns=tuple(managed),
+        permissions_boundary=None if boundary_value is None or is_absent(boundary_value) else boundary_value,  # type: ignore[arg-type]
+    )
+
+
+def _attach(managed: list[Value], arn: Value, defaults: int) -> None:
+    """Add a managed policy once, as the transform does; one the transform adds by itself
+    (the first ``defaults``) that the template also names is located where it is named."""
+    text = arn.value if isinstance(arn, Known) else None
+    same = next((i for i, v in enumerate(managed) if text is not None and isinstance(v, Known) and v.value == text), None)
+    if same is None:
+        managed.append(arn)
+    elif same < defaults:
+        managed[same] = arn
+
+
+def _trust(kind: str, span: Span) -> Known:
+    statement = {"Effect": "Allow", "Principal": {"Service": [_SERVICE[kind]]}, "Action": ["sts:AssumeRole"]}
+    return from_python({"Version": "2012-10-17", "Statement": [statement]}, span)
+
+
+def _default_managed(kind: str, properties: dict[str, Value], span: Span, evaluator: Evaluator) -> list[Value]:
+    """The AWS managed policies the transform attaches by itself."""
+    if kind != FUNCTION:
+        return []
+    names = ["service-role/AWSLambdaBasicExecutionRole"]
+    tracing = properties.get("Tracing")
+    if tracing is not None and not _is_text(evaluator.evaluate(tracing, "Tracing"), "Disabled"):
+        names.append("AWSXrayWriteOnlyAccess")
+    if properties.get("VpcConfig") is not None:
+        names.append("service-role/AWSLambdaVPCAccessExecutionRole")
+    return [Known(f"arn:{evaluator.partition}:iam::aws:policy/{name}", span) for name in names]
+
+
+def _is_text(value: object, text: str) -> bool:
+    return isinstance(value, Known) and value.value == text
+
+
+def _policy_items(policies: Value | None, evaluator: Evaluator) -> list[Value]:
+    """The entries of ``Policies`` (one value or a list; both branches of an undecided
+    ``Fn::If``), evaluated."""
+    if policies is None:
+        return []
+    found: list[Value] = []
+    for value in evaluator.items(policies, "Policies"):
+        if isinstance(value, Known) and isinstance(value.value, list):
+            found.extend(value.value)
+        else:
+            found.append(value)
+    return found
+
+
+def _classify(item: Value, evaluator: Evaluator) -> InlinePolicy | Value | None:
+    """One ``Policies`` entry: an inline policy (a document, an expanded policy template)
+    or a managed policy ARN; None for an empty entry."""
+    if isinstance(item, Known) and isinstance(item.value, dict):
+        if "Statement" in item.value:
+            return InlinePolicy(None, _document(item), item.span)
+        if len(item.value) == 1:
+            name, parameters = next(iter(item.value.items()))
+            return InlinePolicy(None, expand(name, parameters, item.span, evaluator), item.span)
+        return InlinePolicy(None, _document(item), item.span)  # the policy grammar reports what is wrong
+    if isinstance(item, Known) and isinstance(item.value, str):
+        return managed_arn(item, evaluator.partition)
+    if is_absent(item):
+        return None
+    return item  # an intrinsic function: a managed policy ARN (maybe known only at deploy time)
+
+
+def _document(value: Known) -> Document:
+    document = to_document(value)
+    return document if document is not None else Unknown("the policy has no document", value.span)
+
+
+def managed_arn(name: Known, partition: str) -> Value:
+    """A managed policy given by name or ARN -> its ARN, as the transform maps AWS
+    managed policy names (from iamlint's snapshot of them)."""
+    text = str(name.value)
+    if text.startswith("arn:"):
+        return name
+    # start-up: the managed policy snapshot's index only when a SAM template names a policy
+    from iamlint.knowledge.managed import snapshot
+
+    entry = snapshot().get(text)
+    if entry is None:
+        return Unknown(f"the SAM managed policy {text!r} is not an AWS managed policy iamlint knows "
+                       "(the transform passes an unknown name on as an ARN, which IAM rejects)", name.span)
+    return Known(f"arn:{partition}:iam::aws:policy{entry['path']}{text}", name.span)
+
+
+def expand(name: str, parameters: Value, span: Span, evaluator: Evaluator) -> Any:
+    """The document of SAM policy template ``name`` with ``parameters`` substituted,
+    every value located at the template's entry (a document or an Unknown saying why not)."""
+    template = policy_templates()["Templates"].get(name)
+    if template is None:
+        return Unknown(f"{name} is not an inline policy nor a SAM policy template iamlint knows "
+                       f"(policy templates of aws-sam-translator {policy_templates()['version']})", span)
+    values = parameters.value if isinstance(parameters, Known) and isinstance(parameters.value, dict) else {}
+    missing = [p for p in template.get("Parameters", {}) if p not in values]
+    if missing or not isinstance(parameters, Known):
+        reason = f"the SAM policy template {name} misses its parameter {', '.join(missing)}" if missing else \
+            f"the parameters of the SAM policy template {name} are not known"
+        return Unknown(reason, span)
+    entry = Span(span.file, span.line, span.column, span.line, span.column + len(name))
+    document = _substitute(template["Definition"], values, entry)
+    return to_document(evaluator.evaluate(document, "PolicyDocument"))  # type: ignore[arg-type]
+
+
+def _substitute(data: Any, parameters: dict[str, Value], span: Span) -> Value:
+    """The template's definition as values at ``span``, ``{"Ref": P}`` replaced by the
+    value given for parameter P (which keeps its own span)."""
+    if isinstance(data, dict):
+        if len(data) == 1 and isinstance(data.get("Ref"), str) and data["Ref"] in parameters:
+            return parameters[data["Ref"]]
+        return Known({key: _substitute(value, parameters, span) for key, value in data.items()}, span)
+    if isinstance(data, list):
+        return Known([_substitute(item, parameters, span) for item in data], span)
+    return Known(data, span)
+
+
+@functools.lru_cache(maxsize=1)
+def policy_templates() -> dict[str, Any]:
+    """The SAM policy templates shipped with iamlint (``Templates``, ``version``)."""
+    from iamlint.knowledge.data import DATA_DIR  # the data folder of the package
+
+    return json.loads((DATA_DIR / "sam_policy_templates.json").read_text(encoding="utf-8"))
+
+
+def _get(value: Value | None, key: str) -> Value | None:
+    if isinstance(value, Known) and isinstance(value.value, dict):
+        return value.value.get(key)
+    return None
