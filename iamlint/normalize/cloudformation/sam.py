@@ -27,7 +27,7 @@ from typing import Any
 from iamlint.model.graph import InlinePolicy, Role
 from iamlint.model.policy import Document
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Ref, Unknown, Value, from_python, is_absent
+from iamlint.model.values import Conditional, Known, Ref, Unknown, Value, from_python, is_absent, mark
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
 from iamlint.normalize.cloudformation.resources import to_document
 from iamlint.normalize.cloudformation.values import NO_VALUE
@@ -160,10 +160,14 @@ def _classify(item: Value, evaluator: Evaluator) -> InlinePolicy | Value | None:
             return InlinePolicy(None, _document(item), item.span)
         if len(item.value) == 1:
             name, parameters = next(iter(item.value.items()))
-            return InlinePolicy(None, expand(name, parameters, item.span, evaluator), item.span)
+            condition = item.condition if isinstance(item, Conditional) else ""
+            return InlinePolicy(None, expand(name, parameters, item.span, evaluator, condition), item.span)
         return InlinePolicy(None, _document(item), item.span)  # the policy grammar reports what is wrong
     if isinstance(item, Known) and isinstance(item.value, str):
-        return managed_arn(item, evaluator.partition)
+        arn = managed_arn(item, evaluator.partition)
+        if isinstance(item, Conditional) and isinstance(arn, Known) and not isinstance(arn, Conditional):
+            arn = mark(arn, item.condition)  # one branch of an undecided Fn::If: findings name the condition
+        return arn
     if is_absent(item):
         return None
     return item  # an intrinsic function: a managed policy ARN (maybe known only at deploy time)
@@ -190,9 +194,10 @@ def managed_arn(name: Known, partition: str) -> Value:
     return Known(f"arn:{partition}:iam::aws:policy{entry['path']}{text}", name.span)
 
 
-def expand(name: str, parameters: Value, span: Span, evaluator: Evaluator) -> Any:
+def expand(name: str, parameters: Value, span: Span, evaluator: Evaluator, condition: str = "") -> Any:
     """The document of SAM policy template ``name`` with ``parameters`` substituted,
-    every value located at the template's entry (a document or an Unknown saying why not)."""
+    every value located at the template's entry (a document or an Unknown saying why not);
+    ``condition``: the entry is one branch of an undecided ``Fn::If``."""
     template = policy_templates()["Templates"].get(name)
     if template is None:
         return Unknown(f"{name} is not an inline policy nor a SAM policy template iamlint knows "
@@ -205,6 +210,8 @@ def expand(name: str, parameters: Value, span: Span, evaluator: Evaluator) -> An
         return Unknown(reason, span)
     entry = Span(span.file, span.line, span.column, span.line, span.column + len(name))
     document = _substitute(template["Definition"], values, entry)
+    if condition:
+        document = mark(document, condition)
     return to_document(evaluator.evaluate(document, "PolicyDocument"))  # type: ignore[arg-type]
 
 
