@@ -1,33 +1,33 @@
-"""Speed benchmark (issue 7): is iamlint fast enough to run on every save?
+"""Speed benchmark (issue 17): every row of the README's Speed table, in one run, beside
+Checkov when it is installed (ratios), with the machine it ran on.
 
-Measures, in one run, on a generated repository (4 files, ~150 lines per module):
+Rows (a generated repository of modules of 4 files / ~150 lines with instances, a launch
+template, roles, policy documents, inline and attached policies; medians of ``--runs``;
+variants of one row measured round-robin so that a change of the machine's load hits
+them alike):
 
-* full scan of 100 and 500 modules: cold cache (no unit entries; parser tables kept) and
-  warm cache (nothing changed), ``--jobs 1`` and ``--jobs 2``;
-* one module (the pre-commit case), one .tf file one-shot, one CloudFormation template
-  (each cold and warm);
-* the language server: didSave -> publishDiagnostics for a 150-line .tf in a 4-file
-  module (needs pygls; median over many saves);
-* the HCL parse itself: python-hcl2's typed rule tree (``hcl2.parses``, what iamlint
-  used to build on) against iamlint's ``parse_hcl`` (lark tree -> syntax tree), same files;
+* one .tf file, one module (the pre-commit case), one template: one-shot, cold unit cache;
+* 100 modules: cold in one process (``--jobs 1``), ``--jobs 2``, default jobs; warm;
+* default jobs against one process while other processes keep the CPUs busy
+  (``--busy N`` of them: the shared CI runner case);
+* 500 modules: cold, one process and default jobs, with the peak RSS;
+* ../shared/corpus, cold, default jobs (skipped when absent);
+* the language server: didSave -> publishDiagnostics of a 150-line .tf in a 4-file module;
+* deeply nested HCL (200,000 levels): time and peak RSS until the located error;
+* ``--pool-threshold``: ``--jobs 1`` against a forced 2-process pool for 2..32 modules
+  (where ``iamlint.parallel.POOL_MIN_BYTES`` comes from).
 
-with wall time, CPU time (user+sys of the process and its pool workers) and peak RSS
-(largest process); medians over ``--runs``; the growth of the time per module from 100
-to 500 modules; the targets of the issue with PASS / MISS and by how much.
+Wall time, CPU (user + sys of the process and its pool workers) and peak RSS (largest
+process). Checkov runs on the same inputs restricted to the checks equivalent to
+iamlint's rules, offline (``BC_SKIP_MAPPING=TRUE``): ``--checkov PATH`` uses an
+installed ``checkov``; ``--install-checkov DIR`` first installs Checkov 3.3 into a venv
+at DIR (reused when it is there). ``--regular-install DIR`` measures iamlint from a
+regular (non-editable) install of this checkout in a venv at DIR, as users have it (an
+editable install's import hook adds 10-50 ms to every start).
 
-``--vs "COMMAND {path}"`` runs a second tool (e.g. Checkov restricted to the checks
-equivalent to iamlint's) on the same inputs when it is installed, and prints ratios.
-
-    python benchmarks/bench_speed.py                  # everything, ~3-5 minutes
-    python benchmarks/bench_speed.py --quick          # 20/60 modules, fewer runs
-    python benchmarks/bench_speed.py --vs "env BC_SKIP_MAPPING=TRUE checkov --quiet --compact \\
-        --framework terraform cloudformation -c CKV_AWS_1,CKV_AWS_49,CKV_AWS_60,CKV_AWS_61,\\
-        CKV_AWS_62,CKV_AWS_63,CKV_AWS_79,CKV_AWS_286,CKV_AWS_287,CKV_AWS_288,CKV_AWS_289,\\
-        CKV_AWS_290,CKV_AWS_355,CKV_AWS_41,CKV_AWS_46 {flag} {path}"
-
-(Checkov: BC_SKIP_MAPPING=TRUE keeps it offline; the checks are those equivalent to
-iamlint's rules: admin/wildcard policies, privilege escalation and write access without
-constraints, assume-role principals, IMDSv1, credentials in providers and user data.)
+    python benchmarks/bench_speed.py --install-checkov /tmp/checkov-3.3 --regular-install /tmp/iamlint-venv
+    python benchmarks/bench_speed.py --quick            # smaller sizes, fewer runs: a smoke run
+    python benchmarks/bench_speed.py --pool-threshold   # the pool's break-even only
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import platform
 import shlex
 import shutil
 import statistics
@@ -45,7 +46,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-IAMLINT = [sys.executable, "-m", "iamlint"]
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+CHECKOV_CHECKS = ("CKV_AWS_1,CKV_AWS_49,CKV_AWS_60,CKV_AWS_61,CKV_AWS_62,CKV_AWS_63,CKV_AWS_79,CKV_AWS_286,"
+                  "CKV_AWS_287,CKV_AWS_288,CKV_AWS_289,CKV_AWS_290,CKV_AWS_355,CKV_AWS_41,CKV_AWS_46")
+# a forced pool (iamlint.parallel.POOL_MIN_BYTES = 0), for --pool-threshold
+FORCED_POOL = ("import sys, iamlint.parallel as p; p.POOL_MIN_BYTES = 0; from iamlint.__main__ import main; "
+               "sys.argv[0] = 'iamlint'; main()")
+DEEP = 200_000
 
 MAIN_TF = '''\
 # Module {n}: web tier
@@ -283,6 +291,8 @@ def write_repository(root: Path, modules: int) -> Path:
     return root
 
 
+
+
 # -- measuring a command ------------------------------------------------------------------
 
 
@@ -298,9 +308,9 @@ def measure(command: list[str], env: dict[str, str], cwd: str | None = None, str
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if strict and process.returncode not in (0, 1):
-        raise SystemExit(f"command failed with exit code {process.returncode}: {shlex.join(command)}")
+    code = os.waitstatus_to_exitcode(status)
+    if strict and code not in (0, 1):
+        raise SystemExit(f"command failed with exit code {code}: {shlex.join(command)}")
     # wait4 reports the process and the children it waited for (pool workers)
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
@@ -314,114 +324,116 @@ class Result:
     runs: int
 
     def line(self) -> str:
-        return f"  {self.name:<44} {self.wall:8.3f} s  cpu {self.cpu:7.3f} s  rss {self.rss_mb:6.1f} MB  (median of {self.runs})"
+        return f"  {self.name:<48} {self.wall:8.3f} s  cpu {self.cpu:7.3f} s  rss {self.rss_mb:6.1f} MB  (median of {self.runs})"
 
 
-def median_of(name: str, runs: int, once) -> Result:
-    samples = [once() for _ in range(runs)]
-    return Result(
-        name,
-        statistics.median(s.wall for s in samples),
-        statistics.median(s.cpu for s in samples),
-        max(s.rss_mb for s in samples),
-        runs,
-    )
+def summarise(name: str, samples: list[Sample]) -> Result:
+    return Result(name, statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples),
+                  max(s.rss_mb for s in samples), len(samples))
+
+
+class Busy:
+    """``count`` processes spinning on the CPU while the block runs (other work on a shared runner)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.processes: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "Busy":
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.count)]
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
 
 
 class Bench:
-    def __init__(self, work: Path, runs: int) -> None:
+    def __init__(self, work: Path, runs: int, python: str) -> None:
         self.work = work
         self.runs = runs
+        self.python = python
         self.cache = work / "cache"
-        # byte-code compiled once, as an installed package has it (pip compiles at install)
-        self.env = dict(os.environ, IAMLINT_CACHE_DIR=str(self.cache), NO_COLOR="1", PYTHONPYCACHEPREFIX=str(work / "pycache"))
-        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.env = dict(os.environ, IAMLINT_CACHE_DIR=str(self.cache), NO_COLOR="1", IAMLINT_NO_PROGRESS="1")
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte code is compiled once, as an installed package has it
+        if python == sys.executable:  # this checkout: compiled byte code kept outside it
+            self.env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         self.results: dict[str, Result] = {}
+
+    def measure(self, command: list[str], strict: bool = True) -> Sample:
+        # in the work folder: `python -m iamlint` puts the current folder first on sys.path,
+        # and in this checkout that would import its source instead of the measured install
+        return measure(command, self.env, cwd=str(self.work), strict=strict)
+
+    def command(self, args: list[str]) -> list[str]:
+        return [self.python, "-m", "iamlint", "check", "-q", *args]
 
     def clear_units(self) -> None:
         shutil.rmtree(self.cache / "units", ignore_errors=True)
 
-    def iamlint(self, name: str, args: list[str], cold: bool, runs: int | None = None) -> Result:
-        command = IAMLINT + ["check", "-q", *args]
-
-        def once() -> Sample:
-            if cold:
-                self.clear_units()
-            return measure(command, self.env)
-
-        if not cold:
-            measure(command, self.env)  # fill the cache
-        result = median_of(name, runs or self.runs, once)
-        self.results[name] = result
-        print(result.line(), flush=True)
-        return result
-
-    def interleaved(self, variants: list[tuple[str, list[str]]], cold: bool, runs: int) -> None:
-        """Several variants measured round-robin (run 1 of each, then run 2 of each...),
-        so a change in the machine's load affects them alike."""
-        commands = [(name, IAMLINT + ["check", "-q", *args]) for name, args in variants]
-        if not cold:
-            for _, command in commands:
-                measure(command, self.env)  # fill the cache
+    def rows(self, variants: list[tuple[str, list[str]]], cold: bool, runs: int | None = None, strict: bool = True) -> None:
+        """Variants measured round-robin (run 1 of each, then run 2 of each...)."""
+        commands = [(name, self.command(args)) for name, args in variants]
+        for _, command in commands:
+            self.measure(command, strict)  # byte code, parser, the entry-point index; fills the cache for warm rows
         samples: dict[str, list[Sample]] = {name: [] for name, _ in commands}
-        for _ in range(runs):
+        for _ in range(runs or self.runs):
             for name, command in commands:
                 if cold:
                     self.clear_units()
-                samples[name].append(measure(command, self.env))
+                samples[name].append(self.measure(command, strict))
         for name, _ in commands:
-            got = samples[name]
-            result = Result(name, statistics.median(s.wall for s in got), statistics.median(s.cpu for s in got),
-                            max(s.rss_mb for s in got), runs)
-            self.results[name] = result
-            print(result.line(), flush=True)
-
-    def other(self, name: str, template: str, path: Path, runs: int) -> Result | None:
-        flag = "-d" if path.is_dir() else "-f"
-        command = shlex.split(template.replace("{path}", shlex.quote(str(path))).replace("{flag}", flag))
-        program = next((word for word in command if "=" not in word and word != "env"), command[0])
-        if shutil.which(program) is None:
-            print(f"  {name:<44} (not run: {program} is not installed)")
-            return None
-        result = median_of(name, runs, lambda: measure(command, dict(os.environ), strict=False))
-        self.results[name] = result
-        print(result.line(), flush=True)
-        return result
+            self.results[name] = summarise(name, samples[name])
+            print(self.results[name].line(), flush=True)
 
 
-# -- in-process measurements ----------------------------------------------------------------
+# -- Checkov -----------------------------------------------------------------------------------
 
 
-def parse_comparison(files: list[Path], rounds: int = 5) -> dict[str, float]:
-    """ms per 100 lines: hcl2.loads (dict), hcl2.parses (typed rule tree, the
-    transform iamlint no longer runs), the lark tree alone, iamlint's parse_hcl."""
-    import hcl2
-
-    from iamlint.parsers.terraform.grammar import parser
-    from iamlint.parsers.terraform.hcl import parse_hcl
-
-    texts = [(str(f), f.read_text()) for f in files]
-    lines = sum(t.count("\n") for _, t in texts)
-    lark = parser()
-    candidates = {
-        "hcl2.loads (dict)": lambda path, text: hcl2.loads(text),
-        "hcl2.parses (typed rule tree)": lambda path, text: hcl2.parses(text),
-        "lark parse tree only": lambda path, text: lark.parse(text + "\n"),
-        "iamlint parse_hcl (lark tree -> syntax)": lambda path, text: parse_hcl(text, path),
-    }
-    timings = {}
-    for name, function in candidates.items():
-        best = float("inf")
-        for _ in range(rounds):
-            start = time.perf_counter()
-            for path, text in texts:
-                function(path, text)
-            best = min(best, time.perf_counter() - start)
-        timings[name] = best * 1000 * 100 / lines
-    return timings
+def install_checkov(folder: Path) -> Path:
+    checkov = folder / "bin" / "checkov"
+    if not checkov.exists():
+        print(f"installing Checkov 3.3 into {folder} (once)...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        subprocess.run([str(folder / "bin" / "pip"), "install", "-q", "checkov>=3.3,<3.4"], check=True)
+    return checkov
 
 
-async def lsp_saves(module: Path, env: dict[str, str], saves: int) -> list[float]:
+def checkov_version(checkov: Path) -> str:
+    done = subprocess.run([str(checkov), "--version"], capture_output=True, text=True)
+    return done.stdout.strip() or "?"
+
+
+def run_checkov(bench: Bench, checkov: Path, name: str, path: Path, runs: int) -> Result:
+    flag = "-d" if path.is_dir() else "-f"
+    command = [str(checkov), "--quiet", "--compact", "--framework", "terraform", "cloudformation",
+               "-c", CHECKOV_CHECKS, flag, str(path)]
+    env = dict(os.environ, BC_SKIP_MAPPING="TRUE")
+    result = summarise(name, [measure(command, env, strict=False) for _ in range(runs)])
+    bench.results[name] = result
+    print(result.line(), flush=True)
+    return result
+
+
+# -- iamlint from a regular install --------------------------------------------------------------
+
+
+def regular_install(folder: Path) -> str:
+    python = folder / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    print(f"installing this checkout into {folder} (pip install .)...", flush=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(ROOT)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", f"{ROOT}[lsp]"], check=True)  # the dependencies, pygls
+    return str(python)
+
+
+# -- in-process and special measurements -------------------------------------------------------
+
+
+async def lsp_saves(python: str, module: Path, env: dict[str, str], saves: int) -> list[float]:
     """Seconds from didSave to the publishDiagnostics of the saved file (edited first)."""
     from lsprotocol import types
     from pygls.lsp.client import BaseLanguageClient
@@ -434,7 +446,7 @@ async def lsp_saves(module: Path, env: dict[str, str], saves: int) -> list[float
     def on_publish(params: types.PublishDiagnosticsParams) -> None:
         published.put_nowait((time.perf_counter(), params))
 
-    await client.start_io(*IAMLINT, "lsp", env=env)
+    await client.start_io(python, "-m", "iamlint", "lsp", env=env)
     await client.initialize_async(types.InitializeParams(process_id=os.getpid(), root_uri=from_fs_path(str(module)), capabilities=types.ClientCapabilities()))
     client.initialized(types.InitializedParams())
     target = module / "iam.tf"
@@ -443,7 +455,7 @@ async def lsp_saves(module: Path, env: dict[str, str], saves: int) -> list[float
 
     async def until_published(version: int | None) -> float:
         while True:
-            stamp, params = await asyncio.wait_for(published.get(), 30)
+            stamp, params = await asyncio.wait_for(published.get(), 60)
             if params.uri == uri and (version is None or params.version == version):
                 return stamp
 
@@ -470,85 +482,139 @@ async def lsp_saves(module: Path, env: dict[str, str], saves: int) -> list[float
     return timings
 
 
-# -- targets ----------------------------------------------------------------------------------
+def pool_threshold(bench: Bench, sizes: list[int], runs: int) -> None:
+    """--jobs 1 against a forced 2-process pool, by repository size."""
+    print("\nPool break-even (cold, medians; the forced pool ignores POOL_MIN_BYTES):")
+    for size in sizes:
+        repository = write_repository(bench.work / f"pool{size}", size)
+        kb = sum(p.stat().st_size for p in repository.rglob("*.tf")) / 1024
+        one = bench.command(["--jobs", "1", str(repository)])
+        pool = [bench.python, "-c", FORCED_POOL, "check", "-q", "--jobs", "2", str(repository)]
+        samples: dict[str, list[Sample]] = {"one": [], "pool": []}
+        for _ in range(runs):
+            for name, command in (("one", one), ("pool", pool)):
+                bench.clear_units()
+                samples[name].append(bench.measure(command))
+        a, b = summarise("one", samples["one"]), summarise("pool", samples["pool"])
+        print(f"  {size:3d} modules ({kb:6.1f} KB): one process {a.wall * 1000:6.0f} ms, pool of 2 {b.wall * 1000:6.0f} ms "
+              f"({b.wall / a.wall:.2f}x)", flush=True)
 
 
-def verdict(value: float, target: float, unit: str = "s") -> str:
-    if value <= target:
-        return f"PASS ({value:.3f} {unit} <= {target:g} {unit})"
-    return f"MISS ({value:.3f} {unit} > {target:g} {unit}, {value / target:.2f}x the target)"
+def machine() -> str:
+    model = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
+    except OSError:
+        pass
+    sys.path.insert(0, str(ROOT))
+    from iamlint.parallel import usable_cpus
+
+    return (f"{model}, {os.cpu_count()} CPUs ({usable_cpus()} usable by this process), "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+def load() -> str:
+    try:
+        return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "load average ?"
+
+
+# -- the run -------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,500", help="module counts of the full scans (default 100,500)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per small measurement (median)")
-    parser.add_argument("--scan-runs", type=int, default=3, help="runs per full scan (median)")
+    parser.add_argument("--runs", type=int, default=7, help="runs per small measurement (median)")
+    parser.add_argument("--scan-runs", type=int, default=5, help="runs per full scan (median)")
     parser.add_argument("--saves", type=int, default=25, help="LSP saves measured")
-    parser.add_argument("--vs", metavar="COMMAND",
-                        help='second tool: "{path}" is replaced by the input, "{flag}" by -f (a file) or -d (a folder)')
-    parser.add_argument("--vs-runs", type=int, default=1, help="runs of the second tool per measurement")
-    parser.add_argument("--quick", action="store_true", help="20 and 60 modules, 3 runs: a smoke run")
+    parser.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="busy processes for the contention rows")
+    parser.add_argument("--checkov", metavar="PATH", help="an installed checkov to compare with")
+    parser.add_argument("--install-checkov", metavar="DIR", help="install Checkov 3.3 into a venv at DIR first (reused)")
+    parser.add_argument("--checkov-runs", type=int, default=1, help="runs of Checkov per measurement")
+    parser.add_argument("--regular-install", metavar="DIR", help="measure a regular install of this checkout in a venv at DIR")
+    parser.add_argument("--no-corpus", action="store_true", help="skip ../shared/corpus")
+    parser.add_argument("--pool-threshold", action="store_true", help="only the pool's break-even")
+    parser.add_argument("--quick", action="store_true", help="20 and 60 modules, 3 runs, no corpus: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()
     if args.quick:
-        args.sizes, args.runs, args.scan_runs, args.saves = "20,60", 3, 1, 10
+        args.sizes, args.runs, args.scan_runs, args.saves, args.no_corpus = "20,60", 3, 1, 10, True
     sizes = [int(s) for s in args.sizes.split(",")]
+    small = sizes[0]
+    python = regular_install(Path(args.regular_install)) if args.regular_install else sys.executable
+    checkov = install_checkov(Path(args.install_checkov)) if args.install_checkov else (Path(args.checkov) if args.checkov else None)
 
     work = Path(tempfile.mkdtemp(prefix="iamlint-bench-"))
-    bench = Bench(work, args.runs)
-    print(f"iamlint speed benchmark -- python {sys.version.split()[0]}, {os.cpu_count()} CPUs, work dir {work}")
+    bench = Bench(work, args.runs, python)
+    started = load()
+    print(f"iamlint speed benchmark -- {machine()}")
+    print(f"iamlint: {python} ({'regular install' if args.regular_install else 'this interpreter'}); "
+          f"Checkov: {checkov_version(checkov) if checkov else 'not run'}; {started} at the start")
     try:
-        # parser tables: built once per install, then read from the user cache dir
+        if args.pool_threshold:
+            pool_threshold(bench, [2, 4, 8, 12, 16, 24, 32], max(args.runs, 9))
+            return
         single = write_repository(work / "single", 1) / "team0" / "module000"
-        bench.clear_units()
-        bench.iamlint("first run ever (parser tables built)", [str(single / "main.tf")], cold=True, runs=1)
-
-        print("\nHCL parse, ms per 100 lines (best of 5):")
-        parse = parse_comparison(sorted(single.glob("*.tf")) * 10)
-        for name, value in parse.items():
-            print(f"  {name:<44} {value:7.2f} ms")
-
-        print("\nOne-shot runs:")
         template = work / "stack.yaml"
         template.write_text(TEMPLATE)
-        for temperature in ("cold", "warm"):
-            cold = temperature == "cold"
-            bench.iamlint(f"one .tf file, {temperature}", [str(single / "main.tf")], cold)
-            bench.iamlint(f"one module, {temperature}", [str(single)], cold)
-            bench.iamlint(f"one template, {temperature}", [str(template)], cold)
+
+        print("\nOne-shot runs (cold unit cache):")
+        bench.rows([("one .tf file", [str(single / "main.tf")]), ("one module", [str(single)]),
+                    ("one template", [str(template)])], cold=True)
 
         print("\nFull scans:")
+        repositories = {size: write_repository(work / f"repo{size}", size) for size in sizes}
         for size in sizes:
-            repository = write_repository(work / f"repo{size}", size)
-            for temperature in ("cold", "warm"):
-                variants = [(f"{size} modules, {temperature}, --jobs {jobs}", ["--jobs", str(jobs), str(repository)]) for jobs in (1, 2)]
-                bench.interleaved(variants, temperature == "cold", args.scan_runs)
+            repository = str(repositories[size])
+            variants = [(f"{size} modules, cold, one process", ["--jobs", "1", repository]),
+                        (f"{size} modules, cold, default jobs", [repository])]
+            if size == small:
+                variants.insert(1, (f"{size} modules, cold, --jobs 2", ["--jobs", "2", repository]))
+            bench.rows(variants, cold=True, runs=args.scan_runs)
+        bench.rows([(f"{small} modules, warm, default jobs", [str(repositories[small])])], cold=False)
+        print(f"\nUnder contention ({args.busy} busy processes):")
+        with Busy(args.busy):
+            bench.rows([(f"{small} modules, cold, one process, busy CPUs", ["--jobs", "1", str(repositories[small])]),
+                        (f"{small} modules, cold, default jobs, busy CPUs", [str(repositories[small])])],
+                       cold=True, runs=args.scan_runs)
+
+        if CORPUS.is_dir() and not args.no_corpus:
+            print(f"\n{CORPUS} (cold, default jobs, JSON output):")
+            # exit 2: the corpus holds files with syntax errors (located input errors)
+            bench.rows([("corpus, cold, default jobs", ["--format", "json", str(CORPUS)])], cold=True, runs=2, strict=False)
+
+        deep = work / "deep" / "main.tf"
+        deep.parent.mkdir()
+        deep.write_text("locals {\n  x = " + "[" * DEEP + "1" + "]" * DEEP + "\n}\n")
+        print(f"\nDeeply nested HCL ({DEEP:,} levels):")
+        bench.rows([("deeply nested HCL", [str(deep)])], cold=True, runs=3, strict=False)  # exit 2: an input error
 
         lsp = None
         try:
-            import pygls  # noqa: F401
-        except ImportError:
+            subprocess.run([python, "-c", "import pygls"], check=True, capture_output=True)
+        except subprocess.CalledProcessError:
             print("\nLSP: not measured (pip install 'iamlint[lsp]')")
         else:
             module = write_repository(work / "lsp", 1) / "team0" / "module000"
             iam = module / "iam.tf"  # grow iam.tf to ~150 lines, as in the target
             iam.write_text(iam.read_text() + "".join(EXTRA_POLICY.format(k=k) for k in range(7)))
-            saves = asyncio.run(lsp_saves(module, bench.env, args.saves))
+            saves = asyncio.run(lsp_saves(python, module, bench.env, args.saves))
             lsp = statistics.median(saves)
-            lines = (module / "iam.tf").read_text().count("\n")
+            lines = iam.read_text().count("\n")
             print(f"\nLSP didSave -> publishDiagnostics ({lines}-line iam.tf in a 4-file module): median {lsp * 1000:.1f} ms, "
                   f"min {min(saves) * 1000:.1f} ms, max {max(saves) * 1000:.1f} ms over {len(saves)} saves")
 
-        vs = {}
-        if args.vs:
-            print(f"\nSecond tool: {args.vs}")
+        theirs: dict[str, Result] = {}
+        if checkov is not None:
+            print(f"\nCheckov ({checkov_version(checkov)}, {CHECKOV_CHECKS.count(',') + 1} equivalent checks):")
             for label, path in [("one .tf file", single / "main.tf"), ("one module", single), ("one template", template)]:
-                vs[label] = bench.other(f"vs: {label}", args.vs, path, args.vs_runs)
+                theirs[label] = run_checkov(bench, checkov, f"checkov: {label}", path, args.checkov_runs)
             for size in sizes:
-                vs[f"{size} modules"] = bench.other(f"vs: {size} modules", args.vs, work / f"repo{size}", args.vs_runs)
-
-        report(bench.results, sizes, lsp, vs)
+                theirs[f"{size} modules"] = run_checkov(bench, checkov, f"checkov: {size} modules", repositories[size], args.checkov_runs)
+        report(bench.results, theirs, sizes, lsp, started)
     finally:
         if args.keep:
             print(f"\nkept {work}")
@@ -556,53 +622,55 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(results: dict[str, Result], sizes: list[int], lsp: float | None, vs: dict) -> None:
-    r = dict(results)
+def report(r: dict[str, Result], theirs: dict[str, Result], sizes: list[int], lsp: float | None, started: str) -> None:
     small, large = sizes[0], sizes[-1]
-    print("\nGrowth:")
-    for kind in ("cold, --jobs 1", "cold, --jobs 2", "warm, --jobs 1"):
-        a, b = r.get(f"{small} modules, {kind}"), r.get(f"{large} modules, {kind}")
-        if a and b and large != small:
-            per_small, per_large = a.wall / small, b.wall / large
-            print(f"  {kind:<16} {per_small * 1000:6.1f} ms/module at {small}, {per_large * 1000:6.1f} ms/module at {large} "
-                  f"(x{per_large / per_small:.2f}); marginal {(b.wall - a.wall) / (large - small) * 1000:.1f} ms/module")
+    print(f"\n{load()} at the end ({started} at the start)")
+    print("\nTargets (issue 17; ratios to Checkov in this run):")
 
-    print("\nTargets (issue 7; absolute figures for this machine, ratios where the second tool ran):")
+    def row(label: str, value: float | None, target: float, unit: str, extra: str = "") -> None:
+        if value is None:
+            print(f"  {label:<62} not measured")
+            return
+        verdict = "met" if value <= target else f"MISSED ({value / target:.2f}x the target)"
+        print(f"  {label:<62} {value:.3f} {unit} (target <= {target:g}): {verdict}{extra}")
 
-    def ratio(ours: str, theirs: str, limit: float) -> str:
-        mine, other = r.get(ours), vs.get(theirs)
-        if not mine or not other:
-            return ""
-        return f"; ratio {mine.wall / other.wall:.3f} vs target <= {limit}: {'PASS' if mine.wall / other.wall <= limit else 'MISS'}"
+    def ratio(ours: str, other: str) -> float | None:
+        mine, them = r.get(ours), theirs.get(other)
+        return mine.wall / them.wall if mine and them else None
 
-    rows = []
-    if 100 in sizes:
-        rows += [
-            ("full scan 100, cold, one process", "100 modules, cold, --jobs 1", 8.0, ratio("100 modules, cold, --jobs 1", "100 modules", 0.25)),
-            ("full scan 100, cold, --jobs 2 (0.12x Checkov ~ 3.84 s)", "100 modules, cold, --jobs 2", 32 * 0.12, ratio("100 modules, cold, --jobs 2", "100 modules", 0.12)),
-            ("full scan 100, warm", "100 modules, warm, --jobs 1", 1.0, ratio("100 modules, warm, --jobs 1", "100 modules", 0.03)),
-        ]
-    rows += [
-        ("one module (pre-commit), cold", "one module, cold", 0.40, ratio("one module, cold", "one module", 0.40 / 3)),
-        ("one .tf file one-shot, cold", "one .tf file, cold", 0.25, ratio("one .tf file, cold", "one .tf file", 0.25 / 2.8)),
-        ("one .tf file one-shot, warm", "one .tf file, warm", 0.25, ""),
-        ("one template, cold", "one template, cold", 0.10, ""),
-    ]
-    for label, key, target, extra in rows:
-        if key in r:
-            # CPU time is what the wall time is on an idle machine for a one-process run;
-            # it is printed too because shared machines inflate wall times.
-            cpu = "" if "--jobs 2" in key else f"; on CPU time: {verdict(r[key].cpu, target)}"  # (a sum over processes)
-            print(f"  {label:<56} {verdict(r[key].wall, target)}{extra}{cpu}")
+    def wall(name: str) -> float | None:
+        return r[name].wall if name in r else None
+
+    one, two, default = (f"{small} modules, cold, one process", f"{small} modules, cold, --jobs 2",
+                         f"{small} modules, cold, default jobs")
+    row(f"{small} modules cold, one process / Checkov", ratio(one, f"{small} modules"), 0.04, "x")
+    row(f"{small} modules cold, --jobs 2 / one process", wall(two) / wall(one) if wall(two) and wall(one) else None, 0.6, "x")
+    row(f"{small} modules cold, default jobs / one process", wall(default) / wall(one) if wall(default) and wall(one) else None, 1.0, "x")
+    busy_one, busy_default = f"{one}, busy CPUs", f"{default}, busy CPUs"
+    row("  the same with the CPUs busy", wall(busy_default) / wall(busy_one) if wall(busy_default) and wall(busy_one) else None, 1.0, "x")
+    row(f"{small} modules warm / Checkov cold", ratio(f"{small} modules, warm, default jobs", f"{small} modules"), 0.01, "x")
+    row("one .tf file one-shot", wall("one .tf file"), 0.12, "s", f"; ratio to Checkov {ratio('one .tf file', 'one .tf file') or 0:.3f}")
+    row("one template one-shot", wall("one template"), 0.10, "s", f"; ratio to Checkov {ratio('one template', 'one template') or 0:.3f}")
+    row("corpus cold, default jobs", wall("corpus, cold, default jobs"), 20.0, "s")
+    row("LSP save -> diagnostics (4-file module)", lsp * 1000 if lsp is not None else None, 30.0, "ms")
+    key = f"{large} modules, cold, one process"
+    row(f"peak RSS at {large} modules (one process)", r[key].rss_mb if key in r else None, 150.0, "MB")
+    key = f"{large} modules, cold, default jobs"
+    row(f"peak RSS at {large} modules (default jobs, largest process)", r[key].rss_mb if key in r else None, 150.0, "MB")
+    row("deeply nested HCL: time to the located error", wall("deeply nested HCL"), 1.0, "s",
+        f"; peak RSS {r['deeply nested HCL'].rss_mb:.0f} MB" if "deeply nested HCL" in r else "")
+    print("\nMarkdown (the README's Speed table):\n")
+    print("| case | iamlint wall | CPU | peak RSS | Checkov | ratio |")
+    print("|---|---|---|---|---|---|")
+    for name, result in r.items():
+        if name.startswith("checkov: "):
+            continue
+        other = next((theirs[k] for k in theirs if name.startswith(k)), None)
+        shown = f"{other.wall:.2f} s" if other else ""
+        ratio_text = f"{result.wall / other.wall:.3f}x" if other else ""
+        print(f"| {name} | {result.wall:.3f} s | {result.cpu:.3f} s | {result.rss_mb:.0f} MB | {shown} | {ratio_text} |")
     if lsp is not None:
-        print(f"  {'LSP didSave -> diagnostics, median':<56} {verdict(lsp * 1000, 50, 'ms')}")
-    key = f"{large} modules, cold, --jobs 1"
-    if key in r:
-        print(f"  {f'peak RSS at {large} modules':<56} {verdict(r[key].rss_mb, 250, 'MB')}")
-        a = r.get(f"{small} modules, cold, --jobs 1")
-        if a and large != small:
-            growth = (r[key].wall / large) / (a.wall / small)
-            print(f"  {f'time per module at {large} / at {small}':<56} {verdict(growth, 1.2, 'x')}")
+        print(f"| language server, save -> diagnostics (4-file module) | {lsp * 1000:.1f} ms (median) | | | | |")
 
 
 if __name__ == "__main__":

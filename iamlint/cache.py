@@ -67,7 +67,7 @@ def max_bytes() -> int:
         return DEFAULT_MAX_BYTES
 
 
-_LIBRARIES = ("hcl2", "lark", "yaml")
+_LIBRARIES = ("tree_sitter", "tree_sitter_hcl", "hcl2", "lark", "yaml")
 
 
 @functools.lru_cache(maxsize=1)

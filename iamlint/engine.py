@@ -25,7 +25,7 @@ from iamlint.model.graph import AwsManagedPolicy, Graph
 from iamlint.model.links import written_policies
 from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
-from iamlint.parallel import load_units
+from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
 from iamlint.sources import active, limited, read_source, repository_root
@@ -36,13 +36,14 @@ __all__ = ["Options", "check_graph", "load_unit", "run"]
 PROFILE_UNRESOLVED = "EC2002"  # the "cannot verify" notes
 
 
-def run(paths: list[str], options: Options | None = None, registry: Registry | None = None) -> Report:
+def run(paths: list[str], options: Options | None = None, registry: Registry | None = None,
+        progress: Progress | None = None) -> Report:
     options = options or Options()
     with limited(options.max_file_size):  # the size cap of every file this run reads
-        return _run(paths, options, registry)
+        return _run(paths, options, registry, progress)
 
 
-def _run(paths: list[str], options: Options, registry: Registry | None) -> Report:
+def _run(paths: list[str], options: Options, registry: Registry | None, progress: Progress | None = None) -> Report:
     registry = registry or load_plugins()
     settings = options.settings or Settings.from_options(registry, options)
     # Terraform's file() reads only inside the repositories of the paths checked
@@ -61,7 +62,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None) -> Repor
     # load_unit is looked up here, at run time (tests replace it)
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
-    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit):
+    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:

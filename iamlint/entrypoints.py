@@ -46,7 +46,13 @@ Entries = dict[str, list[tuple[str, str]]]
 
 
 def installation_key() -> str | None:
-    """What the scan of installed distributions depends on; None: do not use an index."""
+    """What the scan of installed distributions depends on; None: do not use an index.
+
+    Only the ``sys.path`` entries that hold distributions (``*.dist-info``,
+    ``*.egg-info``, a zip or egg) count, with their order: the script's folder or the
+    current directory that ``python -m``, a console script and ``python -c`` put first
+    hold none, so the three ways of starting iamlint share one index instead of
+    rewriting it in turn (a distribution appearing in such a folder adds it to the key)."""
     for finder in sys.meta_path:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return None  # distributions that no folder listing shows
@@ -57,20 +63,20 @@ def installation_key() -> str | None:
 
 
 def _path_entry(location: str) -> list[str]:
-    parts = [f"path {location}"]
     try:
         with os.scandir(location) as listing:
             children = sorted(listing, key=lambda child: child.name)
     except NotADirectoryError:
-        return parts + [_stat_line("file", location)]  # a zip or egg: its metadata is inside
+        return [f"path {location}", _stat_line("file", location)]  # a zip or egg: its metadata is inside
     except OSError:
-        return parts  # missing or unreadable: the scan finds nothing there either
+        return []  # missing or unreadable: the scan finds nothing there either
+    parts = []
     for child in children:
         lower = child.name.lower()
         if lower.endswith((".dist-info", ".egg-info")) or lower == "egg-info":
             parts.append(_stat_line("dist", child.path))
             parts.append(_stat_line("eps", os.path.join(child.path, "entry_points.txt")))
-    return parts
+    return [f"path {location}"] + parts if parts else []
 
 
 def _stat_line(kind: str, path: str) -> str:

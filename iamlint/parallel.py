@@ -5,33 +5,152 @@ the number of processes, so a parallel run reports exactly what a serial run rep
 (tests/test_parallel.py compares them). ``crash`` is the ``repr`` of an exception the
 loader raised on that unit (the engine turns it into a located error), else None.
 
-The pool is used only when it pays: at least :data:`MIN_UNITS` units to load (cache
-misses) and more than one job. Workers are forked after the parent has loaded the
-parser tables, so no worker rebuilds or re-reads them; each worker stores the entries
-it computes in the cache and sends the pickled result back once.
+The pool is used only when it pays (:func:`plan`): more than one job, and at least
+:data:`POOL_MIN_BYTES` of source to load (cache misses). The default number of jobs is
+the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
+and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`).
+Work one process would share is not repeated: units that
+read the same files (root modules calling the same child module, as examples do) form
+one task, loaded by one worker in turn, which parses the shared files once and keeps
+them; a task is split only when it alone would hold more than a worker's share.
+Workers are forked after the parent has loaded the parsers and the evaluator, so no
+worker rebuilds or re-imports them; each worker stores the entries it computes in the
+cache and sends the pickled results back once.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
-from typing import Any, Callable, Iterator
+import time
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from iamlint.cache import UnitCache
 from iamlint.sources import overlaid
 
-MIN_UNITS = 8
+# Below this much source to load (bytes of the units' own files), one process is faster
+# than a pool. Where it comes from (benchmarks/bench_speed.py --pool-threshold: --jobs 1
+# against a forced pool of 2, medians of 9 runs, modules of ~2.8 KB, 2-core machine): the
+# pool's fixed cost (importing multiprocessing, forking, warming up, sending results
+# back) was the extra wall time of the pool on 2 and 4 modules, 50-110 ms; loading costs
+# one process ~2-2.4 ms per KB of such source (100 modules, 283 KB: 0.54-0.68 s), of
+# which two free CPUs save about half, ~1-1.2 ms per KB: break-even at ~45-110 KB, and
+# 64 KB within it. Derived, not observed: the shared machine always had about one CPU
+# busy with other work (load 1.7), and there the pool lost at every size up to 90 KB
+# (1.04-1.37x), as it loses under contention at any size (default_jobs). Re-measure on
+# a quiet machine.
+POOL_MIN_BYTES = 64 * 1024
 
 Loaded = tuple[Any, Any, "str | None"]
 Load = Callable[[Any, Any], Any]
 """The engine's loader, ``load(unit, options) -> UnitResult | None`` (it may raise)."""
 
 
-def default_jobs() -> int:
+# -- how many processes ------------------------------------------------------------------
+
+def usable_cpus(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> int:
+    """CPUs this process may really use: those its affinity allows, capped by its
+    cgroup's CPU quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us`` /
+    ``cpu.cfs_period_us``; a container limited to 1.5 CPUs on a 16-CPU host gets 2, a
+    limit below 1.5 gets 1)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        count = os.cpu_count() or 1
+    quota = cgroup_cpu_quota(cgroup_root, proc_cgroup)
+    if quota is not None:
+        count = min(count, max(1, int(quota + 0.5)))
+    return max(1, count)
+
+
+def cgroup_cpu_quota(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
+    """The CPU quota (in CPUs) of this process's cgroup and its ancestors, the smallest
+    one set; None when none is (or this is not Linux)."""
+    try:
+        with open(proc_cgroup, encoding="utf-8") as handle:
+            entries = [line.rstrip("\n").split(":", 2) for line in handle if line.count(":") >= 2]
+    except OSError:
+        return None
+    quotas: list[float] = []
+    for _, controllers, path in entries:
+        if controllers == "":  # cgroup v2 (unified), possibly beside v1 controllers
+            for base in (cgroup_root, os.path.join(cgroup_root, "unified")):
+                quotas += _quotas(base, path, _v2_quota)
+        elif "cpu" in controllers.split(","):  # cgroup v1: the cpu controller's hierarchy
+            for mount in dict.fromkeys((controllers, "cpu,cpuacct", "cpuacct,cpu", "cpu")):
+                quotas += _quotas(os.path.join(cgroup_root, mount), path, _v1_quota)
+    return min(quotas) if quotas else None
+
+
+def _quotas(base: str, path: str, read: Callable[[str], float | None]) -> list[float]:
+    """The quotas set in ``base/path`` and its ancestors up to ``base`` (inside a
+    container the process's own cgroup is often ``base`` itself)."""
+    found = []
+    parts = [part for part in path.split("/") if part and part != ".."]
+    for depth in range(len(parts), -1, -1):
+        quota = read(os.path.join(base, *parts[:depth]))
+        if quota is not None:
+            found.append(quota)
+    return found
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def _v2_quota(folder: str) -> float | None:
+    text = _read(os.path.join(folder, "cpu.max"))  # "max 100000" or "150000 100000"
+    if not text:
+        return None
+    quota, _, period = text.partition(" ")
+    try:
+        return int(quota) / int(period or "100000") if quota != "max" else None
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _v1_quota(folder: str) -> float | None:
+    quota, period = _read(os.path.join(folder, "cpu.cfs_quota_us")), _read(os.path.join(folder, "cpu.cfs_period_us"))
+    try:
+        value = int(quota or "-1")
+        return value / int(period or "100000") if value > 0 else None
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def default_jobs(loadavg: str = "/proc/loadavg", samples: int = 5, interval: float = 0.002) -> int:
+    """The CPUs this process may use (:func:`usable_cpus`) that are idle now: a pool on
+    CPUs other processes keep busy was slower than one process (at 100 modules, 1.05-1.3x
+    the wall time in benchmarks/bench_speed.py's contention rows), so the default is
+    one process when no second CPU is free. "Idle" counts the runnable tasks of the
+    machine now (``/proc/loadavg``, not the one-minute average, which still holds a
+    previous run's own processes), less this one: the median of a few samples ~10 ms
+    apart in all (a single sample missed busy processes between two time slices)."""
+    usable = usable_cpus()
+    if usable <= 1:
+        return 1
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(interval)
+        counts.append(_running(loadavg))
+    others = sorted(counts)[len(counts) // 2] - 1
+    idle = (os.cpu_count() or usable) - max(0, others)
+    return max(1, min(usable, idle))
+
+
+def _running(loadavg: str) -> int:
+    """Runnable tasks on the machine now (the 4th field of /proc/loadavg: running/total)."""
+    text = _read(loadavg)
+    try:
+        return int(text.split()[3].split("/")[0]) if text else 1
+    except (IndexError, ValueError):
+        return 1
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -39,6 +158,8 @@ def resolve_jobs(jobs: int | None) -> int:
         return default_jobs()
     return jobs
 
+
+# -- one unit ------------------------------------------------------------------------------
 
 def unit_options(options: Any, unit: Any) -> Any:
     """The options a unit is loaded with (its configuration file applied): the cache key."""
@@ -69,14 +190,41 @@ def load_one(unit: Any, options: Any, cache: UnitCache, load: Load) -> tuple[Any
     return result, None, payload
 
 
-def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load) -> Iterator[Loaded]:
+# -- many units ----------------------------------------------------------------------------
+
+class Progress(Protocol):
+    """What :func:`load_units` tells a progress display (:mod:`iamlint.progress`)."""
+
+    def begin(self, total: int) -> None: ...
+    def reading(self, unit: Any) -> None: ...  # a unit starts loading in this process
+    def done(self, unit: Any) -> None: ...  # a unit is loaded (or came from the cache)
+
+
+def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
+               progress: Progress | None = None) -> Iterator[Loaded]:
     """``(unit, result, crash)`` for every unit, in order, loading cache misses with
-    ``load`` (the engine passes its loader: this module never imports the engine)."""
+    ``load`` (the engine passes its loader: this module never imports the engine),
+    telling ``progress`` how far it got."""
+    if progress is not None:
+        progress.begin(len(units))
+        yield from _told(_load_units(units, options, cache, jobs, load, progress), progress)
+    else:
+        yield from _load_units(units, options, cache, jobs, load, None)
+
+
+def _told(loaded: Iterator[Loaded], progress: Progress) -> Iterator[Loaded]:
+    for item in loaded:
+        progress.done(item[0])
+        yield item
+
+
+def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
+                progress: Progress | None) -> Iterator[Loaded]:
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
-    jobs = resolve_jobs(jobs if jobs is not None else getattr(options, "jobs", None))
-    if jobs <= 1 or len(units) < MIN_UNITS or _overlaid(units):
-        yield from _serial(units, options, cache, load)
+    asked = jobs if jobs is not None else getattr(options, "jobs", None)
+    if (asked is not None and asked == 1) or (usable_cpus() <= 1 and not asked) or len(units) < 2 or _overlaid(units):
+        yield from _serial(units, options, cache, load, {}, progress)
         return
     hits: dict[int, Any] = {}
     pending: list[int] = []
@@ -86,15 +234,14 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: in
             pending.append(index)
         else:
             hits[index] = result
-    if len(pending) < MIN_UNITS:
-        for index, unit in enumerate(units):
-            if index in hits:
-                yield unit, hits.pop(index), None
-            else:
-                result, crash, _ = load_one(unit, options, cache, load)
-                yield unit, result, crash
+    tasks = plan([units[i] for i in pending], asked if asked and asked > 0 else usable_cpus())
+    # the default is decided only now, when a pool may pay: it looks at what else is running
+    jobs = resolve_jobs(asked)
+    if len(tasks) < 2 or jobs <= 1:
+        yield from _serial(units, options, cache, load, hits, progress)
         return
-    yield from _pooled(units, options, cache, min(jobs, len(pending)), hits, pending, load)
+    tasks = [[pending[i] for i in task] for task in tasks]
+    yield from _pooled(units, options, cache, min(jobs, len(tasks)), hits, tasks, load, progress)
 
 
 def _overlaid(units: list[Any]) -> bool:
@@ -102,14 +249,122 @@ def _overlaid(units: list[Any]) -> bool:
     return any(overlaid(path) for unit in units for path, _ in unit.files)
 
 
-def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load) -> Iterator[Loaded]:
-    for unit in units:
-        result = cached(cache, unit, options)
+def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load, hits: dict[int, Any],
+            progress: Progress | None) -> Iterator[Loaded]:
+    for index, unit in enumerate(units):
+        result = hits.pop(index, None) if hits else cached(cache, unit, options)
         if result is not None:
             yield unit, result, None
             continue
+        if progress is not None:
+            progress.reading(unit)
         result, crash, _ = load_one(unit, options, cache, load)
         yield unit, result, crash
+
+
+# -- planning the pool's tasks -------------------------------------------------------------
+
+def plan(units: list[Any], jobs: int, min_bytes: int | None = None) -> list[list[int]]:
+    """Tasks for ``jobs`` workers: lists of indices into ``units``, each task's indices
+    increasing, tasks ordered by their first index. Units that read the same files are
+    one task (see :func:`groups`); a task bigger than a worker's share is split. One
+    task (or none) means: stay in one process, the work is too small for a pool."""
+    if not units:
+        return []
+    sizes = [unit_bytes(unit) for unit in units]
+    threshold = POOL_MIN_BYTES if min_bytes is None else min_bytes
+    if sum(sizes) < threshold:
+        return [list(range(len(units)))]
+    shared = [_shared_inputs(unit) for unit in units]
+    work = [size + sum(_folder_bytes(folder) for folder in inputs) for size, inputs in zip(sizes, shared, strict=True)]
+    share = sum(work) / jobs
+    tasks: list[list[int]] = []
+    for group in groups(units, shared):
+        tasks.extend(_split(group, work, share))
+    return sorted(tasks, key=lambda task: task[0])
+
+
+def groups(units: list[Any], shared: list[frozenset[str]]) -> list[list[int]]:
+    """Indices of units joined when they share a folder: a unit's own folder and the
+    folders it also reads (``Format.shared_inputs``: a Terraform root's child modules)."""
+    parent = list(range(len(units)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        for key in _keys(unit, shared[index]):
+            other = owner.setdefault(key, index)
+            if other != index:
+                parent[find(index)] = find(other)
+    joined: dict[int, list[int]] = {}
+    for index in range(len(units)):
+        joined.setdefault(find(index), []).append(index)
+    return list(joined.values())
+
+
+def _keys(unit: Any, shared: frozenset[str]) -> Iterable[str]:
+    yield os.path.abspath(unit.root)  # a child module linted on its own joins its callers
+    yield from shared
+
+
+def _split(group: list[int], work: Sequence[float], share: float) -> list[list[int]]:
+    """The group as one task, or, when it alone is more than a worker's share, in
+    consecutive parts of about half a share (the shared files are then parsed once per
+    part: balance wins over sharing)."""
+    total = sum(work[i] for i in group)
+    if total <= share or len(group) == 1:
+        return [group]
+    parts = min(len(group), math.ceil(total / (share / 2)))
+    size = total / parts
+    tasks: list[list[int]] = [[]]
+    done = 0.0
+    for index in group:
+        if tasks[-1] and done >= size * len(tasks):
+            tasks.append([])
+        tasks[-1].append(index)
+        done += work[index]
+    return tasks
+
+
+def unit_bytes(unit: Any) -> int:
+    """Bytes of the unit's own files (a cheap measure of the work of loading it)."""
+    total = 0
+    for path, _ in unit.files:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total
+
+
+def _shared_inputs(unit: Any) -> frozenset[str]:
+    hook = getattr(getattr(unit, "format", None), "shared_inputs", None)
+    if hook is None:
+        return frozenset()
+    try:
+        return frozenset(hook(unit))
+    except Exception:  # a hint for scheduling only: never a reason to fail
+        return frozenset()
+
+
+_FOLDER_BYTES: dict[str, int] = {}
+
+
+def _folder_bytes(folder: str) -> int:
+    size = _FOLDER_BYTES.get(folder)
+    if size is None:
+        try:
+            with os.scandir(folder) as entries:
+                size = sum(entry.stat().st_size for entry in entries if entry.name.endswith((".tf", ".tf.json")))
+        except OSError:
+            size = 0
+        _FOLDER_BYTES[folder] = size
+    return size
 
 
 # -- process pool ----------------------------------------------------------------------
@@ -118,12 +373,20 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load) -> None:
+    import gc
+
+    gc.freeze()  # what the parent built before forking stays: never scanned by the collector again
     _WORKER["options"] = options
     _WORKER["load"] = load
     _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
 
 
-def _work(unit: Any) -> tuple[str | None, bytes | None]:
+def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | None]]:
+    """Load a task's units in turn (files they share are parsed once, by this worker)."""
+    return [(index, *_work_one(unit)) for index, unit in task]
+
+
+def _work_one(unit: Any) -> tuple[str | None, bytes | None]:
     cache = _WORKER["cache"]
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
@@ -148,26 +411,30 @@ def _warm_up(units: list[Any]) -> None:
 
 
 def _pooled(
-    units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], pending: list[int], load: Load,
+    units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], tasks: list[list[int]],
+    load: Load, progress: Progress | None = None,
 ) -> Iterator[Loaded]:
     import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    _warm_up([units[i] for i in pending])
-    chunk = max(1, min(16, len(pending) // (jobs * 4)))
+    _warm_up([units[task[0]] for task in tasks])
+    chunk = max(1, min(8, len(tasks) // (jobs * 8)))
+    arguments = [[(index, units[index]) for index in task] for task in tasks]
+    done: dict[int, tuple[str | None, bytes | None]] = {}
     initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
     with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
-        loaded = pool.imap(_work, [units[i] for i in pending], chunksize=chunk)
-        next_pending = iter(pending)
-        upcoming = next(next_pending, None)
+        loaded = pool.imap(_work, arguments, chunksize=chunk)
         for index, unit in enumerate(units):
             if index in hits:
                 yield unit, hits.pop(index), None
                 continue
-            assert index == upcoming
-            upcoming = next(next_pending, None)
-            crash, payload = next(loaded)
+            while index not in done:
+                for position, crash, payload in next(loaded):
+                    done[position] = (crash, payload)
+                    if progress is not None:
+                        progress.reading(units[position])  # (read by a worker: shown as it arrives)
+            crash, payload = done.pop(index)
             if crash is not None:
                 yield unit, None, crash
                 continue

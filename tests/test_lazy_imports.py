@@ -49,7 +49,8 @@ Resources:
 """
 
 YAML_MODULES = {"yaml", "cfn_flip", "cfn_tools"}
-HCL_MODULES = {"hcl2", "lark"}
+HCL_MODULES = {"tree_sitter", "tree_sitter_hcl"}  # the HCL parser (the default route)
+LARK_MODULES = {"hcl2", "lark"}  # python-hcl2: the second opinion, only on text tree-sitter rejects
 
 
 def _check(tmp_path, *args: str) -> dict:
@@ -73,6 +74,7 @@ def test_a_tf_file_never_imports_yaml_support(tmp_path, tf):
     report = _check(tmp_path, "--no-cache", str(tf))
     assert HCL_MODULES <= set(report["roots"])  # it did parse HCL
     assert not YAML_MODULES & set(report["roots"])
+    assert not LARK_MODULES & set(report["roots"])  # a clean file needs no second opinion
 
 
 def test_a_template_never_imports_hcl_support(tmp_path):
@@ -80,13 +82,13 @@ def test_a_template_never_imports_hcl_support(tmp_path):
     template.write_text(TEMPLATE)
     report = _check(tmp_path, "--no-cache", str(template))
     assert "Instance" in report["output"]  # it did read the template (EC2001 on the instance)
-    assert not HCL_MODULES & set(report["roots"])
+    assert not (HCL_MODULES | LARK_MODULES) & set(report["roots"])
 
 
 def test_a_warm_cache_parses_nothing(tmp_path, tf):
     _check(tmp_path, str(tf))
     report = _check(tmp_path, str(tf))
-    assert not (HCL_MODULES | YAML_MODULES) & set(report["roots"])
+    assert not (HCL_MODULES | LARK_MODULES | YAML_MODULES) & set(report["roots"])
 
 
 def test_the_managed_policy_snapshot_loads_only_when_referenced(tmp_path, tf):
@@ -112,9 +114,10 @@ def _modules(report: dict) -> set[str]:
 SCRIPT_MODULES = SCRIPT.replace('"roots": roots,', '"roots": roots, "modules": sorted(sys.modules),')
 
 
-def _check_modules(tmp_path, *args: str) -> set[str]:
+def _check_modules(tmp_path, *args: str, cwd=None) -> set[str]:
     env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"))
-    done = subprocess.run([sys.executable, "-c", SCRIPT_MODULES, *args], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", SCRIPT_MODULES, *args], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["exit"] in (0, 1), report["output"]
@@ -157,3 +160,70 @@ def test_a_second_run_takes_the_rules_from_the_entry_point_index(tmp_path, tf):
 def test_baseline_and_other_formats_import_their_modules_when_asked(tmp_path, tf):
     modules = _check_modules(tmp_path, "--no-cache", "--format", "sarif", "--write-baseline", str(tmp_path / "b.json"), str(tf))
     assert {"iamlint.baseline", "iamlint.reporters.sarif"} <= modules
+
+
+# -- the one-file and one-template paths (issue 17 item 3): heavy imports must not creep back --
+
+# Never needed by `iamlint check` on one .tf file or one template (cold cache, text output).
+NEVER_FOR_ONE_FILE = {
+    "multiprocessing", "concurrent.futures", "asyncio",  # a pool only above a work size; no threads
+    "importlib.metadata", "email", "zipfile",  # the entry-point index is fresh: no distribution scan
+    "pygls", "lsprotocol",  # the language server
+    "lark", "hcl2",  # python-hcl2: only a second opinion on text tree-sitter rejects
+    "iamlint.parsers.terraform.hcl", "iamlint.parsers.terraform.grammar",
+    "iamlint.access", "iamlint.baseline", "tomllib",
+}
+ONLY_FOR_TERRAFORM = {"tree_sitter", "tree_sitter_hcl", "iamlint.normalize.terraform.root",
+                      "iamlint.parsers.terraform.treesitter"}
+ONLY_FOR_TEMPLATES = {"yaml", "cfn_flip", "cfn_tools", "iamlint.normalize.cloudformation"}
+
+
+def test_one_file_and_one_template_import_only_what_they_use(tmp_path, tf):
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE)
+    _check_modules(tmp_path, "--no-cache", str(tf))  # writes the entry-point index
+    tf_modules = _check_modules(tmp_path, str(tf))
+    template_modules = _check_modules(tmp_path, str(template))
+    assert "iamlint.normalize.terraform.root" in tf_modules and "yaml" in template_modules  # both did their work
+    for modules, foreign in ((tf_modules, ONLY_FOR_TEMPLATES), (template_modules, ONLY_FOR_TERRAFORM)):
+        roots = {name.split(".")[0] for name in modules}
+        unexpected = {name for name in NEVER_FOR_ONE_FILE | foreign if name in modules or name in roots}
+        assert not unexpected, f"imported on a one-file run: {sorted(unexpected)}"
+
+
+LSP_SCRIPT = r"""
+import json, sys
+import iamlint.lsp
+iamlint.lsp.serve = lambda: None  # started, not served: what did starting it import?
+sys.argv = ["iamlint", "lsp"]
+from iamlint.__main__ import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"exit": code, "click": "click" in sys.modules, "server": "iamlint.lsp.server" in sys.modules}))
+"""
+
+
+def test_the_language_server_starts_without_the_command_line(tmp_path):
+    pytest.importorskip("pygls", reason="the language server needs the lsp extra")
+    done = subprocess.run([sys.executable, "-c", LSP_SCRIPT], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache")))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"exit": 0, "click": False, "server": True}
+
+
+def test_every_way_of_starting_iamlint_shares_one_entry_point_index(tmp_path, tf):
+    """`python -c`, `python -m iamlint` and the console script put different folders first
+    on sys.path; none holds a distribution, so the index written by one serves the others."""
+    _check_modules(tmp_path, "--no-cache", str(tf), cwd=tmp_path)  # python -c: writes the index
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"))
+    script = os.path.join(os.path.dirname(sys.executable), "iamlint")  # the console script: its folder first
+    if not os.path.isfile(script):
+        pytest.skip(f"no console script beside {sys.executable} (iamlint is not installed in this environment)")
+    done = subprocess.run([sys.executable, "-X", "importtime", script, "check", "--no-cache", str(tf)],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "iamlint.plugin" in imported  # it did load the rules (their API)
+    assert "importlib.metadata" not in imported

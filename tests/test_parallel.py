@@ -66,12 +66,16 @@ Resources:
 """
 
 
+MODULES = 24
+
+
 @pytest.fixture
 def repository(tmp_path, monkeypatch):
     monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 1)  # a small repository, in a pool all the same
     root = tmp_path / "repo"
     actions = ["s3:GetObject", "s3:*", "*", "ec2:DescribeInstances", "iam:PassRole"]
-    for i in range(3 * parallel.MIN_UNITS):
+    for i in range(MODULES):
         module = root / f"module{i:02d}"
         module.mkdir(parents=True)
         principal = "ec2.amazonaws.com" if i % 4 else "lambda.amazonaws.com"
@@ -100,7 +104,7 @@ def pool_calls(monkeypatch):
     original = parallel._pooled
 
     def spy(*args, **kwargs):
-        calls.append(len(args[5]))  # units to load in the pool
+        calls.append(sum(len(task) for task in args[5]))  # units to load in the pool
         yield from original(*args, **kwargs)
 
     monkeypatch.setattr(parallel, "_pooled", spy)
@@ -120,12 +124,12 @@ def test_pool_with_a_warm_cache_and_a_partly_changed_repository(repository, pool
     serial = run([str(repository)], Options(jobs=1, cache=False))
     first = run([str(repository)], Options(jobs=2))  # workers write the entries
     assert _snapshot(first) == _snapshot(serial)
-    for i in range(0, 3 * parallel.MIN_UNITS, 2):  # half the modules change
+    for i in range(0, MODULES, 2):  # half the modules change
         main = repository / f"module{i:02d}" / "main.tf"
         main.write_text(main.read_text() + "\n# edited\n")
     pool_calls.clear()
     second = run([str(repository)], Options(jobs=2))
-    assert pool_calls == [3 * parallel.MIN_UNITS // 2]  # only the changed modules were parsed
+    assert pool_calls == [MODULES // 2]  # only the changed modules were parsed
     assert _snapshot(second) == _snapshot(serial)
     pool_calls.clear()
     third = run([str(repository)], Options(jobs=2))  # everything cached: no pool at all
@@ -150,13 +154,105 @@ def test_a_crash_in_a_worker_is_the_same_located_error_as_in_a_serial_run(reposi
 
 def test_small_runs_stay_in_one_process(tmp_path, monkeypatch, pool_calls):
     monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
-    for i in range(parallel.MIN_UNITS - 1):
+    size = 0
+    for i in range(40):
         (tmp_path / f"m{i}").mkdir()
         (tmp_path / f"m{i}" / "main.tf").write_text(INSTANCE.format(i=i, profile="null"))
+        size += len(INSTANCE.format(i=i, profile="null"))
+    assert size < parallel.POOL_MIN_BYTES  # forty small modules: below the size where a pool pays
     run([str(tmp_path)], Options(jobs=2, cache=False))
     assert pool_calls == []
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", size)
+    run([str(tmp_path)], Options(jobs=2, cache=False))
+    assert pool_calls == [40]
 
 
-def test_jobs_default_to_the_cpu_count():
-    assert parallel.resolve_jobs(None) == parallel.default_jobs() >= 1
+def test_jobs_default_to_the_usable_cpus():
+    assert parallel.resolve_jobs(None) == parallel.default_jobs() and 1 <= parallel.default_jobs() <= parallel.usable_cpus()
     assert parallel.resolve_jobs(3) == 3
+
+
+# -- the CPUs a process may use --------------------------------------------------------------
+
+def _cgroups(tmp_path, proc: str, files: dict[str, str]) -> tuple[str, str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "proc").write_text(proc)
+    for name, text in files.items():
+        path = tmp_path / "fs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "fs").mkdir(exist_ok=True)
+    return str(tmp_path / "fs"), str(tmp_path / "proc")
+
+
+def test_cgroup_v2_quota_caps_the_jobs(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    root, proc = _cgroups(tmp_path, "0::/app.slice/job\n", {"app.slice/job/cpu.max": "150000 100000\n",
+                                                              "app.slice/cpu.max": "max 100000\n"})
+    assert parallel.cgroup_cpu_quota(root, proc) == 1.5
+    assert parallel.usable_cpus(root, proc) == 2
+    root, proc = _cgroups(tmp_path / "b", "0::/\n", {"cpu.max": "50000 100000\n"})  # in a container: its own root
+    assert parallel.usable_cpus(root, proc) == 1
+    root, proc = _cgroups(tmp_path / "c", "0::/x\n", {"x/cpu.max": "max 100000\n"})
+    assert parallel.cgroup_cpu_quota(root, proc) is None and parallel.usable_cpus(root, proc) == 16
+
+
+def test_cgroup_v1_quota_and_affinity(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    root, proc = _cgroups(tmp_path, "4:memory:/x\n2:cpu,cpuacct:/docker/abc\n",
+                          {"cpu,cpuacct/cpu.cfs_quota_us": "300000\n", "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})
+    assert parallel.cgroup_cpu_quota(root, proc) == 3.0
+    assert parallel.usable_cpus(root, proc) == 3
+    root, proc = _cgroups(tmp_path / "b", "2:cpu,cpuacct:/\n", {"cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
+                                                                "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})
+    assert parallel.usable_cpus(root, proc) == 4  # no quota: the affinity (4 of the machine's CPUs)
+    assert parallel.usable_cpus(str(tmp_path / "none"), str(tmp_path / "none")) == 4  # no cgroup files at all
+
+
+# -- planning: units reading the same child module go to one worker ---------------------------
+
+def _module(folder, calls=(), size=2000):
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "".join(f'module "m{i}" {{\n  source = "{source}"\n}}\n' for i, source in enumerate(calls))
+    (folder / "main.tf").write_text(body + "#" * max(0, size - len(body)) + "\n")
+    return folder
+
+
+def _units(*folders):
+    from iamlint.formats.terraform import FORMAT
+
+    return [FORMAT.claim(str(f), sorted(p.name for p in f.iterdir()))[0][0] for f in folders]
+
+
+def test_units_calling_the_same_module_form_one_task(tmp_path):
+    shared = _module(tmp_path / "repo")
+    a = _module(tmp_path / "repo" / "examples" / "a", ["../.."])
+    b = _module(tmp_path / "repo" / "examples" / "b", ["../../"])
+    alone = _module(tmp_path / "other")
+    c = _module(tmp_path / "third" / "c", ["./inner"])
+    _module(tmp_path / "third" / "c" / "inner", ["../../../repo"])  # reached through a child module
+    units = _units(shared, a, b, alone, c)
+    assert parallel.plan(units, jobs=1, min_bytes=0) == [[0, 1, 2, 4], [3]]  # (one job: nothing is split)
+    assert parallel.plan(units, jobs=2, min_bytes=10**9) == [[0, 1, 2, 3, 4]]  # too small for a pool
+
+
+def test_a_task_bigger_than_a_workers_share_is_split(tmp_path):
+    shared = _module(tmp_path / "repo", size=100)
+    examples = [_module(tmp_path / "repo" / "examples" / f"e{i}", ["../.."], size=5000) for i in range(8)]
+    units = _units(shared, *examples)
+    tasks = parallel.plan(units, jobs=2, min_bytes=0)
+    assert sorted(i for task in tasks for i in task) == list(range(9))
+    assert 2 < len(tasks) <= 5 and all(task == sorted(task) for task in tasks)
+
+
+def test_default_jobs_leave_out_cpus_other_processes_keep_busy(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    loadavg = tmp_path / "loadavg"
+    for running, jobs in ((1, 2), (2, 1), (3, 1), (9, 1)):  # this process, plus running - 1 others
+        loadavg.write_text(f"0.50 0.40 0.30 {running}/300 12345\n")
+        assert parallel.default_jobs(str(loadavg)) == jobs
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 64)  # two usable CPUs of a big, half-busy host
+    loadavg.write_text("30.0 30.0 30.0 33/900 12345\n")
+    assert parallel.default_jobs(str(loadavg)) == 2
+    assert parallel.default_jobs(str(tmp_path / "missing")) == 2  # no /proc: the usable CPUs

@@ -8,6 +8,7 @@ import pytest
 
 from hcl_tree_dump import dump
 from iamlint.parsers.terraform import choice, hcl, syntax as s, treesitter
+from iamlint.parsers.terraform.facts import scan_hcl
 
 pytestmark = pytest.mark.skipif(not treesitter.available(), reason="tree-sitter / tree-sitter-hcl not installed")
 
@@ -167,22 +168,33 @@ def test_partial_parse_of_a_clean_file_is_the_whole_file():
     assert dump(parsed) == dump(treesitter.parse_hcl(text, "t.tf"))
 
 
-# -- comments and construct ranges -----------------------------------------------------
+# -- facts (comments, construct ranges, declared names) --------------------------------
 
-def test_outline_lists_comments_and_construct_ranges():
-    text = ('# iamlint:ignore IAM002 -- reason\nresource "aws_iam_role" "r" { // é\n  name = "x"\n'
-            '  policy = <<EOT\n{}\nEOT\n  /* block\n  comment */\n  inline_policy {\n    name = "p"\n  }\n}\n')
-    found = treesitter.outline(text)
-    assert [(c.text, c.line, c.column, c.end_line, c.end_column) for c in found.comments] == [
-        ("# iamlint:ignore IAM002 -- reason", 1, 1, 1, 34),
-        ("// é", 2, 31, 2, 35),
-        ("/* block\n  comment */", 7, 3, 8, 13),
+def test_facts_come_from_the_parse_and_equal_the_text_scan():
+    text = ('# iamlint:ignore IAM002 -- reason\nresource "aws_iam_role" "r" { // é\n  name = "x # not a comment"\n'
+            '  policy = <<EOT\n{ # not a comment\nEOT\n  /* block\n  comment */\n  x = [\n    1,\n  ]\n'
+            '  inline_policy {\n    name = "p"\n  }\n}\nmodule "m" {\n}\n')
+    parsed, facts = treesitter.parse_hcl_with_facts(text, "t.tf")
+    assert dump(parsed) == dump(treesitter.parse_hcl(text, "t.tf"))
+    assert [(c.line, c.column, c.text, c.own_line) for c in facts.comments] == [
+        (1, 1, "# iamlint:ignore IAM002 -- reason", True),
+        (2, 31, "// é", False),
+        (7, 3, "/* block", True),
     ]
-    (role,) = found.constructs
-    assert (role.kind, role.name, role.labels, role.line, role.end_line) == ("block", "resource", ("aws_iam_role", "r"), 2, 12)
-    assert [(c.kind, c.name, c.line, c.end_line) for c in role.children] == [
-        ("attribute", "name", 3, 3), ("attribute", "policy", 4, 6), ("block", "inline_policy", 9, 11)]
-    assert role.children[2].children[0].name == "name"
+    assert facts.end_of(2) == 15 and facts.end_of(4) == 6 and facts.end_of(9) == 11 and facts.end_of(12) == 14
+    assert facts.end_of(5) == 0 and facts.end_of(7) == 0  # a heredoc's text, a comment
+    assert facts.names == ((2, "aws_iam_role.r"), (16, "module.m"))
+    assert facts == scan_hcl(text, "t.tf")
+    with pytest.raises(hcl.HclSyntaxError):
+        treesitter.parse_hcl_with_facts('resource "a" "b" {\n', "t.tf")
+
+
+def test_facts_of_text_python_hcl2_accepts_come_from_the_scan():
+    # tree-sitter-hcl rejects 1e3, python-hcl2 accepts it: its tree, and no facts from the parse
+    parsed, facts = treesitter.parse_hcl_with_facts("a = 1e3 # n\n", "t.tf")
+    assert facts is None and parsed.body.attributes["a"].expr.value == 1000
+    parsed, facts = choice.parse_hcl_with_facts("a = 1e3 # n\n", "t.tf")
+    assert facts == scan_hcl("a = 1e3 # n\n", "t.tf")
 
 
 # -- the switch -------------------------------------------------------------------------
@@ -211,19 +223,34 @@ def test_syntax_errors_are_the_lark_routes_class():
     assert isinstance(treesitter.parse_expression("a", "t.tf", 1, 1), s.Variable)
 
 
-def test_tree_and_outline_from_one_parse():
-    text = '# note\nresource "a" "b" {\n  x = 1 # why\n}\n'
-    parsed, found = treesitter.parse_hcl_with_outline(text, "t.tf")
-    assert dump(parsed) == dump(treesitter.parse_hcl(text, "t.tf"))
-    assert found == treesitter.outline(text)
-    assert [c.text for c in found.comments] == ["# note", "# why"]
-    with pytest.raises(hcl.HclSyntaxError):
-        treesitter.parse_hcl_with_outline('resource "a" "b" {\n', "t.tf")
-
-
 def test_without_python_hcl2_tree_sitters_own_error_is_raised(monkeypatch):
     monkeypatch.setattr(treesitter, "_lark", lambda: None)
     with pytest.raises(hcl.HclSyntaxError) as caught:
         treesitter.parse_hcl("a = 1e3\n", "t.tf")
     assert caught.value.line == 1
     assert dump(treesitter.parse_hcl("a = 1.5e3\n", "t.tf")) == dump(hcl.parse_hcl("a = 1.5e3\n", "t.tf"))
+
+
+# -- input nested far too deeply: rejected before parsing ------------------------------------
+
+@pytest.mark.parametrize("text, where", [
+    ("a = 1\nb = " + "[" * 200_000 + "1" + "]" * 200_000 + "\n", (2, 4 + treesitter.MAX_NESTING + 1)),
+    ("b = " + "{a = " * 100_000 + "\n", (1, 5 + 5 * treesitter.MAX_NESTING)),  # never closed either
+])
+def test_far_too_deep_input_is_rejected_before_parsing(monkeypatch, text, where):
+    """No tree-sitter tree, no conversion, no python-hcl2 second opinion: it took seconds
+    and hundreds of MB to reject such input (the benchmark measures it now)."""
+    monkeypatch.setattr(treesitter, "_parser", lambda: pytest.fail("parsed"))
+    monkeypatch.setattr(treesitter, "_lark", lambda: pytest.fail("asked python-hcl2"))
+    with pytest.raises(hcl.HclSyntaxError) as caught:
+        choice.parse_hcl(text, "t.tf")
+    assert (caught.value.message, (caught.value.line, caught.value.column)) == ("expression nested too deeply", where)
+    _, issues = treesitter.parse_hcl_partial(text, "t.tf")  # an editor buffer: the same error
+    assert [(i.message, i.line, i.column) for i in issues] == [("expression nested too deeply", *where)]
+
+
+def test_nesting_up_to_the_limit_parses():
+    depth = treesitter.MAX_NESTING
+    text = "a = " + "[" * depth + "1" + "]" * depth + "\n"
+    with hcl.deep_recursion():
+        assert dump(treesitter.parse_hcl(text, "t.tf", second_opinion=False)) == dump(hcl.parse_hcl(text, "t.tf"))

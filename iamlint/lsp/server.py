@@ -17,10 +17,10 @@ template), with the open editor buffers overlaid on the files on disk.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Mapping, Sequence
 
@@ -37,8 +37,6 @@ from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.masking import mask_text
 from iamlint.model.units import SourceError
-from iamlint.parsers.terraform import hcl
-from iamlint.parsers.terraform.grammar import parser
 from iamlint.registry import Registry, load_plugins
 from iamlint.reporters.links import rule_url
 from iamlint.reporters.rule_docs import explanation
@@ -89,8 +87,11 @@ def lint(kind: str, key: str, buffers: dict[str, str], registry: Registry | None
     if not paths:
         return {}
     settings = Settings(registry)  # configuration files, as `iamlint check` finds them (re-read every run)
+    # no unit cache: the unit holds the buffer being edited, so its entry would be written on
+    # every edit and never read again (half the time of a lint); files are still parsed once
+    # (iamlint.normalize.terraform.files keeps unchanged files and buffers)
     with overlay(buffers):
-        report = run(paths, Options(jobs=1, settings=settings), registry)
+        report = run(paths, Options(jobs=1, settings=settings, cache=False), registry)
     grouped: dict[str, list] = {}
     for finding in report.findings:
         grouped.setdefault(_real(finding.path), []).append(finding)
@@ -172,41 +173,16 @@ def to_diagnostics(items: Iterable, path: str, codec: PositionCodec,
     return diagnostics
 
 
-def memoize_hcl_parsing(limit: int = 512) -> None:
-    """In the server process, keep the syntax trees of recently parsed .tf texts: a save
-    re-parses the saved file only, not its unchanged siblings. (The normaliser only
-    reads syntax trees; a tree is reused only for the same path and the same text.)"""
-    original = hcl.parse_hcl
-    if getattr(original, "memoized", False):
-        return
-    memo: OrderedDict[tuple[str, str], object] = OrderedDict()
-    lock = threading.Lock()
-
-    def parse_hcl(text: str, path: str):
-        key = (path, text)
-        with lock:
-            tree = memo.get(key)
-            if tree is not None:
-                memo.move_to_end(key)
-                return tree
-        tree = original(text, path)  # a syntax error is raised, never remembered
-        with lock:
-            memo[key] = tree
-            while len(memo) > limit:
-                memo.popitem(last=False)
-        return tree
-
-    parse_hcl.memoized = True  # type: ignore[attr-defined]
-    hcl.parse_hcl = parse_hcl
-
-
-def _warm_up() -> None:
-    """Load the parser tables and the rules before the first file arrives."""
-    try:
-        memoize_hcl_parsing()
-        parser()
-    except Exception:  # linting will report whatever is wrong
-        log.exception("warm-up failed")
+def _warm_up(formats: FormatRegistry) -> None:
+    """Import the normalisers and load the parsers before the first file arrives.
+    (Parsed files are kept by iamlint.normalize.terraform.files: a save re-parses the
+    saved file only, an unchanged buffer or file on disk is not parsed again.)"""
+    for fmt in formats:
+        try:
+            fmt.warm_up()
+        except Exception:  # linting will report whatever is wrong
+            log.exception("warm-up of %s failed", fmt.name)
+    gc.freeze()  # what start-up built lives as long as the server: the collector skips it from now on
 
 
 class IamlintServer(LanguageServer):
@@ -326,8 +302,7 @@ def build_server() -> IamlintServer:
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: IamlintServer, params: types.InitializedParams) -> None:
-        ls.executor.submit(_warm_up)
-        ls.executor.submit(lambda: ls.registry)
+        ls.executor.submit(lambda: _warm_up(ls.registry.formats))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: IamlintServer, params: types.DidOpenTextDocumentParams) -> None:

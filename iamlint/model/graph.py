@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, TypeVar, Union
 
 from iamlint.model.policy import Document
-from iamlint.model.span import Span
+from iamlint.model.span import Span, fast_pickle
 from iamlint.model.values import Value
 
 AttrPath = tuple[Union[str, int], ...]
 """A path inside a node: attribute names, keys and indices (the locator walks it)."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Node:
     """A resource of the scanned code. ``address`` is the Terraform address
@@ -32,6 +33,7 @@ class Node:
     attributes: dict[str, Value] = field(default_factory=dict, compare=False, repr=False)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Compute(Node):
     """Something that runs EC2 instances: instance, launch template/configuration, spot.
@@ -53,12 +55,14 @@ class Compute(Node):
     user_data: Value | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Resource(Node):
     """Any other resource or provider block (kept for rules that scan every property,
     such as hardcoded credentials). ``attributes`` holds its evaluated properties."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class LaunchingService(Node):
     """A service resource that launches instances from a launch template and attaches
@@ -69,12 +73,14 @@ class LaunchingService(Node):
     launch_templates: tuple[Value, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class InstanceProfile(Node):
     name: Value | None = None
     roles: tuple[Value, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class InlinePolicy:
     """A policy embedded in a role (inline_policy block, CloudFormation Policies)."""
@@ -84,6 +90,7 @@ class InlinePolicy:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Role(Node):
     """``permissions_boundary`` is the managed policy ARN (or reference) set as the
@@ -96,6 +103,7 @@ class Role(Node):
     permissions_boundary: Value | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ManagedPolicy(Node):
     """A customer-managed policy (aws_iam_policy, AWS::IAM::ManagedPolicy)."""
@@ -108,6 +116,7 @@ class ManagedPolicy(Node):
 _AWS_MANAGED_ARN = re.compile(r"arn:(?:\$\{AWS::Partition\}|[^:]*):iam::aws:policy(/.+)")
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class AwsManagedPolicy(ManagedPolicy):
     """An AWS managed policy referenced by ARN (``arn:aws:iam::aws:policy/...``), its
@@ -128,6 +137,7 @@ class AwsManagedPolicy(ManagedPolicy):
         return match.group(1) if match else None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RolePolicy(Node):
     """A policy document attached to roles by a separate resource
@@ -137,6 +147,7 @@ class RolePolicy(Node):
     roles: tuple[Value, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PolicyAttachment(Node):
     """Attaches managed policies (by ARN) to roles (aws_iam_role_policy_attachment ...)."""

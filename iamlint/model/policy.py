@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
-from iamlint.model.span import Span
+from iamlint.model.span import Span, fast_pickle
 from iamlint.model.values import Encoded, Known, Unknown, Value, as_list
 
 
@@ -50,6 +50,7 @@ class Rejected(Unknown):
         return any(reported(problem, holder) for problem in self.problems)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Principal:
     """One principal entry: ``kind`` is "*", "AWS", "Service", "Federated", "CanonicalUser"
@@ -63,6 +64,7 @@ class Principal:
         return self.value.span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Statement:
     span: Span
@@ -115,6 +117,7 @@ class Statement:
         )
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PolicyDocument:
     """``problems``: what AWS rejects in the document besides its statements (its

@@ -3,9 +3,37 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound=type)
 
 
+def fast_pickle(cls: T) -> T:
+    """Quicker pickling for a frozen slotted dataclass (apply above ``@dataclass``).
+
+    dataclasses pickles such a class through ``fields(self)`` on every object, twice as
+    slow as the rest of pickling together: a warm run of 100 modules spent 70 % of its
+    cache reads there (spans and values are most of a cached graph). The state is the
+    same list of field values; only how it is gathered and set back changes."""
+    names = tuple(field.name for field in fields(cls))
+    get = attrgetter(*names)
+    setters = tuple(getattr(cls, name).__set__ for name in names)
+
+    def __getstate__(self: Any) -> Any:
+        return get(self) if len(names) > 1 else (get(self),)
+
+    def __setstate__(self: Any, state: Any) -> None:
+        for setter, value in zip(setters, state, strict=True):
+            setter(self, value)
+
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+    return cls
+
+
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Span:
     """A range in a source file. Lines and columns are 1-based; ``end_column`` is exclusive."""

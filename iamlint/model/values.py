@@ -17,9 +17,10 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterator, Union
 
-from iamlint.model.span import Span
+from iamlint.model.span import Span, fast_pickle
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Known:
     value: Any
@@ -29,6 +30,7 @@ class Known:
         return f"Known({self.value!r})"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SourceText(Known):
     """A Known string copied verbatim from the source, with where its text starts, so
@@ -43,6 +45,7 @@ class SourceText(Known):
         return f"SourceText({self.value!r})"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Conditional(Known):
     """A Known value that exists only in one branch of a condition that cannot be
@@ -106,6 +109,7 @@ def respan(value: "Value", span: Span, *, unknowns: bool = False) -> "Value":
     return Known(inner, span)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str
@@ -165,6 +169,7 @@ class Alternatives(Unknown):
         return f"Alternatives({self.reason!r})"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Ref(Unknown):
     """An attribute of another resource: unknown as text, known as an identity."""
@@ -176,6 +181,7 @@ class Ref(Unknown):
         return f"Ref({self.address}.{self.attribute})"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """A JSON string whose decoded structure (a Value) is kept, spans included."""

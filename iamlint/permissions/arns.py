@@ -38,6 +38,21 @@ def wildcard(pattern: str, fold: bool = False) -> re.Pattern[str]:
     return re.compile("".join(parts), (re.IGNORECASE if fold else 0) | re.DOTALL)
 
 
+@lru_cache(maxsize=16384)
+def matcher(pattern: str, fold: bool = False):  # -> Callable[[str], bool]
+    """``wildcard(pattern, fold).fullmatch`` as a predicate, without compiling a regular
+    expression for the common shapes (no wildcard, one final ``*``): each module brings
+    its own resource patterns, and compiling one costs ~0.5 ms."""
+    if "?" not in pattern and "*" not in pattern[:-1]:
+        text = pattern.lower() if fold else pattern
+        if not pattern.endswith("*"):
+            return (lambda sample: sample.lower() == text) if fold else (lambda sample: sample == text)
+        prefix = text[:-1]
+        return (lambda sample: sample.lower().startswith(prefix)) if fold else (lambda sample: sample.startswith(prefix))
+    regex = wildcard(pattern, fold)
+    return lambda sample: regex.fullmatch(sample) is not None
+
+
 def _fields(arn: str) -> list[str] | None:
     parts = arn.split(":", 5)
     return parts if len(parts) == 6 and parts[0] == "arn" else None
@@ -51,10 +66,10 @@ def covers_format(pattern: str, fmt: str) -> bool:
     sample = _VARIABLE.sub(SENTINEL, fmt)
     theirs, ours = _fields(fmt), _fields(pattern)
     if theirs is None or ours is None:
-        return bool(wildcard(pattern).fullmatch(sample))
-    if not wildcard(ours[2], fold=True).fullmatch(theirs[2]):
+        return matcher(pattern)(sample)
+    if not matcher(ours[2], fold=True)(theirs[2]):
         return False
-    return bool(wildcard(ours[5]).fullmatch(_VARIABLE.sub(SENTINEL, theirs[5])))
+    return matcher(ours[5])(_VARIABLE.sub(SENTINEL, theirs[5]))
 
 
 @lru_cache(maxsize=16384)
@@ -67,7 +82,7 @@ def covers_pattern(outer: str, inner: str) -> bool:
     if inner == "*":
         return False
     sample = inner.replace("*", SENTINEL).replace("?", SENTINEL)
-    return bool(wildcard(outer).fullmatch(sample))
+    return matcher(outer)(sample)
 
 
 @lru_cache(maxsize=65536)

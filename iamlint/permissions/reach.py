@@ -14,7 +14,7 @@ from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
 from iamlint.model.links import instance_roles, is_instance_role, profiles_using
 from iamlint.model.values import Known
 from iamlint.permissions.grants import Grant, Origin, document_grants
-from iamlint.permissions.categories import CATEGORIES, UNSCOPED
+from iamlint.permissions.categories import CATEGORIES, SENSITIVE, UNSCOPED
 from iamlint.permissions.exposures import Exposure
 from iamlint.permissions.includes import Includes, wildcard_includes
 from iamlint.permissions.risks import analyse
@@ -174,10 +174,12 @@ def judge_unscoped(graph: Graph, exposure: Exposure, items: Iterable, names: Ite
 def unscoped_patterns(graph: Graph) -> dict[tuple, list[tuple[Exposure, list]]]:
     """(holder address, document path, statement index, action index) of each partial
     wildcard of a written statement -> the exposures and (ActionInfo, Grant) items of the
-    writes it allows on every resource: IAM004 reports them with the pattern, IAM007
-    leaves them out (one root cause, one finding)."""
+    writes (UNSCOPED) and of the sensitive actions (SENSITIVE) it allows on every resource:
+    IAM004 reports them with the pattern, IAM007 and IAM008 leave them out (one root
+    cause, one finding)."""
     found: dict[tuple, list[tuple[Exposure, list]]] = {}
-    for exposure in analyse(graph).exposures_of(UNSCOPED):
+    analysis = analyse(graph)
+    for exposure in analysis.exposures_of(UNSCOPED) + analysis.exposures_of(SENSITIVE):
         if exposure.origin.aws_managed:
             continue
         groups: dict[int, list] = {}

@@ -32,7 +32,10 @@ scoped (``s3:Put*`` on ``"*"``), this finding names them and takes IAM007's seve
 if that is higher (error on an instance role): the pattern is the root cause, and
 IAM007 leaves those writes to it, as IAM006-IAM008 leave ``"*"`` and ``"s3:*"`` to
 IAM002/IAM003 and enrich their message. Its tags are IAM007's (resource-exposure,
-infrastructure-modification).
+infrastructure-modification). Likewise the sensitive actions a pattern matches on every
+resource (``s3:Get*`` includes ``s3:GetObject``): this finding names them ("includes data
+exfiltration (s3:GetObject) on every resource"), takes IAM008's severity, and IAM008
+leaves them to it.
 
 For an attached AWS managed policy the finding is one per attachment (the ARN line),
 listing its partial wildcards, and is a note unless it is the error case above: the
@@ -133,6 +136,7 @@ from typing import Iterator, Sequence
 
 from iamlint.plugin import (
     CATEGORIES,
+    SENSITIVE,
     AwsManagedPolicy,
     Context,
     Finding,
@@ -151,7 +155,9 @@ from iamlint.plugin import (
     instance_roles_reached,
     is_instance_role,
     judge_unscoped,
+    lowered,
     partial_wildcard,
+    reach,
     resolve,
     unscoped_patterns,
     written_policies,
@@ -174,6 +180,8 @@ class Verdict:
     matched: int
     tags: tuple[str, ...] = ()
     related: tuple = ()
+    sensitive: tuple[tuple[str, str], ...] = ()  # (category, action) on every resource (IAM008's)
+    notes: tuple[str, ...] = ()  # whom the sensitive actions reach, and why the severity
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
@@ -225,7 +233,18 @@ def _pattern(graph: Graph, index: int, pattern: str, on_instance: bool, unscoped
     matched = len(expand_action(pattern) or ())
     tags: set[str] = set()
     related: tuple = ()
+    sensitive: list[tuple[str, str]] = []
+    notes: list[str] = []
     for exposure, items in unscoped:
+        if exposure.kind == SENSITIVE:
+            who = reach(graph, exposure.principals)
+            grade, why = lowered(who.severity, exposure.condition_keys)
+            severity = max(severity, grade)
+            sensitive += [(c, info.full_name) for info, _ in items for c in categories_of(info, SENSITIVE)]
+            notes += [extra for extra in (who.text, why, *exposure.boundary_notes) if extra]
+            tags.update(c for c, _ in sensitive)
+            related = related or who.related
+            continue
         verdict = judge_unscoped(graph, exposure, items)
         actions = [info.full_name for info, _ in verdict.items]
         severity = max(severity, verdict.severity)
@@ -234,7 +253,8 @@ def _pattern(graph: Graph, index: int, pattern: str, on_instance: bool, unscoped
         text += "".join(f"; {extra}" for extra in (verdict.who.text, verdict.why, *exposure.boundary_notes) if extra)
         tags.update(c for info, _ in verdict.items for c in categories_of(info))
         related = related or verdict.who.related
-    return Verdict(index, pattern, severity, text, kind, matched, tuple(c for c in CATEGORIES if c in tags), related)
+    return Verdict(index, pattern, severity, text, kind, matched, tuple(c for c in CATEGORIES if c in tags), related,
+                   tuple(sensitive), tuple(notes))
 
 
 def _statement_finding(node: Node, path: tuple, verdicts: list[Verdict]) -> Finding:
@@ -244,17 +264,32 @@ def _statement_finding(node: Node, path: tuple, verdicts: list[Verdict]) -> Find
     others = [v for v in verdicts if v is not first]
     tags = tuple(c for c in CATEGORIES if any(c in v.tags for v in verdicts))
     where = path + ("actions", first.index)
+    related = first.related or next((v.related for v in verdicts if v.related), ())
     if not others:
-        return Finding(node, where, first.text, severity=worst, tags=tags, related=first.related)
+        return Finding(node, where, first.text + _sensitive(verdicts, first.text), severity=worst, tags=tags, related=related)
     if all(v.kind == "read" for v in verdicts):
         actions = {a.full_name: a for v in verdicts for a in expand_action(v.pattern) or ()}
         message = (f"{len(verdicts)} partial wildcards in this statement ({_listed(verdicts)}) match "
                    f"{len(actions)} actions, all Read or List ({_examples(list(actions.values()))})")
-        return Finding(node, where, message, severity=worst, tags=tags)
+        return Finding(node, where, message + _sensitive(verdicts, message), severity=worst, tags=tags, related=related)
     more = len({a.full_name for v in others for a in expand_action(v.pattern) or ()})
     message = (f"{first.text}; the statement has {len(others)} more partial wildcard{'s' if len(others) != 1 else ''} "
                f"({_listed(others)}, {more} actions{_levels(others)})")
-    return Finding(node, where, message, severity=worst, tags=tags, related=first.related)
+    return Finding(node, where, message + _sensitive(verdicts, message), severity=worst, tags=tags, related=related)
+
+
+def _sensitive(verdicts: list[Verdict], message: str) -> str:
+    """What the statement's partial wildcards allow of IAM008's sensitive actions on every
+    resource (IAM008 leaves them to this finding), by category, then whom it reaches."""
+    groups: dict[str, list[str]] = {}
+    for category, action in (item for v in verdicts for item in v.sensitive):
+        if action not in groups.setdefault(category, []):
+            groups[category].append(action)
+    if not groups:
+        return ""
+    named = " and ".join(f"{c.replace('-', ' ')} ({_names(groups[c])})" for c in CATEGORIES if c in groups)
+    notes = dict.fromkeys(note for v in verdicts for note in v.notes if note not in message)
+    return f"; includes {named} on every resource" + "".join(f"; {note}" for note in notes)
 
 
 def _listed(verdicts: list[Verdict]) -> str:

@@ -20,8 +20,9 @@ and the statement grants it on every resource of that type (``Resource: "*"``,
 (``ecr:GetAuthorizationToken``, ``sts:GetSessionToken``), nor narrow ARN patterns,
 resources that cannot be evaluated, actions an explicit ``Deny`` covers or the
 permissions boundary excludes, ``"*"`` / ``"service:*"`` / ``NotAction`` (IAM002 and
-IAM003 report them and name what they include) and actions IAM006 reports as part of an
-escalation method from the same statement. One finding per statement (per attachment
+IAM003 report them and name what they include), actions a partial wildcard of a written
+statement grants (``s3:Get*`` on ``"*"``: IAM004 reports the pattern and names them) and
+actions IAM006 reports as part of an escalation method from the same statement. One finding per statement (per attachment
 for an AWS managed policy), at its first such action.
 
 Severity as IAM002: **error** when the statement reaches a role used by an EC2 instance
@@ -129,6 +130,7 @@ notes, besides those AWS documents for instance roles.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from iamlint.plugin import (
@@ -144,6 +146,7 @@ from iamlint.plugin import (
     accepted,
     analyse,
     lowered,
+    partial_wildcard,
     reach,
 )
 
@@ -154,6 +157,12 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     names = ctx.options.get("accepted_managed_policies", ())
     analysis = analyse(graph)
     for exposure in analysis.exposures_of(SENSITIVE):
+        if not exposure.origin.aws_managed:
+            # a partial wildcard's sensitive actions: IAM004 reports the pattern and names them
+            kept = tuple((info, grant) for info, grant in exposure.actions if not partial_wildcard(grant.pattern))
+            if not kept:
+                continue
+            exposure = replace(exposure, actions=kept)
         yield _finding(graph, exposure, names, analysis.beside(exposure, UNSCOPED))
 
 

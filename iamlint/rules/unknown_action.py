@@ -119,6 +119,7 @@ from iamlint.plugin import (
     Statement,
     catalogue_date,
     closest_action,
+    count_actions,
     expand_action,
     service_exists,
     written_policies,
@@ -144,8 +145,8 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 def _matches_nothing(text: str) -> bool:
     if not ("*" in text or "?" in text) or "${" in text:
         return False
-    found = expand_action(text)
-    return found == () or (found is None and ("*" in text.partition(":")[0] or "?" in text.partition(":")[0]))
+    found = count_actions(text)  # counted without expanding "*" or "service:*" (every action)
+    return found == 0 or (found is None and ("*" in text.partition(":")[0] or "?" in text.partition(":")[0]))
 
 
 def _empty_patterns(node: Node, path: tuple, document: PolicyDocument, empty: dict) -> Iterator[Finding]:

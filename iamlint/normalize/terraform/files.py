@@ -1,17 +1,38 @@
 """The files of a Terraform module: listed, read (editor buffers first) and parsed once
-per process; and the module manifest ``terraform init`` writes."""
+per process (tree and facts from one parse); and the module manifest ``terraform init``
+writes."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
+from typing import NamedTuple
 
-from iamlint.model.units import SourceError
+from iamlint.model.units import SourceError, SourceFacts
 from iamlint.parsers.terraform.syntax import HclFile
-from iamlint.sources import active, read_source
+from iamlint.sources import overlaid, read_source
 
-_PARSED: dict[tuple, tuple[HclFile | None, SourceError | None]] = {}
-_PARSED_MAX = 4096
+
+class ParsedFile(NamedTuple):
+    """One file parsed: its tree (None: unreadable or broken), its facts (None: none
+    from the parse; the format scans the text) and its located errors."""
+
+    tree: HclFile | None
+    facts: SourceFacts | None
+    errors: tuple[SourceError, ...]
+
+
+class ParsedFiles(NamedTuple):
+    trees: list[HclFile]
+    errors: list[SourceError]
+    facts: dict[str, SourceFacts]  # by display path
+
+
+_ON_DISK: dict[tuple, ParsedFile] = {}  # (real path, display, size, mtime): files read from disk
+_ON_DISK_MAX = 4096
+_BUFFERS: OrderedDict[tuple[str, str], ParsedFile] = OrderedDict()  # (display, text): editor buffers
+_BUFFERS_MAX = 512
 
 
 def read_text(path: str, display: str) -> tuple[str | None, SourceError | None]:
@@ -31,52 +52,89 @@ def module_files(directory: str) -> list[tuple[str, str]]:
 
 
 def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
-    """Parse .tf / .tf.json files. A file already parsed in this process, unchanged on
-    disk (same size and modification time), is not parsed again: linting a repository
-    whose examples all call the same module parses that module once."""
-    parsed: list[HclFile] = []
-    errors: list[SourceError] = []
+    """Parse .tf / .tf.json files (see :func:`parse_module`)."""
+    parsed = parse_module(files)
+    return parsed.trees, parsed.errors
+
+
+def parse_module(files: list[tuple[str, str]]) -> ParsedFiles:
+    """Parse .tf / .tf.json files: trees, located errors and the facts each parse gave.
+
+    Each file is parsed once per process: a file on disk is not parsed again while its
+    size and modification time stay the same (linting a repository whose examples all
+    call the same module parses that module once), an editor buffer while its text stays
+    the same (a language server re-linting a module after a save re-parses the saved
+    file only). A buffer holding a syntax error still gives the blocks that parse, beside
+    every error (an editor shows the findings of the rest of the file as you type)."""
+    result = ParsedFiles([], [], {})
     for path, display in files:
         if not path.endswith(".tf") and not path.endswith(".tf.json"):
             continue
-        hcl, error = _parse_one(path, display)
-        if error is not None:
-            errors.append(error)
-        elif hcl is not None:
-            parsed.append(hcl)
-    return parsed, errors
-
-
-def _parse_one(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
-    key = None
-    if not active():  # an editor buffer may shadow the file: never cached
-        try:
-            stat = os.stat(path)
-            key = (os.path.realpath(path), display, stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            key = None
-    if key is not None and key in _PARSED:
-        return _PARSED[key]
-    result = _parse_uncached(path, display)
-    if key is not None:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[key] = result
+        parsed = _parse_one(path, display)
+        result.errors.extend(parsed.errors)
+        if parsed.tree is not None:
+            result.trees.append(parsed.tree)
+        if parsed.facts is not None:
+            result.facts[display] = parsed.facts
     return result
 
 
-def _parse_uncached(path: str, display: str) -> tuple[HclFile | None, SourceError | None]:
-    # start-up: plan files import this module too; lark and hcl2 load only when a .tf file is parsed
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
-    from iamlint.parsers.terraform.json_syntax import parse_tf_json
+def _parse_one(path: str, display: str) -> ParsedFile:
+    if overlaid(path):
+        return _parse_buffer(path, display)
+    try:
+        stat = os.stat(path)
+        key: tuple | None = (os.path.realpath(path), display, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _ON_DISK:
+        return _ON_DISK[key]
+    text, error = read_text(path, display)
+    result = ParsedFile(None, None, (error,)) if error is not None else _parse_text(text or "", path, display)
+    if key is not None:
+        if len(_ON_DISK) >= _ON_DISK_MAX:
+            _ON_DISK.clear()
+        _ON_DISK[key] = result
+    return result
 
+
+def _parse_buffer(path: str, display: str) -> ParsedFile:
     text, error = read_text(path, display)
     if error is not None:
-        return None, error
+        return ParsedFile(None, None, (error,))
+    key = (display, text or "")
+    found = _BUFFERS.get(key)
+    if found is None:
+        found = _BUFFERS[key] = _parse_text(key[1], path, display, partial=True)
+        while len(_BUFFERS) > _BUFFERS_MAX:
+            _BUFFERS.popitem(last=False)
+    else:
+        _BUFFERS.move_to_end(key)
+    return found
+
+
+def _parse_text(text: str, path: str, display: str, partial: bool = False) -> ParsedFile:
+    # start-up: plan files import this module too; the HCL parser loads only when a .tf file is parsed
+    from iamlint.parsers.terraform import choice
+    from iamlint.parsers.terraform.errors import HclSyntaxError
+
     try:
-        return (parse_tf_json(text, display) if path.endswith(".tf.json") else parse_hcl(text, display)), None  # type: ignore[arg-type]  # text whenever there is no error
+        if path.endswith(".tf.json"):
+            from iamlint.parsers.terraform.json_syntax import parse_tf_json  # start-up: only for .tf.json files
+
+            return ParsedFile(parse_tf_json(text, display), None, ())
+        tree, facts = choice.parse_hcl_with_facts(text, display)
+        return ParsedFile(tree, facts, ())
     except HclSyntaxError as exc:
-        return None, SourceError(display, exc.line, f"syntax error: {exc.message}", exc.column)
+        if not partial or path.endswith(".tf.json"):
+            return ParsedFile(None, None, (_syntax_error(display, exc.message, exc.line, exc.column),))
+    tree, issues = choice.parse_hcl_partial(text, display)
+    errors = tuple(_syntax_error(display, issue.message, issue.line, issue.column) for issue in issues)
+    return ParsedFile(tree, None, errors)
+
+
+def _syntax_error(display: str, message: str, line: int, column: int) -> SourceError:
+    return SourceError(display, line, f"syntax error: {message}", column)
 
 
 def read_manifest(root: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from iamlint.model.values import Known, Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import DATA_NODES
 from iamlint.normalize.terraform.evaluate import Evaluator
-from iamlint.normalize.terraform.files import module_files, parse_files, read_manifest
+from iamlint.normalize.terraform.files import module_files, parse_module, read_manifest
 from iamlint.normalize.terraform.instances import DEFAULT_CAP, STAND_IN, Expansion, Instance
 from iamlint.normalize.terraform.resources import build_node, evaluate_body
 from iamlint.normalize.terraform.scope import DataBuilder
@@ -45,6 +45,7 @@ class Loader:
         self.evaluating: list[str] = []
         self.configs: dict[str, ModuleConfig] = {}
         self.files: list[str] = []
+        self.facts: dict[str, Any] = {}  # display path -> the SourceFacts its parse gave
         self.sources: list[str] = []  # every other path read (for the cache): module files and folders, file()
         self.graph = Graph(partition=partition)
         self._manifest: dict[str, str] | None = None
@@ -59,10 +60,11 @@ class Loader:
             files = module_files(directory)
             self.sources.append(directory)
             self.sources.extend(path for path, _ in files)
-            parsed, errors = parse_files(files)
-            self.errors.extend(errors)
+            parsed = parse_module(files)
+            self.errors.extend(parsed.errors)
+            self.facts.update(parsed.facts)
             self.files.extend(display for _, display in files)
-            config = ModuleConfig.from_files(directory, parsed)
+            config = ModuleConfig.from_files(directory, parsed.trees)
             self.configs[key] = config
         return config
 

@@ -9,11 +9,11 @@ from typing import Any
 from iamlint.model.units import UnitResult
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import BUILDERS
-from iamlint.normalize.terraform.files import parse_files
+from iamlint.normalize.terraform.files import parse_module
 from iamlint.normalize.terraform.instances import DEFAULT_CAP
 from iamlint.normalize.terraform.modules import Loader, instantiate
 from iamlint.normalize.terraform.variables import root_variables
-from iamlint.parsers.terraform.hcl import deep_recursion
+from iamlint.parsers.terraform.errors import deep_recursion
 from iamlint.sources import repository_root
 
 
@@ -26,9 +26,10 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     partition = getattr(options, "partition", "aws")
     loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP),
                     tuple(getattr(options, "read_roots", ())) or (repository_root(directory),))
-    parsed, errors = parse_files(files)
-    loader.errors.extend(errors)
-    config = ModuleConfig.from_files(directory, parsed)
+    parsed = parse_module(files)
+    loader.errors.extend(parsed.errors)
+    loader.facts.update(parsed.facts)
+    config = ModuleConfig.from_files(directory, parsed.trees)
     loader.configs[os.path.realpath(directory)] = config
     root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
     undeclared: list[str] = []
@@ -42,4 +43,6 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     own = {path for path, _ in files}
     sources = [directory] + [p for p in var_files + loader.sources if p not in own]
     sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
-    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), undeclared_vars=undeclared)
+    facts = {path: loader.facts[path] for path in shown if path in loader.facts}
+    return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), undeclared_vars=undeclared,
+                      facts=facts)

@@ -25,8 +25,9 @@ def type_of(block: s.Block) -> s.Expr | None:
         return None
     expr = attribute.expr
     if isinstance(expr, s.Template) and expr.static and len(expr.parts) == 1:
-        # start-up: the HCL parser loads lark and hcl2, needed only for a type written as text (.tf.json)
-        from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
+        # start-up: the HCL parser, needed only for a type written as text (.tf.json)
+        from iamlint.parsers.terraform.choice import parse_expression
+        from iamlint.parsers.terraform.errors import HclSyntaxError
 
         try:
             return parse_expression(str(expr.parts[0]), expr.span.file, expr.span.line, expr.span.column + 1)

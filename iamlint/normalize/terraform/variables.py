@@ -109,8 +109,9 @@ def read_tfvars(path: str, evaluator, errors: list[SourceError]) -> dict[str, Va
             errors.append(SourceError(path, data.span.line, "a .tfvars.json file must hold a JSON object"))
             return None
         return {name: _as_source(value) for name, value in data.value.items()}
-    # start-up: the HCL parser loads lark and hcl2, needed only when a .tfvars file is read
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_hcl
+    # start-up: the HCL parser, needed only when a .tfvars file is read
+    from iamlint.parsers.terraform.choice import parse_hcl
+    from iamlint.parsers.terraform.errors import HclSyntaxError
 
     try:
         parsed = parse_hcl(text, path)  # type: ignore[arg-type]  # text whenever there is no error
@@ -154,8 +155,9 @@ def _from_text(config, name: str, text: str, span: Span, evaluator, errors: list
     type_name = _type_name(config.variables[name])
     if type_name not in _COMPLEX:
         return Known(text, span)
-    # start-up: the HCL parser loads lark and hcl2, needed only for a complex value given as text
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression
+    # start-up: the HCL parser, needed only for a complex value given as text
+    from iamlint.parsers.terraform.choice import parse_expression
+    from iamlint.parsers.terraform.errors import HclSyntaxError
 
     try:
         value = evaluator.eval(parse_expression(text, span.file, 1, 1))

@@ -6,9 +6,12 @@ quoted strings (with ``${...}`` / ``%{...}`` holding expressions, strings includ
 line comments, ``/* */`` block comments and heredocs (``<<EOF`` / ``<<-EOF`` up to the
 line holding only the marker). A construct starting on line *n* ends on the first line
 whose end closes every bracket opened from the start of line *n* (a heredoc opened on
-that line extends it to the heredoc's closing line). Cheap and lark-free, so it runs for
-every file while its unit is loaded (~2 µs per line) and the result is cached with the
-unit (:class:`~iamlint.model.facts.SourceFacts`).
+that line extends it to the heredoc's closing line). Cheap and lark-free (~2-7 µs per
+line); the result is cached with the unit (:class:`~iamlint.model.units.SourceFacts`).
+The tree-sitter route takes the same facts from its parse tree instead
+(:mod:`iamlint.parsers.terraform.treesitter.facts`, checked equal to this scan on every
+.tf file of fixtures/ and the corpus); this scan serves the python-hcl2 route, ``.tfvars``
+files and text tree-sitter cannot parse cleanly.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ class _Scanner:
             return index
         if not stripped.startswith(("#", "//", "/*")):
             self.open.append((index, self.depth))
-            named = _NAMED.match(line)
-            if named is not None:
-                self.names.append((index + 1, _address(named)))
+            name = declared_name(line)
+            if name is not None:
+                self.names.append((index + 1, name))
         heredoc, last = self._tokens(index, line)
         if heredoc is not None:
             last = index + 1
@@ -144,7 +147,12 @@ def _interpolation_end(line: str, position: int) -> int:
         position = at + 1
 
 
-def _address(match: re.Match) -> str:
+def declared_name(line: str) -> str | None:
+    """The address a line declares (``resource "t" "n"``, ``data "t" "n"``, ``module "m"``
+    at its start), else None."""
+    match = _NAMED.match(line)
+    if match is None:
+        return None
     kind, type_, name, module = match.groups()
     if module is not None:
         return f"module.{module}"

@@ -20,6 +20,13 @@ from iamlint.parsers.terraform.tree import RECURSION_LIMIT, HclSyntaxError, deep
 __all__ = ["RECURSION_LIMIT", "HclSyntaxError", "deep_recursion", "parse_expression", "parse_hcl", "parse_template"]
 
 
+def warm_up() -> None:
+    """Build (or load) python-hcl2's parser tables."""
+    from iamlint.parsers.terraform.grammar import parser
+
+    parser()
+
+
 def parse_hcl(text: str, path: str) -> s.HclFile:
     """Parse a whole .tf file. Raises :class:`HclSyntaxError` with a line on bad input."""
     if text.startswith("\ufeff"):

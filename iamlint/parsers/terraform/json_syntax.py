@@ -19,7 +19,8 @@ from __future__ import annotations
 from iamlint.model.span import Span
 from iamlint.model.values import Known
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_expression, parse_template
+from iamlint.parsers.terraform.choice import parse_expression, parse_template
+from iamlint.parsers.terraform.errors import HclSyntaxError
 
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
            "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1, "removed": 0}

@@ -1,8 +1,10 @@
 """HCL template text (a heredoc body, a ``templatefile`` file, a .tf.json string) ->
 literal parts, ``${...}`` interpolations and ``%{ if }`` / ``%{ for }`` directives.
 
-Interpolations are expressions: the expression parser is passed in by
-:mod:`iamlint.parsers.terraform.hcl` (which also parses heredocs inside expressions).
+One scanner for both parser routes: interpolations are expressions, and the expression
+parser is passed in (by :mod:`iamlint.parsers.terraform.hcl` or the tree-sitter route,
+which also parse heredocs inside expressions). Errors are ``HclSyntaxError``, or
+whatever the expression parser raises (a subclass of it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.tree import HclSyntaxError
+from iamlint.parsers.terraform.errors import HclSyntaxError
 
 ExpressionParser = Callable[[str, str, int, int], s.Expr]
 """(text, path, line, column) -> the expression written at (line, column) of path."""

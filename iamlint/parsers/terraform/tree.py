@@ -1,51 +1,16 @@
-"""HCL text -> python-hcl2's lark parse tree, with located syntax errors; the recursion
-allowance deeply nested input needs."""
+"""HCL text -> python-hcl2's lark parse tree, with located syntax errors."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sys
-import threading
-from typing import Iterator
 
 from lark import Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
+from iamlint.parsers.terraform.errors import RECURSION_LIMIT, HclSyntaxError, deep_recursion
 from iamlint.parsers.terraform.grammar import parser
 
-
-class HclSyntaxError(ValueError):
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
-        self.message, self.line, self.column = message, line, column
-
-
-RECURSION_LIMIT = 12_000  # enough for ~1000 levels of nested expressions
-
-
-_DEEP = {"users": 0, "previous": 0}
-_DEEP_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def deep_recursion(limit: int = RECURSION_LIMIT) -> Iterator[None]:
-    """Allow deeply nested input within the block (Python 3.11 keeps pure-Python calls
-    off the C stack). The limit is process-wide: it is raised by the first user and
-    restored when the last one (of any thread) leaves."""
-    with _DEEP_LOCK:
-        if _DEEP["users"] == 0:
-            _DEEP["previous"] = sys.getrecursionlimit()
-            if _DEEP["previous"] < limit:
-                sys.setrecursionlimit(limit)
-        _DEEP["users"] += 1
-    try:
-        yield
-    finally:
-        with _DEEP_LOCK:
-            _DEEP["users"] -= 1
-            if _DEEP["users"] == 0 and sys.getrecursionlimit() != _DEEP["previous"]:
-                sys.setrecursionlimit(_DEEP["previous"])
+__all__ = ["RECURSION_LIMIT", "HclSyntaxError", "deep_recursion", "deepest", "heredoc_closers", "parse_tree"]
 
 
 _HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n")

@@ -58,8 +58,9 @@ def _file(evaluator: Any, args: list[Value], span: Span) -> Value:
 
 
 def _templatefile(evaluator: Any, args: list[Value], span: Span) -> Value:
-    # start-up: the template parser loads lark and hcl2, needed only when a template is rendered
-    from iamlint.parsers.terraform.hcl import HclSyntaxError, parse_template
+    # start-up: the template parser, needed only when a template is rendered
+    from iamlint.parsers.terraform.choice import parse_template
+    from iamlint.parsers.terraform.errors import HclSyntaxError
 
     arg, variables = args
     read = _read(evaluator, arg, "templatefile", span)

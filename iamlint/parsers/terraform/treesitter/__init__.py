@@ -8,9 +8,9 @@ and the corpus) and raise the same ``HclSyntaxError`` (message, line, column). A
 * :func:`parse_hcl_partial` never raises on a syntax error: it returns the top-level
   blocks and attributes that parsed cleanly and the list of errors (an editor linting a
   buffer being typed);
-* :func:`outline` returns a file's comments and the line ranges of its constructs
-  (:mod:`.outline`), for suppressions; :func:`parse_hcl_with_outline` gives both the
-  tree and the outline from one parse.
+* :func:`parse_hcl_with_facts` gives the tree and the file's
+  :class:`~iamlint.model.units.SourceFacts` (comments, construct ranges, declared
+  names: what suppressions read) from one parse (:mod:`.facts`).
 
 **Second opinion.** When tree-sitter-hcl finds an error, python-hcl2's lark parser is
 asked too (when installed): if it accepts the text, its tree is used, so a file is
@@ -27,6 +27,7 @@ them iamlint keeps the python-hcl2/lark route; see ``iamlint.parsers.terraform.c
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from iamlint.model.span import Span
@@ -35,14 +36,26 @@ from iamlint.parsers.terraform.treesitter import diagnose
 from iamlint.parsers.terraform.treesitter.convert import Converter
 from iamlint.parsers.terraform.treesitter.errors import ParseFailure, ParseIssue
 from iamlint.parsers.terraform.treesitter.runtime import _encode, _language, _parser
-from iamlint.parsers.terraform.treesitter.outline import Outline, outline, outline_of
-from iamlint.parsers.terraform.treesitter.template import scan_template
+from iamlint.parsers.terraform.errors import HclSyntaxError, deep_recursion
+from iamlint.parsers.terraform.templates import parse_template as _scan_template
 
-if TYPE_CHECKING:  # tree_sitter is imported lazily (runtime.py), for start-up time
+if TYPE_CHECKING:
     from tree_sitter import Tree
 
-__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_outline", "parse_expression",
-           "parse_template", "outline", "Outline", "ParseIssue"]
+    from iamlint.model.units import SourceFacts
+
+__all__ = ["available", "parse_hcl", "parse_hcl_partial", "parse_hcl_with_facts", "parse_expression",
+           "parse_template", "ParseIssue"]
+
+TOO_DEEP = "expression nested too deeply"
+# More brackets open at once than this is TOO_DEEP, found before parsing: deeper input took
+# seconds and hundreds of MB to be rejected (tree-sitter's tree, the conversion up to
+# Python's recursion limit, python-hcl2's second opinion). 1200 levels parse; the evaluator
+# is tested at 500 (tests/test_tf_robustness.py).
+MAX_NESTING = 2000
+_KEEP_BRACKETS = bytes(byte for byte in range(256) if byte not in b"([{}])")
+_BRACKET = re.compile(rb"[(\[{}\])]")
+
 
 def available() -> bool:
     """True when tree-sitter and tree-sitter-hcl can be imported and loaded."""
@@ -53,6 +66,12 @@ def available() -> bool:
     return True
 
 
+def warm_up() -> None:
+    """Load the language and this thread's parser (and the facts module)."""
+    _parser()
+    import iamlint.parsers.terraform.treesitter.facts  # noqa: F401
+
+
 def _converted(convert, node, converter: Converter):
     """``convert(node)``; input nested deeper than Python's default recursion limit is
     retried under the lark route's raised limit, then reported at its deepest node."""
@@ -60,14 +79,12 @@ def _converted(convert, node, converter: Converter):
         return convert(node)
     except RecursionError:
         pass
-    from iamlint.parsers.terraform.hcl import deep_recursion  # lazy: imports lark
-
     try:
         with deep_recursion():
             return convert(node)
     except RecursionError:
         line, column = diagnose.deepest(node, converter)
-        raise ParseFailure("expression nested too deeply", line, column) from None
+        raise ParseFailure(TOO_DEEP, line, column) from None
 
 
 def _lark():
@@ -91,30 +108,58 @@ def parse_hcl(text: str, path: str, second_opinion: bool = True) -> s.HclFile:
     return _parse_file(text, path, _encode(text), second_opinion)[0]
 
 
-def parse_hcl_with_outline(text: str, path: str) -> tuple[s.HclFile, Outline]:
-    """``parse_hcl`` and ``outline`` from one tree-sitter parse (same errors as
-    ``parse_hcl``)."""
+def parse_hcl_with_facts(text: str, path: str) -> tuple[s.HclFile, SourceFacts | None]:
+    """``parse_hcl`` and the file's facts from one tree-sitter parse (same errors as
+    ``parse_hcl``). The facts are None when tree-sitter's tree holds an error that
+    python-hcl2 accepted (the caller scans the text: a recovered tree is not the file)."""
     data = _encode(text)
-    parsed, tree = _parse_file(text, path, data, True)
-    return parsed, outline_of(tree.root_node, data)
+    parsed, converter = _parse_file(text, path, data, True)
+    if converter is None:
+        return parsed, None
+    from iamlint.parsers.terraform.treesitter.facts import tree_facts
+
+    body = text[1:] if text.startswith("\ufeff") else text
+    return parsed, tree_facts(data, body, path, converter.strings, converter.heredoc_rows)
 
 
-def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, Tree]:
+def _parse_file(text: str, path: str, data: bytes, second_opinion: bool) -> tuple[s.HclFile, Converter | None]:
+    """The file's tree and the converter that built it (None: python-hcl2's tree, taken
+    as the second opinion on text tree-sitter rejected)."""
+    _check_nesting(data)
     tree, converter, issues = _tree(data, path, second_opinion)
     if not issues:
         try:
             parsed = s.HclFile(path, _converted(converter.body, _body(tree.root_node), converter))
         except ParseFailure as failure:
+            if failure.issue.message == TOO_DEEP:
+                # final: python-hcl2 would only fail later, after seconds and hundreds of MB
+                raise failure.issue.to_exception() from None
             issues = [failure.issue]
         issues = issues or converter.issues
         if not issues:
-            return parsed, tree
+            return parsed, converter
     if second_opinion:
         accepted, lark_issue = _lark_file(text, path)
         if accepted is not None:
-            return accepted, tree
+            return accepted, None
         issues = _merge_issues(issues, lark_issue)
     raise issues[0].to_exception()
+
+
+def _check_nesting(data: bytes) -> None:
+    """Raise TOO_DEEP at the bracket that opens level ``MAX_NESTING + 1`` (brackets in
+    strings count too: only text with thousands of unclosed ones is affected)."""
+    brackets = data.translate(None, _KEEP_BRACKETS)
+    if len(brackets) - len(brackets.translate(None, b"([{")) <= MAX_NESTING:
+        return  # fewer openers than the limit: cannot be deeper (the common case, all in C)
+    depth = 0
+    for match in _BRACKET.finditer(data):
+        depth += 1 if match.group() in b"([{" else -1
+        if depth > MAX_NESTING:
+            offset = match.start()
+            line = data.count(b"\n", 0, offset) + 1
+            column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8", "replace")) + 1
+            raise ParseFailure(TOO_DEEP, line, column).issue.to_exception()
 
 
 def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | None]:
@@ -124,7 +169,7 @@ def _lark_file(text: str, path: str) -> tuple[s.HclFile | None, ParseIssue | Non
         return None, None
     try:
         return hcl.parse_hcl(text, path), None
-    except hcl.HclSyntaxError as exc:
+    except HclSyntaxError as exc:
         return None, ParseIssue(exc.message, exc.line, exc.column)
 
 
@@ -142,7 +187,12 @@ def parse_hcl_partial(text: str, path: str, second_opinion: bool = True) -> tupl
     that hold no error, and every error (an empty list when ``parse_hcl`` would not
     raise). Never raises ``HclSyntaxError``. ``second_opinion=False`` never runs
     python-hcl2 (an editor on every keystroke: tree-sitter's messages, no lark cost)."""
-    tree, converter, issues = _tree(_encode(text), path, second_opinion)
+    data = _encode(text)
+    try:
+        _check_nesting(data)
+    except HclSyntaxError as exc:
+        return s.HclFile(path, s.Body()), [ParseIssue(exc.message, exc.line, exc.column)]
+    tree, converter, issues = _tree(data, path, second_opinion)
     if issues and second_opinion:
         accepted, lark_issue = _lark_file(text, path)
         if accepted is not None:
@@ -217,7 +267,7 @@ def _parse_expression(text: str, path: str, line: int, column: int, second_opini
         if second_opinion and (hcl := _lark()) is not None:
             try:
                 return hcl.parse_expression(text, path, line, column)
-            except hcl.HclSyntaxError:
+            except HclSyntaxError:
                 pass
         issue = issues[0] if issues else ParseIssue("expected an expression", 1, 1)
         raise ParseFailure(issue.message, issue.line, issue.column)
@@ -226,7 +276,7 @@ def _parse_expression(text: str, path: str, line: int, column: int, second_opini
         return _converted(lambda node: converter.expression(node)[0], expression, converter)
     except ParseFailure as failure:
         issue = failure.issue
-        if issue.message == "expression nested too deeply":  # where the lark route says it
+        if issue.message == TOO_DEEP:  # where the lark route says it
             raise ParseFailure(issue.message, issue.line + line - 1, issue.column) from None
         raise
 
@@ -236,6 +286,6 @@ def parse_template(content: str, path: str, line: int = 1, column: int = 1, inde
     """Parse template text (a heredoc body, a ``templatefile`` file) found at (line,
     column) of ``path``. Raises ``HclSyntaxError`` with a line."""
     try:
-        return scan_template(content, path, line, column, span, _parse_expression)
+        return _scan_template(content, path, line, column, indent, span, _parse_expression)
     except ParseFailure as failure:
         raise failure.issue.to_exception() from None

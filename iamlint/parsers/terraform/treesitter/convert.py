@@ -51,6 +51,10 @@ class Converter(StringConversion):
         # HCL's line rules, checked while converting (tree-sitter-hcl does not enforce them)
         self.check_lines = True
         self.issues: list[ParseIssue] = []
+        # what the file's facts need (.facts): byte ranges of the strings and heredocs
+        # converted, and the row where each heredoc opened -> the row of its closing marker
+        self.strings: list[tuple[int, int]] = []
+        self.heredoc_rows: dict[int, int] = {}
         self.primaries: dict[str, Callable[[Any], Result]] = {
             "literal_value": self.literal_value,
             "template_expr": self.template_expr,
@@ -175,6 +179,7 @@ class Converter(StringConversion):
     def label(self, node) -> str:
         """A quoted block label: its text with escapes applied (``$${`` kept as written,
         like the lark route)."""
+        self.strings.append((node.start_byte, node.end_byte))
         first, last = node.children[0], node.children[-1]
         return unescape(self.data[first.end_byte : last.start_byte].decode("utf-8", "replace"))
 

@@ -1,13 +1,12 @@
-"""Syntax errors of the tree-sitter route: the shared exception and located messages.
-
-``HclSyntaxError`` is the lark route's class (callers catch that one); it is imported
-only when an error is raised, so a clean parse never imports lark (~50 ms).
-Inside this package errors travel as :class:`ParseFailure` (no import needed).
-"""
+"""Syntax errors of the tree-sitter route: located messages, and the exception that
+carries one inside the package (:class:`ParseFailure`, a ``HclSyntaxError``: what
+callers of every route catch)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from iamlint.parsers.terraform.errors import HclSyntaxError
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,19 +20,14 @@ class ParseIssue:
     # route's message, when it has one, is used instead (never worse than before)
     precise: bool = True
 
-    def to_exception(self) -> Exception:
-        return syntax_error(self.message, self.line, self.column)
+    def to_exception(self) -> HclSyntaxError:
+        return HclSyntaxError(self.message, self.line, self.column)
 
 
-class ParseFailure(Exception):
-    """Internal: a syntax error found while converting (becomes ``HclSyntaxError``)."""
+class ParseFailure(HclSyntaxError):
+    """Internal: a syntax error found while converting (raised to callers as a plain
+    ``HclSyntaxError``)."""
 
     def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
+        super().__init__(message, line, column)
         self.issue = ParseIssue(message, line, column)
-
-
-def syntax_error(message: str, line: int, column: int) -> Exception:
-    from iamlint.parsers.terraform.hcl import HclSyntaxError  # lazy: imports lark
-
-    return HclSyntaxError(message, line, column)

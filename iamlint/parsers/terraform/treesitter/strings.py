@@ -5,7 +5,7 @@ text is taken from the source between interpolations (tree-sitter skips blanks),
 ``$${`` / ``%%{`` escapes are separate parts (as lark's tokens make them), strip markers
 in quoted strings are ignored and directive Templates carry the whole string's span,
 like the lark route; a heredoc ends at column 1 of the line after its marker and its
-body is read by :mod:`.template`.
+body is read by :mod:`iamlint.parsers.terraform.templates` (the scanner both routes share).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from iamlint.model.span import Span
 from iamlint.parsers.terraform import syntax as s
-from iamlint.parsers.terraform.treesitter.errors import ParseFailure
-from iamlint.parsers.terraform.treesitter.template import scan_template
+from iamlint.parsers.terraform.errors import HclSyntaxError
+from iamlint.parsers.terraform.templates import parse_template
 
 Point = tuple[int, int]  # 0-based row, byte column
 Result = tuple[s.Expr, Point]  # an expression and where lark's span of it ends
@@ -47,6 +47,8 @@ class StringConversion:
     if TYPE_CHECKING:  # what the Converter this is mixed into provides
         path: str
         data: bytes
+        strings: list[tuple[int, int]]
+        heredoc_rows: dict[int, int]
         parse_expression: Callable[[str, str, int, int], s.Expr]
 
         def span(self, start: Point, end: Point) -> Span: ...
@@ -61,6 +63,7 @@ class StringConversion:
         return self.quoted(inner)
 
     def quoted(self, node) -> Result:
+        self.strings.append((node.start_byte, node.end_byte))
         span = self.node_span(node)
         children = node.children
         parts = self.parts(children[1:-1], children[0].end_byte, children[-1].start_byte, span)
@@ -122,6 +125,9 @@ class StringConversion:
         data = self.data
         children = node.children
         closer = children[-1]
+        self.strings.append((node.start_byte, node.end_byte))
+        row, last_row = node.start_point[0], closer.end_point[0]
+        self.heredoc_rows[row] = max(last_row, self.heredoc_rows.get(row, row))
         trim = children[0].type == "heredoc_start" and self.text(children[0]) == "<<-"
         opener_end = data.index(b"\n", node.start_byte)
         closer_line = data.rfind(b"\n", 0, closer.start_byte) + 1
@@ -138,7 +144,7 @@ class StringConversion:
         token = self.span(node.start_point, end)
         span = Span(self.path, token.line + 1, 1 + indent, token.end_line, token.end_column)
         try:
-            return scan_template(text, self.path, span.line, 1 + indent, span, self.parse_expression), end
-        except ParseFailure as failure:
-            reason = f"cannot parse template: {failure.issue.message}"
+            return parse_template(text, self.path, span.line, 1 + indent, indent, span, self.parse_expression), end
+        except HclSyntaxError as failure:
+            reason = f"cannot parse template: {failure.message}"
             return s.Template([s.Unsupported(reason, span)], span, heredoc=True), end
