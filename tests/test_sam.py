@@ -232,3 +232,14 @@ def test_a_policy_template_in_one_branch_names_the_condition(tmp_path):
     found = [(f.rule, f.line) for f in report.findings if f.rule in ("IAM007", "IAM008") and f.line == 12]
     assert sorted(found) == [("IAM007", 12), ("IAM008", 12)]
     assert all("only when condition Prod is false" in f.message for f in report.findings if f.line == 12)
+
+
+def test_a_dead_letter_queue_and_durable_functions_get_the_transforms_policies():
+    role = _role(_function("      DurableConfig: {ExecutionTimeout: 60}\n"
+                           "      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}\n") + "  Dlq:\n    Type: AWS::SQS::Queue\n")
+    assert [a.rsplit("/", 1)[-1] for a in _arns(role)] == ["AWSLambdaBasicDurableExecutionRolePolicy"]
+    (policy,) = role.inline_policies
+    assert to_python(policy.name) == "DeadLetterQueuePolicy" and policy.span.line == 8  # the DeadLetterQueue property
+    statement = policy.document.statements[0]
+    assert [to_python(a) for a in statement.actions] == ["sqs:SendMessage"]
+    assert getattr(statement.resources[0], "address", None) == "Dlq"

@@ -3,8 +3,10 @@
 An ``AWS::Serverless::Function`` or ``AWS::Serverless::StateMachine`` without a ``Role``
 gets a role from the transform, named ``<LogicalId>Role``, and so does it here: its trust
 policy (``AssumeRolePolicyDocument``, else the service's), the managed policies SAM adds
-itself (a function: ``AWSLambdaBasicExecutionRole``; ``AWSXrayWriteOnlyAccess`` with
-``Tracing``; ``AWSLambdaVPCAccessExecutionRole`` with ``VpcConfig``), its
+itself (a function: ``AWSLambdaBasicExecutionRole``, or its durable variant with
+``DurableConfig``; ``AWSXrayWriteOnlyAccess`` with ``Tracing``;
+``AWSLambdaVPCAccessExecutionRole`` with ``VpcConfig``), the policy sending to its
+``DeadLetterQueue``, its
 ``PermissionsBoundary`` and its ``Policies`` in all their forms: an AWS managed policy by
 name (its ARN from iamlint's managed policy snapshot, as the transform maps it) or by ARN
 (any intrinsic is an ARN), an inline policy document (``Statement``), a list of these, and
@@ -81,7 +83,7 @@ def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, eva
     trust_value = evaluator.evaluate(trust, "AssumeRolePolicyDocument") if trust is not None else _trust(kind, span)
     managed = _default_managed(kind, properties, span, evaluator)
     defaults = len(managed)
-    inline: list[InlinePolicy] = []
+    inline: list[InlinePolicy] = _dead_letter_queue(kind, properties, address, evaluator)
     policies = properties.get("Policies")
     for item in _policy_items(policies, evaluator):
         entry = _classify(item, evaluator)
@@ -105,6 +107,27 @@ def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, eva
     )
 
 
+_DLQ_ACTIONS = {"SQS": "sqs:SendMessage", "SNS": "sns:Publish"}
+
+
+def _dead_letter_queue(kind: str, properties: dict[str, Value], address: str, evaluator: Evaluator) -> list[InlinePolicy]:
+    """A function's ``DeadLetterQueue`` ({Type: SQS|SNS, TargetArn}): the transform's
+    policy sending to it, located at the property."""
+    queue = properties.get("DeadLetterQueue")
+    if kind != FUNCTION or not isinstance(queue, Known) or not isinstance(queue.value, dict):
+        return []
+    raw_type, target = queue.value.get("Type"), queue.value.get("TargetArn")
+    kind_value = evaluator.evaluate(raw_type, "Type") if raw_type is not None else None
+    action = _DLQ_ACTIONS.get(str(kind_value.value)) if isinstance(kind_value, Known) else None
+    if action is None or target is None:
+        return []
+    at = queue.span
+    statement = Known({"Effect": Known("Allow", at), "Action": Known(action, at), "Resource": target}, at)
+    document = Known({"Version": Known("2012-10-17", at), "Statement": Known([statement], at)}, at)
+    evaluated = evaluator.evaluate(document, "PolicyDocument")
+    return [InlinePolicy(Known("DeadLetterQueuePolicy", queue.span), _document(evaluated), queue.span)]  # type: ignore[arg-type]
+
+
 def _attach(managed: list[Value], arn: Value, defaults: int) -> None:
     """Add a managed policy once, as the transform does; one the transform adds by itself
     (the first ``defaults``) that the template also names is located where it is named."""
@@ -125,7 +148,8 @@ def _default_managed(kind: str, properties: dict[str, Value], span: Span, evalua
     """The AWS managed policies the transform attaches by itself."""
     if kind != FUNCTION:
         return []
-    names = ["service-role/AWSLambdaBasicExecutionRole"]
+    durable = properties.get("DurableConfig") is not None
+    names = ["service-role/AWSLambdaBasicDurableExecutionRolePolicy" if durable else "service-role/AWSLambdaBasicExecutionRole"]
     tracing = properties.get("Tracing")
     if tracing is not None and not _is_text(evaluator.evaluate(tracing, "Tracing"), "Disabled"):
         names.append("AWSXrayWriteOnlyAccess")
