@@ -243,3 +243,10 @@ def test_a_dead_letter_queue_and_durable_functions_get_the_transforms_policies()
     statement = policy.document.statements[0]
     assert [to_python(a) for a in statement.actions] == ["sqs:SendMessage"]
     assert getattr(statement.resources[0], "address", None) == "Dlq"
+
+
+def test_the_version_line_names_the_sam_policy_templates():
+    from iamlint import knowledge
+
+    assert f"SAM policy templates ({len(policy_templates()['Templates'])}, aws-sam-translator {policy_templates()['version']})" \
+        in knowledge.snapshot_info()

@@ -27,6 +27,7 @@ SAM's text, not theirs). Rebuild the action catalogue first when updating both.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import re
 import sys
@@ -104,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     data, version = from_wheel(args.wheel) if args.wheel else from_installed()
     result = build(data, version)
     args.output.write_text(json.dumps(result, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    if args.output == OUTPUT:  # the sidecar iamlint --version reads (keeps the other entries)
+        knowledge = OUTPUT.parent / "knowledge.json"
+        current = json.loads(knowledge.read_text(encoding="utf-8")) if knowledge.exists() else {}
+        current["sam_policy_templates"] = {"source": "aws-sam-translator", "version": version, "license": "Apache-2.0",
+                                           "templates": len(result["Templates"]), "date": datetime.date.today().isoformat()}
+        knowledge.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{args.output}: {len(result['Templates'])} policy templates from aws-sam-translator {version}")
     return 0
 
