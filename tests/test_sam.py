@@ -250,3 +250,15 @@ def test_the_version_line_names_the_sam_policy_templates():
 
     assert f"SAM policy templates ({len(policy_templates()['Templates'])}, aws-sam-translator {policy_templates()['version']})" \
         in knowledge.snapshot_info()
+
+
+def test_a_policy_template_in_json_is_located_at_its_name(tmp_path):
+    text = ('{"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {"Type": "AWS::Serverless::Function",\n'
+            ' "Properties": {"Handler": "h", "Policies": [\n'
+            '  {\n'
+            '   "S3CrudPolicy": {"BucketName": "*"}\n'
+            '  }\n'
+            ' ]}}}}\n')
+    report = _lint(tmp_path, text, "template.json")
+    assert sorted((f.rule, f.line, f.column, f.end_column) for f in report.findings if f.rule in ("IAM007", "IAM008")
+                  and "inline" in f.message) == [("IAM007", 4, 4, 18), ("IAM008", 4, 4, 18)]

@@ -131,7 +131,7 @@ def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = 
         properties = Properties(None if value is NO_VALUE else value, span)  # type: ignore[arg-type]
         nodes.extend(build(logical_id, kind, span, properties))
         if kind.startswith(SERVERLESS) and f"{logical_id}Role" not in template.resources:
-            role = sam.implicit_role(logical_id, kind, span, raw, evaluator)  # type: ignore[arg-type]
+            role = sam.implicit_role(logical_id, kind, span, raw, evaluator, lines)  # type: ignore[arg-type]
             if role is not None:
                 nodes.append(role)
         construct = _construct_path(body.value.get("Metadata"))

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+import re
+from typing import Any, Sequence
 
 from iamlint.model.graph import InlinePolicy, Role
 from iamlint.model.policy import Document
@@ -68,8 +69,10 @@ def _plain_mapping(value: Known) -> bool:
     return isinstance(value.value, dict) and not any(k == "Ref" or k.startswith(_INTRINSIC) for k in value.value)
 
 
-def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, evaluator: Evaluator) -> Role | None:
-    """The role SAM generates for a function or state machine (None: it names a Role)."""
+def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, evaluator: Evaluator,
+                  lines: Sequence[str] = ()) -> Role | None:
+    """The role SAM generates for a function or state machine (None: it names a Role).
+    ``lines`` are the template's, to locate a policy template's entry at its name."""
     if kind not in _SERVICE:
         return None
     properties: dict[str, Value] = raw.value if raw is not None and isinstance(raw.value, dict) else {}
@@ -86,7 +89,7 @@ def implicit_role(logical_id: str, kind: str, span: Span, raw: Known | None, eva
     inline: list[InlinePolicy] = _dead_letter_queue(kind, properties, address, evaluator)
     policies = properties.get("Policies")
     for item in _policy_items(policies, evaluator):
-        entry = _classify(item, evaluator)
+        entry = _classify(item, evaluator, lines)
         if isinstance(entry, InlinePolicy):
             name = Known(f"{address}Policy{len(inline)}", item.span)
             inline.append(InlinePolicy(name, entry.document, entry.span))
@@ -176,7 +179,7 @@ def _policy_items(policies: Value | None, evaluator: Evaluator) -> list[Value]:
     return found
 
 
-def _classify(item: Value, evaluator: Evaluator) -> InlinePolicy | Value | None:
+def _classify(item: Value, evaluator: Evaluator, lines: Sequence[str] = ()) -> InlinePolicy | Value | None:
     """One ``Policies`` entry: an inline policy (a document, an expanded policy template)
     or a managed policy ARN; None for an empty entry."""
     if isinstance(item, Known) and isinstance(item.value, dict):
@@ -185,7 +188,8 @@ def _classify(item: Value, evaluator: Evaluator) -> InlinePolicy | Value | None:
         if len(item.value) == 1:
             name, parameters = next(iter(item.value.items()))
             condition = item.condition if isinstance(item, Conditional) else ""
-            return InlinePolicy(None, expand(name, parameters, item.span, evaluator, condition), item.span)
+            entry = entry_span(lines, name, item.span, parameters.span)
+            return InlinePolicy(None, expand(name, parameters, entry, evaluator, condition), item.span)
         return InlinePolicy(None, _document(item), item.span)  # the policy grammar reports what is wrong
     if isinstance(item, Known) and isinstance(item.value, str):
         arn = managed_arn(item, evaluator.partition)
@@ -218,21 +222,34 @@ def managed_arn(name: Known, partition: str) -> Value:
     return Known(f"arn:{partition}:iam::aws:policy{entry['path']}{text}", name.span)
 
 
-def expand(name: str, parameters: Value, span: Span, evaluator: Evaluator, condition: str = "") -> Any:
+def entry_span(lines: Sequence[str], name: str, item: Span, parameters: Span) -> Span:
+    """Where the policy template's name is written (``S3CrudPolicy:`` in YAML,
+    ``"S3CrudPolicy":`` in JSON, between the entry's start and its parameters); the
+    entry's first line when the text does not show it."""
+    for number in range(item.line, min(parameters.line, len(lines)) + 1):
+        text = lines[number - 1]
+        start = item.column - 1 if number == item.line else 0
+        end = parameters.column - 1 if number == parameters.line else len(text)
+        match = re.compile(r"[\"']?" + re.escape(name) + r"[\"']?\s*:").search(text, start, max(start, end))
+        if match is not None:
+            return Span(item.file, number, match.start() + 1, number, match.start() + 1 + len(match.group().rstrip(": \t")))
+    return Span(item.file, item.line, item.column, item.line, item.column + len(name))
+
+
+def expand(name: str, parameters: Value, entry: Span, evaluator: Evaluator, condition: str = "") -> Any:
     """The document of SAM policy template ``name`` with ``parameters`` substituted,
-    every value located at the template's entry (a document or an Unknown saying why not);
-    ``condition``: the entry is one branch of an undecided ``Fn::If``."""
+    every value located at the template's ``entry`` (a document or an Unknown saying why
+    not); ``condition``: the entry is one branch of an undecided ``Fn::If``."""
     template = policy_templates()["Templates"].get(name)
     if template is None:
         return Unknown(f"{name} is not an inline policy nor a SAM policy template iamlint knows "
-                       f"(policy templates of aws-sam-translator {policy_templates()['version']})", span)
+                       f"(policy templates of aws-sam-translator {policy_templates()['version']})", entry)
     values = parameters.value if isinstance(parameters, Known) and isinstance(parameters.value, dict) else {}
     missing = [p for p in template.get("Parameters", {}) if p not in values]
     if missing or not isinstance(parameters, Known):
         reason = f"the SAM policy template {name} misses its parameter {', '.join(missing)}" if missing else \
             f"the parameters of the SAM policy template {name} are not known"
-        return Unknown(reason, span)
-    entry = Span(span.file, span.line, span.column, span.line, span.column + len(name))
+        return Unknown(reason, entry)
     document = _substitute(template["Definition"], values, entry)
     if condition:
         document = mark(document, condition)
