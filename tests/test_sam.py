@@ -262,3 +262,13 @@ def test_a_policy_template_in_json_is_located_at_its_name(tmp_path):
     report = _lint(tmp_path, text, "template.json")
     assert sorted((f.rule, f.line, f.column, f.end_column) for f in report.findings if f.rule in ("IAM007", "IAM008")
                   and "inline" in f.message) == [("IAM007", 4, 4, 18), ("IAM008", 4, 4, 18)]
+
+
+def test_polled_event_sources_add_the_transforms_poller_policies():
+    role = _role(_function("      Events:\n"
+                           "        Queue: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}\n"
+                           "        Again: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}\n"
+                           "        Stream: {Type: Kinesis, Properties: {Stream: arn:aws:kinesis:eu-west-1:1:stream/s}}\n"
+                           "        Api: {Type: Api, Properties: {Path: /, Method: get}}\n") + "  Q:\n    Type: AWS::SQS::Queue\n")
+    assert [(v.value.rsplit("/", 1)[-1], v.span.line) for v in role.managed_policy_arns] == [
+        ("AWSLambdaBasicExecutionRole", 3), ("AWSLambdaSQSQueueExecutionRole", 8), ("AWSLambdaKinesisExecutionRole", 10)]

@@ -5,8 +5,8 @@ gets a role from the transform, named ``<LogicalId>Role``, and so does it here: 
 policy (``AssumeRolePolicyDocument``, else the service's), the managed policies SAM adds
 itself (a function: ``AWSLambdaBasicExecutionRole``, or its durable variant with
 ``DurableConfig``; ``AWSXrayWriteOnlyAccess`` with ``Tracing``;
-``AWSLambdaVPCAccessExecutionRole`` with ``VpcConfig``), the policy sending to its
-``DeadLetterQueue``, its
+``AWSLambdaVPCAccessExecutionRole`` with ``VpcConfig``; the poller's policy of each
+Kinesis, DynamoDB, SQS or MSK event), the policy sending to its ``DeadLetterQueue``, its
 ``PermissionsBoundary`` and its ``Policies`` in all their forms: an AWS managed policy by
 name (its ARN from iamlint's managed policy snapshot, as the transform maps it) or by ARN
 (any intrinsic is an ARN), an inline policy document (``Statement``), a list of these, and
@@ -158,7 +158,30 @@ def _default_managed(kind: str, properties: dict[str, Value], span: Span, evalua
         names.append("AWSXrayWriteOnlyAccess")
     if properties.get("VpcConfig") is not None:
         names.append("service-role/AWSLambdaVPCAccessExecutionRole")
-    return [Known(f"arn:{evaluator.partition}:iam::aws:policy/{name}", span) for name in names]
+    found = [Known(f"arn:{evaluator.partition}:iam::aws:policy/{name}", span) for name in names]
+    return found + _event_policies(properties, evaluator.partition)
+
+
+_POLLER_POLICIES = {
+    "Kinesis": "AWSLambdaKinesisExecutionRole",
+    "DynamoDB": "AWSLambdaDynamoDBExecutionRole",
+    "SQS": "AWSLambdaSQSQueueExecutionRole",
+    "MSK": "AWSLambdaMSKExecutionRole",
+}
+
+
+def _event_policies(properties: dict[str, Value], partition: str) -> list[Value]:
+    """The managed policy the transform attaches for each stream or queue the function
+    polls (``Events`` of type Kinesis, DynamoDB, SQS, MSK), located at the event's type."""
+    events = properties.get("Events")
+    found: list[Value] = []
+    for event in events.value.values() if isinstance(events, Known) and isinstance(events.value, dict) else ():
+        kind = event.value.get("Type") if isinstance(event, Known) and isinstance(event.value, dict) else None
+        name = _POLLER_POLICIES.get(kind.value) if isinstance(kind, Known) and isinstance(kind.value, str) else None
+        arn = f"arn:{partition}:iam::aws:policy/service-role/{name}"
+        if kind is not None and name is not None and all(not isinstance(v, Known) or v.value != arn for v in found):
+            found.append(Known(arn, kind.span))
+    return found
 
 
 def _is_text(value: object, text: str) -> bool:
