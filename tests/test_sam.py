@@ -272,3 +272,14 @@ def test_polled_event_sources_add_the_transforms_poller_policies():
                            "        Api: {Type: Api, Properties: {Path: /, Method: get}}\n") + "  Q:\n    Type: AWS::SQS::Queue\n")
     assert [(v.value.rsplit("/", 1)[-1], v.span.line) for v in role.managed_policy_arns] == [
         ("AWSLambdaBasicExecutionRole", 3), ("AWSLambdaSQSQueueExecutionRole", 8), ("AWSLambdaKinesisExecutionRole", 10)]
+
+
+def test_comments_suppress_the_generated_roles_findings(tmp_path):
+    text = _function("      Policies: AdministratorAccess\n").replace(
+        "  Fn:\n", "  # iamlint:ignore IAM003, IAM007 -- an admin tool, reviewed in SEC-42\n  Fn:\n")
+    text += ("  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.h\n"
+             "      Policies:\n        # iamlint:ignore IAM003 -- reviewed in SEC-43\n        - AdministratorAccess\n")
+    report = _lint(tmp_path, text)
+    assert sorted((f.rule, f.resource) for f in report.findings) == [("IAM007", "OtherRole")]
+    assert sorted((s.finding.rule, s.finding.resource) for s in report.suppressed) == [
+        ("IAM003", "FnRole"), ("IAM003", "OtherRole"), ("IAM007", "FnRole")]
