@@ -26,7 +26,7 @@ def test_root_principal_with_a_deploy_time_account(tmp_path):
     path.write_text(TRUST_OWN_ACCOUNT)
     (finding,) = run([str(path)], Options(select={"IAM001"})).findings
     assert finding.line == 14
-    assert "account ${AWS::AccountId} (arn:aws:iam::${AWS::AccountId}:root)" in finding.message
+    assert "every principal of this account (arn:aws:iam::${AWS::AccountId}:root)" in finding.message
 
 
 def test_full_wildcard_message_counts_the_actions_it_grants(tmp_path):

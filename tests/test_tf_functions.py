@@ -48,6 +48,9 @@ CASES = [
     ('values({b = 1, a = 2})', [2, 1]),
     ('contains(["a"], "a")', True),
     ('zipmap(["a", "b"], [1, 2])', {"a": 1, "b": 2}),
+    ('formatlist("%s-%s", ["a", "b"], "x")', ["a-x", "b-x"]),
+    ('formatlist("%s=%d", ["a", "b"], [1, 2])', ["a=1", "b=2"]),
+    ('formatlist("%s", "one")', ["one"]),
     ('base64decode(base64encode("hello"))', "hello"),
     ('[for k, v in {a = 1, b = 2} : "${k}=${v}" if v > 1]', ["b=2"]),
     ('{for s in ["a", "b", "a"] : s => s...}', {"a": ["a", "a"], "b": ["b"]}),
@@ -123,3 +126,16 @@ def test_fileset(tmp_path):
 def test_unknown_condition_between_a_policy_and_nothing_keeps_the_policy():
     value = evaluate('var.unset ? jsonencode({ Statement = [{ Action = "s3:*" }] }) : null')
     assert to_python(value.value.data) == {"Statement": [{"Action": "s3:*"}]}
+
+
+@pytest.mark.parametrize("text, said", [
+    ('zipmap(["a", "b"], [1])', "2 keys but 1 values"),
+    ('formatlist("%s%s", ["a", "b"], ["c"])', "different lengths (1, 2)"),
+    ('element(["a", "b"], -1)', "must not be negative"),
+])
+def test_calls_terraform_rejects_are_unknown_never_a_truncated_value(text, said):
+    """Terraform fails these calls; iamlint never evaluates them to a shortened or
+    wrapped-around value (which could hide or invent a finding)."""
+    result = evaluate(text)
+    assert isinstance(result, Unknown)
+    assert said in result.reason

@@ -261,21 +261,26 @@ def _statement_finding(node: Node, path: tuple, verdicts: list[Verdict]) -> Find
     """One finding per statement, at its worst pattern (the first of them)."""
     worst = max(v.severity for v in verdicts)
     first = next(v for v in verdicts if v.severity is worst)
-    others = [v for v in verdicts if v is not first]
     tags = tuple(c for c in CATEGORIES if any(c in v.tags for v in verdicts))
-    where = path + ("actions", first.index)
     related = first.related or next((v.related for v in verdicts if v.related), ())
+    message = _statement_message(first, verdicts)
+    return Finding(node, path + ("actions", first.index), message + _sensitive(verdicts, message),
+                   severity=worst, tags=tags, related=related)
+
+
+def _statement_message(first: Verdict, verdicts: list[Verdict]) -> str:
+    """The worst pattern's verdict alone, a count of a statement's read-only patterns, or
+    the worst verdict and what the other patterns match."""
+    others = [v for v in verdicts if v is not first]
     if not others:
-        return Finding(node, where, first.text + _sensitive(verdicts, first.text), severity=worst, tags=tags, related=related)
+        return first.text
     if all(v.kind == "read" for v in verdicts):
         actions = {a.full_name: a for v in verdicts for a in expand_action(v.pattern) or ()}
-        message = (f"{len(verdicts)} partial wildcards in this statement ({_listed(verdicts)}) match "
-                   f"{len(actions)} actions, all Read or List ({_examples(list(actions.values()))})")
-        return Finding(node, where, message + _sensitive(verdicts, message), severity=worst, tags=tags, related=related)
+        return (f"{len(verdicts)} partial wildcards in this statement ({_listed(verdicts)}) match "
+                f"{len(actions)} actions, all Read or List ({_examples(list(actions.values()))})")
     more = len({a.full_name for v in others for a in expand_action(v.pattern) or ()})
-    message = (f"{first.text}; the statement has {len(others)} more partial wildcard{'s' if len(others) != 1 else ''} "
-               f"({_listed(others)}, {more} actions{_levels(others)})")
-    return Finding(node, where, message + _sensitive(verdicts, message), severity=worst, tags=tags, related=related)
+    return (f"{first.text}; the statement has {len(others)} more partial wildcard{'s' if len(others) != 1 else ''} "
+            f"({_listed(others)}, {more} actions{_levels(others)})")
 
 
 def _sensitive(verdicts: list[Verdict], message: str) -> str:

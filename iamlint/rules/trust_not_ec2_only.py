@@ -262,12 +262,20 @@ def _principal_reason(principal: Principal, services: frozenset[str]) -> str | N
 ROOT_ARN = re.compile(r"^arn:[^:]+:iam::(?P<account>.*):root$")
 
 
+def _account(account: str) -> str:
+    """'account 123456789012', or what a CloudFormation pseudo parameter / Terraform
+    reference stands for ("this account")."""
+    if account in ("${AWS::AccountId}", "${data.aws_caller_identity.current.account_id}"):
+        return "this account"
+    return f"account {account or '?'}"
+
+
 def _aws_principal(text: str) -> str:
     if ACCOUNT.match(text):
         return f"every principal of account {text}"
     root = ROOT_ARN.match(text)
     if root:
-        return f"every principal of account {root.group('account') or '?'} ({text})"
+        return f"every principal of {_account(root.group('account'))} ({text})"
     if ":role/" in text or ":assumed-role/" in text:
         return f"the role {text!r}"
     if ":user/" in text:

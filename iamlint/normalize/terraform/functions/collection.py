@@ -101,6 +101,8 @@ def _element(span: Span, value: Value, index: Value) -> Value:
         return Unknown("element(): the index is unknown", span)
     if not items:
         raise ValueError("element() of an empty list")
+    if index.value < 0:  # Terraform: "cannot use element function with a negative index"
+        raise ValueError("the index must not be negative")
     return items[int(index.value) % len(items)]
 
 
@@ -132,8 +134,10 @@ def _values(span: Span, value: Value) -> Value:
 def _zipmap(span: Span, keys: Value, values: Value) -> Value:
     names = items_of(keys, "zipmap")
     items = items_of(values, "zipmap")
+    if len(names) != len(items):  # Terraform rejects the call; never a truncated map
+        raise ValueError(f"{len(names)} keys but {len(items)} values")
     result = {}
-    for name, item in zip(names, items, strict=False):
+    for name, item in zip(names, items, strict=True):
         if not isinstance(name, Known):
             return Unknown("zipmap(): a key is unknown", span)
         result[str(name.value)] = item

@@ -44,6 +44,16 @@ def _format(fmt: str, *args: Any) -> str:
     return _FORMAT.sub(replace, fmt)
 
 
+def _formatlist(fmt: str, *args: Any) -> list[str]:
+    """Terraform's formatlist: list arguments are iterated together (they must have one
+    length), any other argument is repeated on every row."""
+    lengths = {len(arg) for arg in args if isinstance(arg, list)}
+    if len(lengths) > 1:
+        raise ValueError(f"the list arguments have different lengths ({', '.join(map(str, sorted(lengths)))})")
+    rows = lengths.pop() if lengths else 1
+    return [_format(fmt, *(arg[row] if isinstance(arg, list) else arg for arg in args)) for row in range(rows)]
+
+
 def _join(sep: str, *lists: Any) -> str:
     return sep.join(_text(x) for items in lists for x in items)
 
@@ -164,7 +174,7 @@ FUNCTIONS: dict[str, Function] = {
     "regexall": pure("regexall", lambda p, s: [m.group(0) for m in re.finditer(p, s)]),
     "strrev": pure("strrev", lambda s: s[::-1]),
     "format": pure("format", _format),
-    "formatlist": pure("formatlist", lambda f, *lists: [_format(f, *row) for row in zip(*lists, strict=False)]),
+    "formatlist": pure("formatlist", _formatlist),
     "base64encode": _encoding("base64encode", pure("base64encode", lambda s: base64.b64encode(s.encode()).decode())),
     "base64decode": pure("base64decode", _b64decode),
     "tostring": pure("tostring", _tostring),
