@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import click
@@ -157,6 +158,12 @@ _SIZE = _Size()
               help="Set a Terraform root module variable (repeatable; like terraform -var).")
 @click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(dir_okay=False),
               help="Read Terraform variables from a .tfvars / .tfvars.json file (repeatable).")
+@click.option("--account", "account_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="An AWS account snapshot (AWS CLI JSON, docs/account.md) used as context: names the code references "
+                   "but does not define are resolved against it (repeatable). With no PATHS, the snapshot is checked.")
+@click.option("--state", "state_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A Terraform state (terraform show -json, or the raw state file) used as context: data sources "
+                   "and resources the code names but does not define are resolved against it (repeatable).")
 @click.option("--max-instances", type=click.IntRange(min=1), default=None, metavar="N",
               help="count/for_each instances of one block judged one by one; the rest are judged together "
                    "and reported once.  [default: 1000, or max-instances of the configuration]")
@@ -250,6 +257,8 @@ def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
         var_files=list(flags["tf_var_files"]),
         var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         max_file_size=flags["max_file_size"],
+        account=tuple(flags["account_files"]),
+        state=tuple(flags["state_files"]),
     )
 
 
@@ -259,7 +268,9 @@ def _compare(report: Report, revision: str, paths: list[str], registry: Registry
     from iamlint.change import compare  # start-up: only with --base
 
     same = {**flags, "config_file": _absolute(flags["config_file"]),
-            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"])}
+            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"]),
+            "account_files": tuple(os.path.abspath(f) for f in flags["account_files"]),
+            "state_files": tuple(os.path.abspath(f) for f in flags["state_files"])}
     found = compare.base_fingerprints(revision, paths, lambda checked: _options(registry, same, checked), registry)
     compare.keep_new(report, found)
     if found.errors:
@@ -332,6 +343,8 @@ def _run(paths: list[str], options: Options, registry: Registry, stdin_filename:
     """Run the engine (with a progress line on a terminal when it takes a while); with
     --stdin-filename the buffer read from stdin replaces that file."""
     if stdin_filename is None:
+        if not paths and options.account:  # --account alone: the snapshot itself is checked
+            paths, options = list(options.account), replace(options, account=())
         progress = for_stream(sys.stderr, quiet)
         try:
             return run(paths or ["."], options, registry, progress)
@@ -418,13 +431,19 @@ def rules(explain: str | None) -> None:
 @click.option("--fail-on-gain", type=click.Choice(["any", "write", "permissions", "risk"]), default="risk", show_default=True,
               help="With --base: exit 1 when a gain reaches this grade (risk: a new escalation method, risk category "
                    "or trust principal; permissions: also permissions management; write: also write; any: anything).")
+@click.option("--account", "account_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="An AWS account snapshot used as context (as for check; not with --base).")
+@click.option("--state", "state_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A Terraform state used as context (as for check; not with --base).")
 def access(paths: tuple[str, ...], instance: str | None, output_format: str, partition: str, base: str | None,
-           fail_on_gain: str) -> None:
+           fail_on_gain: str, account_files: tuple[str, ...], state_files: tuple[str, ...]) -> None:
     """Show each EC2 instance's chain to its role, its effective permissions and risks."""
     from iamlint.access.command import run, run_changes
 
     if base is None:
-        sys.exit(run(list(paths), instance, output_format, partition))
+        sys.exit(run(list(paths), instance, output_format, partition, account_files, state_files))
+    if account_files or state_files:
+        raise click.BadParameter("--account and --state are not read with --base", param_hint="--base")
     if output_format == "dot":
         raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from iamlint.cache import UnitCache
 from iamlint.config import Settings
@@ -62,11 +62,13 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # load_unit is looked up here, at run time (tests replace it)
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
+    account = _account(options, report)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            located = _checked(unit, result, options, registry, scope, report, files, lines)
+            moved = account.moves(result.graph) if account is not None and unit.kind != "account" else None
+            located = _checked(unit, result, options, registry, scope, report, files, lines, moved)
             views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
                 undeclared.append(result.undeclared_vars)
@@ -81,6 +83,34 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
     report.sort()
     return report
+
+
+class _Account:
+    """--account / --state: snapshots and states as context of each code unit
+    (iamlint.normalize.context)."""
+
+    def __init__(self, options: Options) -> None:
+        # start-up: the snapshot reader and context only with --account
+        from iamlint.normalize import context
+
+        self.module = context
+        self.context = context.load_context(options.account, options.partition, options.state)
+
+    def moves(self, graph: Graph) -> Callable[[LocatedFinding], LocatedFinding]:
+        """Add the context the graph's unresolved references name; how to move a finding
+        located in the context to the code that named it."""
+        origins = self.module.attach(graph, self.context)
+        if origins:
+            enrich_graph(graph)  # the AWS managed policies the snapshot's roles attach
+        return lambda finding: self.module.relocate(finding, origins, self.context)
+
+
+def _account(options: Options, report: Report) -> _Account | None:
+    if not options.account and not options.state:
+        return None
+    account = _Account(options)
+    report.errors.extend(account.context.errors)
+    return account
 
 
 class _Files:
@@ -167,7 +197,7 @@ def one_view(views: list[View]) -> list[View]:
 
 def _checked(
     unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, files: _Files,
-    lines: Lines,
+    lines: Lines, moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
 ) -> list[LocatedFinding]:
     """Count a loaded unit, run the graph rules on it, record what suppressions need;
     its located findings."""
@@ -180,7 +210,7 @@ def _checked(
     context = Context(partition=unit_options.partition,
                       options={"accepted_managed_policies": unit_options.accepted_managed_policies})
     scope.add(unit, result, options.settings)
-    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines)
+    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -214,6 +244,7 @@ def rejected_policies(graph: Graph) -> list[SourceError]:
 def check_graph(
     graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError],
     outside: list[LocatedFinding] | None = None, lines: Lines | None = None,
+    moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
 ) -> list[LocatedFinding]:
     """Located findings of ``rules`` on ``graph``. With ``unit.only`` (files given on
     their own, as pre-commit passes them) a finding is kept when its chain touches one
@@ -231,7 +262,10 @@ def check_graph(
             errors.append(SourceError(unit.root, 0, f"rule {rule.code} ({rule.name}) failed: {exc!r}"))
             continue
         for finding in findings:
-            item = _aggregate(graph, _locate(rule, finding, options.severity, lines), aggregated)
+            located_item = _locate(rule, finding, options.severity, lines)
+            if moved is not None:  # context (--account, --state): located at the code naming it
+                located_item = moved(located_item)
+            item = _aggregate(graph, located_item, aggregated)
             if item is None:
                 continue
             if item.resource in graph.constructs:  # synthesised by the AWS CDK: where in the user's code

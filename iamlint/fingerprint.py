@@ -33,7 +33,7 @@ from typing import Any
 
 from iamlint.model.graph import InlinePolicy
 from iamlint.model.policy import Principal, Statement
-from iamlint.model.masking import mask_object
+from iamlint.model.masking import mask_object, mask_text
 from iamlint.model.values import Encoded, Known, Ref, Unknown
 
 VERSION = "iamlint/v2"
@@ -118,12 +118,12 @@ def _step_key(container: Any, step: Any) -> str:
     item = container[step]
     if isinstance(item, Statement):
         sid = item.sid.value if isinstance(item.sid, Known) else None
-        if isinstance(sid, str) and sid.strip():
-            return f"[sid={sid.strip()}]"
+        if isinstance(sid, str) and sid.strip():  # masked: a cached unit holds it masked (cold = warm)
+            return f"[sid={mask_text(sid.strip())}]"
     if isinstance(item, InlinePolicy):
         name = item.name.value if isinstance(item.name, Known) else None
         if isinstance(name, str) and name:
-            return f"[name={name}]"
+            return f"[name={mask_text(name)}]"
     content = _content(item)
     same = sum(1 for earlier in container[:step] if _content(earlier) == content)
     return f"[{_digest(content)[:16]}#{same}]"

@@ -36,6 +36,10 @@ class Options:
     # Not in cache_key: in a git repository it is the repository's top whatever the paths
     # given; outside one, a cached unit may keep what a wider run was allowed to read
     read_roots: tuple[str, ...] = ()
+    # --account FILE: account snapshots used as context for code (names the code references
+    # but does not define); applied after loading, so not part of cache_key
+    account: tuple[str, ...] = ()
+    state: tuple[str, ...] = ()  # --state FILE: Terraform states as context, the same way
 
     def for_unit(self, unit: Unit) -> Options:
         """The options of one unit: its closest configuration file, then the command line."""

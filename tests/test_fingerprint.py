@@ -137,3 +137,15 @@ def test_cloudformation_statements_too(tmp_path, variant):
     [after] = run([str(template)], Options(cache=False, select={"IAM002"})).findings
     assert after.line > before.line
     assert fingerprint(after, str(tmp_path)) == fingerprint(before, str(tmp_path))
+
+
+def test_a_sid_holding_a_key_gives_one_fingerprint_cold_and_warm(tmp_path, monkeypatch):
+    """A cached unit holds credentials masked: a Sid (or policy name) holding an access key
+    id is fingerprinted masked, so a warm run's findings match the cold run's."""
+    key = "AKIA" + "IOSFODNN7TESTKEY"[:16]
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "main.tf").write_text(ROLE % S3_SID.replace("Buckets", f"Allow{key}"), encoding="utf-8")
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    runs = [run([str(tmp_path / "repo")], Options(cache=True, jobs=1, select={"IAM002"})) for _ in range(2)]
+    cold, warm = ([fingerprint(f, str(tmp_path / "repo")) for f in report.findings] for report in runs)
+    assert len(cold) == 1 and cold == warm

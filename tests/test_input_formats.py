@@ -54,9 +54,11 @@ def _units(units: list[Unit], root: Path) -> list[tuple[str, str, list[str]]]:
 
 def test_the_built_in_formats_are_registered_through_entry_points():
     names = [fmt.name for fmt in FORMATS]
-    assert sorted(names) == ["cdk-assembly", "cloudformation-json", "cloudformation-yaml", "terraform", "terraform-plan"]
+    assert sorted(names) == ["aws-account", "cdk-assembly", "cloudformation-json", "cloudformation-yaml", "terraform",
+                             "terraform-plan"]
     assert names.index("terraform-plan") < names.index("cloudformation-json")  # its 'before'
-    assert names.index("cdk-assembly") < names.index("terraform-plan")  # takes its whole tree first
+    assert names.index("aws-account") < names.index("terraform-plan")  # its 'before'
+    assert names.index("cdk-assembly") < min(names.index("terraform-plan"), names.index("aws-account"))  # its whole tree first
     assert not FORMATS.errors
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from iamlint.access.model import ComputeAccess, pictures
 from iamlint.discovery import discover
 from iamlint.engine import load_unit
 from iamlint.model.units import SourceError
 from iamlint.options import Options
+
+if TYPE_CHECKING:  # the context module is imported only with --account / --state
+    from iamlint.model.graph import Graph
+    from iamlint.normalize.context import AccountContext
 
 FORMATS = ("text", "json", "markdown", "dot")
 EXIT_OK, EXIT_GAIN, EXIT_ERROR = 0, 1, 2
@@ -22,12 +27,15 @@ class AccessReport:
     errors: list[SourceError] = field(default_factory=list)
 
 
-def build(paths: list[str], partition: str = "aws") -> AccessReport:
-    """Every unit under ``paths`` loaded (through the unit cache) and pictured."""
+def build(paths: list[str], partition: str = "aws", account: tuple[str, ...] = (), state: tuple[str, ...] = ()) -> AccessReport:
+    """Every unit under ``paths`` loaded (through the unit cache) and pictured; with
+    ``account`` snapshots or Terraform ``state`` files, what the code names but does not
+    define is taken from them (each such link located in its snapshot or state file)."""
     report = AccessReport()
     units, missing = discover(paths, errors=report.errors)
     report.errors.extend(SourceError(arg, 0, "no such file or directory") for arg in missing)
     options = Options(partition=partition, cache=False)
+    context = _context(account, state, partition, report)
     for unit in units:
         try:
             result = load_unit(unit, options)
@@ -37,11 +45,32 @@ def build(paths: list[str], partition: str = "aws") -> AccessReport:
         if result is None:
             continue
         report.errors.extend(result.errors)
+        if context is not None and unit.kind != "account":
+            _attach(result.graph, context)
         only = unit.only
         for item in pictures(result.graph):
             if only is None or os.path.normpath(item.compute.path) in only:
                 report.computes.append(item)
     return report
+
+
+def _context(account: tuple[str, ...], state: tuple[str, ...], partition: str, report: AccessReport) -> AccountContext | None:
+    if not account and not state:
+        return None
+    # only with --account / --state: the snapshot and state readers
+    from iamlint.normalize.context import load_context
+
+    context = load_context(account, partition, state)
+    report.errors.extend(context.errors)
+    return context
+
+
+def _attach(graph: Graph, context: AccountContext) -> None:
+    from iamlint.knowledge import enrich_graph
+    from iamlint.normalize.context import attach
+
+    if attach(graph, context):
+        enrich_graph(graph)  # the AWS managed policies the context's roles attach
 
 
 def select(report: AccessReport, address: str | None) -> str | None:
@@ -69,10 +98,11 @@ def render(report: AccessReport, output_format: str) -> str:
     return chosen(report)
 
 
-def run(paths: list[str], instance: str | None, output_format: str, partition: str = "aws") -> int:
+def run(paths: list[str], instance: str | None, output_format: str, partition: str = "aws",
+        account: tuple[str, ...] = (), state: tuple[str, ...] = ()) -> int:
     """The command: print the report; 2 when an input could not be read or
     ``--instance`` matches nothing (said on stderr), else 0."""
-    report = build(paths or ["."], partition)
+    report = build(paths or ["."], partition, account, state)
     problem = select(report, instance)
     if problem:
         print(f"iamlint: {problem}", file=sys.stderr)

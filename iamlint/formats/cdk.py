@@ -113,7 +113,7 @@ class CdkAssembly(FileFormat):
     name = "cdk-assembly"
     kind = "cloudformation"
     description = "AWS CDK cloud assembly (cdk.out: manifest.json and its stack templates)"
-    before = ("terraform-plan", "cloudformation-json", "cloudformation-yaml")
+    before = ("aws-account", "terraform-plan", "cloudformation-json", "cloudformation-yaml")
 
     def claims(self, name: str) -> bool:
         return name == MANIFEST or name.endswith(".template.json")

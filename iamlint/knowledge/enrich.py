@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from iamlint.model.graph import AwsManagedPolicy, Graph, PolicyAttachment, Role
+from iamlint.model.graph import AwsManagedPolicy, Graph, Group, PolicyAttachment, Role, User
 from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Known, from_python
 
@@ -15,12 +15,12 @@ NODE_TYPE = "aws_managed_policy"
 
 
 def managed_arns(graph: Graph) -> Iterator[Known]:
-    """Every Known AWS managed policy ARN attached by a role (or set as its permissions
-    boundary) or by an attachment node."""
+    """Every Known AWS managed policy ARN attached by a role, user or group (or set as
+    the permissions boundary of a role or user) or by an attachment node."""
     for node in graph.nodes:
-        if isinstance(node, Role):
+        if isinstance(node, (Role, User, Group)):
             values = node.managed_policy_arns
-            if node.permissions_boundary is not None:
+            if not isinstance(node, Group) and node.permissions_boundary is not None:
                 values = (*values, node.permissions_boundary)
         elif isinstance(node, PolicyAttachment):
             values = node.policy_arns

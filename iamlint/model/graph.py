@@ -111,6 +111,8 @@ class ManagedPolicy(Node):
     name: Value | None = None
     document: Document | None = None
     roles: tuple[Value, ...] = ()
+    users: tuple[Value, ...] = ()
+    groups: tuple[Value, ...] = ()
 
 
 _AWS_MANAGED_ARN = re.compile(r"arn:(?:\$\{AWS::Partition\}|[^:]*):iam::aws:policy(/.+)")
@@ -140,20 +142,66 @@ class AwsManagedPolicy(ManagedPolicy):
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class RolePolicy(Node):
-    """A policy document attached to roles by a separate resource
-    (aws_iam_role_policy, AWS::IAM::Policy, AWS::IAM::RolePolicy)."""
+    """A policy document attached to roles, users or groups by a separate resource
+    (aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, AWS::IAM::Policy,
+    AWS::IAM::RolePolicy, AWS::IAM::UserPolicy, AWS::IAM::GroupPolicy)."""
 
     document: Document | None = None
     roles: tuple[Value, ...] = ()
+    users: tuple[Value, ...] = ()
+    groups: tuple[Value, ...] = ()
 
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class PolicyAttachment(Node):
-    """Attaches managed policies (by ARN) to roles (aws_iam_role_policy_attachment ...)."""
+    """Attaches managed policies (by ARN) to roles, users or groups
+    (aws_iam_role_policy_attachment, aws_iam_user_policy_attachment, ...)."""
 
     policy_arns: tuple[Value, ...] = ()
     roles: tuple[Value, ...] = ()
+    users: tuple[Value, ...] = ()
+    groups: tuple[Value, ...] = ()
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class User(Node):
+    """An IAM user (aws_iam_user, AWS::IAM::User): a principal with identity policies
+    of its own and those of its groups. ``groups`` holds the groups it names itself
+    (CloudFormation ``Groups``); memberships declared elsewhere are GroupMembership
+    nodes. ``permissions_boundary`` as for a role."""
+
+    name: Value | None = None
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    managed_policy_arns: tuple[Value, ...] = ()
+    permissions_boundary: Value | None = None
+    groups: tuple[Value, ...] = ()
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class Group(Node):
+    """An IAM group (aws_iam_group, AWS::IAM::Group): its policies reach its users."""
+
+    name: Value | None = None
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    managed_policy_arns: tuple[Value, ...] = ()
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class GroupMembership(Node):
+    """Makes every one of ``users`` a member of every one of ``groups``
+    (aws_iam_group_membership, aws_iam_user_group_membership,
+    AWS::IAM::UserToGroupAddition)."""
+
+    users: tuple[Value, ...] = ()
+    groups: tuple[Value, ...] = ()
+
+
+Identity = Union[Role, User, Group]
+"""A node identity policies reach (an IAM principal of the account)."""
 
 
 N = TypeVar("N", bound=Node)

@@ -14,12 +14,16 @@ from iamlint.model.graph import (
     AwsManagedPolicy,
     Compute,
     Graph,
+    Group,
+    GroupMembership,
+    Identity,
     InstanceProfile,
     ManagedPolicy,
     Node,
     PolicyAttachment,
     Role,
     RolePolicy,
+    User,
 )
 from iamlint.model.policy import Document
 from iamlint.model.values import Alternatives, Known, Ref, Unknown, Value, is_absent
@@ -144,9 +148,11 @@ def roles_of(graph: Graph, profile: InstanceProfile) -> list[Resolution]:
     return [resolve(graph, value, Role, "role") for value in profile.roles if not is_absent(value)]
 
 
-def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
-    """Every identity policy that reaches ``role``: inline, separate role policies,
-    customer-managed policies and managed ARNs (resolved or with the reason why not)."""
+def policies_of(graph: Graph, role: Identity) -> Iterator[AttachedPolicy]:
+    """Every identity policy attached to ``role`` (a role, a user or a group) itself:
+    inline, separate role/user/group policies, customer-managed policies and managed
+    ARNs (resolved or with the reason why not). A user's groups' policies are not
+    included: :func:`groups_of` names them."""
     for index, inline in enumerate(role.inline_policies):
         yield AttachedPolicy(role, ("inline_policies", index, "document"), inline.document)
     for index, arn in enumerate(role.managed_policy_arns):
@@ -160,22 +166,77 @@ def policies_of(graph: Graph, role: Role) -> Iterator[AttachedPolicy]:
 
 
 def _attached_to(graph: Graph) -> dict[str, list[Holder]]:
-    """Role address -> the role policies, managed policies and attachments naming it
-    (in graph order, each once); computed once per graph."""
+    """Role, user or group address -> the policies, managed policies and attachments
+    naming it (in graph order, each once); computed once per graph."""
     # graph.memo holds one entry per query, each of the type its query stores
     index = cast("dict[str, list[Holder]] | None", graph.memo.get("attached_to"))
     if index is None:
         index = {}
         for node in graph.nodes:
             if isinstance(node, (RolePolicy, ManagedPolicy, PolicyAttachment)):
-                for value in node.roles:
-                    found = resolve(graph, value, Role, "role").node
-                    if found is not None:
-                        holders = index.setdefault(found.address, [])
-                        if not holders or holders[-1] is not node:
-                            holders.append(node)
+                for found in targets_of(graph, node):
+                    holders = index.setdefault(found.address, [])
+                    if not holders or holders[-1] is not node:
+                        holders.append(node)
         graph.memo["attached_to"] = index
     return index
+
+
+_TARGETS: tuple[tuple[str, type[Node], str], ...] = (("roles", Role, "role"), ("users", User, "user"),
+                                                     ("groups", Group, "group"))
+
+
+def targets_of(graph: Graph, holder: Node) -> list[Identity]:
+    """The roles, users and groups of the scanned code that a policy, managed policy or
+    attachment (``holder``) names, in that order."""
+    found: list[Identity] = []
+    for field, kind, what in _TARGETS:
+        for value in getattr(holder, field, ()):
+            node = resolve(graph, value, kind, what).node
+            if isinstance(node, (Role, User, Group)):
+                found.append(node)
+    return found
+
+
+def managed_attachments(graph: Graph) -> Iterator[tuple[Node, AttrPath, Value, list[Identity]]]:
+    """Every attachment of a managed policy by ARN: (node, path to the ARN, ARN value,
+    the roles, users and groups of the scanned code it attaches it to) -- a role's, user's
+    or group's own ``managed_policy_arns`` and attachment resources."""
+    for node in graph.nodes:
+        if isinstance(node, (Role, User, Group)):
+            for index, value in enumerate(node.managed_policy_arns):
+                yield node, ("managed_policy_arns", index), value, [node]
+        elif isinstance(node, PolicyAttachment):
+            targets = targets_of(graph, node)
+            for index, value in enumerate(node.policy_arns):
+                yield node, ("policy_arns", index), value, targets
+
+
+def groups_of(graph: Graph, user: User) -> list[Group]:
+    """The groups of the scanned code ``user`` is a member of: those it names
+    (CloudFormation ``Groups``) and those of the memberships naming it, each once."""
+    index = cast("dict[str, list[Group]] | None", graph.memo.get("groups_of"))
+    if index is None:
+        index = {}
+        for node in graph.nodes:
+            if isinstance(node, User):
+                _add_members(graph, index, [node], node.groups)
+            elif isinstance(node, GroupMembership):
+                members = [m for m in (resolve(graph, v, User, "user").node for v in node.users) if isinstance(m, User)]
+                _add_members(graph, index, members, node.groups)
+        graph.memo["groups_of"] = index
+    return list(index.get(user.address, ()))
+
+
+def _add_members(graph: Graph, index: dict[str, list[Group]], users: list[User], groups: tuple[Value, ...]) -> None:
+    for value in groups:
+        group = resolve(graph, value, Group, "group").node
+        if not isinstance(group, Group):
+            continue
+        for user in users:
+            entries = index.setdefault(user.address, [])
+            if group not in entries:
+                entries.append(group)
 
 
 def _managed(graph: Graph, source: Node, path: AttrPath, arn: Value) -> AttachedPolicy:
@@ -224,12 +285,12 @@ def profiles_using(graph: Graph, role: Role) -> list[InstanceProfile]:
 
 def written_policies(graph: Graph, trust: bool = False) -> Iterator[tuple[Node, AttrPath, Document]]:
     """Every policy document written in the scanned code, once, where it is written:
-    role inline policies, role policies and customer-managed policies (and, with
+    inline policies of roles, users and groups, role/user/group policies and customer-managed policies (and, with
     ``trust``, roles' trust policies), as (node, path to the document, document).
     AWS managed policies are not written here and are left out."""
     for node in graph.nodes:
-        if isinstance(node, Role):
-            if trust and node.trust_policy is not None:
+        if isinstance(node, (Role, User, Group)):
+            if trust and isinstance(node, Role) and node.trust_policy is not None:
                 yield node, ("trust_policy",), node.trust_policy
             for index, inline in enumerate(node.inline_policies):
                 yield node, ("inline_policies", index, "document"), inline.document

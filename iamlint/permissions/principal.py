@@ -1,9 +1,10 @@
 """Effective permissions of one principal: every policy that reaches it, explicit Deny
 subtracting what it fully covers, the permissions boundary intersecting when it is known.
 
-Today the principals are roles (inline policies, role policies, customer-managed and AWS
-managed policies, attached by the role or by attachment resources). Users and groups
-slot in by adding a source of attached policies for their node type to ``_SOURCES``.
+The principals are roles, users and groups (inline policies, separate policies,
+customer-managed and AWS managed policies, attached by the principal or by attachment
+resources); a user's permissions include those of its groups. Each node type has its
+source of attached policies in ``_SOURCES``.
 Built once per principal and graph (``graph.memo``); answers per action are memoised.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, cast
 
-from iamlint.model.graph import AwsManagedPolicy, Graph, ManagedPolicy, Node, Role
-from iamlint.model.links import policies_of, resolve
+from iamlint.model.graph import AwsManagedPolicy, Graph, Group, ManagedPolicy, Node, Role, User
+from iamlint.model.links import groups_of, policies_of, resolve
 from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Known
 from iamlint.permissions.arns import ALL, SOME, UNKNOWN, action_info, covers_pattern
@@ -164,7 +165,7 @@ def effective_permissions(graph: Graph, principal: Node) -> PermissionSet:
 
 
 def principals(graph: Graph) -> Iterator[Node]:
-    """Every principal whose permissions the graph holds (roles today)."""
+    """Every principal whose permissions the graph holds: roles, users, groups."""
     for kind in _SOURCES:
         yield from graph.of_type(kind)
 
@@ -179,7 +180,7 @@ def _build(graph: Graph, principal: Node) -> PermissionSet:
         document = _document(ref.holder, ref.document_path)
         for grant in document_grants(document, ref.holder, ref.document_path, ref.site, ref.site_path):
             (result.allows if grant.allow else result.denies).append(grant)
-    if isinstance(principal, Role) and principal.permissions_boundary is not None:
+    if isinstance(principal, (Role, User)) and principal.permissions_boundary is not None:
         result.boundary = _boundary(graph, principal)
     return result
 
@@ -194,7 +195,8 @@ def _document(holder: Node, path: tuple) -> object:
 
 
 def _role_policies(graph: Graph, role: Node) -> Iterator[PolicyRef]:
-    assert isinstance(role, Role)
+    """The policies attached to a role, a user or a group itself."""
+    assert isinstance(role, (Role, User, Group))
     for attached in policies_of(graph, role):
         path = attached.path
         if path[:1] == ("inline_policies",):
@@ -209,10 +211,22 @@ def _role_policies(graph: Graph, role: Node) -> Iterator[PolicyRef]:
                 yield PolicyRef(attached.source, path, None, reason=attached.reason or (found.reason if found else None))
 
 
-_SOURCES: dict[type, Callable[[Graph, Node], Iterator[PolicyRef]]] = {Role: _role_policies}
+def _user_policies(graph: Graph, user: Node) -> Iterator[PolicyRef]:
+    """A user's own policies, then those of each of its groups."""
+    assert isinstance(user, User)
+    yield from _role_policies(graph, user)
+    for group in groups_of(graph, user):
+        yield from _role_policies(graph, group)
 
 
-def _boundary(graph: Graph, role: Role) -> Boundary:
+_SOURCES: dict[type, Callable[[Graph, Node], Iterator[PolicyRef]]] = {
+    Role: _role_policies,
+    User: _user_policies,
+    Group: _role_policies,
+}
+
+
+def _boundary(graph: Graph, role: Role | User) -> Boundary:
     value = role.permissions_boundary
     label = value.value if isinstance(value, Known) and isinstance(value.value, str) else getattr(value, "address", "")
     boundary = Boundary(("permissions_boundary",), str(label or "of " + role.address))

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from iamlint.knowledge import risk_catalogue
 from iamlint.model.findings import Finding, Severity
-from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Node, Role
+from iamlint.model.graph import AwsManagedPolicy, Compute, Graph, Group, Node, Role, User
 from iamlint.model.links import instance_roles, is_instance_role, profiles_using
 from iamlint.model.values import Known
 from iamlint.permissions.grants import Grant, Origin, document_grants
@@ -45,11 +45,18 @@ def reach(graph: Graph, principals: Iterable[Node]) -> Reach:
         related.extend(("instance" if isinstance(h, Compute) else "instance profile", h, ()) for h in holders)
     if parts:
         return Reach(Severity.ERROR, f"it reaches EC2 instance role {'; '.join(parts)}", tuple(related))
-    if roles:
-        names = ", ".join(r.address for r in roles)
-        return Reach(Severity.WARNING, f"it reaches {names}, which no EC2 instance of the scanned code uses",
-                     tuple(("role", r, ()) for r in roles))
+    others = [p for p in principals if isinstance(p, (User, Group))]
+    if roles or others:
+        names = ", ".join([r.address for r in roles] + [f"{principal_kind(p)} {p.address}" for p in others])
+        tail = "which no EC2 instance of the scanned code uses" if roles else "not an EC2 instance role"
+        return Reach(Severity.WARNING, f"it reaches {names}, {tail}",
+                     tuple((principal_kind(p), p, ()) for p in [*roles, *others]))
     return Reach(Severity.WARNING, "it reaches no role in the scanned code", ())
+
+
+def principal_kind(node: Node) -> str:
+    """"role", "IAM user" or "IAM group" (for messages and related locations)."""
+    return "IAM user" if isinstance(node, User) else "IAM group" if isinstance(node, Group) else "role"
 
 
 def lowered(severity: Severity, condition_keys: tuple[str, ...]) -> tuple[Severity, str]:

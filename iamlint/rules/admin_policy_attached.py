@@ -4,8 +4,10 @@
 
 Every AWS managed policy ARN (``arn:aws:iam::aws:policy/...``, in any partition:
 ``arn:aws-cn:``, ``arn:aws-us-gov:``, ``${AWS::Partition}``, ``data.aws_partition``)
-attached to a role by ``managed_policy_arns``, ``aws_iam_role_policy_attachment``,
-``aws_iam_policy_attachment`` or CloudFormation ``ManagedPolicyArns``. iamlint ships an
+attached to a role, an IAM user or an IAM group by ``managed_policy_arns``,
+``aws_iam_role_policy_attachment``, ``aws_iam_user_policy_attachment``,
+``aws_iam_group_policy_attachment``, ``aws_iam_policy_attachment`` or CloudFormation
+``ManagedPolicyArns``. iamlint ships an
 offline snapshot of every AWS managed policy document (``iamlint --version`` shows its
 date), and decides from the document, not from a list of names: a policy is reported
 when one of its ``Allow`` statements grants ``"*"``, ``"<service>:*"`` or uses
@@ -19,7 +21,7 @@ widest grants and how many actions they amount to.
 
 - **error** when the role is an instance role: used by an EC2 instance, launch template
   or launch configuration of the scanned code, or wrapped in an instance profile;
-- **warning** everywhere else;
+- **warning** everywhere else (users and groups included);
 - **note** when the ARN has the shape of an AWS managed policy but the snapshot does not
   know it: the policy was deprecated, or is newer than the snapshot, or the ARN is
   misspelt (the closest known ARN is suggested). Nothing is guessed about its contents.
@@ -126,7 +128,7 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
-    PolicyAttachment,
+    Identity,
     PolicyDocument,
     Role,
     Rule,
@@ -137,14 +139,16 @@ from iamlint.plugin import (
     count_actions,
     enrich,
     instance_roles,
+    managed_attachments,
     policy_includes,
+    principal_kind,
     profiles_using,
     resolve,
     snapshot_date,
 )
 
 SERVICE_WILDCARD = re.compile(r"[a-z0-9-]+:\*+", re.IGNORECASE)
-Site = tuple[Node, tuple, Value, list[Role]]
+Site = tuple[Node, tuple, Value, list[Identity]]
 
 
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
@@ -164,15 +168,8 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
 
 
 def _attachments(graph: Graph) -> Iterator[Site]:
-    """(node, path, ARN value, target roles) for every managed policy attachment."""
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            for index, value in enumerate(node.managed_policy_arns):
-                yield node, ("managed_policy_arns", index), value, [node]
-        elif isinstance(node, PolicyAttachment):
-            roles = [r.node for r in (resolve(graph, v, Role, "role") for v in node.roles) if isinstance(r.node, Role)]
-            for index, value in enumerate(node.policy_arns):
-                yield node, ("policy_arns", index), value, roles
+    """(node, path, ARN value, target roles, users and groups) for every managed policy attachment."""
+    yield from managed_attachments(graph)
 
 
 def widest_grants(document: object) -> list[str]:
@@ -193,7 +190,7 @@ def widest_grants(document: object) -> list[str]:
     return list(dict.fromkeys(grants))
 
 
-def _admin(graph: Graph, node: Node, path: tuple, policy: AwsManagedPolicy, roles: list[Role], users: dict) -> Finding | None:
+def _admin(graph: Graph, node: Node, path: tuple, policy: AwsManagedPolicy, roles: list[Identity], users: dict) -> Finding | None:
     grants = widest_grants(policy.document)
     if not grants:
         return None
@@ -202,6 +199,8 @@ def _admin(graph: Graph, node: Node, path: tuple, policy: AwsManagedPolicy, role
     related: list[tuple[str, Node, tuple]] = [("managed policy", policy, ())]
     holders: list[str] = []
     for role in roles:
+        if not isinstance(role, Role):
+            continue  # users and groups are never instance roles
         computes = users.get(role.address, [])
         used = [c.address for c in computes] or [f"instance profile {p.address}" for p in profiles_using(graph, role)]
         if used:
@@ -211,9 +210,20 @@ def _admin(graph: Graph, node: Node, path: tuple, policy: AwsManagedPolicy, role
     if holders:
         message = f"{what}; it is attached to EC2 instance role {'; '.join(holders)}"
         return Finding(node, path, message, severity=Severity.ERROR, related=tuple(related))
-    target = ", ".join(r.address for r in roles) or "a role not defined in the scanned code"
+    target = ", ".join(_label(r) for r in roles) or _undefined(node)
     message = f"{what}; it is attached to {target}, which no EC2 instance of the scanned code uses"
     return Finding(node, path, message, severity=Severity.WARNING, related=tuple(related))
+
+
+def _label(principal: Node) -> str:
+    kind = principal_kind(principal)
+    return principal.address if kind == "role" else f"{kind} {principal.address}"
+
+
+def _undefined(node: Node) -> str:
+    if getattr(node, "users", ()) or getattr(node, "groups", ()):
+        return "a user or group not defined in the scanned code"
+    return "a role not defined in the scanned code"
 
 
 def _count(grants: list[str]) -> str:

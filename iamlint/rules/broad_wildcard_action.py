@@ -144,7 +144,6 @@ from iamlint.plugin import (
     Known,
     ManagedPolicy,
     Node,
-    PolicyAttachment,
     PolicyDocument,
     Role,
     Rule,
@@ -156,6 +155,7 @@ from iamlint.plugin import (
     is_instance_role,
     judge_unscoped,
     lowered,
+    managed_attachments,
     partial_wildcard,
     reach,
     resolve,
@@ -355,21 +355,11 @@ def _examples(actions: Sequence) -> str:
 
 
 def _aws_attachments(graph: Graph) -> Iterator[tuple[Node, tuple, AwsManagedPolicy, bool]]:
-    for node in graph.nodes:
-        if isinstance(node, Role):
-            sites = [(("managed_policy_arns", i), v) for i, v in enumerate(node.managed_policy_arns)]
-            roles = [node]
-        elif isinstance(node, PolicyAttachment):
-            sites = [(("policy_arns", i), v) for i, v in enumerate(node.policy_arns)]
-            roles = [r.node for r in (resolve(graph, v, Role, "role") for v in node.roles) if isinstance(r.node, Role)]
-        else:
-            continue
-        on_instance = any(is_instance_role(graph, r) for r in roles)
-        for path, value in sites:
-            if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
-                found = resolve(graph, value, ManagedPolicy, "managed policy").node
-                if isinstance(found, AwsManagedPolicy):
-                    yield node, path, found, on_instance
+    for node, path, value, targets in managed_attachments(graph):
+        if isinstance(value, Known) and AwsManagedPolicy.key_of(value.value):
+            found = resolve(graph, value, ManagedPolicy, "managed policy").node
+            if isinstance(found, AwsManagedPolicy):
+                yield node, path, found, any(isinstance(r, Role) and is_instance_role(graph, r) for r in targets)
 
 
 def _aws_finding(node: Node, path: tuple, policy: AwsManagedPolicy, on_instance: bool) -> Finding | None:

@@ -3,8 +3,9 @@
 ## What it checks
 
 Every ``Allow`` statement of every identity policy in the scanned code: inline policies of
-roles (``inline_policy`` blocks, ``Policies``), separate role policies
-(``aws_iam_role_policy``, ``AWS::IAM::Policy``) and customer-managed policies
+roles (``inline_policy`` blocks, ``Policies``) and of IAM users and groups, separate role,
+user and group policies (``aws_iam_role_policy``, ``aws_iam_user_policy``,
+``aws_iam_group_policy``, ``AWS::IAM::Policy``) and customer-managed policies
 (``aws_iam_policy``, ``AWS::IAM::ManagedPolicy``), whether written with ``jsonencode``,
 JSON text, a heredoc or a ``data "aws_iam_policy_document"``. A statement is reported when
 one of its actions is ``"*"`` or ``"<service>:*"`` (IAM action names are
@@ -19,8 +20,8 @@ The severity depends on what the policy reaches:
   launch template or launch configuration of the scanned code, or a role wrapped in an
   instance profile (which exists only to hand the role to EC2). The message names the
   instances or profiles;
-- **warning** everywhere else, including customer-managed policies attached to nothing in
-  the scanned code.
+- **warning** everywhere else, including policies of IAM users and groups and
+  customer-managed policies attached to nothing in the scanned code.
 
 A managed policy attached to several roles is reported once, on the policy itself (an
 error if any of the roles is an instance role). Trust policies are not identity
@@ -222,7 +223,7 @@ def _finding(node: Node, path: tuple, what: str, reached: Reach) -> Finding:
 
 
 def _describe(node: Node, path: tuple) -> str:
-    if isinstance(node, Role):
+    if path[:1] == ("inline_policies",):
         return f"inline policy #{path[1] + 1} of {node.address}"
     return f"policy {node.address}"
 

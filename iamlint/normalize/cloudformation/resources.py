@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 from iamlint.model.graph import (
     Compute,
+    Group,
+    GroupMembership,
     InlinePolicy,
     InstanceProfile,
     LaunchingService,
@@ -19,6 +21,7 @@ from iamlint.model.graph import (
     Resource,
     Role,
     RolePolicy,
+    User,
 )
 from iamlint.model.span import Span
 from iamlint.model.policy import Document, PolicyDocument
@@ -159,9 +162,16 @@ def _inline(item: Value) -> InlinePolicy:
 
 
 def _policy(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
-    roles = _items(props.get("Roles")) if kind == "AWS::IAM::Policy" else _items(props.get("RoleName"))
+    """AWS::IAM::Policy (Roles, Users, Groups) and AWS::IAM::RolePolicy / UserPolicy /
+    GroupPolicy (RoleName / UserName / GroupName)."""
     document = to_document(props.get("PolicyDocument"))
-    return [RolePolicy(logical_id, kind, span, props.items, document=document, roles=roles)]
+    if kind == "AWS::IAM::Policy":
+        targets = [_items(props.get(key)) for key in ("Roles", "Users", "Groups")]
+    else:
+        targets = [_items(props.get(key)) if kind == f"AWS::IAM::{key[:-4]}Policy" else ()
+                   for key in ("RoleName", "UserName", "GroupName")]
+    return [RolePolicy(logical_id, kind, span, props.items, document=document, roles=targets[0], users=targets[1],
+                       groups=targets[2])]
 
 
 def _managed_policy(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
@@ -174,8 +184,47 @@ def _managed_policy(logical_id: str, kind: str, span: Span, props: Properties) -
             name=props.get("ManagedPolicyName") or _generated(logical_id, span, "arn"),
             document=to_document(props.get("PolicyDocument")),
             roles=_items(props.get("Roles")),
+            users=_items(props.get("Users")),
+            groups=_items(props.get("Groups")),
         )
     ]
+
+
+def _user(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    return [
+        User(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            name=props.get("UserName") or _generated(logical_id, span, "name"),
+            inline_policies=tuple(_inline(item) for item in _items(props.get("Policies"))),
+            managed_policy_arns=_present(_items(props.get("ManagedPolicyArns"))),
+            permissions_boundary=_boundary(props.get("PermissionsBoundary")),
+            groups=_present(_items(props.get("Groups"))),
+        )
+    ]
+
+
+def _group(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    return [
+        Group(
+            logical_id,
+            kind,
+            span,
+            props.items,
+            name=props.get("GroupName") or _generated(logical_id, span, "name"),
+            inline_policies=tuple(_inline(item) for item in _items(props.get("Policies"))),
+            managed_policy_arns=_present(_items(props.get("ManagedPolicyArns"))),
+        )
+    ]
+
+
+def _membership(logical_id: str, kind: str, span: Span, props: Properties) -> list[Node]:
+    """AWS::IAM::UserToGroupAddition (GroupName, Users)."""
+    group = props.get("GroupName")
+    return [GroupMembership(logical_id, kind, span, props.items, users=_items(props.get("Users")),
+                            groups=(group,) if group is not None else ())]
 
 
 def to_document(value: Value | None) -> Document | None:
@@ -299,6 +348,11 @@ BUILDERS: dict[str, Callable[[str, str, Span, Properties], list[Node]]] = {
     "AWS::IAM::Policy": _policy,
     "AWS::IAM::RolePolicy": _policy,
     "AWS::IAM::ManagedPolicy": _managed_policy,
+    "AWS::IAM::UserPolicy": _policy,
+    "AWS::IAM::GroupPolicy": _policy,
+    "AWS::IAM::User": _user,
+    "AWS::IAM::Group": _group,
+    "AWS::IAM::UserToGroupAddition": _membership,
     "AWS::EKS::Nodegroup": _launching_service,
     "AWS::Batch::ComputeEnvironment": _launching_service,
 }

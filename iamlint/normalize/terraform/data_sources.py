@@ -59,6 +59,20 @@ def _ami(evaluator: Any, block: Block, address: str, attribute: str, span: Span,
                address=f"{evaluator.prefix}data.{address}", attribute=attribute)
 
 
+def _read(evaluator: Any, block: Block, address: str, attribute: str, span: Span, env: dict) -> Value:
+    """``data "aws_iam_role"``, ``data "aws_iam_instance_profile"``: read from AWS at plan
+    time, but which data source it is stays known (a :class:`Ref`), so a Terraform state
+    (``--state``) holding its values can stand in for it; its ``name`` is the name it
+    looks up, when the code fixes it (an account snapshot, ``--account``, finds it by name)."""
+    argument = block.body.attributes.get("name")
+    if attribute == "name" and argument is not None:
+        name = evaluator.eval(argument.expr, env or {})
+        if isinstance(name, Known) and isinstance(name.value, str) and name.value:
+            return Known(name.value, span)  # located where it is used, like the reference it replaces
+    return Ref(f"data.{address}.{attribute} is read from AWS at plan time", span,
+               address=f"{evaluator.prefix}data.{address}", attribute=attribute)
+
+
 DATA_NODES = frozenset({"aws_ami"})  # data sources that are nodes of the graph (rules read their arguments)
 
 BUILDERS: dict[str, DataBuilder] = {
@@ -67,4 +81,6 @@ BUILDERS: dict[str, DataBuilder] = {
     "aws_iam_policy": policy_document.managed_policy,
     "aws_service_principal": _service_principal,
     "aws_ami": _ami,
+    "aws_iam_role": _read,
+    "aws_iam_instance_profile": _read,
 }

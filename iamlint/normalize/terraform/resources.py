@@ -6,6 +6,8 @@ from typing import Callable, Protocol
 
 from iamlint.model.graph import (
     Compute,
+    Group,
+    GroupMembership,
     InlinePolicy,
     InstanceProfile,
     LaunchingService,
@@ -15,6 +17,7 @@ from iamlint.model.graph import (
     Resource,
     Role,
     RolePolicy,
+    User,
 )
 from iamlint.model.span import Span
 from iamlint.model.values import Known, Unknown, Value, as_list, is_absent
@@ -125,22 +128,50 @@ def _policy(address: str, type_: str, span: Span, values: Attributes) -> Node:
 
 
 def _role_policy(address: str, type_: str, span: Span, values: Attributes) -> Node:
-    role = values.get("role")
+    """aws_iam_role_policy, aws_iam_user_policy (``user``), aws_iam_group_policy (``group``)."""
     return RolePolicy(address, type_, span, values, document=to_document(values.get("policy")),
-                      roles=(role,) if role is not None else ())
+                      roles=_one(values, "role"), users=_one(values, "user"), groups=_one(values, "group"))
 
 
 def _attachment(address: str, type_: str, span: Span, values: Attributes) -> Node:
-    roles: tuple[Value, ...] = ()
-    if "role" in values:
-        roles = (values["role"],)
-    elif "role_name" in values:
-        roles = (values["role_name"],)
-    elif "roles" in values:
-        roles = tuple(as_list(values["roles"]))
+    """aws_iam_{role,user,group}_policy_attachment (``role`` / ``user`` / ``group``),
+    aws_iam_policy_attachment (``roles``, ``users``, ``groups``) and
+    aws_iam_{role,user,group}_policy_attachments_exclusive (``<kind>_name``)."""
     arns = values.get("policy_arns")
     policy_arns = tuple(as_list(arns)) if arns is not None else ((values["policy_arn"],) if "policy_arn" in values else ())
-    return PolicyAttachment(address, type_, span, values, policy_arns=policy_arns, roles=roles)
+    return PolicyAttachment(address, type_, span, values, policy_arns=policy_arns, roles=_targets(values, "role"),
+                            users=_targets(values, "user"), groups=_targets(values, "group"))
+
+
+def _targets(values: Attributes, kind: str) -> tuple[Value, ...]:
+    for key in (kind, kind + "_name"):
+        if key in values:
+            return (values[key],)
+    return _many(values, kind + "s")
+
+
+def _one(values: Attributes, key: str) -> tuple[Value, ...]:
+    return (values[key],) if key in values else ()
+
+
+def _many(values: Attributes, key: str) -> tuple[Value, ...]:
+    return tuple(as_list(values[key])) if key in values else ()
+
+
+def _user(address: str, type_: str, span: Span, values: Attributes) -> Node:
+    return User(address, type_, span, values, name=_name(values, span),
+                permissions_boundary=_boundary(values.get("permissions_boundary")))
+
+
+def _group(address: str, type_: str, span: Span, values: Attributes) -> Node:
+    return Group(address, type_, span, values, name=_name(values, span))
+
+
+def _membership(address: str, type_: str, span: Span, values: Attributes) -> Node:
+    """aws_iam_group_membership (``group``, ``users``) and aws_iam_user_group_membership
+    (``user``, ``groups``)."""
+    return GroupMembership(address, type_, span, values, users=_one(values, "user") + _many(values, "users"),
+                           groups=_one(values, "group") + _many(values, "groups"))
 
 
 def _launching_service(address: str, type_: str, span: Span, values: Attributes) -> Node:
@@ -189,6 +220,16 @@ BUILDERS: dict[str, Callable[[str, str, Span, Attributes], Node]] = {
     "aws_iam_role_policy_attachment": _attachment,
     "aws_iam_policy_attachment": _attachment,
     "aws_iam_role_policy_attachments_exclusive": _attachment,
+    "aws_iam_user": _user,
+    "aws_iam_group": _group,
+    "aws_iam_user_policy": _role_policy,
+    "aws_iam_group_policy": _role_policy,
+    "aws_iam_user_policy_attachment": _attachment,
+    "aws_iam_group_policy_attachment": _attachment,
+    "aws_iam_user_policy_attachments_exclusive": _attachment,
+    "aws_iam_group_policy_attachments_exclusive": _attachment,
+    "aws_iam_group_membership": _membership,
+    "aws_iam_user_group_membership": _membership,
     "aws_eks_node_group": _launching_service,
     "aws_batch_compute_environment": _launching_service,
 }
