@@ -11,6 +11,15 @@ Units come out folder units first, then file units, each sorted by root.
 Paths are spelt once, here: normalised (``./a/main.tf`` and ``a/main.tf`` are the same
 file, and every later message, module error and finding uses that one spelling).
 
+Nothing is dropped silently. A file named on its own that no format reads is a *note*
+("not read"); a file a format recognises by its name but does not use (a JSON file that
+is neither a plan nor a template: counted by the engine when its format's ``load`` says
+so; OpenTofu's ``x.tf`` beside ``x.tofu``: the format's ``FolderClaim.skipped``; a
+``.tfvars`` file with no module beside it) is *skipped*, counted and listed in the report.
+Hidden folders are not checked, but walked to count the files a folder format would read
+by name (``.tf``, ``.tofu``, ``terragrunt.hcl``: ".infra/main.tf" is skipped, not
+ignored); :data:`SKIP_DIRS` (tool caches and dependencies) are neither checked nor counted.
+
 Only regular files are handed to the formats. In a walked folder, a file a format would
 claim by its name that is a FIFO, a socket or a device (also behind a symlink) is
 skipped with a *note*, as is a symlink (file or folder) whose target lies outside the
@@ -28,7 +37,12 @@ from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.units import SourceError, Unit
 from iamlint.sources import overlaid, special
 
-SKIP_DIRS = {".git", ".terraform", "node_modules", "__pycache__"}
+SKIP_DIRS = {".git", ".terraform", ".terragrunt-cache", "node_modules", "__pycache__",
+             ".venv", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+"""Folders never walked: version control, tool caches whose copies the units that own
+them read (``.terraform/modules`` through ``modules.json``, ``.terragrunt-cache`` through
+its ``terragrunt.hcl``), dependencies and other tools' caches (hidden folders are walked
+only to count what they hold; these are not worth a walk)."""
 
 
 class _Found:
@@ -65,17 +79,22 @@ class _Walk:
     """What a discovery meets besides units: the folders being checked (``roots``, real
     paths), notes and errors."""
 
-    __slots__ = ("formats", "roots", "notes", "errors", "_noted")
+    __slots__ = ("formats", "roots", "notes", "errors", "skipped", "_noted")
 
     def __init__(self, paths: list[str], formats: FormatRegistry, notes: list[SourceError] | None,
-                 errors: list[SourceError] | None) -> None:
+                 errors: list[SourceError] | None, skipped: list[SourceError] | None = None) -> None:
         self.formats = formats
         # a folder given, or a file given and its folder (a file named is followed where it leads)
         self.roots = [os.path.realpath(p) for p in paths]
         self.roots += [os.path.realpath(os.path.dirname(p) or ".") for p in paths if not os.path.isdir(p)]
         self.notes = notes if notes is not None else []
         self.errors = errors if errors is not None else []
+        self.skipped = skipped if skipped is not None else []
         self._noted: set[str] = set()
+
+    def skip(self, path: str, reason: str) -> None:
+        """A file recognised by its name but not used: counted and listed, not checked."""
+        self.skipped.append(SourceError(os.path.normpath(path), 0, f"skipped: {reason}"))
 
     def note(self, path: str, message: str) -> None:
         if path not in self._noted:
@@ -110,12 +129,14 @@ class _Walk:
 
 
 def discover(paths: list[str], formats: FormatRegistry | None = None, notes: list[SourceError] | None = None,
-             errors: list[SourceError] | None = None) -> tuple[list[Unit], list[str]]:
-    """Units to check, and the arguments that do not exist. ``notes`` and ``errors``
-    (when given) receive the files skipped (special files, symlinks leading out) and the
-    folders that cannot be listed."""
+             errors: list[SourceError] | None = None,
+             skipped: list[SourceError] | None = None) -> tuple[list[Unit], list[str]]:
+    """Units to check, and the arguments that do not exist. ``notes``, ``errors`` and
+    ``skipped`` (when given) receive the files passed over (special files, symlinks
+    leading out, files named that no format reads), the folders that cannot be listed,
+    and the files recognised by name but not used."""
     formats = formats if formats is not None else load_formats()
-    walk = _Walk(paths, formats, notes, errors)
+    walk = _Walk(paths, formats, notes, errors, skipped)
     found = _Found()
     missing: list[str] = []
     for arg in paths:
@@ -128,6 +149,11 @@ def discover(paths: list[str], formats: FormatRegistry | None = None, notes: lis
             if unit is not None:
                 unit.files = [pair for pair in unit.files if pair[0] == os.path.normpath(arg) or walk.screen(pair[0])]
                 found.named(_normal(unit))
+            elif walk.claimed(os.path.basename(arg)):
+                walk.skip(arg, formats.not_of(os.path.basename(arg)))
+            else:
+                walk.note(os.path.normpath(arg), f"not read: not a {formats.families()} file (iamlint reads "
+                                                 f"{formats.supported()})")
         else:
             missing.append(arg)
     return found.units(), missing
@@ -139,28 +165,64 @@ def _walk(top: str, walk: _Walk, found: _Found) -> None:
     stack = [top]
     while stack:
         folder = stack.pop()
-        names, dirs = _listing(folder, walk)
+        names, dirs, hidden = _listing(folder, walk)
+        formed: set[str] = set()  # formats that formed a unit here (their companions are theirs)
         for fmt in walk.formats:
             claim = fmt.claim(folder, names)
             for unit in claim.units:
                 found.walked(_normal(unit))
+                formed.add(fmt.name)
+            for name, reason in claim.skipped:
+                walk.skip(os.path.join(folder, name), reason)
             if claim.taken:
                 names = [name for name in names if name not in claim.taken]
             if claim.prune:
-                dirs = []
+                dirs, hidden = [], []
+        for name in names:  # recognised by name, taken by no format (a .tfvars file with no module beside it)
+            owners = [fmt for fmt in walk.formats if fmt.member(name)]
+            if owners and not any(fmt.name in formed for fmt in owners):
+                walk.skip(os.path.join(folder, name), f"no {owners[0].description or owners[0].name} in its folder uses it")
         stack.extend(os.path.join(folder, name) for name in reversed(dirs))
+        for name in hidden:
+            _count_hidden(os.path.join(folder, name), walk)
 
 
-def _listing(folder: str, walk: _Walk) -> tuple[list[str], list[str]]:
-    """The sorted names of the regular files and of the folders to walk in ``folder``."""
+def _count_hidden(top: str, walk: _Walk) -> None:
+    """Count, as skipped, the files under a hidden folder that a folder format would
+    read by their names (``.tf``, ``.tofu``, ``terragrunt.hcl``...; templates and plans
+    need their content read, so a YAML or JSON file there is not counted)."""
+    folders = [fmt for fmt in walk.formats if fmt.shape is Shape.DIRECTORY]
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and any(fmt.member(entry.name) for fmt in folders):
+                    walk.skip(entry.path, f"in a hidden folder ({os.path.basename(top)}), which iamlint does not check")
+            except OSError:
+                continue
+
+
+def _listing(folder: str, walk: _Walk) -> tuple[list[str], list[str], list[str]]:
+    """The sorted names of the regular files, of the folders to walk and of the hidden
+    folders (only counted) in ``folder``."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
         walk.errors.append(SourceError(folder, 0, f"cannot read the folder: {exc.strerror or exc}"))
-        return [], []
+        return [], [], []
     names: list[str] = []
     dirs: list[str] = []
+    hidden: list[str] = []
     for entry in entries:
         try:
             if entry.is_symlink():
@@ -171,8 +233,9 @@ def _listing(folder: str, walk: _Walk) -> tuple[list[str], list[str]]:
                 if entry.is_dir():
                     continue  # symlinked folders are not walked (a loop, or walked twice)
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIP_DIRS and not entry.name.startswith("."):
-                    dirs.append(entry.name)
+                if entry.name in SKIP_DIRS:
+                    continue
+                (hidden if entry.name.startswith(".") else dirs).append(entry.name)
             elif entry.is_file():
                 names.append(entry.name)
             elif walk.claimed(entry.name):
@@ -180,7 +243,7 @@ def _listing(folder: str, walk: _Walk) -> tuple[list[str], list[str]]:
                 walk.note(entry.path, f"skipped: {kind}, not a regular file")
         except OSError:
             continue  # vanished while listing
-    return names, dirs
+    return names, dirs, hidden
 
 
 def _normal(unit: Unit) -> Unit:

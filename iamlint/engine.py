@@ -53,7 +53,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     for problem in registry.errors:
         report.errors.append(SourceError("<plugins>", 0, problem))
     formats = _formats(registry, report)
-    units = _units(paths, formats, settings, report)
+    units, excluded = _units(paths, formats, settings, report)
     scope = Scope(formats)
     files = _Files()
     lines = Lines()
@@ -63,16 +63,26 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     views: list[View] = []
     undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
     account = _account(options, report)
+    used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
+    read: set[str] = set()  # the files loaded units read (a JSON file templatefile() reads is used, not skipped)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
+        if crash is not None or result is not None:
+            used.append(unit)
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
+            read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
             moved = account.moves(result.graph) if account is not None and unit.kind != "account" else None
             located = _checked(unit, result, options, registry, scope, report, files, lines, moved)
             views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
                 undeclared.append(result.undeclared_vars)
+        else:  # not of its format after all (a JSON file that is neither a plan nor a template)
+            report.skipped.extend(SourceError(display, 0, f"skipped: {formats.not_of(os.path.basename(display))}")
+                                  for _, display in unit.files)
     cache.finish()
+    report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
+    report.errors.extend(nothing_found(paths, used, formats))
     report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
     report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])
     suppressions = apply_suppressions(report, scope, registry, settings.for_path)
@@ -81,6 +91,13 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # a file loaded only to judge the files given: its suppressions are not reported on
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
+    if not options.fixes:
+        report.findings = [replace(f, intent=None) if f.intent is not None else f for f in report.findings]
+    elif any(f.intent is not None for f in report.findings):
+        # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
+        from iamlint.fixes import locate as locate_fixes
+
+        report.findings = locate_fixes(report.findings, formats)
     report.sort()
     return report
 
@@ -140,14 +157,34 @@ def _formats(registry: Registry, report: Report) -> FormatRegistry:
     return formats
 
 
-def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> list[Unit]:
-    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors)
+def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report: Report) -> tuple[list[Unit], list[Unit]]:
+    """The units to check, and those the configuration excludes."""
+    units, missing = discover(paths, formats, notes=report.notes, errors=report.errors, skipped=report.skipped)
     if missing and active():  # --stdin-filename of a file not saved yet
         unsaved, missing = unsaved_units(missing, formats)
         units += unsaved
     for arg in missing:
         report.errors.append(SourceError(arg, 0, "no such file or directory"))
-    return [unit for unit in units if not settings.excluded_unit(path for path, _ in unit.files)]
+    kept: list[Unit] = []
+    excluded: list[Unit] = []
+    for unit in units:
+        (excluded if settings.excluded_unit(path for path, _ in unit.files) else kept).append(unit)
+    return kept, excluded
+
+
+def nothing_found(paths: list[str], units: list[Unit], formats: FormatRegistry) -> list[SourceError]:
+    """Never a silent green: an error for each folder given in which no unit was checked
+    (nor excluded by the configuration), naming what iamlint reads."""
+    roots = [os.path.realpath(unit.root) for unit in units]
+    errors = []
+    for arg in dict.fromkeys(paths):
+        if not os.path.isdir(arg):
+            continue
+        top = os.path.realpath(arg)
+        if not any(root == top or root.startswith(top.rstrip(os.sep) + os.sep) for root in roots):
+            errors.append(SourceError(os.path.normpath(arg), 0, f"no {formats.families()} files found under "
+                                                                f"{os.path.normpath(arg)}; supported: {formats.supported()}"))
+    return errors
 
 
 def undeclared_variables(per_root: list[list[str]], roots: list[str]) -> list[SourceError]:
@@ -208,9 +245,29 @@ def _checked(
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
     context = Context(partition=unit_options.partition,
-                      options={"accepted_managed_policies": unit_options.accepted_managed_policies})
+                      options={"accepted_managed_policies": unit_options.accepted_managed_policies,
+                               "used_actions": unit_options.used_actions})
     scope.add(unit, result, options.settings)
-    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
+    located = check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
+    return _fixes_in_sources(located, unit, options)
+
+
+def _fixes_in_sources(located: list[LocatedFinding], unit: Unit, options: Options) -> list[LocatedFinding]:
+    """Drop the fixes that would edit what iamlint must not: a plan (generated: the fix
+    belongs in the sources), an account snapshot or a state given as context (--account,
+    --state: a finding on them is reported at the code naming them, but they are not code)."""
+    context = tuple(os.path.abspath(path) for path in (*options.account, *options.state))
+    if unit.kind not in ("plan", "account") and not context:
+        return located
+    return [replace(f, intent=None) if f.intent is not None and (unit.kind in ("plan", "account") or _in_context(
+        f.intent, context)) else f for f in located]
+
+
+def _in_context(intent: object, context: tuple[str, ...]) -> bool:
+    node = getattr(intent, "node", None)
+    span = getattr(node, "span", None)
+    where = os.path.abspath(getattr(span, "file", "") or "")
+    return any(where == path or where.startswith(path.rstrip(os.sep) + os.sep) for path in context)
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -357,6 +414,7 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines
         tags=finding.tags,
         references=finding.references,
         identity=logical,
+        intent=finding.fix,
     )
 
 

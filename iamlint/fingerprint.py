@@ -39,7 +39,7 @@ from iamlint.model.values import Encoded, Known, Ref, Unknown
 VERSION = "iamlint/v2"
 """The key of the fingerprint in SARIF ``partialFingerprints`` (and its scheme's name)."""
 
-TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tfvars", ".tfvars.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
 
 
 def identity(node: Any, path: tuple) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from iamlint.model.findings import Severity
+from iamlint.model.fixes import Fix
 from iamlint.model.masking import mask_text
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
@@ -47,6 +49,11 @@ class LocatedFinding:
     identity: str = ""
     """A digest of the finding's logical position inside ``resource`` (the attribute path,
     statements by Sid or content, never a line): :mod:`iamlint.fingerprint`."""
+    fix: Fix | None = field(default=None, compare=False)
+    """The located fix (text edits, :mod:`iamlint.fixes`), or why there is none; None
+    when the rule proposes no fix for this finding."""
+    intent: Any = field(default=None, compare=False, repr=False)
+    """The rule's fix on the model (:mod:`iamlint.model.fixes`), until it is located."""
 
     def __post_init__(self) -> None:
         # every reporter, the baseline and the language server see masked text only
@@ -89,8 +96,13 @@ class Report:
     # what was skipped without being an error (a FIFO named main.tf, a symlink leading out
     # of the folders checked): the CLI prints them on standard error; no exit code change
     notes: list[SourceError] = field(default_factory=list)
+    # files recognised by their name but not used (a JSON file neither template nor plan,
+    # a .tf file in a hidden folder, x.tf beside OpenTofu's x.tofu): counted in the
+    # summary ("skipped: N") and listed with why; no exit code change
+    skipped: list[SourceError] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)
         self.suppressed.sort(key=lambda s: s.finding.sort_key)
         self.errors = sorted(set(self.errors), key=lambda e: (e.path, e.line, e.column, e.message))
+        self.skipped = sorted(set(self.skipped), key=lambda e: (e.path, e.message))

@@ -128,8 +128,11 @@ def test_an_installed_format_is_discovered_loaded_suppressed_and_reported(site, 
 
 
 def test_without_the_distribution_the_files_are_not_read(fleet, tmp_path):
+    # never a silent green: the folder holds nothing the installed formats read, an input error
     status, report = _check(tmp_path / "empty-site", tmp_path / "cache", *SELECT, str(fleet))
-    assert status == 0 and report["findings"] == [] and report["summary"]["files"] == 0
+    assert status == 2 and report["findings"] == [] and report["summary"]["files"] == 0
+    [error] = report["errors"]
+    assert error["path"] == str(fleet) and error["message"].startswith(f"no Terraform, OpenTofu or CloudFormation files found under {fleet}")
 
 
 def test_the_format_travels_to_worker_processes(site, tmp_path):

@@ -58,7 +58,9 @@ def test_a_fifo_and_a_symlink_to_dev_zero_named_main_tf_are_skipped_with_a_note(
     (tmp_path / "ok" / "escape.tf").symlink_to(tmp_path / "outside.tf")
     (tmp_path / "fifo" / "t.yaml").symlink_to(tmp_path / "fifo" / "main.tf")  # inside, to a FIFO
     code, report, stderr = check(tmp_path, "ok", "fifo", "link")
-    assert code == 1 and report["errors"] == []
+    # never a silent green: "link" holds nothing that can be checked (its one file is skipped), an input error
+    assert code == 2 and [(e["path"], e["message"].split(";")[0]) for e in report["errors"]] == [
+        ("link", "no Terraform, OpenTofu or CloudFormation files found under link")]
     assert found(report) >= {("EC2001", "ok/main.tf"), ("EC2001", "fifo/other.tf")}
     assert "iamlint: note: fifo/main.tf: skipped: a FIFO, not a regular file" in stderr
     assert "iamlint: note: fifo/t.yaml: skipped: a FIFO, not a regular file" in stderr

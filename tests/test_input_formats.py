@@ -54,10 +54,11 @@ def _units(units: list[Unit], root: Path) -> list[tuple[str, str, list[str]]]:
 
 def test_the_built_in_formats_are_registered_through_entry_points():
     names = [fmt.name for fmt in FORMATS]
-    assert sorted(names) == ["aws-account", "cdk-assembly", "cloudformation-json", "cloudformation-yaml", "terraform",
-                             "terraform-plan"]
+    assert sorted(names) == ["aws-account", "cdk-assembly", "cloudformation-json", "cloudformation-yaml", "opentofu",
+                             "terraform", "terraform-plan", "terragrunt"]
     assert names.index("terraform-plan") < names.index("cloudformation-json")  # its 'before'
     assert names.index("aws-account") < names.index("terraform-plan")  # its 'before'
+    assert names.index("terragrunt") < names.index("opentofu") < names.index("terraform")
     assert names.index("cdk-assembly") < min(names.index("terraform-plan"), names.index("aws-account"))  # its whole tree first
     assert not FORMATS.errors
 
@@ -141,7 +142,7 @@ class AssemblyFormat(FileFormat):
 
 def test_a_format_can_shadow_another_formats_files(tmp_path):
     _write(tmp_path, {"a/main.tf": "", "a/main.tofu": "", "a/iam.tf": "", "b/main.tf": ""})
-    formats = FormatRegistry([*FORMATS, ShadowingFormat()])
+    formats = FormatRegistry([*(f for f in FORMATS if f.name != "opentofu"), ShadowingFormat()])  # the built-in does it too
     units, _ = discover([str(tmp_path)], formats)
     assert _units(units, tmp_path) == [("shadowing", "a", ["iam.tf", "main.tofu"]), ("terraform", "b", ["main.tf"])]
 
@@ -312,7 +313,10 @@ def test_a_format_may_return_no_unit_result(tmp_path):
     _write(tmp_path, {"a.nothing": ""})
     formats = FormatRegistry([*FORMATS, Nothing()])
     report = run([str(tmp_path)], Options(cache=False, jobs=1), dataclasses.replace(load_plugins(), formats=formats))
-    assert report.files == 0 and not report.errors
+    assert report.files == 0
+    # never a silent green: the file is counted as skipped, and the folder checked nothing
+    assert [(os.path.basename(e.path), e.message) for e in report.skipped] == [("a.nothing", "skipped: its content is not a nothing")]
+    assert [e.message.split(";")[0] for e in report.errors] == [f"no Terraform, OpenTofu or CloudFormation files found under {tmp_path}"]
 
 
 def test_only_real_comments_suppress():

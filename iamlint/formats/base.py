@@ -131,12 +131,15 @@ class Shape(enum.Enum):
 
 class FolderClaim(NamedTuple):
     """What a format takes in one walked folder: the ``units`` it forms there, the file
-    names no later format may claim (``taken``), and whether the walk must not descend
-    below the folder (``prune``: the format owns the whole tree)."""
+    names no later format may claim (``taken``), whether the walk must not descend
+    below the folder (``prune``: the format owns the whole tree), and the names it
+    recognises but does not use, each with why (``skipped``: OpenTofu's ``x.tf`` beside
+    ``x.tofu``), which the run counts and lists instead of dropping them silently."""
 
     units: tuple[Unit, ...] = ()
     taken: frozenset[str] = frozenset()
     prune: bool = False
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 @runtime_checkable
@@ -202,6 +205,9 @@ class BaseFormat:
     shape: Shape = Shape.FILE
     description: str = ""
     before: tuple[str, ...] = ()
+    # optional for formats written without these base classes (read with getattr):
+    label: str = ""  # the family messages name ("Terraform", "OpenTofu", "CloudFormation")
+    patterns: tuple[str, ...] = ()  # the file names it reads, for messages ("*.tf", "cdk.out/manifest.json")
 
     def load(self, unit: Unit, options: Any) -> UnitResult | None:
         raise NotImplementedError

@@ -38,11 +38,13 @@ class _Template(FileFormat):
 class CloudFormationYaml(_Template):
     __slots__ = ()
     name = "cloudformation-yaml"
-    description = "CloudFormation / SAM template in YAML"
+    description = "CloudFormation or SAM template"
+    label = "CloudFormation"
+    patterns = ("*.yaml", "*.yml", "*.template", "*.cfn.*")
 
     def claims(self, name: str) -> bool:
         lower = name.lower()
-        if lower.endswith((".tf.json", ".tfvars.json", ".json")):
+        if lower.endswith((".tf.json", ".tfvars.json", ".tofu.json", ".json")):
             return False
         return lower.endswith(_YAML_SUFFIXES) or ".cfn." in lower
 
@@ -53,7 +55,9 @@ class CloudFormationYaml(_Template):
 class CloudFormationJson(_Template):
     __slots__ = ()
     name = "cloudformation-json"
-    description = "CloudFormation / SAM template in JSON"
+    description = "CloudFormation or SAM template"
+    label = "CloudFormation"
+    patterns = ("*.json",)
 
     def claims(self, name: str) -> bool:
         return json_name(name)

@@ -30,14 +30,16 @@ def is_plan_file(path: str) -> bool:
 def json_name(name: str) -> bool:
     """A ``.json`` file that is not Terraform's own JSON syntax (any case)."""
     lower = name.lower()
-    return lower.endswith(".json") and not lower.endswith((".tf.json", ".tfvars.json"))
+    return lower.endswith(".json") and not lower.endswith((".tf.json", ".tfvars.json", ".tofu.json"))
 
 
 class PlanFormat(FileFormat):
     __slots__ = ()
     name = "terraform-plan"
     kind = "plan"
-    description = "Terraform plan JSON (terraform show -json), detected by content"
+    description = "Terraform or OpenTofu plan (show -json)"
+    label = "Terraform"
+    patterns = ("*.json",)
     before = ("cloudformation-json",)
 
     def claims(self, name: str) -> bool:

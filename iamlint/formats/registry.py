@@ -80,6 +80,36 @@ class FormatRegistry:
                 return syntax
         return None
 
+    def _for_messages(self) -> list[Format]:
+        """Folder formats first; within a shape, reversed: a format consulted before
+        another refines it (OpenTofu refines Terraform), so the one it refines comes first."""
+        backwards = list(reversed(self._ordered))
+        return [f for f in backwards if f.shape is Shape.DIRECTORY] + [f for f in backwards if f.shape is not Shape.DIRECTORY]
+
+    def families(self) -> str:
+        """The families of input read, for messages: "Terraform, OpenTofu or CloudFormation"
+        (each format's ``label``, in registry order; formats without one are left out)."""
+        labels = list(dict.fromkeys(label for fmt in self._for_messages() if (label := getattr(fmt, "label", "") or "")))
+        if not labels:
+            return "supported"
+        return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+    def supported(self) -> str:
+        """The file names read, for messages: "*.tf, *.tf.json, ..." (each format's
+        ``patterns``; then the descriptions of formats without any)."""
+        found: list[str] = []
+        for fmt in self._for_messages():
+            found.extend(getattr(fmt, "patterns", ()) or ())
+        # formats known by their content only (no file name patterns): their descriptions, last
+        found += [fmt.description or fmt.name for fmt in self._for_messages() if not getattr(fmt, "patterns", ())]
+        return ", ".join(dict.fromkeys(found))
+
+    def not_of(self, name: str) -> str:
+        """Why a file this registry recognises by its name gave no unit: "not a Terraform
+        plan or a CloudFormation template (by its content)"."""
+        what = [fmt.description or fmt.name for fmt in self._ordered if fmt.member(name)]
+        return f"its content is not a {' or a '.join(dict.fromkeys(what))}" if what else "not an input iamlint reads"
+
     def read_facts(self, path: str) -> SourceFacts | None:
         """The facts of a file outside every loaded unit (a YAML file read by
         ``yamldecode``): read through the editor overlay and scanned by the parser

@@ -20,7 +20,9 @@ class TerraformFormat(DirectoryFormat):
     __slots__ = ()
     name = "terraform"
     kind = "terraform"
-    description = "Terraform HCL module (.tf and .tf.json files of one folder)"
+    description = "Terraform module"
+    label = "Terraform"
+    patterns = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json")
 
     def unit_file(self, name: str) -> bool:
         return name.endswith(".tf") or name.endswith(".tf.json")

@@ -92,4 +92,7 @@ def step_summary(report: Report, root: str | None = None) -> str:
             lines.append(f"\n{len(report.findings) - STEP_SUMMARY_ROWS} more not listed.")
     for e in report.errors:
         lines.append(f"- input error: `{display(e.path, root)}:{e.line}` {e.message}")
+    if report.skipped:  # never a silent green: files recognised but not used are counted and listed
+        lines.append(f"\nskipped: {len(report.skipped)}")
+        lines += [f"- `{display(s.path, root)}` {s.message}" for s in report.skipped[:STEP_SUMMARY_ROWS]]
     return "\n".join(lines) + "\n"

@@ -11,8 +11,9 @@ from iamlint.report import LocatedFinding, Report
 def _extras(f: LocatedFinding) -> dict:
     """Keys present only when they have content: ``construct`` (the AWS CDK construct
     path of the resource, in a synthesised template), ``tags`` (risk categories),
-    ``references`` (id and URL of the write-ups) and ``related`` (the chain and the
-    contributing statements, each with its location)."""
+    ``references`` (id and URL of the write-ups), ``fix`` (the fix the rule proposes,
+    or why there is none) and ``related`` (the chain and the contributing statements,
+    each with its location)."""
     extras: dict = {}
     if f.construct:
         extras["construct"] = f.construct
@@ -20,6 +21,8 @@ def _extras(f: LocatedFinding) -> dict:
         extras["tags"] = list(f.tags)
     if f.references:
         extras["references"] = [{"id": ref, "url": url} for ref, url in f.references]
+    if f.fix is not None:
+        extras["fix"] = fix_object(f)
     if f.related:
         extras["related"] = [
             {"label": r.label, "resource": r.resource, "path": r.span.file, "line": r.span.line, "column": r.span.column}
@@ -28,12 +31,29 @@ def _extras(f: LocatedFinding) -> dict:
     return extras
 
 
+def fix_object(f: LocatedFinding) -> dict:
+    """``applicability`` (safe, unsafe, editor), ``message`` (what it does), ``edits``
+    (path, 1-based line and column, end exclusive, the replacement text); without
+    edits, ``reason`` says why no automatic fix is offered."""
+    assert f.fix is not None
+    fix = f.fix
+    document: dict = {"applicability": fix.applicability, "message": fix.title,
+                      "edits": [{"path": e.path, "line": e.line, "column": e.column, "end_line": e.end_line,
+                                 "end_column": e.end_column, "text": e.text} for e in fix.edits]}
+    if not fix.available:
+        document["reason"] = fix.reason
+    return document
+
+
 def _summary(report: Report) -> dict:
     """``files`` reported on; ``loaded`` (only when files were given on their own): the
-    other files of their modules, read to judge them."""
+    other files of their modules, read to judge them; ``skipped`` (only when some were):
+    files recognised by their name but not used (the top-level ``skipped`` list says why)."""
     summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings)}
     if report.loaded:
         summary["loaded"] = report.loaded
+    if report.skipped:
+        summary["skipped"] = len(report.skipped)
     return summary
 
 
@@ -57,6 +77,8 @@ def render(report: Report, **_: object) -> str:
             for f in report.findings
         ],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors],
+        **({"skipped": [{"path": e.path, "reason": e.message.removeprefix("skipped: ")} for e in report.skipped]}
+           if report.skipped else {}),
         "summary": _summary(report),
     }
     return json.dumps(document, indent=2) + "\n"

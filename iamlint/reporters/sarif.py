@@ -49,6 +49,8 @@ def render(report: Report, rules: Iterable[Rule] = (), show_suppressed: bool = F
     if show_suppressed:
         results += [_result([s.finding], index, root, [_suppression(s, root)]) for s in report.suppressed]
     notifications = [_notification(e.path, e.line, e.column, e.message, root) for e in report.errors]
+    # files recognised by their name but not used: notes, so a run is never silently green
+    notifications += [{**_notification(s.path, 0, 0, s.message, root), "level": "note"} for s in report.skipped]
     if len(results) > max_results:
         results, summary = _capped(results, max_results)
         descriptors.append(_truncated_rule())
@@ -212,9 +214,36 @@ def _result(group: list[LocatedFinding], index: dict[str, int], root: str, suppr
             })
             links.append(f"[{_escape(label)}]({number})")
         result["message"]["text"] = f"{_escape(message)} Chain: {' -> '.join(links)}."
+    fixes = _fixes(group, root)
+    if fixes:
+        result["fixes"] = fixes
     if suppressions is not None:
         result["suppressions"] = suppressions
     return result
+
+
+def _fixes(group: list[LocatedFinding], root: str) -> list[dict]:
+    """SARIF ``fixes`` (what reviewdog posts as suggestions): each distinct fix with edits,
+    its artifact changes and replacements (an empty deleted region: an insertion), its
+    applicability (safe, unsafe, editor) in the properties."""
+    found: list[dict] = []
+    seen: set = set()
+    for item in group:
+        fix = item.fix
+        if fix is None or not fix.available or fix.edits in seen:
+            continue
+        seen.add(fix.edits)
+        changes: dict[str, list[dict]] = {}
+        for e in fix.edits:
+            region = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
+            changes.setdefault(e.path, []).append({"deletedRegion": region, "insertedContent": {"text": e.text}})
+        found.append({
+            "description": {"text": fix.title},
+            "artifactChanges": [{"artifactLocation": _location(path, 0, 0, 0, 0, root)["artifactLocation"],
+                                 "replacements": replacements} for path, replacements in changes.items()],
+            "properties": {"applicability": fix.applicability},
+        })
+    return found
 
 
 def _suppression(s: Suppressed, root: str) -> dict:

@@ -22,7 +22,8 @@ def render_text(report: Report, **_: object) -> str:
     rows = counts(report)
     width = max((len(str(n)) for *_, n in rows), default=1)
     lines = [f"{n:>{width}}  {code:<7} {name:<28} {severity}" for code, name, severity, n in rows]
-    lines.append(f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in total")
+    total = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in total"
+    lines.append(total + (f"; skipped: {len(report.skipped)}" if report.skipped else ""))  # never a silent green
     return "\n".join(lines) + "\n"
 
 

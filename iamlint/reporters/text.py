@@ -50,6 +50,8 @@ def summary(report: Report) -> str:
         text += f"; {report.known} already at {report.base}"
     if report.suppressed:
         text += f"; {len(report.suppressed)} suppressed"
+    if report.skipped:  # recognised by name but not used: never a silent green (--format json lists them)
+        text += f"; skipped: {len(report.skipped)}"
     if report.errors:
         text += f"; {len(report.errors)} input error{'s' if len(report.errors) != 1 else ''}"
     return text + "."

@@ -16,7 +16,10 @@ the chain instance -> instance profile -> role -> policies:
 - an identity policy reaching an instance role that cannot be evaluated where it decides
   IAM002: the document, a statement, an action of an ``Allow`` statement, or the effect of
   a statement granting a wildcard; and a policy ARN attached to an instance role that is
-  not defined in the scanned code.
+  not defined in the scanned code;
+- a Terragrunt unit whose module cannot be read (a remote ``terraform { source }`` not
+  downloaded into ``.terragrunt-cache``, a source that cannot be evaluated): nothing of
+  the unit can be judged.
 
 What Terraform variables without a value (no default, no tfvars, no ``--var``: a
 child module checked on its own, whose callers give them) leave unknown is one note per
@@ -151,6 +154,7 @@ from iamlint.plugin import (
     ManagedPolicy,
     Node,
     Rejected,
+    Resource,
     Role,
     RolePolicy,
     Rule,
@@ -183,7 +187,8 @@ NO_VALUE = re.compile(r"var\.([A-Za-z_][\w-]*) has no value \(no default, no tfv
 def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[str, tuple]] = set()
     unset: dict[str, list[tuple[Note, list[str]]]] = {}  # chain -> notes caused by variables without a value
-    chains = ((_profiles, "compute"), (_profile_roles, "profile"), (_trust, "role"), (_policies, "role"))
+    chains = ((_units, "unit"), (_profiles, "compute"), (_profile_roles, "profile"), (_trust, "role"),
+              (_policies, "role"))
     for source, _ in chains:
         for chain, note in source(graph):
             key = (note.node.address, note.path)
@@ -221,6 +226,18 @@ def _grouped(notes: list[tuple[Note, list[str]]]) -> Finding:
 
 def _note(node: Node, path: tuple, what: str, reason: str | None) -> Note:
     return Note(node, path, what, reason or "it is not known")
+
+
+UNIT_SOURCE = "terragrunt.source"  # the node a unit whose module cannot be read leaves (iamlint.normalize.terragrunt)
+
+
+def _units(graph: Graph) -> Iterator[tuple[str, Note]]:
+    for node in graph.of_type(Resource):
+        source = node.attributes.get("source") if node.type == UNIT_SOURCE else None
+        if isinstance(source, Unknown):
+            unit = node.attributes.get("unit")
+            name = unit.value if isinstance(unit, Known) else node.address
+            yield node.address, _note(node, ("source",), f"Terragrunt unit {name}", source.reason)
 
 
 def _profiles(graph: Graph) -> Iterator[tuple[str, Note]]:

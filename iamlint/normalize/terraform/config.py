@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from iamlint.parsers.terraform.names import stem, suffix
 from iamlint.parsers.terraform.syntax import Attribute, Block, Body, HclFile
 
 
@@ -77,9 +78,9 @@ class ModuleConfig:
 
 
 def _is_override(path: str) -> bool:
+    """``override.tf``, ``x_override.tf`` and their ``.tf.json``, ``.tofu``, ``.tofu.json`` forms."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    for suffix in (".tf", ".tf.json"):
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            return stem == "override" or stem.endswith("_override")
-    return False
+    if not suffix(name):
+        return False
+    base = stem(name)
+    return base == "override" or base.endswith("_override")

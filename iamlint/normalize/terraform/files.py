@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from iamlint.model.units import SourceError, SourceFacts
+from iamlint.parsers.terraform.names import is_json, is_module_file, module_names
 from iamlint.parsers.terraform.syntax import HclFile
 from iamlint.sources import overlaid, read_source
 
@@ -42,13 +43,13 @@ def read_text(path: str, display: str) -> tuple[str | None, SourceError | None]:
 
 
 def module_files(directory: str) -> list[tuple[str, str]]:
-    """The Terraform files of a module folder (sorted), as (path, display path)."""
+    """The Terraform files of a module folder (sorted), as (path, display path); in a
+    folder holding OpenTofu files, OpenTofu's (``x.tofu`` replacing ``x.tf``)."""
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(n for n in os.listdir(directory) if os.path.isfile(os.path.join(directory, n)))
     except OSError:
         return []
-    return [(os.path.join(directory, n), os.path.join(directory, n)) for n in names
-            if (n.endswith(".tf") or n.endswith(".tf.json")) and os.path.isfile(os.path.join(directory, n))]
+    return [(os.path.join(directory, n), os.path.join(directory, n)) for n in module_names(names)]
 
 
 def parse_files(files: list[tuple[str, str]]) -> tuple[list[HclFile], list[SourceError]]:
@@ -68,7 +69,7 @@ def parse_module(files: list[tuple[str, str]]) -> ParsedFiles:
     every error (an editor shows the findings of the rest of the file as you type)."""
     result = ParsedFiles([], [], {})
     for path, display in files:
-        if not path.endswith(".tf") and not path.endswith(".tf.json"):
+        if not is_module_file(path):
             continue
         parsed = _parse_one(path, display)
         result.errors.extend(parsed.errors)
@@ -77,6 +78,12 @@ def parse_module(files: list[tuple[str, str]]) -> ParsedFiles:
         if parsed.facts is not None:
             result.facts[display] = parsed.facts
     return result
+
+
+def parse_file(path: str, display: str) -> ParsedFile:
+    """One HCL (or ``.json``-suffixed JSON) file through the Terraform parse API, cached
+    like module files: a Terragrunt ``terragrunt.hcl`` is read the way a ``.tf`` file is."""
+    return _parse_one(path, display)
 
 
 def _parse_one(path: str, display: str) -> ParsedFile:
@@ -119,14 +126,14 @@ def _parse_text(text: str, path: str, display: str, partial: bool = False) -> Pa
     from iamlint.parsers.terraform.errors import HclSyntaxError
 
     try:
-        if path.endswith(".tf.json"):
-            from iamlint.parsers.terraform.json_syntax import parse_tf_json  # start-up: only for .tf.json files
+        if is_json(path):
+            from iamlint.parsers.terraform.json_syntax import parse_tf_json  # start-up: only for .tf.json, .tofu.json files
 
             return ParsedFile(parse_tf_json(text, display), None, ())
         tree, facts = choice.parse_hcl_with_facts(text, display)
         return ParsedFile(tree, facts, ())
     except HclSyntaxError as exc:
-        if not partial or path.endswith(".tf.json"):
+        if not partial or is_json(path):
             return ParsedFile(None, None, (_syntax_error(display, exc.message, exc.line, exc.column),))
     tree, issues = choice.parse_hcl_partial(text, display)
     errors = tuple(_syntax_error(display, issue.message, issue.line, issue.column) for issue in issues)

@@ -159,6 +159,8 @@ def expand(block: s.Block, prefix: str, address: str, evaluate: Callable[[s.Expr
     """The instances of ``block``, at ``address`` in the module instance ``prefix``; at
     most ``cap`` of them one by one, the rest as one ``[*]`` stand-in."""
     attrs = block.body.attributes
+    if _disabled(block, evaluate):
+        return Expansion((), "count")
     if "count" in attrs:
         result = _count(attrs["count"], prefix, address, block.span, evaluate, cap)
     elif "for_each" in attrs:
@@ -168,6 +170,17 @@ def expand(block: s.Block, prefix: str, address: str, evaluate: Callable[[s.Expr
     if isinstance(result, Unknown):
         return stand_in(result, block)
     return result
+
+
+def _disabled(block: s.Block, evaluate: Callable[[s.Expr], Value]) -> bool:
+    """OpenTofu's ``lifecycle { enabled = false }`` (1.11): the block has no instance.
+    Only a known false counts; an unknown ``enabled`` leaves the block judged."""
+    lifecycle = block.body.first_block("lifecycle")
+    enabled = lifecycle.body.attributes.get("enabled") if lifecycle is not None else None
+    if enabled is None:
+        return False
+    value = evaluate(enabled.expr)
+    return isinstance(value, Known) and (value.value is False or value.value == "false")
 
 
 def stand_in(unknown: Unknown, block: s.Block) -> Expansion:

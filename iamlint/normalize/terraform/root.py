@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from iamlint.model.units import UnitResult
+from iamlint.model.values import Unknown, Value
 from iamlint.normalize.terraform.config import ModuleConfig
 from iamlint.normalize.terraform.data_sources import BUILDERS
 from iamlint.normalize.terraform.files import parse_module
@@ -17,12 +18,16 @@ from iamlint.parsers.terraform.errors import deep_recursion
 from iamlint.sources import repository_root
 
 
-def load_root(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
+def load_root(directory: str, files: list[tuple[str, str]], options: Any, inputs: dict[str, Value] | Unknown | None = None,
+              prefix: str = "") -> UnitResult:
+    """``inputs``: variable values set as ``TF_VAR_*`` would (a Terragrunt unit's
+    ``inputs``); ``prefix``: the start of every address (a Terragrunt unit's name)."""
     with deep_recursion():
-        return _load_module(directory, files, options)
+        return _load_module(directory, files, options, inputs, prefix)
 
 
-def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> UnitResult:
+def _load_module(directory: str, files: list[tuple[str, str]], options: Any, inputs: dict[str, Value] | Unknown | None = None,
+                 prefix: str = "") -> UnitResult:
     partition = getattr(options, "partition", "aws")
     loader = Loader(directory, partition, dict(BUILDERS), getattr(options, "max_instances", DEFAULT_CAP),
                     tuple(getattr(options, "read_roots", ())) or (repository_root(directory),))
@@ -31,9 +36,9 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any) -> 
     loader.facts.update(parsed.facts)
     config = ModuleConfig.from_files(directory, parsed.trees)
     loader.configs[os.path.realpath(directory)] = config
-    root = loader.evaluator(config, "", (os.path.realpath(directory),), ())
+    root = loader.evaluator(config, prefix, (os.path.realpath(directory),), ())
     undeclared: list[str] = []
-    values, var_errors, var_files = root_variables(config, root, directory, options, undeclared)
+    values, var_errors, var_files = root_variables(config, root, directory, options, undeclared, inputs)
     root.variables.update(values)
     loader.errors.extend(var_errors)
     graph = loader.graph

@@ -33,11 +33,14 @@ from iamlint.parsers.terraform import syntax as s
 _COMPLEX = ("list", "map", "set", "object", "tuple")
 
 
-def root_variables(config, evaluator, directory: str, options,
-                   undeclared: list[str] | None = None) -> tuple[dict[str, Value], list[SourceError], list[str]]:
+def root_variables(config, evaluator, directory: str, options, undeclared: list[str] | None = None,
+                   inputs: dict[str, Value] | Unknown | None = None) -> tuple[dict[str, Value], list[SourceError], list[str]]:
     """name -> value for every declared variable, the errors met, the files read;
     ``undeclared`` receives the names given with ``--var`` that no variable block
-    declares (Terraform stops on them; a run over many root modules notes them)."""
+    declares (Terraform stops on them; a run over many root modules notes them).
+    ``inputs`` (a Terragrunt unit's, which Terragrunt passes as ``TF_VAR_*``) rank with
+    the environment, below it (Terragrunt does not replace a ``TF_VAR_*`` already set);
+    inputs that cannot be evaluated may set any variable: each is that Unknown."""
     errors: list[SourceError] = []
     files: list[str] = []
     values: dict[str, Value] = {}
@@ -47,6 +50,13 @@ def root_variables(config, evaluator, directory: str, options,
             values[name] = evaluator.eval(default.expr)
         else:
             values[name] = Unknown(f"var.{name} has no value (no default, no tfvars, no --var)", block.span)
+    # inputs reach the module as TF_VAR_* values do: reported in the module (where it uses
+    # a scalar, at the declaration for a list or an object), not in the unit's file
+    if isinstance(inputs, Unknown):
+        values.update({name: respan(inputs, block.span, unknowns=True) for name, block in config.variables.items()})
+    for name, value in (inputs if isinstance(inputs, dict) else {}).items():
+        if name in config.variables:
+            values[name] = respan(value, config.variables[name].span, unknowns=True)
     for name in config.variables:
         text = os.environ.get(f"TF_VAR_{name}")
         if text is not None:
