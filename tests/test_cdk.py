@@ -154,3 +154,13 @@ def test_a_warm_cache_keeps_the_construct_paths(tmp_path, monkeypatch):
     cold = _where(_run([FIXTURES / "bad"], cache=True))
     warm = _where(_run([FIXTURES / "bad"], cache=True))
     assert warm == cold and all(entry[4] for entry in warm)
+
+
+def test_no_fix_is_proposed_on_a_synthesised_template(tmp_path):
+    """cdk synth rewrites cdk.out: the fix belongs in the CDK code the construct path names
+    (the same instance in a plain template gets the editor fix)."""
+    report = _run([BAD])
+    assert [(f.rule, f.fix) for f in report.findings if f.rule == "EC2001"] == [("EC2001", None), ("EC2001", None)]
+    shutil.copy(BAD / "App.template.json", tmp_path / "App.template.json")
+    plain = [f for f in _run([tmp_path]).findings if f.rule == "EC2001"]
+    assert len(plain) == 1 and plain[0].fix is not None
