@@ -252,14 +252,17 @@ def _checked(
     return _fixes_in_sources(located, unit, options)
 
 
+_GENERATED = ("plan", "account", "cdk")  # unit kinds that are not code to edit
+
+
 def _fixes_in_sources(located: list[LocatedFinding], unit: Unit, options: Options) -> list[LocatedFinding]:
-    """Drop the fixes that would edit what iamlint must not: a plan (generated: the fix
-    belongs in the sources), an account snapshot or a state given as context (--account,
+    """Drop the fixes that would edit what iamlint must not: a plan or a CDK cloud assembly's
+    template (generated: the fix belongs in the sources), an account snapshot or a state given as context (--account,
     --state: a finding on them is reported at the code naming them, but they are not code)."""
     context = tuple(os.path.abspath(path) for path in (*options.account, *options.state))
-    if unit.kind not in ("plan", "account") and not context:
+    if unit.kind not in _GENERATED and not context:
         return located
-    return [replace(f, intent=None) if f.intent is not None and (unit.kind in ("plan", "account") or _in_context(
+    return [replace(f, intent=None) if f.intent is not None and (unit.kind in _GENERATED or _in_context(
         f.intent, context)) else f for f in located]
 
 
@@ -325,6 +328,8 @@ def check_graph(
             item = _aggregate(graph, located_item, aggregated)
             if item is None:
                 continue
+            if item.resource in graph.constructs:  # synthesised by the AWS CDK: where in the user's code
+                item = replace(item, construct=graph.constructs[item.resource])
             if unit.only is None or touches(item, unit.only):
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)

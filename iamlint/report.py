@@ -43,6 +43,9 @@ class LocatedFinding:
     related: tuple[Related, ...] = ()
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+    construct: str = ""
+    """Where the resource comes from in the code that generated the template, when it was
+    synthesised: an AWS CDK construct path (``Stack/Bucket/Resource``); empty otherwise."""
     identity: str = ""
     """A digest of the finding's logical position inside ``resource`` (the attribute path,
     statements by Sid or content, never a line): :mod:`iamlint.fingerprint`."""

@@ -306,7 +306,7 @@ def test_to_json_string_keeps_the_structure():
     assert isinstance(value.value, Encoded) and plain(value.value.data) == {"a": [1, 2]}
 
 
-def test_sam_and_foreach_templates_give_plain_resources():
+def test_sam_and_foreach_templates_give_plain_resources_and_the_generated_role():
     text = (
         "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\nResources:\n"
         "  Fn::ForEach::Loop:\n    - N\n    - [a, b]\n    - Q${N}: {Type: AWS::SQS::Queue}\n"
@@ -315,7 +315,8 @@ def test_sam_and_foreach_templates_give_plain_resources():
     )
     result = load_text(text, "sam.yaml")
     assert result is not None and result.errors == []
-    assert [(type(n).__name__, n.address) for n in result.graph.nodes] == [("Resource", "Fn")]
+    # the SAM transform's role of the function is a node too (tests/test_sam.py)
+    assert [(type(n).__name__, n.address) for n in result.graph.nodes] == [("Resource", "Fn"), ("Role", "FnRole")]
     assert plain(result.graph.nodes[0].attributes["Handler"]) == "app.h"
 
 

@@ -54,11 +54,12 @@ def _units(units: list[Unit], root: Path) -> list[tuple[str, str, list[str]]]:
 
 def test_the_built_in_formats_are_registered_through_entry_points():
     names = [fmt.name for fmt in FORMATS]
-    assert sorted(names) == ["aws-account", "cloudformation-json", "cloudformation-yaml", "opentofu", "terraform",
-                             "terraform-plan", "terragrunt"]
+    assert sorted(names) == ["aws-account", "cdk-assembly", "cloudformation-json", "cloudformation-yaml", "opentofu",
+                             "terraform", "terraform-plan", "terragrunt"]
     assert names.index("terraform-plan") < names.index("cloudformation-json")  # its 'before'
     assert names.index("aws-account") < names.index("terraform-plan")  # its 'before'
     assert names.index("terragrunt") < names.index("opentofu") < names.index("terraform")
+    assert names.index("cdk-assembly") < min(names.index("terraform-plan"), names.index("aws-account"))  # its whole tree first
     assert not FORMATS.errors
 
 

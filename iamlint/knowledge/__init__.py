@@ -81,6 +81,9 @@ def snapshot_info() -> str:
             f"; risk catalogue {risks['date']} ({risks['methods']} privilege-escalation methods, "
             f"{risks['pathfinding_paths']} with a pathfinding.cloud path, {risks['source']} {risks['version']})"
         )
+    sam = meta.get("sam_policy_templates")
+    if sam:
+        line += f"; SAM policy templates ({sam['templates']}, {sam['source']} {sam['version']})"
     return line
 
 

@@ -217,15 +217,20 @@ class Graph:
     module call beyond the ones judged one by one (``aws_instance.web[*]``,
     ``module.app[*]``: Terraform ``--max-instances``) to (how many instances it stands
     for, how many were judged one by one); the nodes at or below it are judged once for
-    all of them."""
+    all of them.
 
-    __slots__ = ("nodes", "partition", "stand_ins", "_by_address", "_by_type", "memo")
+    ``constructs`` maps an address to the place in the user's code that generated it,
+    when the code was synthesised (an AWS CDK construct path, ``Stack/Bucket/Resource``,
+    from the resource's ``aws:cdk:path`` metadata): findings name it."""
+
+    __slots__ = ("nodes", "partition", "stand_ins", "constructs", "_by_address", "_by_type", "memo")
 
     def __init__(self, nodes: list[Node] | None = None, partition: str = "aws",
-                 stand_ins: dict[str, tuple[int, int]] | None = None) -> None:
+                 stand_ins: dict[str, tuple[int, int]] | None = None, constructs: dict[str, str] | None = None) -> None:
         self.nodes: list[Node] = []
         self.partition = partition
         self.stand_ins: dict[str, tuple[int, int]] = dict(stand_ins or {})
+        self.constructs: dict[str, str] = dict(constructs or {})
         self._by_address: dict[str, Node] = {}
         self._by_type: dict[type, list[Node]] = {}
         self.memo: dict[str, object] = {}
@@ -242,10 +247,12 @@ class Graph:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the indexes and memo (the cache stores graphs)."""
-        return {"nodes": self.nodes, "partition": self.partition, "stand_ins": self.stand_ins}
+        return {"nodes": self.nodes, "partition": self.partition, "stand_ins": self.stand_ins,
+                "constructs": self.constructs}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["nodes"], state["partition"], state.get("stand_ins"))  # type: ignore[misc]
+        self.__init__(state["nodes"], state["partition"], state.get("stand_ins"),  # type: ignore[misc]
+                      state.get("constructs"))
 
     def stand_in_of(self, address: str) -> list[tuple[str, int, int]]:
         """The stand-ins ``address`` is, or lies below: (stand-in address, instances it

@@ -289,7 +289,7 @@ class _Masker:
             return obj if data is obj.data else Encoded(data)
         if isinstance(obj, Graph):
             nodes = self.sequence(obj.nodes, "")
-            return obj if nodes is obj.nodes else Graph(nodes, obj.partition)
+            return obj if nodes is obj.nodes else Graph(nodes, obj.partition, constructs=obj.constructs)
         if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
             return self.sequence(obj, name)
         if isinstance(obj, dict):

@@ -9,11 +9,14 @@ from iamlint.report import LocatedFinding, Report
 
 
 def _extras(f: LocatedFinding) -> dict:
-    """Keys present only when they have content: ``tags`` (risk categories),
+    """Keys present only when they have content: ``construct`` (the AWS CDK construct
+    path of the resource, in a synthesised template), ``tags`` (risk categories),
     ``references`` (id and URL of the write-ups), ``fix`` (the fix the rule proposes,
     or why there is none) and ``related`` (the chain and the contributing statements,
     each with its location)."""
     extras: dict = {}
+    if f.construct:
+        extras["construct"] = f.construct
     if f.tags:
         extras["tags"] = list(f.tags)
     if f.references:

@@ -161,6 +161,15 @@ def _location(path: str, line: int, column: int, end_line: int, end_column: int,
     return location
 
 
+def _logical(f: LocatedFinding) -> list[dict]:
+    """The resource (logical id, Terraform address) and, in a template the AWS CDK
+    synthesised, the construct that generated it (its path in the user's code)."""
+    found = [{"fullyQualifiedName": f.resource, "kind": "resource"}] if f.resource else []
+    if f.construct:
+        found.append({"name": f.construct.rsplit("/", 1)[-1], "fullyQualifiedName": f.construct, "kind": "object"})
+    return found
+
+
 def _escape(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
 
@@ -180,7 +189,7 @@ def _result(group: list[LocatedFinding], index: dict[str, int], root: str, suppr
         "message": {"text": message},
         "locations": [{
             "physicalLocation": _location(f.path, f.line, min(item.column for item in group), f.end_line, end_column, root),
-            **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]} if f.resource else {}),
+            **({"logicalLocations": _logical(f)} if f.resource or f.construct else {}),
         }],
         "partialFingerprints": {FINGERPRINT_KEY: min(fingerprint(item, root) for item in group)},
     }

@@ -17,7 +17,8 @@ def render(report: Report, color: bool = False, quiet: bool = False, show_suppre
         if color:
             where = f"{_BOLD}{where}{_RESET}"
             severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
-        lines.append(f"{where} {severity} {f.rule} [{f.name}] {f.message}")
+        construct = f" (construct {f.construct})" if f.construct else ""  # AWS CDK: where in the user's code
+        lines.append(f"{where} {severity} {f.rule} [{f.name}] {f.message}{construct}")
     if show_suppressed:
         for s in report.suppressed:
             f = s.finding

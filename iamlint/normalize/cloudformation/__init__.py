@@ -14,6 +14,7 @@ from iamlint.model.units import SourceError, SourceFacts, UnitResult
 from iamlint.model.graph import Graph, Node
 from iamlint.model.span import Span
 from iamlint.model.values import Known
+from iamlint.normalize.cloudformation import sam
 from iamlint.normalize.cloudformation.intrinsics import Evaluator
 from iamlint.normalize.cloudformation.resources import Properties, build, inherit_launch_template_profiles
 from iamlint.normalize.cloudformation.template import Template, declared_suppressions
@@ -31,6 +32,7 @@ from iamlint.sources import decode, decode_lossy, overlay_text, read_bytes
 __all__ = ["load_template", "graph_from_tree"]
 
 _KEY_LOOKBACK = 40
+SERVERLESS = "AWS::Serverless::"
 _SURELY_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?\s*:", re.MULTILINE)
 _SURELY_JSON_TEMPLATE = re.compile(r"\"(?:AWSTemplateFormatVersion|Resources)\"\s*:")
 
@@ -123,12 +125,30 @@ def graph_from_tree(tree: Known, file: str, partition: str = "aws", text: str = 
             lines = text.splitlines()
         span = _resource_span(lines, logical_id, body.span)
         raw = body.value.get("Properties")
+        if kind.startswith(SERVERLESS):
+            raw = sam.with_globals(kind, raw, tree, body.span)  # type: ignore[arg-type]
         value = evaluator.evaluate(raw, "Properties") if raw is not None else Known({}, body.span)
         properties = Properties(None if value is NO_VALUE else value, span)  # type: ignore[arg-type]
         nodes.extend(build(logical_id, kind, span, properties))
+        if kind.startswith(SERVERLESS) and f"{logical_id}Role" not in template.resources:
+            role = sam.implicit_role(logical_id, kind, span, raw, evaluator, lines)  # type: ignore[arg-type]
+            if role is not None:
+                nodes.append(role)
+        construct = _construct_path(body.value.get("Metadata"))
+        if construct:
+            graph.constructs[logical_id] = construct
     for node in inherit_launch_template_profiles(nodes):
         graph.add(node)
     return graph
+
+
+def _construct_path(metadata: object) -> str | None:
+    """The AWS CDK construct path of a synthesised resource (``Metadata: aws:cdk:path``)."""
+    if isinstance(metadata, Known) and isinstance(metadata.value, dict):
+        path = metadata.value.get("aws:cdk:path")
+        if isinstance(path, Known) and isinstance(path.value, str) and path.value:
+            return path.value
+    return None
 
 
 def _failed(display: str, partition: str, line: int, message: str, column: int = 1) -> UnitResult:
