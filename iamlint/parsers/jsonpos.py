@@ -34,10 +34,10 @@ class JsonError(ValueError):
 
 
 class _Reader:
-    def __init__(self, text: str, file: str, line: int, column: int, indent: int) -> None:
+    def __init__(self, text: str, file: str, line: int, column: int, indent: int, index: LineIndex | None = None) -> None:
         self.text = text
         self.file = file
-        self.index = LineIndex(text)
+        self.index = LineIndex(text) if index is None else index
         self.base_line = line
         self.base_column = column
         self.indent = indent
@@ -162,3 +162,10 @@ def parse_document(
     if pos != len(text):
         raise reader.error("extra data after the JSON value", pos)
     return value, reader.duplicates
+
+
+def read_at(text: str, file: str, start: int, index: LineIndex) -> tuple[Known, int]:
+    """The JSON value at offset ``start`` of a whole file's ``text`` (whose line index is
+    ``index``: built once for the file, not per value), with every span, and where it
+    ends. Raises :class:`JsonError`."""
+    return _Reader(text, file, 1, 1, 0, index).value(start, 0)
