@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
-from iamlint.model.span import LineIndex, Span
+from iamlint.model.span import LineCursor, LineIndex, Span
 from iamlint.model.values import Known
 
 MAX_DEPTH = 400
@@ -34,7 +34,8 @@ class JsonError(ValueError):
 
 
 class _Reader:
-    def __init__(self, text: str, file: str, line: int, column: int, indent: int, index: LineIndex | None = None) -> None:
+    def __init__(self, text: str, file: str, line: int, column: int, indent: int,
+                 index: LineIndex | LineCursor | None = None) -> None:
         self.text = text
         self.file = file
         self.index = LineIndex(text) if index is None else index
@@ -164,8 +165,8 @@ def parse_document(
     return value, reader.duplicates
 
 
-def read_at(text: str, file: str, start: int, index: LineIndex) -> tuple[Known, int]:
-    """The JSON value at offset ``start`` of a whole file's ``text`` (whose line index is
-    ``index``: built once for the file, not per value), with every span, and where it
+def read_at(text: str, file: str, start: int, index: LineIndex | LineCursor) -> tuple[Known, int]:
+    """The JSON value at offset ``start`` of a whole file's ``text`` (whose positions
+    ``index`` gives: one for the file, not one per value), with every span, and where it
     ends. Raises :class:`JsonError`."""
     return _Reader(text, file, 1, 1, 0, index).value(start, 0)

@@ -19,9 +19,7 @@ import re
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 from typing import Any, Callable
 
-from bisect import bisect_right
-
-from iamlint.model.span import LineIndex, Span
+from iamlint.model.span import LineCursor, Span
 from iamlint.model.values import Known, from_python
 from iamlint.parsers.jsonpos import JsonError, read_at
 
@@ -35,14 +33,15 @@ _DECODER = json.JSONDecoder()
 
 
 class Text:
-    """A JSON text, its file name and a line index (built once, for the parts kept)."""
+    """A JSON text, its file name and where its parts are (line and column, for the parts
+    kept, by a cursor moving through the text as the reader does)."""
 
     __slots__ = ("text", "file", "index")
 
     def __init__(self, text: str, file: str) -> None:
         self.text = text[1:] if text.startswith("\ufeff") else text
         self.file = file
-        self.index = LineIndex(self.text)
+        self.index = LineCursor(self.text)
 
     def skip(self, pos: int) -> int:
         if self.text[pos : pos + 1] > " ":  # JSON's whitespace is all at or below the space
@@ -135,10 +134,7 @@ class Text:
             pos = after.end()
 
     def span(self, start: int, end: int) -> Span:
-        starts = self.index.starts  # LineIndex.position twice, inlined: called for every part kept
-        line = bisect_right(starts, start)
-        end_line = bisect_right(starts, end, line - 1)
-        return Span(self.file, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
+        return self.index.span(self.file, start, end)
 
     def coarse(self, start: int, end: int, value: Any) -> Known:
         """The plain ``value`` between ``start`` and ``end``, every part at its span (for
