@@ -129,6 +129,17 @@ _SIZE = _Size()
               help="Also show findings hidden by inline suppressions or the baseline (text and sarif).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line, no progress line.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+# -- fixes
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place (files are written after every rule ran on every "
+                                          "file), then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply fixes that change behaviour (review them).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 if there is "
+                                           "anything to change).")
+@click.option("--extend-fixable", multiple=True, metavar="RULES",
+              help="With --unsafe-fixes, also apply these rules' editor-only fixes (EC2001's scaffold).")
+@click.option("--narrow-from", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="A policy of the actions really used (iamlive or IAM Access Analyzer output, JSON): IAM002 then "
+                   "offers to replace wildcards with those actions (with --unsafe-fixes).")
 # -- rule selection and gating (each beats the configuration file)
 @click.option("--select", multiple=True, help="Only these rules (codes, names, code prefixes or ALL; repeat or comma-separate).")
 @click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
@@ -188,7 +199,12 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         registry = load_plugins()
         options = _options(registry, flags, list(paths) or ["."])
         settings = options.settings
-        report = _run(list(paths), options, registry, flags["stdin_filename"], flags["quiet"])
+        if flags["fix"] or flags["diff"]:
+            report = _fix(list(paths) or ["."], options, registry, flags)
+            if report is None:  # --diff: the patch was the output
+                return
+        else:
+            report = _run(list(paths), options, registry, flags["stdin_filename"], flags["quiet"])
         if flags["base"]:
             _compare(report, flags["base"], list(paths) or ["."], registry, flags)
         if flags["write_baseline"]:
@@ -219,6 +235,57 @@ def check(paths: tuple[str, ...], **flags: Any) -> None:
         click.echo(mask_text(f"iamlint: internal error: {exc!r} (run with --debug for details)"), err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
+
+
+def _fix(paths: list[str], options: Options, registry: Registry, flags: dict) -> Report | None:
+    """--fix / --diff: fixes applied in memory, round after round, then written (--fix)
+    or printed as a patch (--diff: None returned, the process exits here)."""
+    from iamlint import autofix  # start-up: only with --fix / --diff
+    from iamlint.fixes import Selection
+
+    extend = [part.strip() for value in flags["extend_fixable"] for part in value.split(",") if part.strip()]
+    try:
+        codes = rule_codes(registry, extend) if extend else set()
+    except KeyError as exc:
+        raise click.BadParameter(f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})",
+                                 param_hint="--extend-fixable") from None
+    selection = Selection(flags["unsafe_fixes"], codes or ())
+    outcome = autofix.fix(paths, options, registry, selection)
+    for problem in outcome.problems:
+        click.echo(mask_text(f"iamlint: {problem}"), err=True)
+    for finding in outcome.report.findings:  # a fix of the kind asked for that could not be made: why
+        if finding.fix is not None and not finding.fix.available and selection.covers(finding):
+            click.echo(mask_text(f"iamlint: {finding.path}:{finding.line}: {finding.rule}: no automatic fix: "
+                                 f"{finding.fix.reason}"), err=True)
+    if flags["diff"]:
+        _print_diff(outcome, flags)
+    for problem in autofix.write(outcome.changed):
+        click.echo(mask_text(f"iamlint: {problem}"), err=True)
+    count, files = len(outcome.applied), len(outcome.changed)
+    click.echo(f"iamlint: fixed {count} finding{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+               f"{_hidden(outcome.hidden)}", err=True)
+    return outcome.report
+
+
+def _print_diff(outcome: Any, flags: dict) -> None:
+    """--diff: the patch on stdout (or --output-file), a count on stderr; exit 1 when
+    there is anything to change, 2 on input errors."""
+    from iamlint import autofix  # start-up: only with --diff
+
+    patch = mask_text(autofix.patch(outcome.changed))  # a credential near a fix: masked like every output
+    if flags["output_file"]:
+        with open(flags["output_file"], "w", encoding="utf-8", newline="") as handle:
+            handle.write(patch)
+    else:
+        click.echo(patch, nl=False)
+    count, files = len(outcome.applied), len(outcome.changed)
+    click.echo(f"iamlint: {count} fix{'es' if count != 1 else ''} would change {files} file{'s' if files != 1 else ''}"
+               f"{_hidden(outcome.hidden)}", err=True)
+    sys.exit(EXIT_ERROR if outcome.report.errors else (EXIT_FINDINGS if outcome.changed else EXIT_CLEAN))
+
+
+def _hidden(count: int) -> str:
+    return f" ({count} more fix{'es' if count != 1 else ''} available with --unsafe-fixes)" if count else ""
 
 
 def batch_gc() -> None:
@@ -257,9 +324,27 @@ def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
         var_files=list(flags["tf_var_files"]),
         var_order=click.get_current_context().meta.get("iamlint.var_order", []),
         max_file_size=flags["max_file_size"],
+        used_actions=_used_actions(flags["narrow_from"]),
+        # fixes are located only for what shows them (the text output does not: 10 % of a corpus run saved)
+        fixes=bool(flags["fix"] or flags["diff"]) or flags["output_format"] in FIX_FORMATS,
         account=tuple(flags["account_files"]),
         state=tuple(flags["state_files"]),
     )
+
+
+FIX_FORMATS = ("json", "sarif")
+
+
+def _used_actions(path: str | None) -> tuple[str, ...] | None:
+    """--narrow-from FILE: the actions of a generated policy (None without the option)."""
+    if path is None:
+        return None
+    from iamlint.fixes.evidence import EvidenceError, used_actions  # start-up: only with --narrow-from
+
+    try:
+        return used_actions(path)
+    except EvidenceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--narrow-from") from None
 
 
 def _compare(report: Report, revision: str, paths: list[str], registry: Registry, flags: dict) -> None:
@@ -311,6 +396,10 @@ def _check_flags(flags: dict) -> None:
         raise click.UsageError("--config and --isolated exclude each other")
     if flags["base"] and flags["write_baseline"]:
         raise click.UsageError("--base and --write-baseline exclude each other (a baseline records every finding)")
+    if flags["fix"] and flags["diff"]:
+        raise click.UsageError("--fix writes the fixes, --diff prints them: choose one")
+    if (flags["fix"] or flags["diff"]) and flags["stdin_filename"]:
+        raise click.UsageError("--fix and --diff work on files on disk, not on standard input")
 
 
 def _cli_layer(registry: Registry, flags: dict) -> Layer:
@@ -406,7 +495,7 @@ def _tf_vars(values) -> dict[str, str]:
 @main.command()
 @click.option("--explain", metavar="CODE|NAME", help="Print the documentation of one rule.")
 def rules(explain: str | None) -> None:
-    """List the available rules, or explain one."""
+    """List the available rules (code, name, severity, fix, summary), or explain one."""
     registry = load_plugins()
     for problem in registry.errors:
         click.echo(f"iamlint: {problem}", err=True)
@@ -415,10 +504,21 @@ def rules(explain: str | None) -> None:
         if rule is None:
             raise click.BadParameter(f"unknown rule {explain!r}", param_hint="--explain")
         click.echo(f"{rule.code} {rule.name} ({rule.severity.label})\n")
+        if rule.fixable:
+            click.echo(f"Fix: {FIXABLE.get(rule.fixable, rule.fixable)}\n")
         click.echo(rule.doc.strip())
         return
     for rule in registry.rules:
-        click.echo(f"{rule.code}  {rule.name:<28} {rule.severity.label:<8} {rule.summary}")
+        fix = f"fix:{rule.fixable}" if rule.fixable else "-"
+        click.echo(f"{rule.code}  {rule.name:<28} {rule.severity.label:<8} {fix:<13} {rule.summary}")
+
+
+FIXABLE = {
+    "safe": "safe (applied by iamlint check --fix)",
+    "unsafe": "unsafe: it changes behaviour, review it (applied by --fix --unsafe-fixes)",
+    "editor": "offered in editors and reports; applied on the command line by --fix --unsafe-fixes --extend-fixable CODE",
+    "evidence": "unsafe, with evidence only: --narrow-from FILE (a policy of the actions used), then --fix --unsafe-fixes",
+}
 
 
 @main.command()

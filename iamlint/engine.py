@@ -91,6 +91,13 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # a file loaded only to judge the files given: its suppressions are not reported on
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
+    if not options.fixes:
+        report.findings = [replace(f, intent=None) if f.intent is not None else f for f in report.findings]
+    elif any(f.intent is not None for f in report.findings):
+        # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
+        from iamlint.fixes import locate as locate_fixes
+
+        report.findings = locate_fixes(report.findings, formats)
     report.sort()
     return report
 
@@ -238,9 +245,29 @@ def _checked(
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
     context = Context(partition=unit_options.partition,
-                      options={"accepted_managed_policies": unit_options.accepted_managed_policies})
+                      options={"accepted_managed_policies": unit_options.accepted_managed_policies,
+                               "used_actions": unit_options.used_actions})
     scope.add(unit, result, options.settings)
-    return check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
+    located = check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
+    return _fixes_in_sources(located, unit, options)
+
+
+def _fixes_in_sources(located: list[LocatedFinding], unit: Unit, options: Options) -> list[LocatedFinding]:
+    """Drop the fixes that would edit what iamlint must not: a plan (generated: the fix
+    belongs in the sources), an account snapshot or a state given as context (--account,
+    --state: a finding on them is reported at the code naming them, but they are not code)."""
+    context = tuple(os.path.abspath(path) for path in (*options.account, *options.state))
+    if unit.kind not in ("plan", "account") and not context:
+        return located
+    return [replace(f, intent=None) if f.intent is not None and (unit.kind in ("plan", "account") or _in_context(
+        f.intent, context)) else f for f in located]
+
+
+def _in_context(intent: object, context: tuple[str, ...]) -> bool:
+    node = getattr(intent, "node", None)
+    span = getattr(node, "span", None)
+    where = os.path.abspath(getattr(span, "file", "") or "")
+    return any(where == path or where.startswith(path.rstrip(os.sep) + os.sep) for path in context)
 
 
 def load_unit(unit: Unit, options: Options) -> UnitResult | None:
@@ -385,6 +412,7 @@ def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines
         tags=finding.tags,
         references=finding.references,
         identity=logical,
+        intent=finding.fix,
     )
 
 

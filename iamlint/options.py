@@ -27,6 +27,12 @@ class Options:
     cache: bool = True  # content-hash cache of loaded units (iamlint.cache)
     settings: Any = None  # iamlint.config.Settings: configuration files + command-line layer
     accepted_managed_policies: tuple[str, ...] = ()  # rules only (IAM006-IAM008): not part of a unit's identity
+    # --narrow-from: the actions a workload was seen using (rules only: IAM002/IAM007 fixes);
+    # None: no evidence given
+    used_actions: tuple[str, ...] | None = None
+    # locate the fixes findings propose (iamlint.fixes: re-reads the files they edit);
+    # False when nothing shows them (check's text, github, junit... output): dropped
+    fixes: bool = True
     max_file_size: int | None = None  # no file larger is read (iamlint.sources; None: its default, 10 MiB)
     # count/for_each instances of one block judged one by one; the rest are judged together
     # as one stand-in (Terraform; changes the graph, so part of cache_key)

@@ -10,6 +10,12 @@ Its check receives the :class:`Graph` of one unit (a Terraform module or a templ
 and a :class:`Context`, and yields :class:`Finding` records naming a node and an
 attribute path. Nothing here knows HCL or YAML.
 
+A finding may carry a ``fix``: the change that resolves it, described on the model
+(:class:`Replace` a value, :class:`ReplaceItem` a list item, :class:`RemoveItems`, :class:`SetKeys` in a
+block or mapping, :class:`EditSuppression`, :class:`AddInstanceProfile`), never as text:
+the format of the file where the value is written turns it into edits. Declare the
+rule's ``fixable`` (``"safe"``, ``"unsafe"``...) for ``iamlint rules``.
+
 A rule declared with ``stage="suppressions"`` runs once per run instead, after inline
 suppressions were applied: its check receives every :class:`InlineSuppression` (what it
 names, whether it is in force, which findings it hid) and yields findings whose node is
@@ -26,6 +32,17 @@ from iamlint.knowledge import (
     snapshot_date,
 )
 from iamlint.model.findings import Check, Context, Finding, InlineSuppression, Rule, Severity, SuppressionCheck
+from iamlint.model.fixes import (
+    EDITOR,
+    SAFE,
+    UNSAFE,
+    AddInstanceProfile,
+    EditSuppression,
+    RemoveItems,
+    Replace,
+    ReplaceItem,
+    SetKeys,
+)
 from iamlint.model.graph import (
     AwsManagedPolicy,
     Compute,
@@ -114,6 +131,7 @@ from iamlint.model.values import (
 )
 
 __all__ = [
+    "AddInstanceProfile",
     "Alternatives",
     "Analysis",
     "AttachedPolicy",
@@ -125,6 +143,8 @@ __all__ = [
     "Context",
     "DATA_EXFILTRATION",
     "Document",
+    "EDITOR",
+    "EditSuppression",
     "Encoded",
     "Escalation",
     "Exposure",
@@ -153,16 +173,22 @@ __all__ = [
     "Reach",
     "Ref",
     "Rejected",
+    "RemoveItems",
+    "Replace",
+    "ReplaceItem",
     "Resolution",
     "Resource",
     "Role",
     "RolePolicy",
     "Rule",
+    "SAFE",
     "SENSITIVE",
+    "SetKeys",
     "Severity",
     "Span",
     "Statement",
     "SuppressionCheck",
+    "UNSAFE",
     "UNSCOPED",
     "Unknown",
     "UnscopedVerdict",

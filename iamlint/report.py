@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from iamlint.model.findings import Severity
+from iamlint.model.fixes import Fix
 from iamlint.model.masking import mask_text
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
@@ -44,6 +46,11 @@ class LocatedFinding:
     identity: str = ""
     """A digest of the finding's logical position inside ``resource`` (the attribute path,
     statements by Sid or content, never a line): :mod:`iamlint.fingerprint`."""
+    fix: Fix | None = field(default=None, compare=False)
+    """The located fix (text edits, :mod:`iamlint.fixes`), or why there is none; None
+    when the rule proposes no fix for this finding."""
+    intent: Any = field(default=None, compare=False, repr=False)
+    """The rule's fix on the model (:mod:`iamlint.model.fixes`), until it is located."""
 
     def __post_init__(self) -> None:
         # every reporter, the baseline and the language server see masked text only

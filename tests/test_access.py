@@ -117,11 +117,12 @@ resource "aws_autoscaling_group" "asg" {
 ''')
     code, out = _access(str(tmp_path))
     assert code == 0
-    assert out.splitlines() == [
+    assert out.splitlines()[:3] == [
         f"aws_launch_template.lt (launch template)  {tmp_path}/main.tf:2",
         f"  auto scaling group aws_autoscaling_group.asg  {tmp_path}/main.tf:5",
         "  -> no instance profile",
     ]
+    assert out.splitlines()[3] == "  fixes (iamlint check proposes them):"  # EC2001's scaffold, EC2003's setting
     code, selected = _access("--instance", "aws_autoscaling_group.asg", str(tmp_path))
     assert code == 0 and selected == out
 
@@ -132,3 +133,60 @@ def test_unknown_instance_and_unreadable_input_exit_2(tmp_path: Path):
     (tmp_path / "broken.tf").write_text('resource "aws_instance" "x" {\n')
     code, out = _access(str(tmp_path))
     assert code == 2 and "broken.tf" in out
+
+
+FIXABLE = '''\
+resource "aws_instance" "web" {
+  ami                  = "ami-123"
+  iam_instance_profile = aws_iam_instance_profile.web.name
+}
+
+resource "aws_iam_instance_profile" "web" {
+  role = aws_iam_role.web.name
+}
+
+resource "aws_iam_role" "web" {
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "web" {
+  role = aws_iam_role.web.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:GetObjekt"], Resource = "arn:aws:s3:::b/*" }]
+  })
+}
+
+resource "aws_instance" "other" {
+  ami = "ami-123"
+}
+'''
+
+
+def test_each_chain_links_to_the_fixes_check_proposes_on_it(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "main.tf").write_text(FIXABLE)
+    code, out = _access("--format", "json", str(tmp_path / "repo"))
+    assert code == 0
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+    fixes = {c["address"]: [(f["rule"], f["line"], f["column"], f["applicability"]) for f in c["fixes"]]
+             for c in document["computes"]}
+    # the web instance's chain: its own EC2003, the role's trust (IAM001), the policy's typo
+    # (IAM005); never the other instance's fixes, and the other never the chain's
+    assert fixes == {
+        "aws_instance.web": [("EC2003", 1, 1, "safe"), ("IAM001", 13, 58, "unsafe"), ("IAM005", 21, 48, "unsafe")],
+        "aws_instance.other": [("EC2001", 25, 1, "editor"), ("EC2003", 25, 1, "safe")],
+    }
+    web = next(c for c in document["computes"] if c["address"] == "aws_instance.web")
+    assert [f["command"] for f in web["fixes"]] == [
+        "iamlint check --fix", "iamlint check --fix --unsafe-fixes", "iamlint check --fix --unsafe-fixes"]
+    code, text = _access(str(tmp_path / "repo"))
+    assert "  fixes (iamlint check proposes them):" in text
+    assert "Replace 's3:GetObjekt' with 's3:GetObject' (unsafe: iamlint check --fix --unsafe-fixes)" in text
+    code, markdown = _access("--format", "markdown", str(tmp_path / "repo"))
+    assert "**Fixes** (`iamlint check` proposes them)" in markdown

@@ -67,7 +67,14 @@ def test_rules_lists_code_name_severity_summary():
     lines = result.stdout.splitlines()
     assert len(lines) == len(REGISTRY.rules)
     for line, rule in zip(lines, REGISTRY.rules, strict=True):
-        assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(rule.summary)}$", line)
+        fix = f"fix:{rule.fixable}" if rule.fixable else "-"
+        assert re.match(rf"{rule.code}\s+{re.escape(rule.name)}\s+{rule.severity.label}\s+{re.escape(fix)}\s+"
+                        rf"{re.escape(rule.summary)}$", line)
+    fixes = {line.split()[0]: line.split()[3] for line in lines}
+    assert fixes["EC2003"] == "fix:safe" and fixes["SUP001"] == "fix:safe" and fixes["IAM005"] == "fix:unsafe"
+    assert fixes["EC2001"] == "fix:editor" and fixes["IAM001"] == "fix:unsafe" and fixes["IAM002"] == "fix:evidence"
+    assert fixes["IAM007"] == "fix:evidence"
+    assert fixes["IAM003"] == "-"
 
 
 @pytest.mark.parametrize("key", ["EC2001", "ec2001", "instance-without-profile", "unused-suppression"])

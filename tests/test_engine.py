@@ -95,8 +95,11 @@ def test_cli_exit_codes_and_json_contract(tmp_path):
     document = json.loads(findings.output)
     assert set(document) == {"version", "findings", "errors", "summary"}
     assert set(document["findings"][0]) == {"rule", "name", "severity", "message", "path", "line", "column",
-                                            "end_line", "end_column", "resource", "related"}
+                                            "end_line", "end_column", "resource", "related", "fix"}
     assert document["findings"][0]["rule"] == "EC2001"
+    # EC2001's fix (a new profile and role) is offered, marked editor-only
+    assert set(document["findings"][0]["fix"]) == {"applicability", "message", "edits"}
+    assert document["findings"][0]["fix"]["applicability"] == "editor"
     # a missing attribute: located at the block's header line, the block kept as related
     finding = document["findings"][0]
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (1, 1, 1, 31)

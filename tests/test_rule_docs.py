@@ -49,6 +49,21 @@ def test_doc_follows_the_house_template(rule):
     assert rule.summary and "\n" not in rule.summary
 
 
+FIX_LINES = {"safe": "Fix: safe.", "unsafe": "Fix: unsafe.", "editor": "Fix: unsafe, editor only.",
+             "evidence": "Fix: unsafe, with evidence only."}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_how_to_fix_says_whether_iamlint_fixes_it(rule):
+    """A rule that proposes fixes says so, and how sure they are, in "How to fix"; the
+    others do not claim one."""
+    section = _section(rule.doc, "How to fix")
+    if rule.fixable:
+        assert FIX_LINES[rule.fixable] in section, f"{rule.code}: no {FIX_LINES[rule.fixable]!r} in How to fix"
+    else:
+        assert "Fix: " not in section
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_bad_and_good_show_terraform_and_cloudformation(rule):
     for name in ("Bad", "Good"):

@@ -73,6 +73,17 @@ def _attach(graph: Graph, context: AccountContext) -> None:
         enrich_graph(graph)  # the AWS managed policies the context's roles attach
 
 
+def _link_fixes(report: AccessReport, paths: list[str], partition: str, account: tuple[str, ...],
+                state: tuple[str, ...]) -> None:
+    """The fixes ``iamlint check`` proposes on each chain (a check of the same paths; its
+    own input errors are already the report's)."""
+    from iamlint.access.fixes import link_fixes
+    from iamlint.engine import run as check
+
+    checked = check(paths, Options(partition=partition, account=account, state=state, fixes=True))
+    link_fixes(report.computes, checked.findings)
+
+
 def select(report: AccessReport, address: str | None) -> str | None:
     """Keep only ``address`` (a compute resource, or an auto scaling group using one);
     returns an error message when nothing matches."""
@@ -107,6 +118,8 @@ def run(paths: list[str], instance: str | None, output_format: str, partition: s
     if problem:
         print(f"iamlint: {problem}", file=sys.stderr)
         return EXIT_ERROR
+    if report.computes:
+        _link_fixes(report, paths or ["."], partition, account, state)
     sys.stdout.write(render(report, output_format))
     for error in report.errors:
         print(f"iamlint: {error.path}:{error.line}: {error.message}", file=sys.stderr)

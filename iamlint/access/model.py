@@ -109,6 +109,7 @@ class ComputeAccess:
     profile: Link | None = None
     roles: list[RoleAccess] = field(default_factory=list)
     unresolved: str = ""  # why the chain stops (no profile, a name not in the code, ...)
+    fixes: list = field(default_factory=list)  # iamlint.access.fixes.FixLink: check's fixes on this chain
 
 
 def pictures(graph: Graph) -> list[ComputeAccess]:

@@ -38,6 +38,11 @@ def _compute(item: ComputeAccess) -> dict:
         "profile": _link(item.profile) if item.profile else None,
         "roles": [_role(role) for role in item.roles],
         "unresolved": item.unresolved or None,
+        "fixes": [
+            {"rule": f.rule, "path": f.path, "line": f.line, "column": f.column, "applicability": f.applicability,
+             "message": f.message, "command": f.command}
+            for f in item.fixes
+        ],
     }
 
 

@@ -24,6 +24,11 @@ def _compute(item: ComputeAccess) -> str:
         out.append(f"The chain stops: {_escape(item.unresolved)}.\n")
     for role in item.roles:
         out += _role(role)
+    if item.fixes:
+        out += ["**Fixes** (`iamlint check` proposes them)", ""]
+        out += [f"- {f.rule} at `{f.path}:{f.line}:{f.column}`: {_escape(f.message)} ({f.applicability}; `{f.command}`)"
+                for f in item.fixes]
+        out.append("")
     return "\n".join(out)
 
 

@@ -22,6 +22,9 @@ def _compute(item: ComputeAccess) -> str:
         lines += _role(role)
     if item.unresolved:
         lines.append(f"  -> {item.unresolved}")
+    if item.fixes:
+        lines.append("  fixes (iamlint check proposes them):")
+        lines += [f"    {f.rule} {f.path}:{f.line}:{f.column}: {f.message} ({f.applicability}: {f.command})" for f in item.fixes]
     return "\n".join(lines) + "\n"
 
 

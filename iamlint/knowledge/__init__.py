@@ -141,9 +141,10 @@ def service_exists(prefix: str) -> bool:
     return _catalogue_module().catalogue().has_service(prefix)
 
 
-def closest_action(text: str) -> str | None:
-    """The closest real ``service:Action`` (or service prefix) to a misspelt one."""
-    return _catalogue_module().catalogue().closest(text)
+def closest_action(text: str, clear: bool = False) -> str | None:
+    """The closest real ``service:Action`` (or service prefix) to a misspelt one; with
+    ``clear``, only when one name is clearly the closest (what a fix may write)."""
+    return _catalogue_module().catalogue().closest(text, clear)
 
 
 def _managed() -> ModuleType:

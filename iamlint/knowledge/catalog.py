@@ -151,30 +151,35 @@ class Catalogue:
             return [name for name in self._index if regex.fullmatch(name)]
         return [service.lower()] if service.lower() in self._index else []
 
-    def closest(self, text: str) -> str | None:
+    def closest(self, text: str, clear: bool = False) -> str | None:
         """The closest real action (``service:Name``) or, for an unknown service, the
-        closest real prefix with the action part kept."""
+        closest real prefix with the action part kept. With ``clear``, only a name that
+        is clearly the closest (no runner-up within 0.1 of its similarity)."""
         import difflib  # only to suggest a name (start-up time: a plain run never needs it)
 
         service, sep, name = text.partition(":")
         if not self.has_service(service):
             prefixes = difflib.get_close_matches(service.lower(), self._index, n=5, cutoff=0.4)
-            if not prefixes:
+            if not prefixes or (clear and not _clearly(service.lower(), prefixes)):
                 return None
             if not sep:
                 return prefixes[0]
-            for prefix in prefixes:  # prefer a service that has this very action
+            for prefix in prefixes[:1] if clear else prefixes:  # prefer a service that has this very action
                 candidate = f"{prefix}:{name}"
                 if "*" in name or "?" in name:
                     if self.expand(candidate):
                         return candidate
                 elif (info := self.lookup(candidate)) is not None:
                     return info.full_name
+            if clear:
+                return None  # the nearest service has no such action: two guesses are no clear fix
             return self.closest(f"{prefixes[0]}:{name}") or f"{prefixes[0]}:{name}"
         table = self.actions(service) or {}
         if "*" in name or "?" in name:
             return self._closest_pattern(service.lower(), name, table)
-        match = difflib.get_close_matches(name.lower(), table, n=1, cutoff=0.6)
+        match = difflib.get_close_matches(name.lower(), table, n=2, cutoff=0.6)
+        if clear and not _clearly(name.lower(), match):
+            return None
         return table[match[0]].full_name if match else None
 
     def _closest_pattern(self, service: str, name: str, table: dict[str, ActionInfo]) -> str | None:
@@ -188,6 +193,18 @@ class Catalogue:
         swapped = [h for h in heads if sorted(h) == sorted(head.lower())]  # transposed letters
         match = swapped or difflib.get_close_matches(head.lower(), heads, n=1, cutoff=0.8)
         return f"{service}:{heads[match[0]]}{name[len(head):]}" if match else None
+
+
+def _clearly(word: str, ranked: list[str]) -> bool:
+    """Whether the first of ``ranked`` (best first) is clearly closer to ``word`` than the next."""
+    if not ranked:
+        return False
+    if len(ranked) == 1:
+        return True
+    import difflib
+
+    first, second = (difflib.SequenceMatcher(None, word, other).ratio() for other in ranked[:2])
+    return first - second >= 0.1
 
 
 @lru_cache(maxsize=1)

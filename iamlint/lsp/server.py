@@ -194,6 +194,7 @@ class IamlintServer(LanguageServer):
         self.timers: dict[tuple[str, str], asyncio.Task] = {}
         self.published: dict[tuple[str, str], set[str]] = {}  # unit -> URIs with a non-empty set
         self.shown: dict[str, list[types.Diagnostic]] = {}  # uri -> its diagnostics (for hover)
+        self.found: dict[str, list] = {}  # uri -> [(finding, its diagnostic)] (for code actions: iamlint.lsp.actions)
         self._registry: Registry | None = None
 
     @property
@@ -256,6 +257,8 @@ class IamlintServer(LanguageServer):
                 continue
             diagnostics = to_diagnostics(grouped.get(path, ()), path, codec, open_lines)
             self.shown[uri] = diagnostics
+            self.found[uri] = [(item, d) for item, d in zip(grouped.get(path, ()), diagnostics, strict=False)
+                               if not isinstance(item, SourceError)]
             if diagnostics:
                 now.add(uri)
             sent.add(uri)
@@ -280,8 +283,20 @@ class IamlintServer(LanguageServer):
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)))
 
+    def code_actions(self, uri: str, area: types.Range) -> list[types.CodeAction]:
+        """Quick fixes and "suppress with a reason" for the diagnostics touching ``area``."""
+        from iamlint.lsp.actions import code_actions  # start-up: only when the editor asks for actions
+
+        path = to_fs_path(uri)
+        if not path:
+            return []
+        open_lines = {p: document.lines for p, (_, document) in self.open_documents().items()}
+        return code_actions(self.found.get(uri, ()), area, _real(path), self.workspace.position_codec,
+                            lambda other: _lines_of(_real(other), open_lines), self.registry.formats)
+
     def closed(self, uri: str) -> None:
         self.shown.pop(uri, None)
+        self.found.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = to_fs_path(uri)
         unit = unit_of(path, self.registry.formats) if path else None
@@ -319,6 +334,11 @@ def build_server() -> IamlintServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: IamlintServer, params: types.HoverParams) -> types.Hover | None:
         return ls.hover(params.text_document.uri, params.position)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: IamlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return ls.code_actions(params.text_document.uri, params.range)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: IamlintServer, params: types.DidCloseTextDocumentParams) -> None:

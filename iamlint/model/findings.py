@@ -8,6 +8,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, NamedTuple, Union
 
+from iamlint.model.fixes import Intent
 from iamlint.model.graph import AttrPath, Graph, Node
 from iamlint.model.span import Span
 
@@ -92,7 +93,8 @@ class Finding:
     that into file:line:col), a message, and optionally a severity for this finding
     (default: the rule's), related nodes/paths (the chain it followed, the statements
     that contributed), ``tags`` (risk categories such as ``privilege-escalation``) and
-    ``references`` ((id, URL) of the published write-ups it relies on).
+    ``references`` ((id, URL) of the published write-ups it relies on), and ``fix``,
+    the change that would resolve it, described on the model (:mod:`iamlint.model.fixes`).
     Rules of the ``suppressions`` stage report an :class:`InlineSuppression` as the node
     (with the empty path): the finding is located at the suppression."""
 
@@ -104,6 +106,7 @@ class Finding:
     span: Span | None = None
     tags: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+    fix: Intent | None = None
 
 
 Check = Callable[[Graph, Context], Iterable[Finding]]
@@ -118,7 +121,11 @@ class Rule:
     ``summary`` is one line, ``doc`` is the rule's documentation (its module docstring).
     ``stage`` says what ``check`` receives: ``"graph"`` (the default) -- the graph of each
     unit, as :data:`Check`; ``"suppressions"`` -- once per run, after suppressions are
-    applied, every :class:`InlineSuppression` with its usage, as :data:`SuppressionCheck`."""
+    applied, every :class:`InlineSuppression` with its usage, as :data:`SuppressionCheck`.
+    ``fixable`` says which fixes its findings may carry (shown by ``iamlint rules``):
+    ``"safe"``, ``"unsafe"``, ``"editor"`` (offered in editors; applied on the command line
+    only when asked by rule), ``"evidence"`` (unsafe, offered only with evidence such as
+    ``--narrow-from``), or empty (none)."""
 
     code: str
     name: str
@@ -127,3 +134,4 @@ class Rule:
     check: Callable[..., Iterable[Finding]]
     doc: str = ""
     stage: str = GRAPH_STAGE
+    fixable: str = ""

@@ -10,19 +10,36 @@ from iamlint.report import LocatedFinding, Report
 
 def _extras(f: LocatedFinding) -> dict:
     """Keys present only when they have content: ``tags`` (risk categories),
-    ``references`` (id and URL of the write-ups) and ``related`` (the chain and the
-    contributing statements, each with its location)."""
+    ``references`` (id and URL of the write-ups), ``fix`` (the fix the rule proposes,
+    or why there is none) and ``related`` (the chain and the contributing statements,
+    each with its location)."""
     extras: dict = {}
     if f.tags:
         extras["tags"] = list(f.tags)
     if f.references:
         extras["references"] = [{"id": ref, "url": url} for ref, url in f.references]
+    if f.fix is not None:
+        extras["fix"] = fix_object(f)
     if f.related:
         extras["related"] = [
             {"label": r.label, "resource": r.resource, "path": r.span.file, "line": r.span.line, "column": r.span.column}
             for r in f.related
         ]
     return extras
+
+
+def fix_object(f: LocatedFinding) -> dict:
+    """``applicability`` (safe, unsafe, editor), ``message`` (what it does), ``edits``
+    (path, 1-based line and column, end exclusive, the replacement text); without
+    edits, ``reason`` says why no automatic fix is offered."""
+    assert f.fix is not None
+    fix = f.fix
+    document: dict = {"applicability": fix.applicability, "message": fix.title,
+                      "edits": [{"path": e.path, "line": e.line, "column": e.column, "end_line": e.end_line,
+                                 "end_column": e.end_column, "text": e.text} for e in fix.edits]}
+    if not fix.available:
+        document["reason"] = fix.reason
+    return document
 
 
 def _summary(report: Report) -> dict:

@@ -205,9 +205,36 @@ def _result(group: list[LocatedFinding], index: dict[str, int], root: str, suppr
             })
             links.append(f"[{_escape(label)}]({number})")
         result["message"]["text"] = f"{_escape(message)} Chain: {' -> '.join(links)}."
+    fixes = _fixes(group, root)
+    if fixes:
+        result["fixes"] = fixes
     if suppressions is not None:
         result["suppressions"] = suppressions
     return result
+
+
+def _fixes(group: list[LocatedFinding], root: str) -> list[dict]:
+    """SARIF ``fixes`` (what reviewdog posts as suggestions): each distinct fix with edits,
+    its artifact changes and replacements (an empty deleted region: an insertion), its
+    applicability (safe, unsafe, editor) in the properties."""
+    found: list[dict] = []
+    seen: set = set()
+    for item in group:
+        fix = item.fix
+        if fix is None or not fix.available or fix.edits in seen:
+            continue
+        seen.add(fix.edits)
+        changes: dict[str, list[dict]] = {}
+        for e in fix.edits:
+            region = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
+            changes.setdefault(e.path, []).append({"deletedRegion": region, "insertedContent": {"text": e.text}})
+        found.append({
+            "description": {"text": fix.title},
+            "artifactChanges": [{"artifactLocation": _location(path, 0, 0, 0, 0, root)["artifactLocation"],
+                                 "replacements": replacements} for path, replacements in changes.items()],
+            "properties": {"applicability": fix.applicability},
+        })
+    return found
 
 
 def _suppression(s: Suppressed, root: str) -> dict:

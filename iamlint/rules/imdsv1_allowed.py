@@ -97,6 +97,10 @@ and the CLI use IMDSv2 already; check old agents with the ``MetadataNoToken`` Cl
 metric before switching. If the instance needs no metadata at all, set
 ``http_endpoint = "disabled"``.
 
+Fix: safe. ``iamlint check --fix`` sets ``http_tokens = "required"`` where it is
+written (or in a variable, local or parameter default used only there), or adds it to the
+``metadata_options`` block / ``MetadataOptions`` mapping, adding those when missing.
+
 ## References
 
 - AWS: Use IMDSv2,
@@ -112,14 +116,17 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
+    SAFE,
     Compute,
     Context,
     Finding,
     Graph,
     Known,
     Ref,
+    Replace,
     Resource,
     Rule,
+    SetKeys,
     Severity,
     Value,
     as_list,
@@ -141,10 +148,23 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
             if account_required or _ami_requires_tokens(graph, compute):
                 continue
             message = f"{compute.address} does not set {setting}, so IMDSv1 stays allowed"
-            yield Finding(compute, () if tokens is None else ("http_tokens",), _advice(message, fix))
+            yield Finding(compute, () if tokens is None else ("http_tokens",), _advice(message, fix),
+                          fix=_require_tokens(compute, tokens, setting))
         elif isinstance(tokens, Known) and _text(tokens) != "required":
             message = f"{compute.address} sets {setting} to {tokens.value!r}: IMDSv1 stays allowed"
-            yield Finding(compute, ("http_tokens",), _advice(message, fix))
+            yield Finding(compute, ("http_tokens",), _advice(message, fix), fix=_require_tokens(compute, tokens, setting))
+
+
+def _require_tokens(compute: Compute, tokens: Value | None, setting: str) -> Replace | SetKeys:
+    """Tokens required: the value replaced where it is written, or the setting added
+    (with the metadata options block or mapping when missing)."""
+    title = f'Set {setting} to "required" (IMDSv2)'
+    if tokens is not None:
+        return Replace(compute, tokens, "required", title, SAFE)
+    if not compute.type.startswith("AWS::"):
+        return SetKeys(compute, None, ("metadata_options",), (("http_tokens", "required"),), (), title, SAFE)
+    path = ("LaunchTemplateData", "MetadataOptions") if compute.template else ("MetadataOptions",)
+    return SetKeys(compute, None, path, (("HttpTokens", "required"),), (), title, SAFE)
 
 
 def _setting(compute: Compute) -> tuple[str, str]:
@@ -203,4 +223,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     check=check,
     doc=__doc__ or "",
+    fixable="safe",
 )

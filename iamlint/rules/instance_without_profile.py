@@ -106,6 +106,10 @@ needs, wrap it in an instance profile, and set ``iam_instance_profile`` (Terrafo
 instance used before. An instance that truly needs no AWS access still benefits from a
 role with no policies: it makes "no access" explicit and reviewable.
 
+Fix: unsafe, editor only. Editors offer to add a role trusted only by EC2 (no
+permissions yet) and its instance profile in the same file, and to attach it; on the
+command line, ``--fix --unsafe-fixes --extend-fixable EC2001`` applies it.
+
 ## References
 
 - AWS: IAM roles for Amazon EC2,
@@ -122,6 +126,8 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
+    EDITOR,
+    AddInstanceProfile,
     Compute,
     Context,
     Finding,
@@ -154,12 +160,22 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                 yield Finding(compute, ("profile", "branches", index, 1),
                               f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
             continue
+        fix = _scaffold(compute, ctx)
         if compute.profile is None:
-            yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)")
+            yield Finding(compute, (), f"{compute.address} has no instance profile ({compute.profile_attribute} is not set)",
+                          fix=fix)
         else:
             state = "null" if isinstance(compute.profile, Known) and compute.profile.value is None else "empty"
             yield Finding(compute, ("profile",),
-                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})")
+                          f"{compute.address} has no instance profile ({compute.profile_attribute} is {state})", fix=fix)
+
+
+def _scaffold(compute: Compute, ctx: Context) -> AddInstanceProfile:
+    """A new role trusting only EC2 and its instance profile, attached (editor only: what
+    the role may do is for the workload's owner to decide)."""
+    service = "ec2.amazonaws.com.cn" if ctx.partition == "aws-cn" else "ec2.amazonaws.com"
+    title = f"Add an instance profile and a role only {service} may assume (no permissions yet)"
+    return AddInstanceProfile(compute, compute.address, service, title, EDITOR)
 
 
 def _templates_given_a_role(graph: Graph) -> set[str]:
@@ -223,4 +239,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     check=check,
     doc=__doc__ or "",
+    fixable="editor",
 )

@@ -131,6 +131,10 @@ Give the instance role a trust policy with a single statement: ``Effect: Allow``
 service or account needs the same permissions, give it its own role with its own trust
 policy instead of sharing the instance role.
 
+Fix: unsafe. When the trust policy has one statement, ``iamlint check --fix
+--unsafe-fixes`` rewrites it to ``{"Service": "ec2.amazonaws.com"}`` with
+``sts:AssumeRole`` (whoever else assumed the role no longer can: review it).
+
 ## References
 
 - AWS: Using an IAM role to grant permissions to applications running on Amazon EC2
@@ -148,6 +152,7 @@ import re
 from typing import Iterator
 
 from iamlint.plugin import (
+    UNSAFE,
     Context,
     Finding,
     Graph,
@@ -156,6 +161,7 @@ from iamlint.plugin import (
     PolicyDocument,
     Role,
     Rule,
+    SetKeys,
     Severity,
     Statement,
     Unknown,
@@ -175,12 +181,23 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
         if not profiles or not isinstance(role.trust_policy, PolicyDocument):
             continue
         related = tuple(("instance profile", profile, ()) for profile in profiles)
-        for index, statement in enumerate(role.trust_policy.statements):
+        statements = role.trust_policy.statements
+        for index, statement in enumerate(statements):
             if isinstance(statement, Statement) and statement.is_allow:
                 path = ("trust_policy", "statements", index)
+                fix = _ec2_only(role, statement, services) if len(statements) == 1 else None
                 for found_path, reason in _offences(statement, services):
                     message = f"trust policy of instance role {role.address} {reason}"
-                    yield Finding(role, path + found_path, message, related=related)
+                    yield Finding(role, path + found_path, message, related=related, fix=fix)
+
+
+def _ec2_only(role: Role, statement: Statement, services: frozenset[str]) -> SetKeys:
+    """The one statement rewritten to let only EC2 assume the role (unsafe: whoever else
+    assumed it no longer can)."""
+    service = "ec2.amazonaws.com" if "ec2.amazonaws.com" in services else sorted(services)[0]
+    title = f'Trust only {{"Service": "{service}"}} with sts:AssumeRole'
+    values = (("Principal", {"Service": service}), ("Action", "sts:AssumeRole"))
+    return SetKeys(role, statement.span, (), values, ("NotPrincipal", "NotAction"), title, UNSAFE)
 
 
 def _allowed_services(graph: Graph, ctx: Context) -> frozenset[str]:
@@ -290,4 +307,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     check=check,
     doc=__doc__ or "",
+    fixable="unsafe",
 )

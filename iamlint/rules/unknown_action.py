@@ -93,6 +93,9 @@ Use the suggested name, or look the action up in the service authorization refer
 If the action is brand new and the catalogue does not know it yet, update iamlint (the
 catalogue is refreshed with each release) or ignore this finding for that line.
 
+Fix: unsafe. ``iamlint check --fix --unsafe-fixes`` writes the closest real name when one
+is clearly the closest (it changes what the policy grants: review it); otherwise no fix.
+
 ## References
 
 - AWS: Service authorization reference,
@@ -107,12 +110,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from iamlint.plugin import (
+    UNSAFE,
     Context,
     Finding,
     Graph,
     Known,
     Node,
     PolicyDocument,
+    Replace,
     Rule,
     Severity,
     Span,
@@ -138,8 +143,17 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
                 continue
             problem = _problem(text)
             if problem is not None:
-                yield Finding(node, path + where, problem)
+                yield Finding(node, path + where, problem, fix=_rename(node, action, text))
         yield from _empty_patterns(node, path, document, empty)
+
+
+def _rename(node: Node, action: Known, text: str) -> Replace | None:
+    """The clearly closest real name written instead (it changes what the policy grants:
+    unsafe); None when no name is clearly the closest."""
+    suggestion = closest_action(text, clear=True)
+    if not suggestion or suggestion.lower() == text.lower():
+        return None
+    return Replace(node, action, suggestion, f"Replace {text!r} with {suggestion!r}", UNSAFE)
 
 
 def _matches_nothing(text: str) -> bool:
@@ -157,7 +171,9 @@ def _empty_patterns(node: Node, path: tuple, document: PolicyDocument, empty: di
         message = _with_hint(f"{listed} {verb} no action: it grants nothing", patterns[0]) if len(patterns) == 1 else (
             f"{listed} {verb} no action (action catalogue dated {catalogue_date()}): they grant nothing"
         )
-        yield Finding(node, path + where, message, severity=Severity.NOTE)
+        action = _action_at(document, where)
+        fix = _rename(node, action, patterns[0]) if len(patterns) == 1 and action is not None else None
+        yield Finding(node, path + where, message, severity=Severity.NOTE, fix=fix)
 
 
 def _first_path(document: PolicyDocument, span: object, text: str) -> tuple:
@@ -165,6 +181,10 @@ def _first_path(document: PolicyDocument, span: object, text: str) -> tuple:
         if action.span == span and action.value.strip() == text:
             return where
     return ()
+
+
+def _action_at(document: PolicyDocument, where: tuple) -> Known | None:
+    return next((action for path, action in _actions(document) if path == where), None)
 
 
 def _actions(document: PolicyDocument) -> Iterator[tuple[tuple, Known]]:
@@ -209,4 +229,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     check=check,
     doc=__doc__ or "",
+    fixable="unsafe",
 )

@@ -72,6 +72,10 @@ Resources:
 Delete the suppression, or the rule codes in it that no longer apply. If the rule name
 is unknown, check the spelling with ``iamlint rules``.
 
+Fix: safe. ``iamlint check --fix`` removes the comment, or only the codes that suppress
+nothing when others in it are in use. Suppressions in a CloudFormation resource's
+``Metadata`` are left to you.
+
 ## References
 
 - docs/configuration.md, "Inline suppressions"
@@ -82,22 +86,36 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from iamlint.plugin import Context, Finding, InlineSuppression, Rule, Severity
+from iamlint.plugin import SAFE, Context, EditSuppression, Finding, InlineSuppression, Rule, Severity
 
 
 def check(suppressions: tuple[InlineSuppression, ...], ctx: Context) -> Iterator[Finding]:
     """Runs after the suppressions were applied: each one knows what it hid."""
     for item in suppressions:
+        fix = _fix(item)
         if not item.keys:
-            yield Finding(item, (), "suppression names no rule (write the codes or names to ignore, comma-separated)")
+            yield Finding(item, (), "suppression names no rule (write the codes or names to ignore, comma-separated)", fix=fix)
         for key, code in item.codes:
             if code is None:
-                yield Finding(item, (), f"suppression names unknown rule {key!r}; it suppresses nothing")
+                yield Finding(item, (), f"suppression names unknown rule {key!r}; it suppresses nothing", fix=fix)
         if not item.applied:
             continue  # an expired suppression is reported as such (SUP003), not as unused
         for key, code in item.codes:
-            if code and code not in item.used and code in item.checked:
-                yield Finding(item, (), f"unused suppression of {key}: no {code} finding here")
+            if _unused(item, code):
+                yield Finding(item, (), f"unused suppression of {key}: no {code} finding here", fix=fix)
+
+
+def _unused(item: InlineSuppression, code: str | None) -> bool:
+    return bool(code) and item.applied and code not in item.used and code in item.checked
+
+
+def _fix(item: InlineSuppression) -> EditSuppression:
+    """One fix for every finding about the suppression (they share it): the keys that
+    suppress nothing removed, the whole suppression when none is left."""
+    keep = tuple(key for key, code in item.codes if code is not None and not _unused(item, code))
+    gone = [key for key, _ in item.codes if key not in keep]
+    title = "Remove the suppression" if not keep else f"Remove {', '.join(gone)} from the suppression"
+    return EditSuppression(item, keep, title, SAFE)
 
 
 RULE = Rule(
@@ -108,4 +126,5 @@ RULE = Rule(
     check=check,
     doc=__doc__,
     stage="suppressions",
+    fixable="safe",
 )
