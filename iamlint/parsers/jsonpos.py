@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
-from iamlint.model.span import LineIndex, Span
+from iamlint.model.span import LineCursor, LineIndex, Span
 from iamlint.model.values import Known
 
 MAX_DEPTH = 400
@@ -34,10 +34,11 @@ class JsonError(ValueError):
 
 
 class _Reader:
-    def __init__(self, text: str, file: str, line: int, column: int, indent: int) -> None:
+    def __init__(self, text: str, file: str, line: int, column: int, indent: int,
+                 index: LineIndex | LineCursor | None = None) -> None:
         self.text = text
         self.file = file
-        self.index = LineIndex(text)
+        self.index = LineIndex(text) if index is None else index
         self.base_line = line
         self.base_column = column
         self.indent = indent
@@ -162,3 +163,10 @@ def parse_document(
     if pos != len(text):
         raise reader.error("extra data after the JSON value", pos)
     return value, reader.duplicates
+
+
+def read_at(text: str, file: str, start: int, index: LineIndex | LineCursor) -> tuple[Known, int]:
+    """The JSON value at offset ``start`` of a whole file's ``text`` (whose positions
+    ``index`` gives: one for the file, not one per value), with every span, and where it
+    ends. Raises :class:`JsonError`."""
+    return _Reader(text, file, 1, 1, 0, index).value(start, 0)

@@ -26,7 +26,7 @@ from iamlint.parsers.cloudformation import (
     looks_like_template,
     parse,
 )
-from iamlint.parsers.cloudformation.yamlspans import without_gc
+from iamlint.parsers.heap import without_gc
 from iamlint.sources import decode, decode_lossy, overlay_text, read_bytes
 
 __all__ = ["load_template", "graph_from_tree"]
