@@ -54,43 +54,72 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
         report.errors.append(SourceError("<plugins>", 0, problem))
     formats = _formats(registry, report)
     units, excluded = _units(paths, formats, settings, report)
-    scope = Scope(formats)
-    files = _Files()
-    lines = Lines()
-    cache = UnitCache(enabled=options.cache)
+    loading = _Loading(options, registry, formats, report, excluded)
     # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
     # load_unit is looked up here, at run time (tests replace it)
-    views: list[View] = []
-    undeclared: list[list[str]] = []  # per Terraform root module, the --var names it does not declare
-    account = _account(options, report)
-    used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
-    read: set[str] = set()  # the files loaded units read (a JSON file templatefile() reads is used, not skipped)
+    cache = UnitCache(enabled=options.cache)
     for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
+        loading.add(unit, result, crash)
+    cache.finish()
+    loading.finish(paths)
+    _suppress(report, loading, registry, settings, options)
+    report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
+    _locate_fixes(report, options, formats)
+    report.sort()
+    return report
+
+
+class _Loading:
+    """What loading the units gives the report: each unit's located findings (a view),
+    input errors, skipped files; and what the end of the run needs (units used, files
+    read, the --var names each Terraform root module does not declare)."""
+
+    def __init__(self, options: Options, registry: Registry, formats: FormatRegistry, report: Report,
+                 excluded: Iterable[Unit]) -> None:
+        self.options, self.registry, self.formats, self.report = options, registry, formats, report
+        self.scope, self.files, self.lines = Scope(formats), _Files(), Lines()
+        self.account = _account(options, report)
+        self.views: list[View] = []
+        self.undeclared: list[list[str]] = []
+        self.used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
+        self.read: set[str] = set()  # files units read (a JSON file templatefile() reads is used, not skipped)
+
+    def add(self, unit: Unit, result: UnitResult | None, crash: str | None) -> None:
+        report = self.report
         if crash is not None or result is not None:
-            used.append(unit)
+            self.used.append(unit)
         if crash is not None:  # a crash on one unit never stops the others
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
-            moved = account.moves(result.graph) if account is not None and unit.kind != "account" else None
-            located = _checked(unit, result, options, registry, scope, report, files, lines, moved)
-            views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
+            self.read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
+            moved = self.account.moves(result.graph) if self.account is not None and unit.kind != "account" else None
+            located = _checked(unit, result, self.options, self.registry, self.scope, report, self.files, self.lines, moved)
+            self.views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
             if unit.kind == "terraform":
-                undeclared.append(result.undeclared_vars)
+                self.undeclared.append(result.undeclared_vars)
         else:  # not of its format after all (a JSON file that is neither a plan nor a template)
-            report.skipped.extend(SourceError(display, 0, f"skipped: {formats.not_of(os.path.basename(display))}")
+            report.skipped.extend(SourceError(display, 0, f"skipped: {self.formats.not_of(os.path.basename(display))}")
                                   for _, display in unit.files)
-    cache.finish()
-    report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
-    report.errors.extend(nothing_found(paths, used, formats))
-    report.notes.extend(undeclared_variables(undeclared, [v.unit.root for v in views if v.unit.kind == "terraform"]))
-    report.findings = _dedupe([finding for view in one_view(views) for finding in view.findings])
-    suppressions = apply_suppressions(report, scope, registry, settings.for_path)
+
+    def finish(self, paths: list[str]) -> None:
+        report = self.report
+        report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in self.read]
+        report.errors.extend(nothing_found(paths, self.used, self.formats))
+        roots = [v.unit.root for v in self.views if v.unit.kind == "terraform"]
+        report.notes.extend(undeclared_variables(self.undeclared, roots))
+        report.findings = _dedupe([finding for view in one_view(self.views) for finding in view.findings])
+
+
+def _suppress(report: Report, loading: _Loading, registry: Registry, settings: Settings, options: Options) -> None:
+    """Hide the suppressed findings, then judge the suppressions (SUP001-SUP003)."""
+    suppressions = apply_suppressions(report, loading.scope, registry, settings.for_path)
     stage = [rule for rule in registry.rules if rule.stage == SUPPRESSIONS_STAGE]
     about = check_suppressions(suppressions, stage, settings.for_path, options.partition, report.errors)
     # a file loaded only to judge the files given: its suppressions are not reported on
-    report.findings.extend(f for f in about if os.path.normpath(f.path) not in files.loaded)
-    report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
+    report.findings.extend(f for f in about if os.path.normpath(f.path) not in loading.files.loaded)
+
+
+def _locate_fixes(report: Report, options: Options, formats: FormatRegistry) -> None:
     if not options.fixes:
         report.findings = [replace(f, intent=None) if f.intent is not None else f for f in report.findings]
     elif any(f.intent is not None for f in report.findings):
@@ -98,8 +127,6 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
         from iamlint.fixes import locate as locate_fixes
 
         report.findings = locate_fixes(report.findings, formats)
-    report.sort()
-    return report
 
 
 class _Account:
