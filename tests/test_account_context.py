@@ -193,3 +193,53 @@ resource "aws_iam_user_group_membership" "ci" {
     assert [(f.rule, f.severity.name, Path(f.path).name, f.line, f.column) for f in report.findings] == [
         ("IAM003", "WARNING", "main.tf", 7, 13)]
     assert f"IAM group arn:aws:iam::{ACCOUNT}:group/admins" in report.findings[0].message
+
+
+IMPORTED = '''AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0c55b159cbfafe1f0
+      IamInstanceProfile: !ImportValue shared-web-profile
+      MetadataOptions:
+        HttpTokens: required
+'''
+
+
+def _exports(folder: Path, *names: str, region: str = "eu-west-1") -> Path:
+    """``aws cloudformation list-exports --output json``, one export per name, each
+    exporting the profile name legacy-web."""
+    stack = f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/platform/0a1b2c3d-1111-2222-3333-444455556666"
+    exports = [{"ExportingStackId": stack, "Name": name, "Value": "legacy-web"} for name in names]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "exports.json"
+    path.write_text(json.dumps({"Exports": exports}, indent=4) + "\n")
+    return path
+
+
+def test_an_imported_value_resolves_through_the_snapshots_exports(tmp_path):
+    code = tmp_path / "infra"
+    code.mkdir()
+    (code / "web.yaml").write_text(IMPORTED)
+    snapshot, _ = _snapshot(tmp_path / "snapshots")
+    # without the exports: cannot verify, the reason is the import
+    [alone] = _report([code], [snapshot]).findings
+    assert (alone.rule, alone.line, alone.column) == ("EC2002", 7, 27)
+    assert "Fn::ImportValue" in alone.message
+    # with them: the chain through the export to the snapshot's role is judged, in the code
+    exports = _exports(tmp_path / "snapshots", "shared-web-profile", "other")
+    report = _report([code], [snapshot, exports])
+    got = [(f.rule, f.severity.name, Path(f.path).name, f.line, f.column) for f in report.findings]
+    assert got == [("IAM001", "ERROR", "web.yaml", 7, 27), ("IAM003", "ERROR", "web.yaml", 7, 27)]
+
+
+def test_an_export_name_found_twice_is_ambiguous_and_stays_unresolved(tmp_path):
+    code = tmp_path / "infra"
+    code.mkdir()
+    (code / "web.yaml").write_text(IMPORTED)
+    snapshot, _ = _snapshot(tmp_path / "snapshots")
+    first = _exports(tmp_path / "snapshots", "shared-web-profile")
+    second = _exports(tmp_path / "other-region", "shared-web-profile", region="us-east-1")
+    [finding] = _report([code], [snapshot, first, second]).findings
+    assert finding.rule == "EC2002" and "Fn::ImportValue" in finding.message

@@ -24,7 +24,7 @@ from iamlint.sources import read_head
 HEAD = 64 * 1024  # how much of a file detection reads
 _SHAPE = re.compile(
     rb'\A(?:\xef\xbb\xbf)?\s*(?:\[\s*)?\{\s*"(?:UserDetailList|GroupDetailList|RoleDetailList|Policies|Reservations|'
-    rb'LaunchTemplateVersions)"\s*:'
+    rb'LaunchTemplateVersions|Exports)"\s*:'
 )
 
 

@@ -26,7 +26,7 @@ from iamlint.model.graph import (
     User,
 )
 from iamlint.model.policy import Document
-from iamlint.model.values import Alternatives, Known, Ref, Unknown, Value, is_absent
+from iamlint.model.values import Alternatives, Imported, Known, Ref, Unknown, Value, is_absent
 
 N = TypeVar("N", bound=Node)
 Holder = Union[RolePolicy, ManagedPolicy, PolicyAttachment]  # a node attaching policies to roles
@@ -69,6 +69,12 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
         if node is None:
             return _resolve_instance(graph, value, kind)
         return Resolution(value, reason=value.reason)
+    if isinstance(value, Imported):
+        exported = exported_value(graph, value.export)
+        if exported is None:
+            return Resolution(value, reason=value.reason)
+        found = resolve(graph, exported, kind, what)
+        return Resolution(value, node=found.node, reason=found.reason)
     if isinstance(value, Unknown):
         return Resolution(value, reason=value.reason)
     text = value.value if isinstance(value, Known) else None
@@ -86,6 +92,21 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
         if isinstance(node_name, Known) and node_name.value == name:
             return Resolution(value, node=node)
     return Resolution(value, reason=f"{what} {text!r} is not defined in the scanned code")
+
+
+EXPORT = "AWS::CloudFormation::Export"  # an account snapshot's export (aws cloudformation list-exports)
+
+
+def exported_value(graph: Graph, name: str) -> Value | None:
+    """The value of the one export named ``name`` in the graph (None: none, or several:
+    an ambiguous name is never guessed)."""
+    values = [node.attributes.get("value") for node in graph.nodes
+              if node.type == EXPORT and _plain(node.attributes.get("name")) == name]
+    return values[0] if len(values) == 1 and values[0] is not None else None
+
+
+def _plain(value: Value | None) -> object:
+    return value.value if isinstance(value, Known) else None
 
 
 def _resolve_instance(graph: Graph, value: Ref, kind: type[N]) -> Resolution:

@@ -171,6 +171,19 @@ class Alternatives(Unknown):
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
+class Imported(Unknown):
+    """A CloudFormation ``Fn::ImportValue`` of an export named in the template: unknown in
+    the code, resolved only from an account snapshot holding the exports (``aws
+    cloudformation list-exports``) that names it once (``--account``)."""
+
+    export: str = ""
+
+    def __repr__(self) -> str:
+        return f"Imported({self.export})"
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
 class Ref(Unknown):
     """An attribute of another resource: unknown as text, known as an identity."""
 

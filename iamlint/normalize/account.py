@@ -10,7 +10,9 @@ A snapshot is what the AWS CLI prints, read offline (iamlint never calls AWS):
 * ``aws ec2 describe-instances --output json`` (``Reservations[].Instances[]``:
   ``IamInstanceProfile``, ``MetadataOptions``);
 * ``aws ec2 describe-launch-template-versions --output json`` (``LaunchTemplateVersions[]``:
-  ``LaunchTemplateData`` with ``IamInstanceProfile``, ``MetadataOptions``, ``UserData``).
+  ``LaunchTemplateData`` with ``IamInstanceProfile``, ``MetadataOptions``, ``UserData``);
+* ``aws cloudformation list-exports --output json`` (``Exports[]``: ``Name``, ``Value``,
+  ``ExportingStackId``): context only, what a template's ``Fn::ImportValue`` reads.
 
 A file holds one page (an object) or several (a JSON array of pages); every page of every
 file of the unit goes into one graph, so paginated dumps and an account's IAM and EC2
@@ -28,7 +30,19 @@ from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import unquote
 
-from iamlint.model.graph import Compute, Graph, Group, InlinePolicy, InstanceProfile, ManagedPolicy, Node, Role, User
+from iamlint.model.graph import (
+    Compute,
+    Graph,
+    Group,
+    InlinePolicy,
+    InstanceProfile,
+    ManagedPolicy,
+    Node,
+    Resource,
+    Role,
+    User,
+)
+from iamlint.model.links import EXPORT
 from iamlint.model.policy import Document
 from iamlint.model.units import SourceError, UnitResult
 from iamlint.model.values import Known, Unknown, Value
@@ -63,6 +77,8 @@ class Snapshot:
                 self._instance(instance, owner)
         for entry in _entries(page.get("LaunchTemplateVersions")):
             self._template(entry)
+        for entry in _entries(page.get("Exports")):
+            self._export(entry)
 
     def graph(self, partition: str) -> Graph:
         return Graph(list(self.nodes.values()), partition=partition)
@@ -147,6 +163,16 @@ class Snapshot:
             http_endpoint=_field(metadata, "HttpEndpoint"),
             user_data=item.get("UserData"),
         ))
+
+    def _export(self, entry: Known) -> None:
+        """A CloudFormation export (``aws cloudformation list-exports``): what a
+        template's ``Fn::ImportValue`` of its name reads."""
+        item = entry.value
+        name, stack = _text(item.get("Name")), _text(item.get("ExportingStackId"))
+        if name is None or not isinstance(item.get("Value"), Known):
+            return
+        self._add(Resource(f"{stack or '?'}/export/{name}", EXPORT, entry.span,
+                           {"name": item["Name"], "value": item["Value"]}))
 
     def _template(self, entry: Known) -> None:
         item = entry.value

@@ -29,10 +29,10 @@ from iamlint.model.graph import (
     Role,
     User,
 )
-from iamlint.model.links import profile_of, resolve
+from iamlint.model.links import EXPORT, exported_value, profile_of, resolve
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
-from iamlint.model.values import Known, Ref, Value
+from iamlint.model.values import Imported, Known, Ref, Value
 from iamlint.report import LocatedFinding, Related
 
 NOT_IN_CODE = "is not defined in the scanned code"
@@ -83,6 +83,12 @@ def attach(graph: Graph, context: AccountContext) -> dict[str, Span]:
         found = list(_wanted(graph, origins))
         added = False
         for value, kind, origin in found:
+            if isinstance(value, Imported):  # the export it reads comes along (resolve follows it)
+                exports = _exports(context.graph, value.export)
+                if len(exports) == 1 and graph.by_address(exports[0].address) is None:
+                    graph.add(exports[0])
+                    origins[exports[0].address] = origin
+                    added = True
             node = _unique(context.graph, value, kind)
             if node is not None and graph.by_address(node.address) is None:
                 graph.add(node)
@@ -100,7 +106,7 @@ def _wanted(graph: Graph, origins: dict[str, Span]) -> list[tuple[Value, type[No
     wanted: list[tuple[Value, type[Node], Span]] = []
 
     def want(value: Value, kind: type[Node], holder: Node) -> None:
-        named = (isinstance(value, Known) and isinstance(value.value, str)) or isinstance(value, Ref)
+        named = (isinstance(value, Known) and isinstance(value.value, str)) or isinstance(value, (Ref, Imported))
         if named and resolve(graph, value, kind, "x").node is None:
             wanted.append((value, kind, origins.get(holder.address, value.span)))
 
@@ -133,6 +139,9 @@ def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
     if isinstance(value, Ref):
         node = snapshot.by_address(value.address)
         return node if isinstance(node, kind) else None
+    if isinstance(value, Imported):  # Fn::ImportValue: the value of the one export of that name
+        exported = exported_value(snapshot, value.export)
+        return _unique(snapshot, exported, kind) if isinstance(exported, Known) else None
     text = value.value if isinstance(value, Known) else None
     if not isinstance(text, str):
         return None
@@ -144,6 +153,15 @@ def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
         return matches[0] if len(matches) == 1 else None
     matches = [n for n in snapshot.of_type(kind) if _name(n) == text]
     return matches[0] if len(matches) == 1 else None
+
+
+def _exports(snapshot: Graph, name: str) -> list[Node]:
+    return [node for node in snapshot.nodes if node.type == EXPORT and _name_of(node) == name]
+
+
+def _name_of(node: Node) -> object:
+    name = node.attributes.get("name")
+    return name.value if isinstance(name, Known) else None
 
 
 def _arn(node: Node) -> object:

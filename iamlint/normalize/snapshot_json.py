@@ -17,7 +17,7 @@ from iamlint.model.values import Known, Value
 from iamlint.parsers.jsonscan import Text
 
 SNAPSHOT_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies", "Reservations",
-                 "LaunchTemplateVersions")
+                 "LaunchTemplateVersions", "Exports")
 AWS_MANAGED = ":iam::aws:policy/"
 
 _KEEP = {
@@ -27,6 +27,7 @@ _KEEP = {
                                  "PermissionsBoundary"}),
     "GroupDetailList": frozenset({"GroupName", "Arn", "GroupPolicyList", "AttachedManagedPolicies"}),
     "LaunchTemplateVersions": frozenset({"LaunchTemplateId", "LaunchTemplateName", "VersionNumber", "LaunchTemplateData"}),
+    "Exports": frozenset({"ExportingStackId", "Name", "Value"}),  # aws cloudformation list-exports
 }
 _INSTANCE = frozenset({"InstanceId", "Placement", "IamInstanceProfile", "MetadataOptions", "UserData"})
 _POLICY = frozenset({"PolicyName", "Arn"})

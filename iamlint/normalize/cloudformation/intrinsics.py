@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from iamlint.model.span import Span
-from iamlint.model.values import Alternatives, Conditional, Encoded, Known, Ref, Unknown, Value, is_absent, mark, respan
+from iamlint.model.values import Alternatives, Conditional, Encoded, Imported, Known, Ref, Unknown, Value, is_absent, mark, respan
 from iamlint.normalize.cloudformation.branches import merge_branches
 from iamlint.normalize.cloudformation.conditions import Conditions
 from iamlint.normalize.cloudformation.strings import concatenate, placeholder, ref_text
@@ -64,6 +64,7 @@ class Evaluator:
             "Fn::Base64": lambda arg, span, key: self.evaluate(arg, key),
             "Fn::ToJsonString": self._to_json_string,
             "Fn::Length": self._length,
+            "Fn::ImportValue": self._import_value,
         }
 
     # -- structure -------------------------------------------------------------
@@ -109,6 +110,12 @@ class Evaluator:
             return function(arg, span, key)
         reason = _OPAQUE.get("::".join(name.split("::")[:2]))
         return Unknown(reason or f"{name} is not evaluated", span)
+
+    def _import_value(self, arg: Value, span: Span, key: str = "") -> Result:
+        """Unknown in the template; with its export's name known, an account snapshot's
+        exports can resolve it (--account)."""
+        name = _text(self.evaluate(arg, key))
+        return Imported(_OPAQUE["Fn::ImportValue"], span, export=name or "")
 
     # -- Ref and GetAtt ----------------------------------------------------------
 
