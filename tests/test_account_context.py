@@ -243,3 +243,55 @@ def test_an_export_name_found_twice_is_ambiguous_and_stays_unresolved(tmp_path):
     second = _exports(tmp_path / "other-region", "shared-web-profile", region="us-east-1")
     [finding] = _report([code], [snapshot, first, second]).findings
     assert finding.rule == "EC2002" and "Fn::ImportValue" in finding.message
+
+
+POLICY_BY_NAME = '''data "aws_iam_policy" "team" {
+  name = "team-all"
+}
+
+resource "aws_iam_role" "app" {
+  name = "app"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "team" {
+  role       = aws_iam_role.app.name
+  policy_arn = data.aws_iam_policy.team.arn
+}
+
+resource "aws_iam_instance_profile" "app" {
+  role = aws_iam_role.app.name
+}
+
+resource "aws_instance" "web" {
+  ami                  = "ami-0c55b159cbfafe1f0"
+  iam_instance_profile = aws_iam_instance_profile.app.name
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+'''
+
+
+def test_a_customer_managed_policy_looked_up_by_name_resolves_from_the_snapshot(tmp_path):
+    """data "aws_iam_policy" by name, used for its ARN: the snapshot's one policy of that
+    name stands for it (its default version judged, the finding located in the code)."""
+    code = tmp_path / "infra"
+    code.mkdir()
+    (code / "main.tf").write_text(POLICY_BY_NAME)
+    [alone] = _report([code]).findings
+    assert (alone.rule, alone.line, alone.column) == ("EC2002", 15, 16)
+    policy = {"PolicyName": "team-all", "PolicyId": "ANPAEXAMPLETEAM001", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/team-all",
+              "Path": "/", "DefaultVersionId": "v1", "PolicyVersionList": [
+                  {"Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                   "VersionId": "v1", "IsDefaultVersion": True}]}
+    (tmp_path / "snapshots").mkdir()
+    snapshot = tmp_path / "snapshots" / "account.json"
+    snapshot.write_text(json.dumps(authorization_details([], [], [], [policy]), indent=4) + "\n")
+    [finding] = _report([code], [snapshot]).findings
+    assert (finding.rule, finding.severity.name, Path(finding.path).name, finding.line, finding.column) == (
+        "IAM002", "ERROR", "main.tf", 15, 16)
+    assert any(Path(r.span.file).name == "account.json" for r in finding.related)

@@ -90,8 +90,8 @@ def respan(value: "Value", span: Span, *, unknowns: bool = False) -> "Value":
     if isinstance(value, Unknown):
         if not unknowns:
             return value
-        if isinstance(value, Ref):
-            return Ref(value.reason, span, value.address, value.attribute)
+        if isinstance(value, (Ref, Imported)):  # what it refers to (a Lookup's name, an export's) kept
+            return replace(value, span=span)
         if isinstance(value, PartialText):  # reported at span; its text stays where it is
             return replace(value, span=span, exact=value.exact and span.file == value.span.file)
         if isinstance(value, Alternatives):  # reported at span; each branch stays where it is written
@@ -192,6 +192,20 @@ class Ref(Unknown):
 
     def __repr__(self) -> str:
         return f"Ref({self.address}.{self.attribute})"
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class Lookup(Ref):
+    """A data source that looks an IAM resource up by ``name`` (``data "aws_iam_policy"``,
+    ``"aws_iam_role"``, ``"aws_iam_instance_profile"``) read for another attribute
+    (``arn``, ``id``): unknown in the code; an account snapshot (``--account``) holding one
+    resource of that name stands for it."""
+
+    name: str = ""
+
+    def __repr__(self) -> str:
+        return f"Lookup({self.address}.{self.attribute} name={self.name})"
 
 
 @fast_pickle

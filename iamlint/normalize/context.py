@@ -32,7 +32,7 @@ from iamlint.model.graph import (
 from iamlint.model.links import EXPORT, exported_value, profile_of, resolve
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
-from iamlint.model.values import Imported, Known, Ref, Value
+from iamlint.model.values import Imported, Known, Lookup, Ref, Value
 from iamlint.report import LocatedFinding, Related
 
 NOT_IN_CODE = "is not defined in the scanned code"
@@ -136,6 +136,11 @@ _REFERENCES: tuple[tuple[str, type[Node]], ...] = (
 def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
     """The one snapshot node of ``kind`` the name or ARN names, or the state node a
     reference names by address (None: none, or several)."""
+    if isinstance(value, Lookup) and value.name and not isinstance(snapshot.by_address(value.address), kind):
+        # a data source looking the resource up by name: the one snapshot node of that
+        # name, under the data source's address (the code's references find it there)
+        found = _unique(snapshot, Known(value.name, value.span), kind)
+        return replace(found, address=value.address) if found is not None else None
     if isinstance(value, Ref):
         node = snapshot.by_address(value.address)
         return node if isinstance(node, kind) else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from iamlint.model.span import Span
-from iamlint.model.values import Known, Ref, Unknown, Value
+from iamlint.model.values import Known, Lookup, Ref, Unknown, Value
 from iamlint.normalize.terraform import policy_document
 from iamlint.parsers.terraform.syntax import Block
 
@@ -65,12 +65,12 @@ def _read(evaluator: Any, block: Block, address: str, attribute: str, span: Span
     (``--state``) holding its values can stand in for it; its ``name`` is the name it
     looks up, when the code fixes it (an account snapshot, ``--account``, finds it by name)."""
     argument = block.body.attributes.get("name")
-    if attribute == "name" and argument is not None:
-        name = evaluator.eval(argument.expr, env or {})
-        if isinstance(name, Known) and isinstance(name.value, str) and name.value:
-            return Known(name.value, span)  # located where it is used, like the reference it replaces
-    return Ref(f"data.{address}.{attribute} is read from AWS at plan time", span,
-               address=f"{evaluator.prefix}data.{address}", attribute=attribute)
+    name = evaluator.eval(argument.expr, env or {}) if argument is not None else None
+    looked_up = name.value if isinstance(name, Known) and isinstance(name.value, str) else ""
+    if attribute == "name" and looked_up:
+        return Known(looked_up, span)  # located where it is used, like the reference it replaces
+    return Lookup(f"data.{address}.{attribute} is read from AWS at plan time", span,
+                  address=f"{evaluator.prefix}data.{address}", attribute=attribute, name=looked_up)
 
 
 DATA_NODES = frozenset({"aws_ami"})  # data sources that are nodes of the graph (rules read their arguments)

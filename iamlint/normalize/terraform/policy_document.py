@@ -18,7 +18,7 @@ from __future__ import annotations
 from iamlint.knowledge import managed_policy as lookup
 from iamlint.model.graph import AwsManagedPolicy
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, Unknown, Value, as_list, from_python
+from iamlint.model.values import Encoded, Known, Lookup, Unknown, Value, as_list, from_python
 from iamlint.normalize.documents import decode_json_text
 from iamlint.parsers.terraform.syntax import Block, Body
 
@@ -220,8 +220,13 @@ def managed_policy(evaluator, block: Block, address: str, attribute: str, span: 
     resolves to its ARN (which the IAM knowledge turns into the policy and its
     document); anything else is read from AWS at plan time (Unknown)."""
     found = _managed_arn_of(evaluator, block, env)
-    if found is None:
+    if found is None and attribute not in ("arn", "id", "name"):
         return Unknown(f"data.{address}.{attribute} is read from AWS at plan time", span)
+    if found is None:  # a customer managed policy: an account snapshot may hold it (--account)
+        name = evaluator.eval(block.body.attributes["name"].expr, env) if "name" in block.body.attributes else None
+        return Lookup(f"data.{address}.{attribute} is read from AWS at plan time", span,
+                      address=f"{evaluator.prefix}data.{address}", attribute=attribute,
+                      name=name.value if isinstance(name, Known) and isinstance(name.value, str) else "")
     text, origin = found
     key = _key_of(text)
     if attribute == "arn" and (key is not None or text.startswith("arn:")):
