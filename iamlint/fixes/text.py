@@ -14,6 +14,7 @@ from bisect import bisect_right
 from typing import Iterable, NamedTuple
 
 from iamlint.model.fixes import Edit
+from iamlint.model.span import LineIndex
 from iamlint.sources import decode, read_bytes, read_source
 
 _MARKS = (  # UTF-32 first: its little-endian mark starts with UTF-16's (as iamlint.sources)
@@ -25,19 +26,13 @@ _MARKS = (  # UTF-32 first: its little-endian mark starts with UTF-16's (as iaml
 )
 
 
-class Positions:
+class Positions(LineIndex):
     """Offsets of a text <-> (line, column), lines split at ``\\n`` as spans count them."""
 
-    __slots__ = ("starts", "length")
+    __slots__ = ("length",)
 
     def __init__(self, text: str) -> None:
-        starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-        self.starts = starts
+        super().__init__(text)
         self.length = len(text)
 
     def offset(self, line: int, column: int) -> int:
@@ -47,10 +42,6 @@ class Positions:
         if line > len(self.starts):
             return self.length
         return min(self.starts[line - 1] + max(column, 1) - 1, self.length)
-
-    def position(self, offset: int) -> tuple[int, int]:
-        index = bisect_right(self.starts, offset) - 1
-        return index + 1, offset - self.starts[index] + 1
 
     def line_start(self, offset: int) -> int:
         return self.starts[bisect_right(self.starts, offset) - 1]
