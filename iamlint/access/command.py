@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from iamlint.access.model import ComputeAccess, pictures
+from iamlint.cache import UnitCache
 from iamlint.discovery import discover
 from iamlint.engine import load_unit
 from iamlint.model.units import SourceError
 from iamlint.options import Options
+from iamlint.parallel import load_units
 
 if TYPE_CHECKING:  # the context module is imported only with --account / --state
     from iamlint.model.graph import Graph
@@ -34,13 +36,13 @@ def build(paths: list[str], partition: str = "aws", account: tuple[str, ...] = (
     report = AccessReport()
     units, missing = discover(paths, errors=report.errors)
     report.errors.extend(SourceError(arg, 0, "no such file or directory") for arg in missing)
-    options = Options(partition=partition, cache=False)
+    options = Options(partition=partition)
     context = _context(account, state, partition, report)
-    for unit in units:
-        try:
-            result = load_unit(unit, options)
-        except Exception as exc:  # one unit never stops the others
-            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {exc!r}"))
+    # through the unit cache, as check loads them: the check that links the fixes reads them back
+    cache = UnitCache(enabled=True)
+    for unit, result, crash in load_units(units, options, cache, 1, load_unit):
+        if crash is not None:  # one unit never stops the others
+            report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
             continue
         if result is None:
             continue
@@ -51,6 +53,7 @@ def build(paths: list[str], partition: str = "aws", account: tuple[str, ...] = (
         for item in pictures(result.graph):
             if only is None or os.path.normpath(item.compute.path) in only:
                 report.computes.append(item)
+    cache.finish()
     return report
 
 

@@ -9,6 +9,7 @@ import re
 from iamlint import __version__
 from iamlint.access.diff import ActionChange, ComputeChange, RoleChange, reaches
 from iamlint.access.model import LEVELS, Link, MethodRisk
+from iamlint.access.render_markdown import escape, label, quote
 
 SHOWN = 6  # actions listed per level in text and Markdown (JSON lists them all)
 
@@ -185,7 +186,7 @@ def render_markdown(report, fail_on_gain: str) -> str:
         for change in changed:
             out += _details(change)
     for error in report.errors:
-        out.append(f"- input error: `{error.path}:{error.line}` {_escape(error.message)}")
+        out.append(f"- input error: `{error.path}:{error.line}` {escape(error.message)}")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -210,7 +211,7 @@ def _risk_cell(change: ComputeChange) -> str:
     parts = _capped([f"[{m.name}]({m.url})" for m in change.methods_gained], "and {} more escalation methods")
     parts += [_category(c) + (": " + ", ".join(f"`{n}`" for n in names[:3]) if names else "")
               for c, names in change.categories_gained.items()]
-    parts += [f"trusts {_escape(p)}" for r in change.roles for p in r.trust_gained]
+    parts += [f"trusts {escape(p)}" for r in change.roles for p in r.trust_gained]
     return "<br/>".join(parts) or "—"
 
 
@@ -229,8 +230,8 @@ def _details(change: ComputeChange) -> list[str]:
     out += [f"- New risk: {_category(c)}{_names(names)}" for c, names in change.categories_gained.items()]
     out += [f"- Risk gone: {_category(c)}" for c in change.categories_lost]
     for role in change.roles:
-        out += [f"- Role `{role.role.address}` now trusts {_escape(p)}" for p in role.trust_gained]
-        out += [f"- Role `{role.role.address}` no longer trusts {_escape(p)}" for p in role.trust_lost]
+        out += [f"- Role `{role.role.address}` now trusts {escape(p)}" for p in role.trust_gained]
+        out += [f"- Role `{role.role.address}` no longer trusts {escape(p)}" for p in role.trust_lost]
         out += [f"- Attached to `{role.role.address}`: {_policy(p)} (`{p.where}`)" for p in role.attached]
         out += [f"- Detached from `{role.role.address}`: {_policy(p)}" for p in role.detached]
     return out + [""]
@@ -244,18 +245,18 @@ def mermaid(changes: list[ComputeChange]) -> list[str]:
     lost: list[str] = []
     for number, change in enumerate(changes):
         compute = _id(f"c{number}", change.compute.address)
-        lines.append(f'  {compute}["{_label(change.compute.kind, change.compute.address)}"]')
+        lines.append(f'  {compute}["{label(change.compute.kind, change.compute.address)}"]')
         (gained if change.status == "added" else lost if change.status == "removed" else []).append(compute)
         head = compute
         if change.after is not None:
             profile = _id(f"c{number}", change.after.address)
             arrow = "==>" if change.switched or change.status == "added" else "-->"
-            lines.append(f'  {compute} {arrow} {profile}["{_label("instance profile", change.after.address)}"]')
+            lines.append(f'  {compute} {arrow} {profile}["{label("instance profile", change.after.address)}"]')
             head = profile
         previous = head
         if change.before is not None and (change.switched or change.status == "removed"):
             previous = _id(f"c{number}_old", change.before.address)
-            lines.append(f'  {compute} -.-x {previous}["{_label("instance profile", change.before.address)}"]')
+            lines.append(f'  {compute} -.-x {previous}["{label("instance profile", change.before.address)}"]')
             lost.append(previous)
         current = [role for role in change.roles if role.status != "removed"]
         tail = _id(f"c{number}", current[0].role.address) if len(current) == 1 else head
@@ -263,22 +264,22 @@ def mermaid(changes: list[ComputeChange]) -> list[str]:
             node = _id(f"c{number}", role.role.address)
             arrow = {"added": "==>", "removed": "-.-x"}.get(role.status, "-->")
             parent = previous if role.status == "removed" else head
-            lines.append(f'  {parent} {arrow} {node}["{_label("role", role.role.address)}"]')
+            lines.append(f'  {parent} {arrow} {node}["{label("role", role.role.address)}"]')
             (gained if role.status == "added" else lost if role.status == "removed" else []).append(node)
             for index, policy in enumerate(role.attached):
                 item = f"{node}_a{index}"
-                lines.append(f'  {node} ==> {item}["{_label(policy.kind, policy.note or policy.address)}"]')
+                lines.append(f'  {node} ==> {item}["{label(policy.kind, policy.note or policy.address)}"]')
                 gained.append(item)
             for index, policy in enumerate(role.detached):
                 item = f"{node}_d{index}"
-                lines.append(f'  {node} -.-x {item}["{_label(policy.kind, policy.note or policy.address)}"]')
+                lines.append(f'  {node} -.-x {item}["{label(policy.kind, policy.note or policy.address)}"]')
                 lost.append(item)
         summary = _summary(change)
         if summary[0]:
-            lines.append(f'  {tail} ==>|gained| {compute}_gain["{_quote(summary[0])}"]')
+            lines.append(f'  {tail} ==>|gained| {compute}_gain["{quote(summary[0])}"]')
             gained.append(f"{compute}_gain")
         if summary[1]:
-            lines.append(f'  {tail} -.->|lost| {compute}_loss["{_quote(summary[1])}"]')
+            lines.append(f'  {tail} -.->|lost| {compute}_loss["{quote(summary[1])}"]')
             lost.append(f"{compute}_loss")
     lines += ["  classDef gained fill:#dafbe1,stroke:#1a7f37,color:#0b3d1b",
               "  classDef lost fill:#ffebe9,stroke:#cf222e,color:#5c0b0b,stroke-dasharray: 4 3"]
@@ -303,15 +304,3 @@ def _summary(change: ComputeChange) -> tuple[str, str]:
 
 def _id(prefix: str, address: str) -> str:
     return f"{prefix}_" + re.sub(r"[^A-Za-z0-9_]", "_", address)
-
-
-def _label(kind: str, name: str) -> str:
-    return _quote(f"{kind}<br/>{name}")
-
-
-def _quote(text: str) -> str:
-    return text.replace('"', "#quot;")
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")

@@ -21,12 +21,12 @@ def _compute(item: ComputeAccess) -> str:
     out = [f"## `{item.compute.address}` ({item.compute.kind})\n", f"Defined at `{item.compute.where}`.\n"]
     out += ["```mermaid", "graph LR", *mermaid(item), "```", ""]
     if item.unresolved:
-        out.append(f"The chain stops: {_escape(item.unresolved)}.\n")
+        out.append(f"The chain stops: {escape(item.unresolved)}.\n")
     for role in item.roles:
         out += _role(role)
     if item.fixes:
         out += ["**Fixes** (`iamlint check` proposes them)", ""]
-        out += [f"- {f.rule} at `{f.path}:{f.line}:{f.column}`: {_escape(f.message)} ({f.applicability}; `{f.command}`)"
+        out += [f"- {f.rule} at `{f.path}:{f.line}:{f.column}`: {escape(f.message)} ({f.applicability}; `{f.command}`)"
                 for f in item.fixes]
         out.append("")
     return "\n".join(out)
@@ -36,23 +36,23 @@ def mermaid(item: ComputeAccess) -> list[str]:
     """Nodes and edges of the chain (ids are safe Mermaid identifiers)."""
     lines: list[str] = []
     compute = _id(item.compute.address)
-    lines.append(f'  {compute}["{_label(item.compute.kind, item.compute.address)}"]')
+    lines.append(f'  {compute}["{label(item.compute.kind, item.compute.address)}"]')
     for user in item.used_by:
-        lines.append(f'  {_id(user.address)}["{_label(user.kind, user.address)}"] --> {compute}')
+        lines.append(f'  {_id(user.address)}["{label(user.kind, user.address)}"] --> {compute}')
     if item.profile is None:
         if item.unresolved:
-            lines.append(f'  {compute} -.-> unresolved_{compute}["{_quote(item.unresolved)}"]')
+            lines.append(f'  {compute} -.-> unresolved_{compute}["{quote(item.unresolved)}"]')
         return lines
     profile = _id(item.profile.address)
-    lines.append(f'  {compute} --> {profile}["{_label("instance profile", item.profile.address)}"]')
+    lines.append(f'  {compute} --> {profile}["{label("instance profile", item.profile.address)}"]')
     for role in item.roles:
         role_id = _id(role.role.address)
-        lines.append(f'  {profile} --> {role_id}["{_label("role", role.role.address)}"]')
+        lines.append(f'  {profile} --> {role_id}["{label("role", role.role.address)}"]')
         for number, policy in enumerate(role.policies):
             name = policy.note if policy.kind == "AWS managed policy" else policy.address
-            lines.append(f'  {role_id} --> {role_id}_p{number}["{_label(policy.kind, name)}"]')
+            lines.append(f'  {role_id} --> {role_id}_p{number}["{label(policy.kind, name)}"]')
         if role.boundary is not None:
-            lines.append(f'  {role_id} -.-|boundary| {role_id}_b["{_quote(role.boundary.note)}"]')
+            lines.append(f'  {role_id} -.-|boundary| {role_id}_b["{quote(role.boundary.note)}"]')
     return lines
 
 
@@ -62,7 +62,7 @@ def _role(role: RoleAccess) -> list[str]:
     out += ["", "| service | access level | actions | examples | resources |", "| --- | --- | ---: | --- | --- |"]
     for line in role.permissions:
         shown = ", ".join(f"`{e}`" for e in line.examples)
-        resources = ", ".join(f"`{_escape(r)}`" for r in line.resources[:3]) + (" ..." if len(line.resources) > 3 else "")
+        resources = ", ".join(f"`{escape(r)}`" for r in line.resources[:3]) + (" ..." if len(line.resources) > 3 else "")
         out.append(f"| {line.service} | {line.level} | {line.count} | {shown} | {resources} |")
     out += ["", "**Risks**", ""]
     risks = [f"- privilege escalation: [{m.name}]({m.url}) ({' + '.join(f'`{a}`' for a in m.actions)}, {m.reported_by})"
@@ -77,20 +77,20 @@ def _role(role: RoleAccess) -> list[str]:
 
 
 def _note(note: str) -> str:
-    return f" ({_escape(note)})" if note else ""
+    return f" ({escape(note)})" if note else ""
 
 
 def _id(address: str) -> str:
     return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", address)
 
 
-def _label(kind: str, name: str) -> str:
-    return _quote(f"{kind}<br/>{name}")
+def label(kind: str, name: str) -> str:
+    return quote(f"{kind}<br/>{name}")
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.replace("|", "\\|")

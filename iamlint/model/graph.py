@@ -223,7 +223,7 @@ class Graph:
     when the code was synthesised (an AWS CDK construct path, ``Stack/Bucket/Resource``,
     from the resource's ``aws:cdk:path`` metadata): findings name it."""
 
-    __slots__ = ("nodes", "partition", "stand_ins", "constructs", "_by_address", "_by_type", "memo")
+    __slots__ = ("nodes", "partition", "stand_ins", "constructs", "searched", "_by_address", "_by_type", "memo")
 
     def __init__(self, nodes: list[Node] | None = None, partition: str = "aws",
                  stand_ins: dict[str, tuple[int, int]] | None = None, constructs: dict[str, str] | None = None) -> None:
@@ -231,6 +231,9 @@ class Graph:
         self.partition = partition
         self.stand_ins: dict[str, tuple[int, int]] = dict(stand_ins or {})
         self.constructs: dict[str, str] = dict(constructs or {})
+        # what else names the code does not define were looked up in ("the account
+        # snapshot", with --account): resolution failures say so; never cached
+        self.searched = ""
         self._by_address: dict[str, Node] = {}
         self._by_type: dict[type, list[Node]] = {}
         self.memo: dict[str, object] = {}

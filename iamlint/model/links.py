@@ -91,18 +91,23 @@ def resolve(graph: Graph, value: Value, kind: type[N], what: str) -> Resolution:
         node_name = getattr(node, "name", None)
         if isinstance(node_name, Known) and node_name.value == name:
             return Resolution(value, node=node)
-    return Resolution(value, reason=f"{what} {text!r} is not defined in the scanned code")
+    searched = f" and is not in {graph.searched}" if graph.searched else ""
+    return Resolution(value, reason=f"{what} {text!r} is not defined in the scanned code{searched}")
 
 
 EXPORT = "AWS::CloudFormation::Export"  # an account snapshot's export (aws cloudformation list-exports)
 
 
+def exports_named(graph: Graph, name: str) -> list[Node]:
+    """The export nodes of the graph named ``name``."""
+    return [node for node in graph.nodes if node.type == EXPORT and _plain(node.attributes.get("name")) == name]
+
+
 def exported_value(graph: Graph, name: str) -> Value | None:
     """The value of the one export named ``name`` in the graph (None: none, or several:
     an ambiguous name is never guessed)."""
-    values = [node.attributes.get("value") for node in graph.nodes
-              if node.type == EXPORT and _plain(node.attributes.get("name")) == name]
-    return values[0] if len(values) == 1 and values[0] is not None else None
+    found = exports_named(graph, name)
+    return found[0].attributes.get("value") if len(found) == 1 else None
 
 
 def _plain(value: Value | None) -> object:

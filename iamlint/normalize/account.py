@@ -63,21 +63,21 @@ class Snapshot:
     nodes: dict[str, Node] = field(default_factory=dict)
 
     def add_page(self, page: dict[str, Value]) -> None:
-        for entry in _entries(page.get("RoleDetailList")):
+        for entry in entries(page.get("RoleDetailList")):
             self._role(entry)
-        for entry in _entries(page.get("UserDetailList")):
+        for entry in entries(page.get("UserDetailList")):
             self._principal(entry, User, "User", "UserPolicyList")
-        for entry in _entries(page.get("GroupDetailList")):
+        for entry in entries(page.get("GroupDetailList")):
             self._principal(entry, Group, "Group", "GroupPolicyList")
-        for entry in _entries(page.get("Policies")):
+        for entry in entries(page.get("Policies")):
             self._policy(entry)
-        for reservation in _entries(page.get("Reservations")):
-            owner = _text(reservation.value.get("OwnerId"))
-            for instance in _entries(reservation.value.get("Instances")):
+        for reservation in entries(page.get("Reservations")):
+            owner = text_of(reservation.value.get("OwnerId"))
+            for instance in entries(reservation.value.get("Instances")):
                 self._instance(instance, owner)
-        for entry in _entries(page.get("LaunchTemplateVersions")):
+        for entry in entries(page.get("LaunchTemplateVersions")):
             self._template(entry)
-        for entry in _entries(page.get("Exports")):
+        for entry in entries(page.get("Exports")):
             self._export(entry)
 
     def graph(self, partition: str) -> Graph:
@@ -91,7 +91,7 @@ class Snapshot:
         address = _address(item, "Arn", "RoleName")
         if address is None:
             return
-        boundary = _field(item.get("PermissionsBoundary"), "PermissionsBoundaryArn")
+        boundary = field_of(item.get("PermissionsBoundary"), "PermissionsBoundaryArn")
         self._add(Role(
             address, "AWS::IAM::Role", entry.span, item,
             name=item.get("RoleName"),
@@ -100,7 +100,7 @@ class Snapshot:
             managed_policy_arns=_attached(item.get("AttachedManagedPolicies")),
             permissions_boundary=boundary,
         ))
-        for profile in _entries(item.get("InstanceProfileList")):
+        for profile in entries(item.get("InstanceProfileList")):
             self._profile(profile, item.get("RoleName"))
 
     def _profile(self, entry: Known, role: Value | None) -> None:
@@ -108,7 +108,7 @@ class Snapshot:
         address = _address(item, "Arn", "InstanceProfileName")
         if address is None:
             return
-        roles = tuple(r.value["RoleName"] for r in _entries(item.get("Roles")) if "RoleName" in r.value)
+        roles = tuple(r.value["RoleName"] for r in entries(item.get("Roles")) if "RoleName" in r.value)
         if not roles and role is not None:
             roles = (role,)
         self._add(InstanceProfile(address, "AWS::IAM::InstanceProfile", entry.span, item,
@@ -127,7 +127,7 @@ class Snapshot:
         if kind is User:
             groups = item.get("GroupList")
             node: Node = User(address, "AWS::IAM::User", entry.span, item, **common,
-                              permissions_boundary=_field(item.get("PermissionsBoundary"), "PermissionsBoundaryArn"),
+                              permissions_boundary=field_of(item.get("PermissionsBoundary"), "PermissionsBoundaryArn"),
                               groups=tuple(groups.value) if isinstance(groups, Known) and isinstance(groups.value, list)
                               else ())
         else:
@@ -139,7 +139,7 @@ class Snapshot:
         address = _address(item, "Arn", "PolicyName")
         if address is None or AWS_MANAGED in address:
             return  # AWS managed: the enrichment adds iamlint's copy where it is attached
-        default = next((v for v in _entries(item.get("PolicyVersionList"))
+        default = next((v for v in entries(item.get("PolicyVersionList"))
                         if isinstance(v.value.get("IsDefaultVersion"), Known) and v.value["IsDefaultVersion"].value is True),
                        None)
         text = default.value.get("Document") if default is not None else None
@@ -148,19 +148,19 @@ class Snapshot:
 
     def _instance(self, entry: Known, owner: str | None) -> None:
         item = entry.value
-        instance_id = _text(item.get("InstanceId"))
+        instance_id = text_of(item.get("InstanceId"))
         if instance_id is None:
             return
-        zone = _text(_field(item.get("Placement"), "AvailabilityZone"))
+        zone = text_of(field_of(item.get("Placement"), "AvailabilityZone"))
         address = f"arn:aws:ec2:{zone[:-1]}:{owner}:instance/{instance_id}" if zone and owner else instance_id
-        profile = _field(item.get("IamInstanceProfile"), "Arn")
+        profile = field_of(item.get("IamInstanceProfile"), "Arn")
         metadata = item.get("MetadataOptions")
         self._add(Compute(
             address, "AWS::EC2::Instance", entry.span, item,
             profile=profile,
             profile_attribute="IamInstanceProfile",
-            http_tokens=_field(metadata, "HttpTokens"),
-            http_endpoint=_field(metadata, "HttpEndpoint"),
+            http_tokens=field_of(metadata, "HttpTokens"),
+            http_endpoint=field_of(metadata, "HttpEndpoint"),
             user_data=item.get("UserData"),
         ))
 
@@ -168,7 +168,7 @@ class Snapshot:
         """A CloudFormation export (``aws cloudformation list-exports``): what a
         template's ``Fn::ImportValue`` of its name reads."""
         item = entry.value
-        name, stack = _text(item.get("Name")), _text(item.get("ExportingStackId"))
+        name, stack = text_of(item.get("Name")), text_of(item.get("ExportingStackId"))
         if name is None or not isinstance(item.get("Value"), Known):
             return
         self._add(Resource(f"{stack or '?'}/export/{name}", EXPORT, entry.span,
@@ -176,22 +176,22 @@ class Snapshot:
 
     def _template(self, entry: Known) -> None:
         item = entry.value
-        template = _text(item.get("LaunchTemplateId")) or _text(item.get("LaunchTemplateName"))
+        template = text_of(item.get("LaunchTemplateId")) or text_of(item.get("LaunchTemplateName"))
         if template is None:
             return
-        address = f"{template}:{_text(item.get('VersionNumber')) or '?'}"
+        address = f"{template}:{text_of(item.get('VersionNumber')) or '?'}"
         data = item.get("LaunchTemplateData")
-        block = _field(data, "IamInstanceProfile")
-        profile = (_field(block, "Arn") or _field(block, "Name")) if block is not None else None
-        metadata = _field(data, "MetadataOptions")
+        block = field_of(data, "IamInstanceProfile")
+        profile = (field_of(block, "Arn") or field_of(block, "Name")) if block is not None else None
+        metadata = field_of(data, "MetadataOptions")
         self._add(Compute(
             address, "AWS::EC2::LaunchTemplate", entry.span, item,
             profile=profile,
             profile_attribute="LaunchTemplateData.IamInstanceProfile",
             template=True,
-            http_tokens=_field(metadata, "HttpTokens"),
-            http_endpoint=_field(metadata, "HttpEndpoint"),
-            user_data=_field(data, "UserData"),
+            http_tokens=field_of(metadata, "HttpTokens"),
+            http_endpoint=field_of(metadata, "HttpEndpoint"),
+            user_data=field_of(data, "UserData"),
         ))
 
 
@@ -205,7 +205,7 @@ def document(value: Value | None) -> Document | None:
 
 def _inline(value: Value | None) -> tuple[InlinePolicy, ...]:
     found = []
-    for entry in _entries(value):
+    for entry in entries(value):
         text = entry.value.get("PolicyDocument")
         policy = document(text) if text is not None else None
         found.append(InlinePolicy(entry.value.get("PolicyName"),
@@ -214,31 +214,32 @@ def _inline(value: Value | None) -> tuple[InlinePolicy, ...]:
 
 
 def _attached(value: Value | None) -> tuple[Value, ...]:
-    return tuple(e.value["PolicyArn"] for e in _entries(value) if "PolicyArn" in e.value)
+    return tuple(e.value["PolicyArn"] for e in entries(value) if "PolicyArn" in e.value)
 
 
-def _entries(value: Value | None) -> Iterator[Known]:
-    """The object entries of a list value."""
+def entries(value: Value | None) -> Iterator[Known]:
+    """The object entries of a list value (of a JSON dump: a snapshot, a state)."""
     if isinstance(value, Known) and isinstance(value.value, list):
         for item in value.value:
             if isinstance(item, Known) and isinstance(item.value, dict):
                 yield item
 
 
-def _field(value: Value | None, name: str) -> Value | None:
+def field_of(value: Value | None, name: str) -> Value | None:
     if isinstance(value, Known) and isinstance(value.value, dict):
         return value.value.get(name)
     return None
 
 
-def _text(value: Value | None) -> str | None:
+def text_of(value: Value | None) -> str | None:
+    """A known string or number as text (never a boolean)."""
     if isinstance(value, Known) and isinstance(value.value, (str, int)) and not isinstance(value.value, bool):
         return str(value.value)
     return None
 
 
 def _address(item: dict[str, Value], *keys: str) -> str | None:
-    return next((text for text in (_text(item.get(k)) for k in keys) if text), None)
+    return next((text for text in (text_of(item.get(k)) for k in keys) if text), None)
 
 
 def load_snapshot(files: list[tuple[str, str]], partition: str) -> UnitResult:

@@ -29,13 +29,11 @@ from iamlint.model.graph import (
     Role,
     User,
 )
-from iamlint.model.links import EXPORT, exported_value, profile_of, resolve
+from iamlint.model.links import exported_value, exports_named, profile_of, resolve
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
 from iamlint.model.values import Imported, Known, Lookup, Ref, Value
 from iamlint.report import LocatedFinding, Related
-
-NOT_IN_CODE = "is not defined in the scanned code"
 
 
 @dataclass
@@ -79,12 +77,13 @@ def attach(graph: Graph, context: AccountContext) -> dict[str, Span]:
     """Add the snapshot nodes the code's unresolved references name (to a fixpoint);
     returns each added node's address -> the span of the code reference behind it."""
     origins: dict[str, Span] = {}
+    graph.searched = context.source()  # what the code does not define is not there either: EC2002 says so
     while True:
         found = list(_wanted(graph, origins))
         added = False
         for value, kind, origin in found:
             if isinstance(value, Imported):  # the export it reads comes along (resolve follows it)
-                exports = _exports(context.graph, value.export)
+                exports = exports_named(context.graph, value.export)
                 if len(exports) == 1 and graph.by_address(exports[0].address) is None:
                     graph.add(exports[0])
                     origins[exports[0].address] = origin
@@ -160,15 +159,6 @@ def _unique(snapshot: Graph, value: Value, kind: type[Node]) -> Node | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _exports(snapshot: Graph, name: str) -> list[Node]:
-    return [node for node in snapshot.nodes if node.type == EXPORT and _name_of(node) == name]
-
-
-def _name_of(node: Node) -> object:
-    name = node.attributes.get("name")
-    return name.value if isinstance(name, Known) else None
-
-
 def _arn(node: Node) -> object:
     arn = node.attributes.get("arn")
     return arn.value if isinstance(arn, Known) else None
@@ -181,12 +171,9 @@ def _name(node: Node) -> object:
 
 def relocate(finding: LocatedFinding, origins: dict[str, Span], context: AccountContext) -> LocatedFinding:
     """A finding located in a context file moved to the code reference that brought the
-    node in (the context entry becomes a related location); EC2002's "not defined in the
-    scanned code" says the context lacks it too."""
+    node in (the context entry becomes a related location)."""
     if os.path.normpath(finding.path) in context.files:
         return _moved(finding, origins, context.source(finding.path))
-    if finding.rule == "EC2002" and NOT_IN_CODE in finding.message:
-        return replace(finding, message=finding.message.replace(NOT_IN_CODE, f"{NOT_IN_CODE} and is not in {context.source()}"))
     return finding
 
 

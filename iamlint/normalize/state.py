@@ -22,6 +22,7 @@ from iamlint.model.graph import InstanceProfile, ManagedPolicy, Node, Resource, 
 from iamlint.model.span import Span
 from iamlint.model.units import SourceError
 from iamlint.model.values import Encoded, Known, Value, from_python
+from iamlint.normalize.account import entries, field_of, text_of
 from iamlint.normalize.documents import to_document
 from iamlint.normalize.terraform.resources import BUILDERS
 from iamlint.sources import read_source
@@ -42,10 +43,10 @@ def load_state(path: str) -> tuple[list[Node], list[SourceError]]:
     except JsonError as exc:
         return [], [SourceError(path, exc.line, f"invalid JSON: {exc.message}", exc.column)]
     top = data.value if isinstance(data.value, dict) else {}
-    if _text(top.get("version")) == "4" and isinstance(top.get("resources"), Known):
+    if text_of(top.get("version")) == "4" and isinstance(top.get("resources"), Known):
         found = list(_raw(top["resources"]))
     elif isinstance(top.get("values"), Known) or "format_version" in top:
-        found = list(_shown(_field(top.get("values"), "root_module")))
+        found = list(_shown(field_of(top.get("values"), "root_module")))
     else:
         return [], [SourceError(path, data.span.line, "not a Terraform state: neither `terraform show -json` output "
                                 "(values.root_module) nor a state file of version 4", data.span.column)]
@@ -59,24 +60,24 @@ def _shown(module: Value | None) -> Iterator[StateResource]:
         current = stack.pop()
         if not isinstance(current, Known) or not isinstance(current.value, dict):
             continue
-        for resource in _entries(current.value.get("resources")):
+        for resource in entries(current.value.get("resources")):
             body = resource.value
-            address, mode, type_ = (_text(body.get(k)) for k in ("address", "mode", "type"))
+            address, mode, type_ = (text_of(body.get(k)) for k in ("address", "mode", "type"))
             values = body.get("values")
             if address and mode and type_ and isinstance(values, Known) and isinstance(values.value, dict):
                 yield address, mode, type_, resource.span, dict(values.value)
-        stack.extend(_entries(current.value.get("child_modules")))
+        stack.extend(entries(current.value.get("child_modules")))
 
 
 def _raw(resources: Value) -> Iterator[StateResource]:
     """Resources of a raw state file (version 4): one per instance."""
-    for resource in _entries(resources):
+    for resource in entries(resources):
         body = resource.value
-        module, mode, type_, name = (_text(body.get(k)) for k in ("module", "mode", "type", "name"))
+        module, mode, type_, name = (text_of(body.get(k)) for k in ("module", "mode", "type", "name"))
         if not (mode and type_ and name):
             continue
         base = (f"{module}." if module else "") + ("data." if mode == "data" else "") + f"{type_}.{name}"
-        for instance in _entries(body.get("instances")):
+        for instance in entries(body.get("instances")):
             attributes = instance.value.get("attributes")
             if not isinstance(attributes, Known) or not isinstance(attributes.value, dict):
                 continue
@@ -133,20 +134,3 @@ def _present(value: Value | None) -> Value | None:
     if isinstance(value, Known) and value.value in (None, ""):
         return None
     return value
-
-
-def _entries(value: Value | None) -> Iterator[Known]:
-    if isinstance(value, Known) and isinstance(value.value, list):
-        for item in value.value:
-            if isinstance(item, Known) and isinstance(item.value, dict):
-                yield item
-
-
-def _field(value: Value | None, name: str) -> Value | None:
-    return value.value.get(name) if isinstance(value, Known) and isinstance(value.value, dict) else None
-
-
-def _text(value: Value | None) -> str | None:
-    if isinstance(value, Known) and isinstance(value.value, (str, int)) and not isinstance(value.value, bool):
-        return str(value.value)
-    return None
