@@ -22,7 +22,6 @@ callers import and validate every entry themselves and scan again on any doubt.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint.cachedir import cache_dir, read_trusted, write_atomic
+from iamlint.digests import blake2b
 from iamlint.model.masking import mask_text
 
 RULES = "iamlint.rules"
@@ -89,7 +89,7 @@ def _stat_line(kind: str, path: str) -> str:
 
 def index_path() -> Path:
     """The index file of this Python environment (its prefix and executable)."""
-    environment = hashlib.blake2b(f"{sys.prefix}|{sys.executable}".encode(), digest_size=8).hexdigest()
+    environment = blake2b(f"{sys.prefix}|{sys.executable}".encode(), digest_size=8).hexdigest()
     return cache_dir() / f"plugins-{environment}.index"
 
 
@@ -176,4 +176,4 @@ def origin(entry: Any) -> str:
 
 
 def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
+    return blake2b(data, digest_size=16).hexdigest().encode()

@@ -172,6 +172,7 @@ NEVER_FOR_ONE_FILE = {
     "lark", "hcl2",  # python-hcl2: only a second opinion on text tree-sitter rejects
     "iamlint.parsers.terraform.hcl", "iamlint.parsers.terraform.grammar",
     "iamlint.access", "iamlint.baseline", "tomllib",
+    "hashlib", "_hashlib",  # OpenSSL's bindings: BLAKE2 and SHA-256 come from iamlint.digests
 }
 ONLY_FOR_TERRAFORM = {"tree_sitter", "tree_sitter_hcl", "iamlint.normalize.terraform.root",
                       "iamlint.parsers.terraform.treesitter"}
