@@ -30,6 +30,8 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class LocatedFinding:
+    """A finding placed in a file (line and column), ready for the reporters."""
+
     rule: str
     name: str
     severity: Severity
@@ -82,6 +84,8 @@ class Suppressed:
 
 @dataclass(slots=True)
 class Report:
+    """What a run found: findings, input errors, counts and notes, for the reporters."""
+
     findings: list[LocatedFinding] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     files: int = 0

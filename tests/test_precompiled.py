@@ -184,3 +184,13 @@ def test_the_table_is_plain_python_without_future_imports():
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"^from __future__", source, re.M), path  # its code must compile as exec compiles the texts
         assert source.count("FACTORIES[") > 100
+
+
+def test_every_record_has_a_docstring():
+    """dataclasses writes the missing docstring of a class from ``inspect.signature`` (~0.15 ms
+    a class at start-up); a record says what it is instead."""
+    done = subprocess.run([sys.executable, "-c", DESCRIBE, "table"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    described = json.loads(done.stdout)
+    generated = [name for name, record in described.items() if (record["doc"] or "").startswith(name.rsplit(".", 1)[1] + "(")]
+    assert len(described) > 90 and generated == []

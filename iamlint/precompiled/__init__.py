@@ -59,13 +59,14 @@ def load_table() -> dict[str, CodeType] | None:
 
 def as_exec_would(code: CodeType) -> CodeType:
     """A factory's code from the table module as ``exec`` of its text compiles it: file
-    ``<string>``, lines counted from 1 (the nested method's code too)."""
-    return _relocated(code, code.co_firstlineno - 1)
-
-
-def _relocated(code: CodeType, shift: int) -> CodeType:
-    consts = tuple(_relocated(const, shift) if isinstance(const, CodeType) else const for const in code.co_consts)
-    return code.replace(co_filename="<string>", co_firstlineno=code.co_firstlineno - shift, co_consts=consts)
+    ``<string>``, lines counted from 1 (its method's code too; the factories hold no
+    deeper code objects, which tests/test_precompiled.py checks for every entry)."""
+    shift = code.co_firstlineno - 1
+    consts = list(code.co_consts)
+    for index, const in enumerate(consts):
+        if type(const) is CodeType:
+            consts[index] = const.replace(co_filename="<string>", co_firstlineno=const.co_firstlineno - shift)
+    return code.replace(co_filename="<string>", co_firstlineno=1, co_consts=tuple(consts))
 
 
 def precompiled(table: dict[str, CodeType], source: object, globals: object) -> FunctionType | None:
