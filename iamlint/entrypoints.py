@@ -56,7 +56,7 @@ def installation_key() -> str | None:
     for finder in sys.meta_path:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return None  # distributions that no folder listing shows
-    parts = [f"{_FORMAT}|{sys.version}|{sys.executable}|{','.join(GROUPS)}"]
+    parts = [f"{_FORMAT}|{sys.version}|{_interpreter()}|{','.join(GROUPS)}"]
     for entry in sys.path:
         parts.extend(_path_entry(os.path.abspath(entry or ".")))
     return "\n".join(parts)
@@ -88,9 +88,15 @@ def _stat_line(kind: str, path: str) -> str:
 
 
 def index_path() -> Path:
-    """The index file of this Python environment (its prefix and executable)."""
-    environment = blake2b(f"{sys.prefix}|{sys.executable}".encode(), digest_size=8).hexdigest()
+    """The index file of this Python environment (its prefix and interpreter)."""
+    environment = blake2b(f"{sys.prefix}|{_interpreter()}".encode(), digest_size=8).hexdigest()
     return cache_dir() / f"plugins-{environment}.index"
+
+
+def _interpreter() -> str:
+    """The interpreter's file, whichever of its names started it: a console script's
+    `bin/python3` and `bin/python -m iamlint` are one environment, with one index."""
+    return os.path.realpath(sys.executable) if sys.executable else ""
 
 
 def read_index(key: str) -> Entries | None:
