@@ -143,7 +143,7 @@ def _own_sources(unit: Unit, options: Any) -> list[str]:
     return sources
 
 
-def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | None:
+def masked_payload(result: object, payload: bytes | None = None) -> bytes | None:
     """The pickled ``result`` with every credential masked (:mod:`iamlint.model.masking`):
     ``payload`` (the result already pickled) is kept when its bytes hold nothing that
     could be one; otherwise the masked copy is pickled. None when it cannot be pickled,
@@ -163,6 +163,9 @@ def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | 
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
+    suffix = _SUFFIX
+    magic = MAGIC
+
     def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
         self.directory = Path(directory) if directory is not None else units_dir()
         # a cache folder that is not private is never read nor written (iamlint.cachedir)
@@ -172,6 +175,9 @@ class UnitCache:
         self.misses = 0
         self.writes = 0
         self.rejected = 0  # corrupt, foreign or stale entries ignored
+        # key -> digests of the files each unit read, as validated or written by this
+        # process (the results cache records the same: iamlint.results)
+        self.recorded: dict[str, list[list[str]]] = {}
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, unit: Unit, options: Any) -> UnitResult | None:
@@ -179,7 +185,7 @@ class UnitCache:
         if not self.enabled:
             return None
         key = unit_key(unit, options)
-        path = self.directory / (key + _SUFFIX)
+        path = self.directory / (key + self.suffix)
         payload = self._read_valid(path, key)
         if payload is None:
             self.misses += 1
@@ -206,29 +212,37 @@ class UnitCache:
                 data = handle.read()
         except OSError:
             return None
-        if not data.startswith(MAGIC):
+        magic = self.magic
+        if not data.startswith(magic):
             self.rejected += 1
             return None
-        end = data.find(b"\n", len(MAGIC))
+        end = data.find(b"\n", len(magic))
         try:
-            header = json.loads(data[len(MAGIC) : end])
-            valid = (
-                end > 0
-                and header["format"] == FORMAT
-                and header["version"] == __version__
-                and header["key"] == key
-                and isinstance(header["sources"], list)
-            )
+            header = json.loads(data[len(magic) : end])
+            valid = end > 0 and isinstance(header, dict) and self._valid_header(header, key)
         except (ValueError, KeyError, TypeError):
             valid = False
         payload = data[end + 1 :] if end > 0 else b""
         if not valid or hashlib.blake2b(payload, digest_size=16).hexdigest() != header.get("payload"):
             self.rejected += 1
             return None
-        for source, digest in header["sources"]:
-            if digest_source(source) != digest:
-                return None  # stale: a file changed; the entry is rewritten after loading
+        try:
+            current = self._current(header)
+        except (ValueError, TypeError):
+            self.rejected += 1
+            return None
+        if not current:
+            return None  # stale: a file changed; the entry is rewritten after loading
+        self.recorded[key] = header["sources"]
         return payload
+
+    def _valid_header(self, header: dict[str, Any], key: str) -> bool:
+        return (header["format"] == FORMAT and header["version"] == __version__ and header["key"] == key
+                and isinstance(header["sources"], list))
+
+    def _current(self, header: dict[str, Any]) -> bool:
+        """Every file the entry's unit read is as it was."""
+        return all(digest_source(source) == digest for source, digest in header["sources"])
 
     def _trusted(self, fd: int) -> bool:
         """Only files and folders of the current user that others cannot write."""
@@ -264,16 +278,28 @@ class UnitCache:
             "payload": hashlib.blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
-        self._write(self.directory / (key + _SUFFIX), data)
+        self._write(self.directory / (key + self.suffix), data)
+        self.recorded[key] = sources
 
-    def _write(self, target: Path, data: bytes) -> None:
-        if write_atomic(target, data, prefix=".tmp-", suffix=_SUFFIX):
+    def remember(self, unit: Unit, options: Any, sources: list[list[str]] | None) -> None:
+        """Digests of the files ``unit`` read, recorded by another process (a pool worker)."""
+        if sources is not None:
+            self.recorded[unit_key(unit, options)] = sources
+
+    def sources(self, unit: Unit, options: Any) -> list[list[str]] | None:
+        """The digests this process validated or wrote for ``unit`` (None: not cached)."""
+        return self.recorded.get(unit_key(unit, options)) if self.enabled else None
+
+    def _write(self, target: Path, data: bytes) -> bool:
+        if write_atomic(target, data, prefix=".tmp-", suffix=self.suffix):
             self.writes += 1
+            return True
+        return False
 
     # -- maintenance ------------------------------------------------------------------
     def entries(self) -> list[os.DirEntry]:
         try:
-            return [e for e in os.scandir(self.directory) if e.name.endswith(_SUFFIX) and e.is_file()]
+            return [e for e in os.scandir(self.directory) if e.name.endswith(self.suffix) and e.is_file()]
         except OSError:
             return []
 
