@@ -99,11 +99,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def unit_key(unit: Unit, options: Any) -> str:
+def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = None) -> str:
     """The identity of a unit's entry (not its content: digests are checked separately).
-    ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`)."""
+    ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`);
+    ``environments``: the formats' environments already read in this run, by format name."""
     key = getattr(options, "cache_key", None)
-    environment = unit.format.environment() if unit.format is not None else {}
+    environment = _environment(unit, environments)
     identity = {
         "format": FORMAT,
         "code": code_fingerprint(),
@@ -117,6 +118,17 @@ def unit_key(unit: Unit, options: Any) -> str:
     }
     text = json.dumps(identity, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def _environment(unit: Unit, known: dict[str, Any] | None) -> Any:
+    if unit.format is None:
+        return {}
+    if known is None:
+        return unit.format.environment()
+    name = unit.format.name
+    if name not in known:
+        known[name] = unit.format.environment()
+    return known[name]
 
 
 def digest_source(path: str) -> str:

@@ -191,12 +191,13 @@ class ResultCache(UnitCache):
         self.rules = fingerprint
         self._digests: dict[str, str] = {}  # path -> settings digest, for this run
         self._effective: dict[int, tuple[Effective, str]] = {}  # the same, by settings object
+        self._environments: dict[str, Any] = {}  # format name -> the environment it reads, for this run
 
     def key(self, unit: Unit, options: Any) -> str:
         """The entry's name: the unit's cache key and what rules read (see the module)."""
         identity = {
             "format": FORMAT,
-            "unit": unit_key(unit, options),
+            "unit": unit_key(unit, options, self._environments),
             "rules": self.rules,
             "only": sorted(unit.only) if unit.only is not None else None,
             "select": sorted(options.select) if options.select is not None else None,
