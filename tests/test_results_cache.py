@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 import iamlint.engine as engine
 from iamlint import results as results_module
+from iamlint.cache import UnitCache
 from iamlint.cli import main
 from iamlint.engine import Options, run
 from iamlint.model.findings import Rule, Severity
@@ -157,9 +158,14 @@ def test_a_warm_run_of_the_fixtures_reports_what_a_cold_run_reports(cache_dir, c
     assert len(checked) - rechecked <= rechecked - stored  # only units never stored are checked again
 
 
-def test_an_unchanged_repository_is_not_checked_again(cache_dir, repo, checked):
+def test_an_unchanged_repository_is_not_checked_again(cache_dir, repo, checked, monkeypatch):
     first = _json(["."], repo)
     assert sorted(os.path.relpath(root, repo) for root in checked) == ["app", "modules/role", "other"]
+    graphs: list[str] = []
+    original = UnitCache.get
+    monkeypatch.setattr(UnitCache, "get", lambda self, unit, options: graphs.append(unit.root) or original(self, unit, options))
+    assert _json(["."], repo) == first
+    assert graphs == []  # no graph unpickled
     assert _warm_equals_cold(["."], repo, checked) == (first, set())
 
 
@@ -359,7 +365,9 @@ def test_masked_entries_hold_no_key(cache_dir, tmp_path):
     warm = run([str(folder)], Options(jobs=1))
     assert [f.sort_key for f in warm.findings] == [f.sort_key for f in cold.findings]
     assert any(f.rule == "SEC001" for f in warm.findings)
-    for entry in cache_dir.rglob("*.result"):
+    entries = list(cache_dir.rglob("*.result"))
+    assert len(entries) == 1  # cached, masked
+    for entry in entries:
         data = entry.read_bytes()
         assert b"AKIAQWERTYUIOPASDFGH" not in data and b"abcdefghijABCDEFGHIJ0123456789abcdefghij" not in data
     shutil.rmtree(cache_dir)
