@@ -31,7 +31,8 @@ Validity. An entry is used only when all of this still holds:
 Not used (never read nor written) with ``--no-cache``, with ``--account`` / ``--state``
 (their context is attached after loading), for units holding an unsaved editor buffer,
 when a rule's check is not a plain module-level function (a closure, a bound method, a
-callable object: state the key cannot see), when a configuration object other than
+callable object: state the key cannot see) or its package's files cannot be listed (a
+zip, a namespace package), when a configuration object other than
 :class:`~iamlint.config.Settings` is given, or when a rule failed on the unit. Trust is
 the unit cache's: a private ``0700`` folder of the user, files checked (owner, mode,
 regular file) before anything is unpickled, payload digest, every string masked
