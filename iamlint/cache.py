@@ -99,6 +99,43 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+_MAX_PLUGIN_FILES = 2000  # a plugin's package bigger than this is not fingerprinted
+_PACKAGES: dict[str, str | None] = {}
+
+
+def package_fingerprint(module_name: str) -> str | None:
+    """Sizes and mtimes of the files of the top-level package holding ``module_name`` (a
+    plugin's code, installed or editable; iamlint's own: :func:`code_fingerprint`), or
+    None when they cannot be listed (a zip, a namespace package, too many files)."""
+    top = module_name.split(".", 1)[0]
+    if top == "iamlint":
+        return code_fingerprint()
+    if top not in _PACKAGES:
+        _PACKAGES[top] = _listing(getattr(sys.modules.get(top), "__file__", None))
+    return _PACKAGES[top]
+
+
+def _listing(location: str | None) -> str | None:
+    if not location:
+        return None
+    folder = os.path.dirname(location) if os.path.basename(location) == "__init__.py" else None
+    paths = [location] if folder is None else []
+    if folder is not None:
+        for where, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            paths.extend(os.path.join(where, name) for name in sorted(names))
+            if len(paths) > _MAX_PLUGIN_FILES:
+                return None
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = None) -> str:
     """The identity of a unit's entry (not its content: digests are checked separately).
     ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`);
@@ -110,6 +147,8 @@ def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = Non
         "code": code_fingerprint(),
         "kind": unit.kind,
         "input_format": unit.format.name if unit.format is not None else None,
+        # a format plugin's code (an editable install edited in place parses differently)
+        "format_code": package_fingerprint(type(unit.format).__module__) if unit.format is not None else None,
         "root": unit.root,
         "real_root": os.path.realpath(unit.root),
         "files": [list(pair) for pair in unit.files],

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from iamlint import __version__
-from iamlint.cache import UnitCache, code_fingerprint, digest_source, masked_payload, max_bytes, unit_key
+from iamlint.cache import UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, unit_key
 from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.model.units import SourceError, SourceFacts, Unit
@@ -64,7 +64,6 @@ __all__ = ["Checked", "ResultCache", "rules_fingerprint", "settings_digest"]
 
 FORMAT = 1
 MAGIC = b"iamlint-result-cache\n"
-_MAX_PLUGIN_FILES = 2000  # a rule's package bigger than this is not fingerprinted: not cached
 
 
 @dataclass(slots=True)
@@ -129,43 +128,8 @@ def _check_identity(check: Callable[..., Any]) -> list[str] | None:
     module = sys.modules.get(check.__module__)
     if module is None or getattr(module, check.__qualname__, None) is not check:
         return None
-    files = _package_files(check.__module__)
+    files = package_fingerprint(check.__module__)
     return None if files is None else [check.__module__, check.__qualname__, files]
-
-
-_PACKAGES: dict[str, str | None] = {}
-
-
-def _package_files(module_name: str) -> str | None:
-    """Sizes and mtimes of the files of the top-level package holding ``module_name``
-    (iamlint's own: its code fingerprint), or None when they cannot be listed."""
-    top = module_name.split(".", 1)[0]
-    if top == "iamlint":
-        return code_fingerprint()
-    if top not in _PACKAGES:
-        _PACKAGES[top] = _listing(getattr(sys.modules.get(top), "__file__", None))
-    return _PACKAGES[top]
-
-
-def _listing(location: str | None) -> str | None:
-    if not location:
-        return None
-    folder = os.path.dirname(location) if os.path.basename(location) == "__init__.py" else None
-    paths = [location] if folder is None else []
-    if folder is not None:
-        for where, dirs, names in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            paths.extend(os.path.join(where, name) for name in sorted(names))
-            if len(paths) > _MAX_PLUGIN_FILES:
-                return None
-    digest = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 def _folder(path: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import iamlint.engine as engine
-from iamlint import results as results_module
+from iamlint import cache as cache_module
 from iamlint.cache import UnitCache
 from iamlint.cli import main
 from iamlint.engine import Options, run
@@ -264,7 +264,7 @@ def test_a_plugin_rule_edit_invalidates(tmp_path, monkeypatch):
     (package / "__init__.py").write_text("")
     (package / "rule.py").write_text("def check(graph, context):\n    return []\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(results_module, "_PACKAGES", {})
+    monkeypatch.setattr(cache_module, "_PACKAGES", {})
     from plugin_for_results import rule as plugin_rule  # type: ignore[import-not-found]
 
     made = Rule("ZZZ001", "zzz", "test", Severity.NOTE, plugin_rule.check)
@@ -273,7 +273,7 @@ def test_a_plugin_rule_edit_invalidates(tmp_path, monkeypatch):
     stat = os.stat(package / "rule.py")
     (package / "rule.py").write_text("def check(graph, context):\n    return []  # edited\n")
     os.utime(package / "rule.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    monkeypatch.setattr(results_module, "_PACKAGES", {})
+    monkeypatch.setattr(cache_module, "_PACKAGES", {})
     assert rules_fingerprint([made]) not in (None, before)
     sys.modules.pop("plugin_for_results.rule", None)
     sys.modules.pop("plugin_for_results", None)
@@ -371,3 +371,25 @@ def test_masked_entries_hold_no_key(cache_dir, tmp_path):
         data = entry.read_bytes()
         assert b"AKIAQWERTYUIOPASDFGH" not in data and b"abcdefghijABCDEFGHIJ0123456789abcdefghij" not in data
     shutil.rmtree(cache_dir)
+
+
+def test_a_format_plugin_edit_changes_the_unit_key(tmp_path, monkeypatch):
+    from iamlint.cache import unit_key
+    from iamlint.model.units import Unit
+
+    package = tmp_path / "format_for_results"
+    package.mkdir()
+    source = package / "__init__.py"
+    source.write_text("class Fmt:\n    name = 'fmt'\n\n    def environment(self):\n        return {}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache_module, "_PACKAGES", {})
+    import format_for_results  # type: ignore[import-not-found]
+
+    unit = Unit("fmt", str(tmp_path), [], format=format_for_results.Fmt())  # type: ignore[arg-type]
+    before = unit_key(unit, Options())
+    stat = os.stat(source)
+    source.write_text(source.read_text() + "# edited\n")
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    monkeypatch.setattr(cache_module, "_PACKAGES", {})
+    assert unit_key(unit, Options()) != before
+    sys.modules.pop("format_for_results", None)
