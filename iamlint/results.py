@@ -157,6 +157,7 @@ class ResultCache(UnitCache):
         self._digests: dict[str, str] = {}  # path -> settings digest, for this run
         self._effective: dict[int, tuple[Effective, str]] = {}  # the same, by settings object
         self._environments: dict[str, Any] = {}  # format name -> the environment it reads, for this run
+        self._sources: dict[str, str] = {}  # path -> digest of its content, for this run
 
     def key(self, unit: Unit, options: Any) -> str:
         """The entry's name: the unit's cache key and what rules read (see the module)."""
@@ -173,6 +174,14 @@ class ResultCache(UnitCache):
             "used_actions": list(options.used_actions) if options.used_actions is not None else None,
         }
         return hashlib.blake2b(json.dumps(identity, sort_keys=True).encode(), digest_size=20).hexdigest()
+
+    def digest(self, path: str) -> str:
+        """:func:`iamlint.cache.digest_source` of ``path``, once per run (the files of a
+        child module many roots call are read once)."""
+        digest = self._sources.get(path)
+        if digest is None:
+            digest = self._sources[path] = digest_source(path)
+        return digest
 
     def setting(self, folder: str) -> str:
         """The digest of the effective settings of ``folder`` in this run."""
@@ -218,7 +227,7 @@ class ResultCache(UnitCache):
     def _current(self, header: dict[str, Any]) -> bool:
         """Every source and every consulted setting as recorded."""
         for source, digest in header["sources"]:
-            if digest_source(source) != digest:
+            if self.digest(source) != digest:
                 return False
         return all(self.setting(path) == digest for path, digest in header["settings"])
 
