@@ -126,7 +126,7 @@ def _listing(location: str | None) -> str | None:
             paths.extend(os.path.join(where, name) for name in sorted(names))
             if len(paths) > _MAX_PLUGIN_FILES:
                 return None
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     for path in paths:
         try:
             stat = os.stat(path)

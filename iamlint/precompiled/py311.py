@@ -3844,6 +3844,39 @@ def __create_fn__():
  return __eq__
 FACTORIES['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.findings,self.errors,self.files,self.resources,self.loaded,self.base,self.known,self.suppressed,self.notes,self.skipped,)==(other.findings,other.errors,other.files,other.resources,other.loaded,other.base,other.known,other.suppressed,other.notes,other.skipped,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
+# -- iamlint.results
+
+def __create_fn__(_type_files, _type_sources, _type_errors, _type_located, _type_outside, _type_facts, _type_prefixes, _type_addresses, _type_resources, _type_undeclared, _type_consulted, _type_failed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_consulted, _dflt_failed, _return_type):
+ def __init__(self,files:_type_files,sources:_type_sources,errors:_type_errors,located:_type_located,outside:_type_outside,facts:_type_facts,prefixes:_type_prefixes,addresses:_type_addresses,resources:_type_resources,undeclared:_type_undeclared,consulted:_type_consulted=_HAS_DEFAULT_FACTORY,failed:_type_failed=_dflt_failed)->_return_type:
+  self.files=files
+  self.sources=sources
+  self.errors=errors
+  self.located=located
+  self.outside=outside
+  self.facts=facts
+  self.prefixes=prefixes
+  self.addresses=addresses
+  self.resources=resources
+  self.undeclared=undeclared
+  self.consulted=_dflt_consulted() if consulted is _HAS_DEFAULT_FACTORY else consulted
+  self.failed=failed
+ return __init__
+FACTORIES['def __create_fn__(_type_files, _type_sources, _type_errors, _type_located, _type_outside, _type_facts, _type_prefixes, _type_addresses, _type_resources, _type_undeclared, _type_consulted, _type_failed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_consulted, _dflt_failed, _return_type):\n def __init__(self,files:_type_files,sources:_type_sources,errors:_type_errors,located:_type_located,outside:_type_outside,facts:_type_facts,prefixes:_type_prefixes,addresses:_type_addresses,resources:_type_resources,undeclared:_type_undeclared,consulted:_type_consulted=_HAS_DEFAULT_FACTORY,failed:_type_failed=_dflt_failed)->_return_type:\n  self.files=files\n  self.sources=sources\n  self.errors=errors\n  self.located=located\n  self.outside=outside\n  self.facts=facts\n  self.prefixes=prefixes\n  self.addresses=addresses\n  self.resources=resources\n  self.undeclared=undeclared\n  self.consulted=_dflt_consulted() if consulted is _HAS_DEFAULT_FACTORY else consulted\n  self.failed=failed\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(files={self.files!r}, sources={self.sources!r}, errors={self.errors!r}, located={self.located!r}, outside={self.outside!r}, facts={self.facts!r}, prefixes={self.prefixes!r}, addresses={self.addresses!r}, resources={self.resources!r}, undeclared={self.undeclared!r}, consulted={self.consulted!r}, failed={self.failed!r})"
+ return __repr__
+FACTORIES['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, sources={self.sources!r}, errors={self.errors!r}, located={self.located!r}, outside={self.outside!r}, facts={self.facts!r}, prefixes={self.prefixes!r}, addresses={self.addresses!r}, resources={self.resources!r}, undeclared={self.undeclared!r}, consulted={self.consulted!r}, failed={self.failed!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.files,self.sources,self.errors,self.located,self.outside,self.facts,self.prefixes,self.addresses,self.resources,self.undeclared,self.consulted,self.failed,)==(other.files,other.sources,other.errors,other.located,other.outside,other.facts,other.prefixes,other.addresses,other.resources,other.undeclared,other.consulted,other.failed,)
+  return NotImplemented
+ return __eq__
+FACTORIES['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.sources,self.errors,self.located,self.outside,self.facts,self.prefixes,self.addresses,self.resources,self.undeclared,self.consulted,self.failed,)==(other.files,other.sources,other.errors,other.located,other.outside,other.facts,other.prefixes,other.addresses,other.resources,other.undeclared,other.consulted,other.failed,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
 # -- iamlint.rules.broad_wildcard_action
 
 def __create_fn__(_type_index, _type_pattern, _type_severity, _type_text, _type_kind, _type_matched, _type_tags, _type_related, _type_sensitive, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_tags, _dflt_related, _dflt_sensitive, _dflt_notes, _return_type):
