@@ -27,7 +27,7 @@ from iamlint.model.graph import AwsManagedPolicy, Graph, Node, Role
 from iamlint.model.links import is_instance_role
 from iamlint.permissions.categories import grant_key
 from iamlint.permissions.exposures import Exposure, exposures
-from iamlint.permissions.grants import Grant, document_grants
+from iamlint.permissions.grants import Grant, graph_grants
 from iamlint.permissions.principal import PermissionSet, effective_permissions, principals
 
 if TYPE_CHECKING:  # the risk catalogue's records are read when a rule first needs them
@@ -90,9 +90,9 @@ def roots(grant: Grant, wildcard_policies: set[str]) -> tuple[tuple, ...]:
     return (("grant",) + grant_key(grant),) if grant.allow and grant.wildcard else ()
 
 
-def _has_wildcard(policy: Node) -> bool:
+def _has_wildcard(graph: Graph, policy: Node) -> bool:
     document = getattr(policy, "document", None)
-    return any(g.allow and g.wildcard for g in document_grants(document, policy, ("document",), policy, ("document",)))
+    return any(g.allow and g.wildcard for g in graph_grants(graph, document, policy, ("document",), policy, ("document",)))
 
 
 # ------------------------------------------------------------------ the analysis
@@ -104,7 +104,7 @@ class Analysis:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.sets = [effective_permissions(graph, p) for p in principals(graph)]
-        wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(p)}
+        wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(graph, p)}
         self.escalations = _escalations(self.sets, wildcards)
         claimed: set[tuple] = set()
         for escalation in self.escalations:
