@@ -19,6 +19,7 @@ IAM008's, not IAM007's.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -102,7 +103,9 @@ class Analysis:
     """Everything the least-privilege rules report for one graph (see :func:`analyse`)."""
 
     def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+        # a weak reference: the analysis is kept in graph.memo, and a graph referring to
+        # itself waited, with all its nodes and values, for a pass of the cyclic collector
+        self._graph = weakref.ref(graph)
         self.sets = [effective_permissions(graph, p) for p in principals(graph)]
         wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(graph, p)}
         self.escalations = _escalations(self.sets, wildcards)
@@ -112,6 +115,14 @@ class Analysis:
                 for action, grants in escalation.steps:
                     claimed.update((g.origin.key, action.lower()) for g in grants)
         self.exposures = list(exposures(graph, self.sets, claimed))
+
+    @property
+    def graph(self) -> Graph:
+        """The graph analysed (alive as long as the analysis is used through it)."""
+        graph = self._graph()
+        if graph is None:
+            raise ReferenceError("the graph of this analysis is no longer in use")
+        return graph
 
     def reported_escalations(self) -> list[Escalation]:
         return [e for e in self.escalations if not e.absorbed]
