@@ -371,7 +371,10 @@ class Bench:
         return [self.python, "-m", "iamlint", "check", "-q", *args]
 
     def clear_units(self) -> None:
-        shutil.rmtree(self.cache / "units", ignore_errors=True)
+        """A cold run: no unit entries and no results entries (iamlint.results serves an
+        unchanged unit without its unit entry)."""
+        for folder in ("units", "results"):
+            shutil.rmtree(self.cache / folder, ignore_errors=True)
 
     def rows(self, variants: list[tuple[str, list[str]]], cold: bool, runs: int | None = None, strict: bool = True) -> None:
         """Variants measured round-robin (run 1 of each, then run 2 of each...)."""

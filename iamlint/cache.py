@@ -99,16 +99,56 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def unit_key(unit: Unit, options: Any) -> str:
+_MAX_PLUGIN_FILES = 2000  # a plugin's package bigger than this is not fingerprinted
+_PACKAGES: dict[str, str | None] = {}
+
+
+def package_fingerprint(module_name: str) -> str | None:
+    """Sizes and mtimes of the files of the top-level package holding ``module_name`` (a
+    plugin's code, installed or editable; iamlint's own: :func:`code_fingerprint`), or
+    None when they cannot be listed (a zip, a namespace package, too many files)."""
+    top = module_name.split(".", 1)[0]
+    if top == "iamlint":
+        return code_fingerprint()
+    if top not in _PACKAGES:
+        _PACKAGES[top] = _listing(getattr(sys.modules.get(top), "__file__", None))
+    return _PACKAGES[top]
+
+
+def _listing(location: str | None) -> str | None:
+    if not location:
+        return None
+    folder = os.path.dirname(location) if os.path.basename(location) == "__init__.py" else None
+    paths = [location] if folder is None else []
+    if folder is not None:
+        for where, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            paths.extend(os.path.join(where, name) for name in sorted(names))
+            if len(paths) > _MAX_PLUGIN_FILES:
+                return None
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = None) -> str:
     """The identity of a unit's entry (not its content: digests are checked separately).
-    ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`)."""
+    ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`);
+    ``environments``: the formats' environments already read in this run, by format name."""
     key = getattr(options, "cache_key", None)
-    environment = unit.format.environment() if unit.format is not None else {}
+    environment = _environment(unit, environments)
     identity = {
         "format": FORMAT,
         "code": code_fingerprint(),
         "kind": unit.kind,
         "input_format": unit.format.name if unit.format is not None else None,
+        # a format plugin's code (an editable install edited in place parses differently)
+        "format_code": package_fingerprint(type(unit.format).__module__) if unit.format is not None else None,
         "root": unit.root,
         "real_root": os.path.realpath(unit.root),
         "files": [list(pair) for pair in unit.files],
@@ -117,6 +157,17 @@ def unit_key(unit: Unit, options: Any) -> str:
     }
     text = json.dumps(identity, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def _environment(unit: Unit, known: dict[str, Any] | None) -> Any:
+    if unit.format is None:
+        return {}
+    if known is None:
+        return unit.format.environment()
+    name = unit.format.name
+    if name not in known:
+        known[name] = unit.format.environment()
+    return known[name]
 
 
 def digest_source(path: str) -> str:
@@ -143,7 +194,7 @@ def _own_sources(unit: Unit, options: Any) -> list[str]:
     return sources
 
 
-def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | None:
+def masked_payload(result: object, payload: bytes | None = None) -> bytes | None:
     """The pickled ``result`` with every credential masked (:mod:`iamlint.model.masking`):
     ``payload`` (the result already pickled) is kept when its bytes hold nothing that
     could be one; otherwise the masked copy is pickled. None when it cannot be pickled,
@@ -163,6 +214,9 @@ def masked_payload(result: UnitResult, payload: bytes | None = None) -> bytes | 
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
+    suffix = _SUFFIX
+    magic = MAGIC
+
     def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
         self.directory = Path(directory) if directory is not None else units_dir()
         # a cache folder that is not private is never read nor written (iamlint.cachedir)
@@ -172,6 +226,9 @@ class UnitCache:
         self.misses = 0
         self.writes = 0
         self.rejected = 0  # corrupt, foreign or stale entries ignored
+        # key -> digests of the files each unit read, as validated or written by this
+        # process (the results cache records the same: iamlint.results)
+        self.recorded: dict[str, list[list[str]]] = {}
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, unit: Unit, options: Any) -> UnitResult | None:
@@ -179,7 +236,7 @@ class UnitCache:
         if not self.enabled:
             return None
         key = unit_key(unit, options)
-        path = self.directory / (key + _SUFFIX)
+        path = self.directory / (key + self.suffix)
         payload = self._read_valid(path, key)
         if payload is None:
             self.misses += 1
@@ -206,29 +263,37 @@ class UnitCache:
                 data = handle.read()
         except OSError:
             return None
-        if not data.startswith(MAGIC):
+        magic = self.magic
+        if not data.startswith(magic):
             self.rejected += 1
             return None
-        end = data.find(b"\n", len(MAGIC))
+        end = data.find(b"\n", len(magic))
         try:
-            header = json.loads(data[len(MAGIC) : end])
-            valid = (
-                end > 0
-                and header["format"] == FORMAT
-                and header["version"] == __version__
-                and header["key"] == key
-                and isinstance(header["sources"], list)
-            )
+            header = json.loads(data[len(magic) : end])
+            valid = end > 0 and isinstance(header, dict) and self._valid_header(header, key)
         except (ValueError, KeyError, TypeError):
             valid = False
         payload = data[end + 1 :] if end > 0 else b""
         if not valid or hashlib.blake2b(payload, digest_size=16).hexdigest() != header.get("payload"):
             self.rejected += 1
             return None
-        for source, digest in header["sources"]:
-            if digest_source(source) != digest:
-                return None  # stale: a file changed; the entry is rewritten after loading
+        try:
+            current = self._current(header)
+        except (ValueError, TypeError):
+            self.rejected += 1
+            return None
+        if not current:
+            return None  # stale: a file changed; the entry is rewritten after loading
+        self.recorded[key] = header["sources"]
         return payload
+
+    def _valid_header(self, header: dict[str, Any], key: str) -> bool:
+        return (header["format"] == FORMAT and header["version"] == __version__ and header["key"] == key
+                and isinstance(header["sources"], list))
+
+    def _current(self, header: dict[str, Any]) -> bool:
+        """Every file the entry's unit read is as it was."""
+        return all(digest_source(source) == digest for source, digest in header["sources"])
 
     def _trusted(self, fd: int) -> bool:
         """Only files and folders of the current user that others cannot write."""
@@ -264,16 +329,28 @@ class UnitCache:
             "payload": hashlib.blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
-        self._write(self.directory / (key + _SUFFIX), data)
+        self._write(self.directory / (key + self.suffix), data)
+        self.recorded[key] = sources
 
-    def _write(self, target: Path, data: bytes) -> None:
-        if write_atomic(target, data, prefix=".tmp-", suffix=_SUFFIX):
+    def remember(self, unit: Unit, options: Any, sources: list[list[str]] | None) -> None:
+        """Digests of the files ``unit`` read, recorded by another process (a pool worker)."""
+        if sources is not None:
+            self.recorded[unit_key(unit, options)] = sources
+
+    def sources(self, unit: Unit, options: Any) -> list[list[str]] | None:
+        """The digests this process validated or wrote for ``unit`` (None: not cached)."""
+        return self.recorded.get(unit_key(unit, options)) if self.enabled else None
+
+    def _write(self, target: Path, data: bytes) -> bool:
+        if write_atomic(target, data, prefix=".tmp-", suffix=self.suffix):
             self.writes += 1
+            return True
+        return False
 
     # -- maintenance ------------------------------------------------------------------
     def entries(self) -> list[os.DirEntry]:
         try:
-            return [e for e in os.scandir(self.directory) if e.name.endswith(_SUFFIX) and e.is_file()]
+            return [e for e in os.scandir(self.directory) if e.name.endswith(self.suffix) and e.is_file()]
         except OSError:
             return []
 

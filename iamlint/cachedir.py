@@ -1,7 +1,8 @@
 """The user cache directory and the files iamlint keeps in it, at the lowest level.
 
 ``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``.
-Three kinds of files live there: the unit entries (``units/``, :mod:`iamlint.cache`),
+Four kinds of files live there: the unit entries (``units/``, :mod:`iamlint.cache`),
+the checked units' results (``results/``, :mod:`iamlint.results`),
 the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser snapshot
 (:mod:`iamlint.parsers.terraform.grammar`). This module holds what they share:
 
@@ -36,9 +37,11 @@ from typing import Any
 
 UNITS_SUBDIR = "units"
 UNIT_SUFFIX = ".entry"
+RESULTS_SUBDIR = "results"  # checked units' findings (iamlint.results)
+RESULT_SUFFIX = ".result"
 _SNAPSHOT_MAGIC = b"iamlint-snapshot\n"
-# what `iamlint cache clear` removes: unit entries, lark tables, snapshots, indexes, leftovers
-_CACHE_SUFFIXES = (UNIT_SUFFIX, ".lark", ".snapshot", ".index", ".tmp")
+# what `iamlint cache clear` removes: unit entries, results, lark tables, snapshots, indexes, leftovers
+_CACHE_SUFFIXES = (UNIT_SUFFIX, RESULT_SUFFIX, ".lark", ".snapshot", ".index", ".tmp")
 
 
 def cache_dir() -> Path:
@@ -215,10 +218,10 @@ def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None
 
 
 def clear(directory: str | os.PathLike[str] | None = None) -> int:
-    """Remove every cached unit entry, parser table and index; returns how many files."""
+    """Remove every cached unit entry, result, parser table and index; returns how many files."""
     base = Path(directory) if directory is not None else cache_dir()
     removed = 0
-    for folder in (base / UNITS_SUBDIR, base):
+    for folder in (base / UNITS_SUBDIR, base / RESULTS_SUBDIR, base):
         try:
             names = os.listdir(folder)
         except OSError:

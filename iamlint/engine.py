@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from iamlint.cache import UnitCache
 from iamlint.config import Settings
@@ -28,8 +28,9 @@ from iamlint.options import Options
 from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
-from iamlint.sources import active, limited, read_source, repository_root
-from iamlint.suppressions import Policy, Scope, apply as apply_suppressions
+from iamlint.results import Checked, ResultCache
+from iamlint.sources import active, limited, overlaid, read_source, repository_root
+from iamlint.suppressions import Policy, Scope, apply as apply_suppressions, node_prefixes
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
 
@@ -55,12 +56,17 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     formats = _formats(registry, report)
     units, excluded = _units(paths, formats, settings, report)
     loading = _Loading(options, registry, formats, report, excluded)
-    # content-hash cache, then a process pool above a size threshold (iamlint.parallel);
-    # load_unit is looked up here, at run time (tests replace it)
+    # results of unchanged units (iamlint.results), then the content-hash cache of loaded
+    # units and a process pool above a size threshold (iamlint.parallel)
     cache = UnitCache(enabled=options.cache)
-    for unit, result, crash in load_units(units, options, cache, options.jobs, load_unit, progress):
-        loading.add(unit, result, crash)
+    results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None)
+    for unit, checked, result, crash in _loaded(units, options, cache, results, progress):
+        if checked is not None:
+            loading.take(unit, checked)
+        else:
+            loading.add(unit, result, crash, cache, results)
     cache.finish()
+    results.finish()
     loading.finish(paths)
     _suppress(report, loading, registry, settings, options)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
@@ -82,32 +88,107 @@ class _Loading:
         self.views: list[View] = []
         self.undeclared: list[list[str]] = []
         self.used: list[Unit] = list(excluded)  # units checked (or excluded by the configuration)
-        self.read: set[str] = set()  # files units read (a JSON file templatefile() reads is used, not skipped)
+        # files units read (a JSON file templatefile() reads is used, not skipped); resolved
+        # (realpath) only when something was skipped
+        self.read: list[str] = []
 
-    def add(self, unit: Unit, result: UnitResult | None, crash: str | None) -> None:
+    def add(self, unit: Unit, result: UnitResult | None, crash: str | None, cache: UnitCache | None = None,
+            results: ResultCache | None = None) -> None:
+        """A loaded unit (or its crash): checked, then taken; its results stored."""
         report = self.report
-        if crash is not None or result is not None:
-            self.used.append(unit)
         if crash is not None:  # a crash on one unit never stops the others
+            self.used.append(unit)
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            self.read.update(os.path.realpath(path) for path in [*result.files, *(result.sources or ())])
-            moved = self.account.moves(result.graph) if self.account is not None and unit.kind != "account" else None
-            located = _checked(unit, result, self.options, self.registry, self.scope, report, self.files, self.lines, moved)
-            self.views.append(View(unit, located, frozenset(node.address for node in result.graph.nodes)))
-            if unit.kind == "terraform":
-                self.undeclared.append(result.undeclared_vars)
+            checked = self.check(unit, result)
+            if results is not None and cache is not None and results.enabled and not _overlaid(unit):
+                unit_options = self.options.for_unit(unit)
+                results.store(unit, unit_options, checked, cache.sources(unit, unit_options))
+            self.take(unit, checked)
         else:  # not of its format after all (a JSON file that is neither a plan nor a template)
             report.skipped.extend(SourceError(display, 0, f"skipped: {self.formats.not_of(os.path.basename(display))}")
                                   for _, display in unit.files)
 
+    def check(self, unit: Unit, result: UnitResult) -> Checked:
+        """Run the graph rules on a loaded unit: what the rest of the run needs from it."""
+        moved = self.account.moves(result.graph) if self.account is not None and unit.kind != "account" else None
+        return _checked(unit, result, self.options, self.registry, self.lines, moved)
+
+    def take(self, unit: Unit, checked: Checked) -> None:
+        """A checked unit (just checked, or from the results cache) into the report."""
+        report = self.report
+        self.used.append(unit)
+        self.read += checked.files
+        self.read += checked.sources
+        self.files.add(unit, checked.files, report)
+        # AWS managed policies are added by enrichment: they are not resources of the code
+        report.resources += checked.resources
+        report.errors.extend(checked.errors)
+        self.scope.add_files(unit, checked.files, checked.facts, self.options.settings)
+        self.scope.add_prefixes(checked.prefixes)
+        self.scope.outside.extend(checked.outside)
+        self.views.append(View(unit, checked.located, frozenset(checked.addresses)))
+        if unit.kind == "terraform":
+            self.undeclared.append(checked.undeclared)
+
     def finish(self, paths: list[str]) -> None:
         report = self.report
-        report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in self.read]
+        if report.skipped:
+            read = {os.path.realpath(path) for path in self.read}
+            report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
         report.errors.extend(nothing_found(paths, self.used, self.formats))
         roots = [v.unit.root for v in self.views if v.unit.kind == "terraform"]
         report.notes.extend(undeclared_variables(self.undeclared, roots))
         report.findings = _dedupe([finding for view in one_view(self.views) for finding in view.findings])
+
+
+def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None
+            ) -> Iterator[tuple[Unit, Checked | None, UnitResult | None, str | None]]:
+    """``(unit, checked, result, crash)`` for every unit in order: ``checked`` from the
+    results cache, else the loaded ``result`` (or ``crash``). load_unit is looked up
+    here, at run time (tests replace it)."""
+    found: dict[int, Checked] = {}
+    if results.enabled:
+        for index, unit in enumerate(units):
+            if not _overlaid(unit):
+                checked = results.lookup(unit, options.for_unit(unit))
+                if checked is not None:
+                    found[index] = checked
+    rest = [unit for index, unit in enumerate(units) if index not in found]
+    if progress is not None:
+        progress.begin(len(units))
+    loaded = load_units(rest, options, cache, options.jobs, load_unit, _Continued(progress) if progress else None)
+    for index, unit in enumerate(units):
+        if index in found:
+            if progress is not None:
+                progress.done(unit)
+            yield unit, found.pop(index), None, None
+        else:
+            unit, result, crash = next(loaded)
+            yield unit, None, result, crash
+
+
+class _Continued:
+    """A progress display the results cache already told the total (load_units counts
+    only the units it loads)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def begin(self, total: int) -> None:
+        pass
+
+    def reading(self, unit: Any) -> None:
+        self.progress.reading(unit)
+
+    def done(self, unit: Any) -> None:
+        self.progress.done(unit)
+
+
+def _overlaid(unit: Unit) -> bool:
+    """An unsaved editor buffer stands in for one of its files (its results would be
+    written on every edit and never read)."""
+    return any(overlaid(path) for path, _ in unit.files)
 
 
 def _suppress(report: Report, loading: _Loading, registry: Registry, settings: Settings, options: Options) -> None:
@@ -168,8 +249,8 @@ class _Files:
         self.reported: set[str] = set()
         self.loaded: set[str] = set()
 
-    def add(self, unit: Unit, result: UnitResult, report: Report) -> None:
-        for path in map(os.path.normpath, result.files):
+    def add(self, unit: Unit, files: list[str], report: Report) -> None:
+        for path in map(os.path.normpath, files):
             (self.reported if unit.only is None or path in unit.only else self.loaded).add(path)
         self.loaded -= self.reported
         report.files, report.loaded = len(self.reported), len(self.loaded)
@@ -260,23 +341,34 @@ def one_view(views: list[View]) -> list[View]:
 
 
 def _checked(
-    unit: Unit, result: UnitResult, options: Options, registry: Registry, scope: Scope, report: Report, files: _Files,
-    lines: Lines, moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
-) -> list[LocatedFinding]:
-    """Count a loaded unit, run the graph rules on it, record what suppressions need;
-    its located findings."""
-    files.add(unit, result, report)
-    # AWS managed policies are added by enrichment: they are not resources of the code
-    report.resources += sum(1 for node in result.graph.nodes if not isinstance(node, AwsManagedPolicy))
-    report.errors.extend(result.errors)
+    unit: Unit, result: UnitResult, options: Options, registry: Registry, lines: Lines,
+    moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
+) -> Checked:
+    """Run the graph rules on a loaded unit; what the rest of the run takes from it."""
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
     context = Context(partition=unit_options.partition,
                       options={"accepted_managed_policies": unit_options.accepted_managed_policies,
                                "used_actions": unit_options.used_actions})
-    scope.add(unit, result, options.settings)
-    located = check_graph(result.graph, rules, context, unit_options, unit, report.errors, scope.outside, lines, moved)
-    return _fixes_in_sources(located, unit, options)
+    errors: list[SourceError] = []
+    outside: list[LocatedFinding] = []
+    consulted = [*result.files]  # paths whose settings the check reads (exclusion from suppression scope too)
+    located = check_graph(result.graph, rules, context, unit_options, unit, errors, outside, lines, moved, consulted)
+    nodes = result.graph.nodes
+    return Checked(
+        files=list(result.files),
+        sources=list(result.sources or ()),
+        errors=[*result.errors, *errors],
+        located=_fixes_in_sources(located, unit, options),
+        outside=outside,
+        facts={path: result.facts[path] for path in result.files if path in result.facts},
+        prefixes=node_prefixes(nodes),
+        addresses=tuple(node.address for node in nodes),
+        resources=sum(1 for node in nodes if not isinstance(node, AwsManagedPolicy)),
+        undeclared=list(result.undeclared_vars),
+        consulted=consulted,
+        failed=bool(errors),
+    )
 
 
 _GENERATED = ("plan", "account", "cdk")  # unit kinds that are not code to edit
@@ -331,14 +423,15 @@ def rejected_policies(graph: Graph) -> list[SourceError]:
 def check_graph(
     graph: Graph, rules: Iterable[Rule], context: Context, options: Options, unit: Unit, errors: list[SourceError],
     outside: list[LocatedFinding] | None = None, lines: Lines | None = None,
-    moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
+    moved: Callable[[LocatedFinding], LocatedFinding] | None = None, consulted: list[str] | None = None,
 ) -> list[LocatedFinding]:
     """Located findings of ``rules`` on ``graph``. With ``unit.only`` (files given on
     their own, as pre-commit passes them) a finding is kept when its chain touches one
     of those files -- its location or any related location (the instance, profile,
     role, policy, statement, attachment it followed): a change in main.tf can make a
     statement in iam.tf an error. The others go to ``outside`` (suppressions they
-    match are not "unused")."""
+    match are not "unused"). ``consulted`` collects the paths whose settings decided
+    whether a finding is reported (the results cache records them)."""
     lines = lines or Lines()
     located: list[LocatedFinding] = []
     aggregated: set[tuple] = set()
@@ -358,6 +451,8 @@ def check_graph(
             if item.resource in graph.constructs:  # synthesised by the AWS CDK: where in the user's code
                 item = replace(item, construct=graph.constructs[item.resource])
             if unit.only is None or touches(item, unit.only):
+                if consulted is not None:
+                    consulted.append(item.path)
                 if options.settings is None or options.settings.reported(item.rule, item.path):
                     located.append(item)
             elif outside is not None:

@@ -381,22 +381,23 @@ def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, 
     _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
 
 
-def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | None]]:
+def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | None, list[list[str]] | None]]:
     """Load a task's units in turn (files they share are parsed once, by this worker)."""
     return [(index, *_work_one(unit)) for index, unit in task]
 
 
-def _work_one(unit: Any) -> tuple[str | None, bytes | None]:
+def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | None]:
+    """(crash, pickled result, digests of the files read as the cache entry records them)."""
     cache = _WORKER["cache"]
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
-        return crash, None
+        return crash, None, None
     if payload is None:
         try:
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a result that cannot travel back is this unit's error only
-            return f"cannot send the result between processes: {exc!r}", None
-    return None, payload
+            return f"cannot send the result between processes: {exc!r}", None, None
+    return None, payload, cache.sources(unit, unit_options(_WORKER["options"], unit))
 
 
 def _warm_up(units: list[Any]) -> None:
@@ -421,7 +422,7 @@ def _pooled(
     _warm_up([units[task[0]] for task in tasks])
     chunk = max(1, min(8, len(tasks) // (jobs * 8)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
-    done: dict[int, tuple[str | None, bytes | None]] = {}
+    done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
     initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
     with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, arguments, chunksize=chunk)
@@ -430,15 +431,16 @@ def _pooled(
                 yield unit, hits.pop(index), None
                 continue
             while index not in done:
-                for position, crash, payload in next(loaded):
-                    done[position] = (crash, payload)
+                for position, crash, payload, sources in next(loaded):
+                    done[position] = (crash, payload, sources)
                     if progress is not None:
                         progress.reading(units[position])  # (read by a worker: shown as it arrives)
-            crash, payload = done.pop(index)
+            crash, payload, sources = done.pop(index)
             if crash is not None:
                 yield unit, None, crash
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
+            cache.remember(unit, unit_options(options, unit), sources)  # for the results cache
             try:
                 result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:

@@ -8,10 +8,11 @@ from typing import Any
 from iamlint.model.findings import Severity
 from iamlint.model.fixes import Fix
 from iamlint.model.masking import mask_text
-from iamlint.model.span import Span
+from iamlint.model.span import Span, fast_pickle
 from iamlint.model.units import SourceError
 
 
+@fast_pickle  # read back from the results cache (iamlint.results) on every warm run
 @dataclass(frozen=True, slots=True)
 class Related:
     """One link of the chain a finding followed (instance -> profile -> role -> policy)."""
@@ -28,6 +29,7 @@ class Related:
                 object.__setattr__(self, name, masked)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class LocatedFinding:
     rule: str

@@ -198,16 +198,24 @@ class Scope:
 
     def add(self, unit: Unit, result: UnitResult, settings: Any) -> None:
         """A loaded unit: its reported files (not excluded, within ``unit.only``) and nodes."""
-        for path in result.files:
+        self.add_files(unit, result.files, result.facts, settings)
+        self.add_nodes(result.graph.nodes)
+
+    def add_files(self, unit: Unit, files: Iterable[str], facts: dict[str, SourceFacts], settings: Any) -> None:
+        """A unit's reported files (not excluded, within ``unit.only``) with their facts."""
+        for path in files:
             if unit.only is not None and os.path.normpath(path) not in unit.only:
                 continue
             if not settings.for_path(path).excluded(path):
-                self.files.setdefault(path, result.facts.get(path))
-        self.add_nodes(result.graph.nodes)
+                self.files.setdefault(path, facts.get(path))
 
     def add_nodes(self, nodes: Iterable) -> None:
-        for node in nodes:
-            self.prefixes.setdefault(os.path.abspath(node.span.file), set()).add(module_prefix(node.address))
+        self.add_prefixes(node_prefixes(nodes))
+
+    def add_prefixes(self, prefixes: dict[str, tuple[str, ...]]) -> None:
+        """Module prefixes by file (:func:`node_prefixes`)."""
+        for path, found in prefixes.items():
+            self.prefixes.setdefault(path, set()).update(found)
 
     def read(self, report: Report) -> list[Suppression]:
         """The suppressions of the files in scope and of every file a finding points to."""
@@ -224,6 +232,14 @@ class Scope:
 
     def prefixes_of(self, item: Suppression) -> set[str]:
         return self.prefixes.get(os.path.abspath(item.path), set())
+
+
+def node_prefixes(nodes: Iterable) -> dict[str, tuple[str, ...]]:
+    """The module prefixes the ``nodes`` live under, by absolute path of their file."""
+    found: dict[str, dict[str, None]] = {}
+    for node in nodes:
+        found.setdefault(os.path.abspath(node.span.file), {})[module_prefix(node.address)] = None
+    return {path: tuple(prefixes) for path, prefixes in found.items()}
 
 
 Policy = Callable[[str], Any]

@@ -68,6 +68,20 @@ def _craft_unit_entries(cache: Path, marker: Path) -> int:
     return count
 
 
+def _craft_result_entries(cache: Path, marker: Path) -> int:
+    """Every results entry (iamlint.results) keeps its header with a payload that runs."""
+    count = 0
+    for entry in (cache / "results").glob("*.result"):
+        data = entry.read_bytes()
+        magic, header, _ = data.split(b"\n", 2)
+        payload = pickle.dumps(Payload(marker))
+        fields = json.loads(header)
+        fields["payload"] = _digest(payload).decode()
+        entry.write_bytes(magic + b"\n" + json.dumps(fields, separators=(",", ":")).encode() + b"\n" + payload)
+        count += 1
+    return count
+
+
 def _craft_snapshot(cache: Path, marker: Path) -> None:
     snapshot = cache / "hcl2-parser.snapshot"
     magic, key, _ = snapshot.read_bytes().split(b"\n", 2)
@@ -117,7 +131,9 @@ def test_a_crafted_cache_runs_nothing_from_a_folder_others_can_write(setting):
     first = _cli(["check", "--format", "json", "repo"], private, root, plant)  # genuine files
     assert first.returncode == 1, first.stderr
     entry, snapshot, lark = (root / "entry-ran", root / "snapshot-ran", root / "lark-ran")
+    result = root / "result-ran"
     assert _craft_unit_entries(private, entry) == 1
+    assert _craft_result_entries(private, result) == 1
     _craft_snapshot(private, snapshot)
     _craft_index(private)  # imports iamlint_planted, which writes `marker`
     _craft_lark_tables(private, lark)
@@ -128,20 +144,22 @@ def test_a_crafted_cache_runs_nothing_from_a_folder_others_can_write(setting):
     # the control: in the private folder the crafted files are trusted, and run
     _cli(["check", "--format", "json", "repo"], private, root, plant)
     _cli(["check", "--format", "json", "--no-cache", "repo"], private, root, plant)
-    assert entry.exists() and snapshot.exists() and marker.exists(), "a crafted file would not run: the test proves nothing"
-    for path in (entry, snapshot, marker):
+    ran = [path.exists() for path in (entry, result, snapshot, marker)]
+    assert all(ran), f"a crafted file would not run: the test proves nothing {ran}"
+    for path in (entry, result, snapshot, marker):
         path.unlink()
 
     for extra in ([], ["--no-cache"]):
-        result = _cli(["check", "--format", "json", *extra, "repo"], evil, root, plant)
-        ran = [path.name for path in (entry, snapshot, lark, marker) if path.exists()]
+        completed = _cli(["check", "--format", "json", *extra, "repo"], evil, root, plant)
+        ran = [path.name for path in (entry, result, snapshot, lark, marker) if path.exists()]
         assert ran == [], f"code from the cache folder ran ({extra})"
-        assert result.returncode == 1, result.stderr
-        report = json.loads(result.stdout)  # the JSON contract, the good file checked
+        assert completed.returncode == 1, completed.stderr
+        report = json.loads(completed.stdout)  # the JSON contract, the good file checked
         assert {f["rule"] for f in report["findings"]} >= {"EC2001"} and report["errors"] == []
-        assert "note:" in result.stderr and str(evil) in result.stderr and "written by others" in result.stderr
+        assert "note:" in completed.stderr and str(evil) in completed.stderr and "written by others" in completed.stderr
     # nothing was written there either
-    assert sorted(p.name for p in evil.rglob("*.entry")) == sorted(p.name for p in private.rglob("*.entry"))
+    for pattern in ("*.entry", "*.result"):
+        assert sorted(p.name for p in evil.rglob(pattern)) == sorted(p.name for p in private.rglob(pattern))
 
 
 def test_the_lark_table_file_is_never_read_even_from_a_private_folder(setting):

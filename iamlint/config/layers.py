@@ -282,18 +282,37 @@ def line_of(text: str, key: str) -> int:
     return 0
 
 
-def find_config(directory: str) -> str | None:
-    """The closest configuration file at or above ``directory`` (None when there is none)."""
+def find_config(directory: str, known: dict[str, str | None] | None = None) -> str | None:
+    """The closest configuration file at or above ``directory`` (None when there is none).
+    ``known``: answers for folders already walked (filled in on the way: folders of one
+    tree share their parents' answer)."""
     current = os.path.abspath(directory)
+    walked: list[str] = []
+    found: str | None = None
     while True:
-        for name in CONFIG_NAMES:
-            candidate = os.path.join(current, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
+        if known is not None and current in known:
+            found = known[current]
+            break
+        walked.append(current)
+        found = config_in(current)
+        if found is not None:
+            break
         parent = os.path.dirname(current)
         if parent == current or os.path.exists(os.path.join(current, ".git")):
-            return None
+            break
         current = parent
+    if known is not None:
+        known.update(dict.fromkeys(walked, found))
+    return found
+
+
+def config_in(folder: str) -> str | None:
+    """The configuration file of ``folder`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            return candidate
+    return None
 
 
 def _has_tool_table(path: str) -> bool:

@@ -113,6 +113,7 @@ class Settings:
                 raise ConfigError(config_file, "tool.iamlint", "no [tool.iamlint] table (expected iamlint settings in it)")
         self._files: dict[str, Layer | None] = {}
         self._directories: dict[str, Effective] = {}
+        self._found: dict[str, str | None] = {}  # folder -> its closest configuration file
 
     def for_directory(self, directory: str) -> Effective:
         key = os.path.abspath(directory)
@@ -131,7 +132,7 @@ class Settings:
             return None
         if self._fixed is not None:
             return self._fixed
-        found = find_config(directory)
+        found = find_config(directory, self._found)
         if found is None:
             return None
         if found not in self._files:
