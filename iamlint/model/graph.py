@@ -225,7 +225,9 @@ class Graph:
     when the code was synthesised (an AWS CDK construct path, ``Stack/Bucket/Resource``,
     from the resource's ``aws:cdk:path`` metadata): findings name it."""
 
-    __slots__ = ("nodes", "partition", "stand_ins", "constructs", "searched", "_by_address", "_by_type", "memo")
+    # __weakref__: memoised analyses refer to their graph weakly (no cycle through memo)
+    __slots__ = ("nodes", "partition", "stand_ins", "constructs", "searched", "_by_address", "_by_type", "memo",
+                 "__weakref__")
 
     def __init__(self, nodes: list[Node] | None = None, partition: str = "aws",
                  stand_ins: dict[str, tuple[int, int]] | None = None, constructs: dict[str, str] | None = None) -> None:

@@ -18,7 +18,7 @@ from iamlint.model.links import resolve, written_policies
 from iamlint.model.values import Known
 from iamlint.permissions.arns import ALL
 from iamlint.permissions.categories import CATEGORIES, SENSITIVE, UNSCOPED, actions_of, categories_of, grant_key, scopable
-from iamlint.permissions.grants import Grant, Origin, document_grants
+from iamlint.permissions.grants import Grant, Origin, graph_grants
 from iamlint.permissions.principal import PermissionSet, deny_covers
 
 if TYPE_CHECKING:  # the catalogue module is read when a rule first needs it, not at import
@@ -77,10 +77,10 @@ def _sites(graph: Graph, sets: list[PermissionSet]) -> Iterator[_Site]:
             if permissions not in holders:
                 holders.append(permissions)
     for node, path, document in written_policies(graph):
-        grants = list(document_grants(document, node, path, node, path))
+        grants = list(graph_grants(graph, document, node, path, node, path))
         yield _Site(grants, reach.get(_site_key(node, path, node, path), []))
     for site, site_path, policy in _aws_attachments(graph):
-        grants = list(document_grants(policy.document, policy, ("document",), site, site_path))
+        grants = list(graph_grants(graph, policy.document, policy, ("document",), site, site_path))
         yield _Site(grants, reach.get(_site_key(policy, ("document",), site, site_path), []))
 
 
@@ -157,7 +157,22 @@ def _exposed(grant: Grant, info: ActionInfo, claimed: set[tuple], wildcards: dic
     return _still_allowed(grant, info.full_name, holders, denies)
 
 
+# id(info) -> (info, its kind): the same catalogue actions (those of an AWS managed policy
+# attached in every module) are judged in every graph; the info is kept, so its id stays
+_KINDS: dict[int, tuple[ActionInfo, str | None]] = {}
+
+
 def _kind(info: ActionInfo) -> str | None:
+    found = _KINDS.get(id(info))
+    if found is not None and found[0] is info:
+        return found[1]
+    if len(_KINDS) > 50_000:
+        _KINDS.clear()
+    kind = _KINDS[id(info)] = (info, _judged(info))
+    return kind[1]
+
+
+def _judged(info: ActionInfo) -> str | None:
     if not scopable(info):
         return None
     if risk_catalogue().category_of(info.full_name):

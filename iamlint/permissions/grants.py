@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
-from iamlint.model.graph import AwsManagedPolicy, Node
+from iamlint.model.graph import AwsManagedPolicy, Graph, Node
 from iamlint.model.policy import PolicyDocument, Statement
 from iamlint.model.values import Known, Value, as_list
 from iamlint.permissions.arns import ALL, scope, wildcard
@@ -143,6 +143,21 @@ def document_grants(document: object, holder: Node, document_path: tuple, site: 
             continue
         origin = Origin(holder, document_path, index, site, site_path, statement)
         yield from statement_grants(origin)
+
+
+def graph_grants(graph: Graph, document: object, holder: Node, document_path: tuple, site: Node,
+                 site_path: tuple) -> tuple[Grant, ...]:
+    """``document_grants``, memoised per graph (``graph.memo``): the effective permissions,
+    the exposures and the wildcard tests read the same documents through the same
+    attachments, and each read built every Origin and Grant again. The key holds the ids
+    of the document and nodes, which the graph keeps alive (adding a node clears the memo)."""
+    # graph.memo holds one entry per query, each of the type its query stores
+    memo = cast("dict[tuple, tuple[Grant, ...]]", graph.memo.setdefault("permissions.grants", {}))
+    key = (id(document), id(holder), document_path, id(site), site_path)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(document_grants(document, holder, document_path, site, site_path))
+    return found
 
 
 def statement_grants(origin: Origin) -> Iterator[Grant]:

@@ -18,7 +18,7 @@ from iamlint.model.links import groups_of, policies_of, resolve
 from iamlint.model.policy import PolicyDocument
 from iamlint.model.values import Known
 from iamlint.permissions.arns import ALL, SOME, UNKNOWN, action_info, covers_pattern
-from iamlint.permissions.grants import Grant, document_grants
+from iamlint.permissions.grants import Grant, graph_grants
 
 RANK = {ALL: 3, SOME: 2, UNKNOWN: 1}
 
@@ -178,7 +178,7 @@ def _build(graph: Graph, principal: Node) -> PermissionSet:
         if ref.holder is None:
             continue
         document = _document(ref.holder, ref.document_path)
-        for grant in document_grants(document, ref.holder, ref.document_path, ref.site, ref.site_path):
+        for grant in graph_grants(graph, document, ref.holder, ref.document_path, ref.site, ref.site_path):
             (result.allows if grant.allow else result.denies).append(grant)
     if isinstance(principal, (Role, User)) and principal.permissions_boundary is not None:
         result.boundary = _boundary(graph, principal)
@@ -242,6 +242,6 @@ def _boundary(graph: Graph, role: Role | User) -> Boundary:
     if not isinstance(node.document, PolicyDocument):
         boundary.reason = getattr(node.document, "reason", "its document is not known")
         return boundary
-    for grant in document_grants(node.document, node, ("document",), role, ("permissions_boundary",)):
+    for grant in graph_grants(graph, node.document, node, ("document",), role, ("permissions_boundary",)):
         (boundary.allows if grant.allow else boundary.denies).append(grant)
     return boundary

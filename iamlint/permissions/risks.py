@@ -19,6 +19,7 @@ IAM008's, not IAM007's.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -27,7 +28,7 @@ from iamlint.model.graph import AwsManagedPolicy, Graph, Node, Role
 from iamlint.model.links import is_instance_role
 from iamlint.permissions.categories import grant_key
 from iamlint.permissions.exposures import Exposure, exposures
-from iamlint.permissions.grants import Grant, document_grants
+from iamlint.permissions.grants import Grant, graph_grants
 from iamlint.permissions.principal import PermissionSet, effective_permissions, principals
 
 if TYPE_CHECKING:  # the risk catalogue's records are read when a rule first needs them
@@ -90,9 +91,9 @@ def roots(grant: Grant, wildcard_policies: set[str]) -> tuple[tuple, ...]:
     return (("grant",) + grant_key(grant),) if grant.allow and grant.wildcard else ()
 
 
-def _has_wildcard(policy: Node) -> bool:
+def _has_wildcard(graph: Graph, policy: Node) -> bool:
     document = getattr(policy, "document", None)
-    return any(g.allow and g.wildcard for g in document_grants(document, policy, ("document",), policy, ("document",)))
+    return any(g.allow and g.wildcard for g in graph_grants(graph, document, policy, ("document",), policy, ("document",)))
 
 
 # ------------------------------------------------------------------ the analysis
@@ -102,9 +103,11 @@ class Analysis:
     """Everything the least-privilege rules report for one graph (see :func:`analyse`)."""
 
     def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+        # a weak reference: the analysis is kept in graph.memo, and a graph referring to
+        # itself waited, with all its nodes and values, for a pass of the cyclic collector
+        self._graph = weakref.ref(graph)
         self.sets = [effective_permissions(graph, p) for p in principals(graph)]
-        wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(p)}
+        wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(graph, p)}
         self.escalations = _escalations(self.sets, wildcards)
         claimed: set[tuple] = set()
         for escalation in self.escalations:
@@ -112,6 +115,14 @@ class Analysis:
                 for action, grants in escalation.steps:
                     claimed.update((g.origin.key, action.lower()) for g in grants)
         self.exposures = list(exposures(graph, self.sets, claimed))
+
+    @property
+    def graph(self) -> Graph:
+        """The graph analysed (alive as long as the analysis is used through it)."""
+        graph = self._graph()
+        if graph is None:
+            raise ReferenceError("the graph of this analysis is no longer in use")
+        return graph
 
     def reported_escalations(self) -> list[Escalation]:
         return [e for e in self.escalations if not e.absorbed]

@@ -123,12 +123,30 @@ def check(graph: Graph, ctx: Context) -> Iterator[Finding]:
     visited: set[tuple[int, str]] = set()
     for node in graph.nodes:
         for path, value, name in _node_strings(node, visited):
-            for kind, text, start, end in credentials(_text(value), name):
+            for kind, text, start, end in _hits(_text(value), name):
                 span = _span(value, start, end)
                 key = (span.file, span.line, span.column, text)
                 if key not in seen:
                     seen.add(key)
                     yield _finding(node, path, span, kind, text)
+
+
+# (text, name) -> what ``credentials`` finds in it: the same short strings (names, types,
+# ARNs, actions) come back in every node and module; longer texts are scanned each time
+_HITS: dict[tuple[str, str], tuple[tuple[str, str, int, int], ...]] = {}
+_MEMO_LENGTH = 512
+
+
+def _hits(text: str, name: str) -> tuple[tuple[str, str, int, int], ...]:
+    if type(text) is not str or len(text) > _MEMO_LENGTH:  # a MaskedText carries its own hits
+        return tuple(credentials(text, name))
+    key = (text, name)
+    found = _HITS.get(key)
+    if found is None:
+        if len(_HITS) > 50_000:
+            _HITS.clear()
+        found = _HITS[key] = tuple(credentials(text, name))
+    return found
 
 
 def _node_strings(node: Node, visited: set[tuple[int, str]]) -> Iterator[tuple[tuple, Known | PartialText, str]]:

@@ -14,6 +14,7 @@ Branch values are :class:`Conditional` so a message can name the condition.
 
 from __future__ import annotations
 
+import weakref
 from typing import Callable, Union
 
 from iamlint.model.span import Span
@@ -44,28 +45,54 @@ _OPAQUE = {
 }
 
 
+_FUNCTION_NAMES = {
+    "Ref": "ref",
+    "Fn::GetAtt": "getatt",
+    "Fn::Sub": "_sub",
+    "Fn::Join": "_join",
+    "Fn::Select": "_select",
+    "Fn::Split": "_split",
+    "Fn::FindInMap": "_find_in_map",
+    "Fn::If": "_if",
+    "Fn::Base64": "_base64",
+    "Fn::ToJsonString": "_to_json_string",
+    "Fn::Length": "_length",
+    "Fn::ImportValue": "_import_value",
+}
+_TABLES: dict[type, dict[str, Callable[..., Result]]] = {}
+
+
+def _functions(cls: type) -> dict[str, Callable[..., Result]]:
+    """Intrinsic function name -> the method of ``cls`` evaluating it, built once per class."""
+    table = _TABLES.get(cls)
+    if table is None:
+        table = _TABLES[cls] = {name: getattr(cls, method) for name, method in _FUNCTION_NAMES.items()}
+    return table
+
+
+def _alive(reference: weakref.ref[Evaluator]) -> Evaluator:
+    evaluator = reference()
+    if evaluator is None:
+        raise ReferenceError("the evaluator of these conditions is no longer in use")
+    return evaluator
+
+
 class Evaluator:
     """Evaluates the values of one template (``partition`` fixes AWS::Partition)."""
 
     def __init__(self, template: Template, partition: str = "aws") -> None:
         self.template = template
         self.partition = partition
-        self.conditions = Conditions(template, self._condition_operand)
+        # no reference from the evaluator to itself (a cycle kept the whole template's values
+        # until a pass of the cyclic garbage collector): the conditions reach it weakly,
+        # the intrinsic functions through a table of this class's functions
+        evaluator = weakref.ref(self)
+        self.conditions = Conditions(template, lambda raw: _alive(evaluator)._condition_operand(raw))
         self._in_condition = False
-        self._functions: dict[str, Callable[[Value, Span, str], Result]] = {
-            "Ref": self.ref,
-            "Fn::GetAtt": self.getatt,
-            "Fn::Sub": self._sub,
-            "Fn::Join": self._join,
-            "Fn::Select": self._select,
-            "Fn::Split": self._split,
-            "Fn::FindInMap": self._find_in_map,
-            "Fn::If": self._if,
-            "Fn::Base64": lambda arg, span, key: self.evaluate(arg, key),
-            "Fn::ToJsonString": self._to_json_string,
-            "Fn::Length": self._length,
-            "Fn::ImportValue": self._import_value,
-        }
+        self._functions = _functions(type(self))
+
+    def _base64(self, arg: Value, span: Span, key: str) -> Result:
+        return self.evaluate(arg, key)
 
     # -- structure -------------------------------------------------------------
 
@@ -107,7 +134,7 @@ class Evaluator:
     def _call(self, name: str, arg: Value, span: Span, key: str) -> Result:
         function = self._functions.get(name)
         if function is not None:
-            return function(arg, span, key)
+            return function(self, arg, span, key)
         reason = _OPAQUE.get("::".join(name.split("::")[:2]))
         return Unknown(reason or f"{name} is not evaluated", span)
 

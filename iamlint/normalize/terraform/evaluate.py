@@ -27,6 +27,36 @@ from iamlint.normalize.terraform.references import apply, flatten, key_text, ref
 from iamlint.normalize.terraform.scope import Loader, Scope
 from iamlint.parsers.terraform import syntax as s
 
+_HANDLER_NAMES: dict[type, str] = {
+    s.Literal: "_literal",
+    s.Template: "_template",
+    s.TupleExpr: "_tuple",
+    s.ObjectExpr: "_object",
+    s.Variable: "_variable",
+    s.GetAttr: "_traversal",
+    s.Index: "_traversal",
+    s.Splat: "_splat",
+    s.Call: "_call",
+    s.Conditional: "_conditional",
+    s.BinaryOp: "_binary",
+    s.UnaryOp: "_unary",
+    s.ForExpr: "_for",
+    s.TemplateIf: "_template_if",
+    s.TemplateFor: "_template_for",
+    s.Unsupported: "_unsupported",
+}
+_TABLES: dict[type, dict[type, Callable[[Any, Any, dict], Value]]] = {}
+
+
+def _handlers(cls: type) -> dict[type, Callable[[Any, Any, dict], Value]]:
+    """Expression type -> the method of ``cls`` evaluating it (a subclass's overrides
+    included), built once per class."""
+    table = _TABLES.get(cls)
+    if table is None:
+        table = _TABLES[cls] = {kind: getattr(cls, name) for kind, name in _HANDLER_NAMES.items()}
+    return table
+
+
 class Evaluator(Scope):
     def __init__(
         self,
@@ -39,32 +69,21 @@ class Evaluator(Scope):
         path: tuple[str, ...] = (),
     ) -> None:
         super().__init__(config, variables, partition, prefix, loader, stack, path)
-        self.handlers: dict[type, Callable[[Any, dict], Value]] = {
-            s.Literal: self._literal,
-            s.Template: self._template,
-            s.TupleExpr: self._tuple,
-            s.ObjectExpr: self._object,
-            s.Variable: self._variable,
-            s.GetAttr: self._traversal,
-            s.Index: self._traversal,
-            s.Splat: self._splat,
-            s.Call: self._call,
-            s.Conditional: self._conditional,
-            s.BinaryOp: self._binary,
-            s.UnaryOp: self._unary,
-            s.ForExpr: self._for,
-            s.TemplateIf: self._template_if,
-            s.TemplateFor: self._template_for,
-            s.Unsupported: lambda e, env: Unknown(e.reason, e.span),
-        }
+        # the handler table of this class: functions, not bound methods, so an evaluator
+        # holds no reference to itself and is freed as soon as it is dropped (a cycle
+        # waited for a pass of the cyclic collector, with everything it held)
+        self.handlers = _handlers(type(self))
 
     def eval(self, expr: s.Expr, env: dict | None = None) -> Value:
         try:
-            return self.handlers[type(expr)](expr, env or {})
+            return self.handlers[type(expr)](self, expr, env or {})
         except RecursionError:
             return Unknown("expression nested too deeply to evaluate", expr.span)
 
     # -- literals, collections -------------------------------------------------
+    def _unsupported(self, expr: s.Unsupported, env: dict) -> Value:
+        return Unknown(expr.reason, expr.span)
+
     def _literal(self, expr: s.Literal, env: dict) -> Value:
         return Known(expr.value, expr.span)
 

@@ -49,9 +49,23 @@ class Loader:
         self.sources: list[str] = []  # every other path read (for the cache): module files and folders, file()
         self.graph = Graph(partition=partition)
         self._manifest: dict[str, str] | None = None
+        self.evaluators: list[Evaluator] = []  # every module instance's, until release()
 
     def evaluator(self, config: ModuleConfig, prefix: str, stack: tuple[str, ...], path: tuple[str, ...]) -> Evaluator:
-        return Evaluator(config, {}, self.partition, prefix, self, stack, path)
+        evaluator = Evaluator(config, {}, self.partition, prefix, self, stack, path)
+        self.evaluators.append(evaluator)
+        return evaluator
+
+    def release(self) -> None:
+        """Once the graph is built: drop what links module instances both ways (a parent's
+        module calls and their children, whose input variables are closures over both), so
+        that the evaluators are freed at once, by reference counting, rather than by a pass
+        of the cyclic garbage collector examining them with everything they hold. The graph
+        holds values only, never an evaluator."""
+        for evaluator in self.evaluators:
+            evaluator.lazy_variables.clear()
+            evaluator.release_calls()
+        self.evaluators.clear()
 
     def config_for(self, directory: str) -> ModuleConfig:
         key = os.path.realpath(directory)

@@ -35,8 +35,9 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any, inp
     loader.errors.extend(parsed.errors)
     loader.facts.update(parsed.facts)
     config = ModuleConfig.from_files(directory, parsed.trees)
-    loader.configs[os.path.realpath(directory)] = config
-    root = loader.evaluator(config, prefix, (os.path.realpath(directory),), ())
+    real = os.path.realpath(directory)
+    loader.configs[real] = config
+    root = loader.evaluator(config, prefix, (real,), ())
     undeclared: list[str] = []
     values, var_errors, var_files = root_variables(config, root, directory, options, undeclared, inputs)
     root.variables.update(values)
@@ -49,5 +50,6 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any, inp
     sources = [directory] + [p for p in var_files + loader.sources if p not in own]
     sources.append(os.path.join(directory, ".terraform", "modules", "modules.json"))
     facts = {path: loader.facts[path] for path in shown if path in loader.facts}
+    loader.release()
     return UnitResult(graph, shown, loader.errors, sources=list(dict.fromkeys(sources)), undeclared_vars=undeclared,
                       facts=facts)

@@ -164,6 +164,10 @@ class Scope:
         self._instances[address] = result
         return result
 
+    def release_calls(self) -> None:
+        """Forget this instance's module calls (``modules.Loader.release``, once the graph is built)."""
+        self._calls.clear()
+
     def module_call(self, name: str) -> ModuleCall | None:
         if name in self._calls:
             return self._calls[name]

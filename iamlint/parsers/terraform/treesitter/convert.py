@@ -48,6 +48,8 @@ class Converter(StringConversion):
         self.line_shift = line_shift
         self.column_shift = column_shift
         self.plain = self.positions.ascii and not line_shift and not column_shift
+        # ASCII text decoded once: a node's text is then a slice (byte offsets are offsets)
+        self.ascii_text = data.decode("ascii") if self.positions.ascii else None
         # HCL's line rules, checked while converting (tree-sitter-hcl does not enforce them)
         self.check_lines = True
         self.issues: list[ParseIssue] = []
@@ -55,22 +57,6 @@ class Converter(StringConversion):
         # converted, and the row where each heredoc opened -> the row of its closing marker
         self.strings: list[tuple[int, int]] = []
         self.heredoc_rows: dict[int, int] = {}
-        self.primaries: dict[str, Callable[[Any], Result]] = {
-            "literal_value": self.literal_value,
-            "template_expr": self.template_expr,
-            "collection_value": self.collection_value,
-            "variable_expr": self.variable_expr,
-            "function_call": self.function_call,
-            "for_expr": self.for_expr,
-            "operation": self.operation,
-            "conditional": self.conditional,
-            "expression": self.expression,
-            "string_lit": self.quoted,
-            "quoted_template": self.quoted,
-            "heredoc_template": self.heredoc,
-            "tuple": self.tuple,
-            "object": self.object,
-        }
 
     # -- spans ---------------------------------------------------------------
     def span(self, start: Point, end: Point) -> Span:
@@ -94,7 +80,13 @@ class Converter(StringConversion):
         return self.span(start, end)
 
     def text(self, node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        return self.decoded(node.start_byte, node.end_byte)
+
+    def decoded(self, start: int, end: int) -> str:
+        """The text of bytes ``start:end`` (replacement characters for bad UTF-8)."""
+        if self.ascii_text is not None:
+            return self.ascii_text[start:end]
+        return self.data[start:end].decode("utf-8", "replace")
 
     def _offset(self, point: Point) -> int:
         return self.positions.starts[point[0]] + point[1]
@@ -181,7 +173,7 @@ class Converter(StringConversion):
         like the lark route)."""
         self.strings.append((node.start_byte, node.end_byte))
         first, last = node.children[0], node.children[-1]
-        return unescape(self.data[first.end_byte : last.start_byte].decode("utf-8", "replace"))
+        return unescape(self.decoded(first.end_byte, last.start_byte))
 
     # -- expressions -----------------------------------------------------------
     def expression(self, node) -> Result:
@@ -208,11 +200,11 @@ class Converter(StringConversion):
             end = children[close].end_point
             rest = children[close + 1 :]
         else:
-            handler = self.primaries.get(kind)
+            handler = _PRIMARIES.get(kind)
             if handler is None:
                 expr, end = s.Unsupported(f"unsupported syntax {kind}", self.node_span(first)), first.end_point
             else:
-                expr, end = handler(first)
+                expr, end = handler(self, first)
             rest = children[1:]
         if not rest:
             return expr, end
@@ -373,3 +365,24 @@ class Converter(StringConversion):
         if inner.type == "for_object_expr":
             return s.ForExpr(key_var, value_var, collection, bodies[0], bodies[1], cond, grouping, span), inner.end_point
         return s.ForExpr(key_var, value_var, collection, None, bodies[0], cond, False, span), inner.end_point
+
+
+# node type -> the Converter method converting it: functions, not bound methods held by
+# each converter (a converter referring to itself is a cycle, freed only by a pass of the
+# cyclic garbage collector, with its text and positions)
+_PRIMARIES: dict[str, Callable[[Converter, Any], Result]] = {
+    "literal_value": Converter.literal_value,
+    "template_expr": Converter.template_expr,
+    "collection_value": Converter.collection_value,
+    "variable_expr": Converter.variable_expr,
+    "function_call": Converter.function_call,
+    "for_expr": Converter.for_expr,
+    "operation": Converter.operation,
+    "conditional": Converter.conditional,
+    "expression": Converter.expression,
+    "string_lit": Converter.quoted,
+    "quoted_template": Converter.quoted,
+    "heredoc_template": Converter.heredoc,
+    "tuple": Converter.tuple,
+    "object": Converter.object,
+}

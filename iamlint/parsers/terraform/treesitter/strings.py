@@ -54,6 +54,7 @@ class StringConversion:
         def span(self, start: Point, end: Point) -> Span: ...
         def node_span(self, node: Any) -> Span: ...
         def text(self, node: Any) -> str: ...
+        def decoded(self, start: int, end: int) -> str: ...
         def expression(self, node: Any) -> Result: ...
 
     def template_expr(self, node) -> Result:
@@ -92,7 +93,10 @@ class StringConversion:
     def literal(self, start: int, stop: int, parts: list) -> None:
         if stop <= start:
             return
-        raw = self.data[start:stop].decode("utf-8", "replace")
+        raw = self.decoded(start, stop)
+        if "$${" not in raw and "%%{" not in raw:  # the common case: no escaped marker
+            parts.append(unescape(raw))
+            return
         pos = 0
         for match in _ESCAPED_MARKER.finditer(raw):
             if match.start() > pos:
