@@ -60,7 +60,9 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # units and a process pool above a size threshold (iamlint.parallel)
     cache = UnitCache(enabled=options.cache)
     results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None)
-    for unit, checked, result, crash in _loaded(units, options, cache, results, progress):
+    # pool workers run the rules too, except with --account / --state (context of this process)
+    check = loading.check if loading.account is None else None
+    for unit, checked, result, crash in _loaded(units, options, cache, results, progress, check):
         if checked is not None:
             loading.take(unit, checked)
         else:
@@ -92,15 +94,16 @@ class _Loading:
         # (realpath) only when something was skipped
         self.read: list[str] = []
 
-    def add(self, unit: Unit, result: UnitResult | None, crash: str | None, cache: UnitCache | None = None,
+    def add(self, unit: Unit, result: UnitResult | Checked | None, crash: str | None, cache: UnitCache | None = None,
             results: ResultCache | None = None) -> None:
-        """A loaded unit (or its crash): checked, then taken; its results stored."""
+        """A loaded unit (or its crash): checked (unless a pool worker did), then taken; its
+        results stored."""
         report = self.report
         if crash is not None:  # a crash on one unit never stops the others
             self.used.append(unit)
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
         elif result is not None:
-            checked = self.check(unit, result)
+            checked = result if isinstance(result, Checked) else self.check(unit, result)
             if results is not None and cache is not None and results.enabled and not _overlaid(unit):
                 unit_options = self.options.for_unit(unit)
                 results.store(unit, unit_options, checked, cache.sources(unit, unit_options))
@@ -142,10 +145,12 @@ class _Loading:
         report.findings = _dedupe([finding for view in one_view(self.views) for finding in view.findings])
 
 
-def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None
-            ) -> Iterator[tuple[Unit, Checked | None, UnitResult | None, str | None]]:
+def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None,
+            check: Callable[[Unit, UnitResult], Checked] | None = None,
+            ) -> Iterator[tuple[Unit, Checked | None, UnitResult | Checked | None, str | None]]:
     """``(unit, checked, result, crash)`` for every unit in order: ``checked`` from the
-    results cache, else the loaded ``result`` (or ``crash``). load_unit is looked up
+    results cache, else the loaded ``result`` (or ``crash``; a ``Checked`` when a pool
+    worker also ran ``check`` on it). load_unit is looked up
     here, at run time (tests replace it)."""
     found: dict[int, Checked] = {}
     if results.enabled:
@@ -157,7 +162,7 @@ def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: Resu
     rest = [unit for index, unit in enumerate(units) if index not in found]
     if progress is not None:
         progress.begin(len(units))
-    loaded = load_units(rest, options, cache, options.jobs, load_unit, _Continued(progress) if progress else None)
+    loaded = load_units(rest, options, cache, options.jobs, load_unit, _Continued(progress) if progress else None, check)
     for index, unit in enumerate(units):
         if index in found:
             if progress is not None:

@@ -15,7 +15,8 @@ one task, loaded by one worker in turn, which parses the shared files once and k
 them; a task is split only when it alone would hold more than a worker's share.
 Workers are forked after the parent has loaded the parsers and the evaluator, so no
 worker rebuilds or re-imports them; each worker stores the entries it computes in the
-cache and sends the pickled results back once.
+cache and, given the engine's ``check``, runs the rules too and sends back only the
+checked record (else the pickled result), once.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ POOL_MIN_BYTES = 64 * 1024
 Loaded = tuple[Any, Any, "str | None"]
 Load = Callable[[Any, Any], Any]
 """The engine's loader, ``load(unit, options) -> UnitResult | None`` (it may raise)."""
+Check = Callable[[Any, Any], Any]
+"""The engine's checker, ``check(unit, result) -> record``: what the run needs from a loaded
+unit once its rules have run (the engine's ``Checked``). Given to :func:`load_units`, pool
+workers run it after loading and send back the record instead of the whole result."""
 
 
 # -- how many processes ------------------------------------------------------------------
@@ -201,15 +206,18 @@ class Progress(Protocol):
 
 
 def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
-               progress: Progress | None = None) -> Iterator[Loaded]:
+               progress: Progress | None = None, check: Check | None = None) -> Iterator[Loaded]:
     """``(unit, result, crash)`` for every unit, in order, loading cache misses with
     ``load`` (the engine passes its loader: this module never imports the engine),
-    telling ``progress`` how far it got."""
+    telling ``progress`` how far it got. With ``check``, a unit a pool worker loaded comes
+    back checked: ``result`` is then what ``check(unit, result)`` returned in the worker
+    (the rules run in the workers too; a unit loaded in this process, or from the cache,
+    is yielded as loaded)."""
     if progress is not None:
         progress.begin(len(units))
-        yield from _told(_load_units(units, options, cache, jobs, load, progress), progress)
+        yield from _told(_load_units(units, options, cache, jobs, load, progress, check), progress)
     else:
-        yield from _load_units(units, options, cache, jobs, load, None)
+        yield from _load_units(units, options, cache, jobs, load, None, check)
 
 
 def _told(loaded: Iterator[Loaded], progress: Progress) -> Iterator[Loaded]:
@@ -219,7 +227,7 @@ def _told(loaded: Iterator[Loaded], progress: Progress) -> Iterator[Loaded]:
 
 
 def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: int | None, load: Load,
-                progress: Progress | None) -> Iterator[Loaded]:
+                progress: Progress | None, check: Check | None = None) -> Iterator[Loaded]:
     if cache is None:
         cache = UnitCache(enabled=getattr(options, "cache", True))
     asked = jobs if jobs is not None else getattr(options, "jobs", None)
@@ -241,7 +249,7 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
         yield from _serial(units, options, cache, load, hits, progress)
         return
     tasks = [[pending[i] for i in task] for task in tasks]
-    yield from _pooled(units, options, cache, min(jobs, len(tasks)), hits, tasks, load, progress)
+    yield from _pooled(units, options, cache, min(jobs, len(tasks)), hits, tasks, load, progress, check)
 
 
 def _overlaid(units: list[Any]) -> bool:
@@ -372,12 +380,14 @@ def _folder_bytes(folder: str) -> int:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load) -> None:
+def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load,
+                 check: Check | None = None) -> None:
     import gc
 
     gc.freeze()  # what the parent built before forking stays: never scanned by the collector again
     _WORKER["options"] = options
     _WORKER["load"] = load
+    _WORKER["check"] = check
     _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
 
 
@@ -392,6 +402,13 @@ def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | No
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
         return crash, None, None
+    check = _WORKER.get("check")
+    if check is not None and result is not None:
+        try:  # the rules too: what travels back is the (much smaller) checked record
+            return None, pickle.dumps(check(unit, result), protocol=pickle.HIGHEST_PROTOCOL), \
+                cache.sources(unit, unit_options(_WORKER["options"], unit))
+        except Exception:  # the parent checks the result itself (and reports what fails there)
+            pass
     if payload is None:
         try:
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
@@ -413,7 +430,7 @@ def _warm_up(units: list[Any]) -> None:
 
 def _pooled(
     units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], tasks: list[list[int]],
-    load: Load, progress: Progress | None = None,
+    load: Load, progress: Progress | None = None, check: Check | None = None,
 ) -> Iterator[Loaded]:
     import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
 
@@ -423,7 +440,9 @@ def _pooled(
     chunk = max(1, min(8, len(tasks) // (jobs * 8)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
-    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load)
+    # a checker travels to the workers only by fork (it is the engine's bound method)
+    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load,
+                check if context.get_start_method() == "fork" else None)
     with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, arguments, chunksize=chunk)
         for index, unit in enumerate(units):

@@ -256,3 +256,39 @@ def test_default_jobs_leave_out_cpus_other_processes_keep_busy(tmp_path, monkeyp
     loadavg.write_text("30.0 30.0 30.0 33/900 12345\n")
     assert parallel.default_jobs(str(loadavg)) == 2
     assert parallel.default_jobs(str(tmp_path / "missing")) == 2  # no /proc: the usable CPUs
+
+
+def test_pool_workers_run_the_rules_and_send_back_checked_units(repository, pool_calls, monkeypatch):
+    """The rules run in the workers (what travels back is the checked record, not the
+    graph): the parent checks none of the units the pool loaded, and reports exactly what
+    a serial run reports."""
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    in_parent = []
+    original = engine._Loading.check
+
+    def spy(self, unit, result):
+        in_parent.append(unit.root)
+        return original(self, unit, result)
+
+    monkeypatch.setattr(engine._Loading, "check", spy)
+    pooled = run([str(repository)], Options(jobs=2, cache=False))
+    assert pool_calls, "the pool was not used"
+    assert in_parent == []  # every unit was checked in a worker
+    assert _snapshot(pooled) == _snapshot(serial)
+
+
+def test_a_check_that_fails_in_a_worker_is_done_again_in_the_parent(repository, pool_calls, monkeypatch):
+    """A worker whose check raises sends the loaded unit back instead; the parent checks it."""
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    original = engine._checked
+    parent = __import__("os").getpid()
+
+    def fails_in_workers(*args, **kwargs):
+        if __import__("os").getpid() != parent:
+            raise RuntimeError("boom")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_checked", fails_in_workers)
+    pooled = run([str(repository)], Options(jobs=2, cache=False))
+    assert pool_calls, "the pool was not used"
+    assert _snapshot(pooled) == _snapshot(serial)
