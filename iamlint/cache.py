@@ -31,7 +31,6 @@ used entries are removed at the end of a run.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import json
 import os
@@ -44,6 +43,7 @@ from typing import Any
 from iamlint import __version__
 from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
 from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, trusted_file, unlink, write_atomic
+from iamlint.digests import blake2b
 from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
 from iamlint.sources import overlay_text, read_bytes
@@ -74,7 +74,7 @@ _LIBRARIES = ("tree_sitter", "tree_sitter_hcl", "hcl2", "lark", "yaml")
 def code_fingerprint() -> str:
     """Changes whenever a module or data file of iamlint, an install of the parsing
     libraries it builds on, or the Python running it changes."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     digest.update(f"{__version__}|{sys.version}|{FORMAT}".encode())
     package = Path(__file__).resolve().parent
     for folder, dirs, names in os.walk(package):
@@ -126,7 +126,7 @@ def _listing(location: str | None) -> str | None:
             paths.extend(os.path.join(where, name) for name in sorted(names))
             if len(paths) > _MAX_PLUGIN_FILES:
                 return None
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     for path in paths:
         try:
             stat = os.stat(path)
@@ -156,7 +156,7 @@ def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = Non
         "environment": sorted([name, value] for name, value in environment.items()),
     }
     text = json.dumps(identity, sort_keys=True)
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    return blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def _environment(unit: Unit, known: dict[str, Any] | None) -> Any:
@@ -175,17 +175,17 @@ def digest_source(path: str) -> str:
     listing of a directory, or "missing"."""
     text = overlay_text(path)
     if text is not None:
-        return "buffer:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return "buffer:" + blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     try:
         if os.path.isdir(path):
             listing = "\n".join(sorted(os.listdir(path)))
-            return "dir:" + hashlib.blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+            return "dir:" + blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
     except OSError:
         return "missing"
     data, error = read_bytes(path)  # a regular file only, capped: never blocks on a FIFO
     if data is None:
         return "missing" if error is None or error.message.startswith("cannot read") else "unread:" + error.message
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _own_sources(unit: Unit, options: Any) -> list[str]:
@@ -274,7 +274,7 @@ class UnitCache:
         except (ValueError, KeyError, TypeError):
             valid = False
         payload = data[end + 1 :] if end > 0 else b""
-        if not valid or hashlib.blake2b(payload, digest_size=16).hexdigest() != header.get("payload"):
+        if not valid or blake2b(payload, digest_size=16).hexdigest() != header.get("payload"):
             self.rejected += 1
             return None
         try:
@@ -326,7 +326,7 @@ class UnitCache:
             "key": key,
             "root": unit.root,
             "sources": sources,
-            "payload": hashlib.blake2b(payload, digest_size=16).hexdigest(),
+            "payload": blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
         self._write(self.directory / (key + self.suffix), data)

@@ -27,13 +27,14 @@ with no such check.)
 from __future__ import annotations
 
 import copyreg
-import hashlib
 import io
 import os
 import pickle
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any
+
+from iamlint.digests import blake2b
 
 UNITS_SUBDIR = "units"
 UNIT_SUFFIX = ".entry"
@@ -191,7 +192,7 @@ def load_snapshot(name: str, key: str) -> Any:
     if not data.startswith(header):
         return None
     payload = data[len(header) + 33 :]
-    if data[len(header) : len(header) + 32].decode("ascii", "replace") != hashlib.blake2b(payload, digest_size=16).hexdigest():
+    if data[len(header) : len(header) + 32].decode("ascii", "replace") != blake2b(payload, digest_size=16).hexdigest():
         return None
     try:
         return pickle.loads(payload)
@@ -212,7 +213,7 @@ def store_snapshot(name: str, key: str, value: Any, reducers: dict | None = None
     except Exception:
         return False
     payload = buffer.getvalue()
-    digest = hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
+    digest = blake2b(payload, digest_size=16).hexdigest().encode()
     data = _SNAPSHOT_MAGIC + key.encode() + b"\n" + digest + b"\n" + payload
     return write_atomic(cache_dir() / f"{name}.snapshot", data, prefix=f".{name}-")
 

@@ -22,7 +22,6 @@ callers import and validate every entry themselves and scan again on any doubt.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint.cachedir import cache_dir, read_trusted, write_atomic
+from iamlint.digests import blake2b
 from iamlint.model.masking import mask_text
 
 RULES = "iamlint.rules"
@@ -56,7 +56,7 @@ def installation_key() -> str | None:
     for finder in sys.meta_path:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return None  # distributions that no folder listing shows
-    parts = [f"{_FORMAT}|{sys.version}|{sys.executable}|{','.join(GROUPS)}"]
+    parts = [f"{_FORMAT}|{sys.version}|{_interpreter()}|{','.join(GROUPS)}"]
     for entry in sys.path:
         parts.extend(_path_entry(os.path.abspath(entry or ".")))
     return "\n".join(parts)
@@ -88,9 +88,15 @@ def _stat_line(kind: str, path: str) -> str:
 
 
 def index_path() -> Path:
-    """The index file of this Python environment (its prefix and executable)."""
-    environment = hashlib.blake2b(f"{sys.prefix}|{sys.executable}".encode(), digest_size=8).hexdigest()
+    """The index file of this Python environment (its prefix and interpreter)."""
+    environment = blake2b(f"{sys.prefix}|{_interpreter()}".encode(), digest_size=8).hexdigest()
     return cache_dir() / f"plugins-{environment}.index"
+
+
+def _interpreter() -> str:
+    """The interpreter's file, whichever of its names started it: a console script's
+    `bin/python3` and `bin/python -m iamlint` are one environment, with one index."""
+    return os.path.realpath(sys.executable) if sys.executable else ""
 
 
 def read_index(key: str) -> Entries | None:
@@ -176,4 +182,4 @@ def origin(entry: Any) -> str:
 
 
 def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
+    return blake2b(data, digest_size=16).hexdigest().encode()

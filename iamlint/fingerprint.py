@@ -26,11 +26,11 @@ resource.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from typing import Any
 
+from iamlint.digests import sha256
 from iamlint.model.graph import InlinePolicy
 from iamlint.model.policy import Principal, Statement
 from iamlint.model.masking import mask_object, mask_text
@@ -69,7 +69,7 @@ def fingerprint(rule: str, path: str, resource: str, identity: str, root: str = 
     """The fingerprint of a finding (hex SHA-256): rule, place relative to ``root``,
     resource and logical identity."""
     parts = (VERSION, rule, location_key(path, root), resource, identity)
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- the logical path
@@ -172,4 +172,4 @@ def _plain(value: Any) -> Any:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -14,6 +14,8 @@ MAX_INSTANCES = 1000  # count/for_each instances of one block judged one by one 
 
 @dataclass(slots=True)
 class Options:
+    """The settings of one run that loading and checking read (command line and configuration)."""
+
     partition: str = "aws"
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)

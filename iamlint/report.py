@@ -32,6 +32,8 @@ class Related:
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class LocatedFinding:
+    """A finding placed in a file (line and column), ready for the reporters."""
+
     rule: str
     name: str
     severity: Severity
@@ -84,6 +86,8 @@ class Suppressed:
 
 @dataclass(slots=True)
 class Report:
+    """What a run found: findings, input errors, counts and notes, for the reporters."""
+
     findings: list[LocatedFinding] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     files: int = 0

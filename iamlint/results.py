@@ -43,7 +43,6 @@ before writing (:func:`iamlint.cache.masked_payload`), atomic writes, bounded by
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -57,6 +56,7 @@ from iamlint import __version__
 from iamlint.cache import UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, unit_key
 from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
+from iamlint.digests import blake2b
 from iamlint.model.units import SourceError, SourceFacts, Unit
 from iamlint.report import LocatedFinding
 
@@ -104,7 +104,7 @@ def settings_digest(effective: Effective) -> str:
         list(effective.accepted_managed_policies),
         effective.max_instances,
     ]
-    return hashlib.blake2b(json.dumps(data).encode(), digest_size=16).hexdigest()
+    return blake2b(json.dumps(data).encode(), digest_size=16).hexdigest()
 
 
 def rules_fingerprint(rules: Iterable[Any]) -> str | None:
@@ -116,7 +116,7 @@ def rules_fingerprint(rules: Iterable[Any]) -> str | None:
         if check is None:
             return None
         items.append([rule.code, rule.name, rule.stage, str(rule.severity), getattr(rule, "fixable", ""), *check])
-    return hashlib.blake2b(json.dumps(items).encode(), digest_size=16).hexdigest()
+    return blake2b(json.dumps(items).encode(), digest_size=16).hexdigest()
 
 
 def _check_identity(check: Callable[..., Any]) -> list[str] | None:
@@ -173,7 +173,7 @@ class ResultCache(UnitCache):
             "accepted": list(options.accepted_managed_policies),
             "used_actions": list(options.used_actions) if options.used_actions is not None else None,
         }
-        return hashlib.blake2b(json.dumps(identity, sort_keys=True).encode(), digest_size=20).hexdigest()
+        return blake2b(json.dumps(identity, sort_keys=True).encode(), digest_size=20).hexdigest()
 
     def digest(self, path: str) -> str:
         """:func:`iamlint.cache.digest_source` of ``path``, once per run (the files of a
@@ -256,7 +256,7 @@ class ResultCache(UnitCache):
             "root": unit.root,
             "sources": sources,
             "settings": [[folder, self.setting(folder)] for folder in dict.fromkeys(map(_folder, consulted))],
-            "payload": hashlib.blake2b(payload, digest_size=16).hexdigest(),
+            "payload": blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
         self._write(self.directory / (key + self.suffix), data)

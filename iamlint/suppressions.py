@@ -50,6 +50,8 @@ _MODULE_PREFIX = re.compile(r"^((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)")
 
 @dataclass(slots=True)
 class Suppression:
+    """An inline suppression comment: the rule keys it names, its reason, expiry and target."""
+
     path: str
     line: int
     column: int

@@ -39,7 +39,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def _third_party(modules: set[str]) -> set[str]:
-    return {m for m in modules if m not in sys.stdlib_module_names and m not in ("iamlint", "__future__")}
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in ("iamlint", "__future__", *OTHER_PYTHONS)}
+
+
+# standard modules of other Python versions than the one running (iamlint.digests: 3.12 renamed _sha256 to _sha2)
+OTHER_PYTHONS = ("_sha2",)
 
 
 def _distributions(module: str) -> set[str]:

@@ -172,6 +172,7 @@ NEVER_FOR_ONE_FILE = {
     "lark", "hcl2",  # python-hcl2: only a second opinion on text tree-sitter rejects
     "iamlint.parsers.terraform.hcl", "iamlint.parsers.terraform.grammar",
     "iamlint.access", "iamlint.baseline", "tomllib",
+    "hashlib", "_hashlib",  # OpenSSL's bindings: BLAKE2 and SHA-256 come from iamlint.digests
 }
 ONLY_FOR_TERRAFORM = {"tree_sitter", "tree_sitter_hcl", "iamlint.normalize.terraform.root",
                       "iamlint.parsers.terraform.treesitter"}
@@ -262,3 +263,21 @@ def test_a_managed_policy_on_the_one_file_paths_imports_no_unused_helper(tmp_pat
         assert "iamlint.knowledge.managed" in imported  # it did look the managed policy up
         assert not NEVER_FOR_A_MANAGED_POLICY & imported
     assert "base64" not in tf_imported  # (PyYAML imports it for a template)
+
+
+def test_the_names_of_one_interpreter_share_one_entry_point_index(tmp_path, tf):
+    """A console script starts `bin/python3` (its shebang), `python -m iamlint` often
+    `bin/python`: the same interpreter under two names, one index."""
+    folder = os.path.dirname(sys.executable)
+    names = [os.path.join(folder, name) for name in ("python", "python3")]
+    if not all(os.path.isfile(name) for name in names) or len({os.path.realpath(name) for name in names}) != 1:
+        pytest.skip(f"{folder} has no python and python3 naming one interpreter")
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"))
+    imported = []
+    for name in names:  # the first writes the index, the second must use it
+        done = subprocess.run([name, "-X", "importtime", "-m", "iamlint", "check", "--no-cache", str(tf)],
+                              capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+        assert done.returncode in (0, 1), done.stderr[-2000:]
+        imported.append({line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")})
+    assert "importlib.metadata" in imported[0] and "iamlint.plugin" in imported[1]
+    assert "importlib.metadata" not in imported[1]

@@ -25,6 +25,8 @@ EXIT_OK, EXIT_GAIN, EXIT_ERROR = 0, 1, 2
 
 @dataclass(slots=True)
 class AccessReport:
+    """What ``iamlint access`` shows: every compute's access, and the input errors."""
+
     computes: list[ComputeAccess] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
 

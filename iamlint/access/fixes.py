@@ -29,6 +29,8 @@ COMMANDS = {
 
 @dataclass(frozen=True, slots=True)
 class FixLink:
+    """A fix ``iamlint check`` offers on a chain, and how to apply it."""
+
     rule: str
     path: str
     line: int

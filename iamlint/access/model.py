@@ -83,6 +83,8 @@ class PermissionLine:
 
 @dataclass(frozen=True, slots=True)
 class MethodRisk:
+    """A privilege-escalation method a role's permissions allow, and the rule reporting it."""
+
     name: str
     id: str
     url: str
@@ -92,6 +94,8 @@ class MethodRisk:
 
 @dataclass(slots=True)
 class RoleAccess:
+    """A role of a chain: its policies, boundary, effective permissions, risks and trust."""
+
     role: Link
     policies: list[Link] = field(default_factory=list)
     boundary: Link | None = None
@@ -104,6 +108,8 @@ class RoleAccess:
 
 @dataclass(slots=True)
 class ComputeAccess:
+    """A compute resource, its instance profile and roles, or where the chain stops."""
+
     compute: Link
     used_by: list[Link] = field(default_factory=list)
     profile: Link | None = None

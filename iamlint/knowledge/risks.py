@@ -35,6 +35,8 @@ class Method:
 
 @dataclass(frozen=True, slots=True)
 class RiskCatalogue:
+    """The privilege-escalation methods and the sensitive actions iamlint knows (data/risks)."""
+
     methods: tuple[Method, ...]
     data_exfiltration: tuple[str, ...]
     credentials_exposure: tuple[str, ...]

@@ -76,6 +76,8 @@ class LaunchingService(Node):
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class InstanceProfile(Node):
+    """An instance profile and the roles it holds."""
+
     name: Value | None = None
     roles: tuple[Value, ...] = ()
 

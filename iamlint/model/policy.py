@@ -67,6 +67,8 @@ class Principal:
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Statement:
+    """One statement of a policy document, each element as written (``Value``s with spans)."""
+
     span: Span
     sid: Value | None = None
     effect: Value | None = None

@@ -23,6 +23,8 @@ from iamlint.model.span import Span, fast_pickle
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Known:
+    """A value read from the code, with where it is written."""
+
     value: Any
     span: Span
 
@@ -112,6 +114,8 @@ def respan(value: "Value", span: Span, *, unknowns: bool = False) -> "Value":
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Unknown:
+    """A value iamlint cannot resolve statically, with why (``reason``) and where."""
+
     reason: str
     span: Span
 

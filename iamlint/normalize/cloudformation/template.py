@@ -14,6 +14,8 @@ from iamlint.model.values import Known
 
 @dataclass(slots=True)
 class Template:
+    """A CloudFormation template's sections, each value with its span."""
+
     file: str
     parameters: dict[str, Known] = field(default_factory=dict)
     mappings: dict[str, Known] = field(default_factory=dict)

@@ -54,6 +54,8 @@ class Beyond(Unknown):
 
 @dataclass(frozen=True, slots=True)
 class Instance:
+    """One instance of a block (a count index or for_each key) and what it binds."""
+
     suffix: str  # '[0]', '["web"]'; '' for an uncounted block and for the stand-in
     key: Any  # the count index or for_each key; None for an uncounted block and for the stand-in
     env: dict  # count / each in scope

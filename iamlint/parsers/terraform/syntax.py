@@ -161,6 +161,8 @@ class ForExpr(Expr):
 
 @dataclass(slots=True)
 class Attribute:
+    """``name = expr`` in a block body."""
+
     name: str
     expr: Expr
     span: Span
@@ -168,6 +170,8 @@ class Attribute:
 
 @dataclass(slots=True)
 class Body:
+    """The attributes and nested blocks of a file or a block."""
+
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list["Block"] = field(default_factory=list)
 
@@ -183,6 +187,8 @@ class Body:
 
 @dataclass(slots=True)
 class Block:
+    """``type "label" ... { body }``."""
+
     type: str
     labels: list[str]
     body: Body
@@ -191,5 +197,7 @@ class Block:
 
 @dataclass(slots=True)
 class HclFile:
+    """A parsed HCL file: its path and top-level body."""
+
     path: str
     body: Body
