@@ -39,8 +39,9 @@ def leave(exit: SystemExit) -> None:
     """End the process at once when nothing is left to do: the interpreter's teardown
     (freeing every module, class and object one by one) took ~15-25 ms of a one-file run.
 
-    Only when no other thread runs and no exit handler is registered (a pool, a temporary
-    folder, logging: the normal exit then runs them), and once stdout and stderr are
+    Only when no other thread runs, no exit handler is registered (a pool, a temporary
+    folder, logging: the normal exit then runs them) and no profiler or tracer is set
+    (``python -m cProfile -m iamlint`` writes its figures after ``main`` returns), and once stdout and stderr are
     flushed; every file iamlint writes is closed by then (``with`` blocks). Returns, for a
     normal exit, when any of that does not hold or a flush fails (a closed pipe: Python
     then reports it as usual)."""
@@ -50,6 +51,8 @@ def leave(exit: SystemExit) -> None:
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() != 1:
         return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return  # a profiler, a debugger or a coverage tool writes its results after main() returns
     callbacks = getattr(atexit, "_ncallbacks", None)
     if callbacks is None or callbacks() != 0:
         return

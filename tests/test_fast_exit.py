@@ -92,3 +92,17 @@ def test_a_message_exit_is_left_to_python(files):
     extra = "import iamlint.cli\niamlint.cli.main = lambda: sys.exit('stopped: a message')"
     done = _run(files, "check", extra=extra)
     assert done.returncode == 1 and "stopped: a message" in done.stderr and "[fast exit]" not in done.stderr
+
+
+def test_a_profiler_or_tracer_gets_its_figures(files):
+    """Under a profiler (``python -m cProfile -m iamlint``), a debugger or a coverage tool,
+    the normal exit: they write their results after main() returns."""
+    profiled = _run(files, "check", "--no-cache", "bad/main.tf", extra="sys.setprofile(lambda *args: None)")
+    assert profiled.returncode == 1 and "[fast exit]" not in profiled.stderr
+    traced = _run(files, "check", "--no-cache", "bad/main.tf", extra="sys.settrace(lambda *args: None)")
+    assert traced.returncode == 1 and "[fast exit]" not in traced.stderr
+    out = files / "run.prof"
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(files / "cache"))
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "iamlint", "check", "--no-cache",
+                           "bad/main.tf"], capture_output=True, text=True, timeout=120, env=env, cwd=files)
+    assert out.is_file() and out.stat().st_size > 0, done.stderr
