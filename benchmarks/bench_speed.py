@@ -303,16 +303,26 @@ class Sample:
     rss_mb: float
 
 
+# Linux keeps a process's peak RSS across exec: a command started from this (larger)
+# process would report at least this process's size. GNU time, itself small, starts the
+# command and reports the command's own peak (its %M); without it, wait4's figure is a floor.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def measure(command: list[str], env: dict[str, str], cwd: str | None = None, strict: bool = True) -> Sample:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        wrapped = [GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *command] if GNU_TIME else command
+        start = time.perf_counter()
+        process = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        peak = rss.read().strip().splitlines() if GNU_TIME else []
     code = os.waitstatus_to_exitcode(status)
     if strict and code not in (0, 1):
         raise SystemExit(f"command failed with exit code {code}: {shlex.join(command)}")
     # wait4 reports the process and the children it waited for (pool workers)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    rss_mb = int(peak[-1]) / 1024 if peak and peak[-1].isdigit() else usage.ru_maxrss / 1024
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss_mb)
 
 
 @dataclass
