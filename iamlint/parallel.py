@@ -245,8 +245,8 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
     tasks = plan([units[i] for i in pending], asked if asked and asked > 0 else usable_cpus())
     # the default is decided only now, when a pool may pay: it looks at what else is running
     jobs = resolve_jobs(asked)
-    if len(tasks) < 2 or jobs <= 1:
-        yield from _serial(units, options, cache, load, hits, progress)
+    if len(tasks) < 2 or jobs <= 1:  # the cache was asked already: misses are not looked up again
+        yield from _serial(units, options, cache, load, hits, progress, looked_up=True)
         return
     tasks = [[pending[i] for i in task] for task in tasks]
     yield from _pooled(units, options, cache, min(jobs, len(tasks)), hits, tasks, load, progress, check)
@@ -258,9 +258,11 @@ def _overlaid(units: list[Any]) -> bool:
 
 
 def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load, hits: dict[int, Any],
-            progress: Progress | None) -> Iterator[Loaded]:
+            progress: Progress | None, looked_up: bool = False) -> Iterator[Loaded]:
+    """Load ``units`` in this process; ``hits`` are the cached results already found (all
+    of them when ``looked_up``: the others are misses, not asked again)."""
     for index, unit in enumerate(units):
-        result = hits.pop(index, None) if hits else cached(cache, unit, options)
+        result = hits.pop(index, None) if hits or looked_up else cached(cache, unit, options)
         if result is not None:
             yield unit, result, None
             continue

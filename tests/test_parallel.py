@@ -292,3 +292,21 @@ def test_a_check_that_fails_in_a_worker_is_done_again_in_the_parent(repository, 
     pooled = run([str(repository)], Options(jobs=2, cache=False))
     assert pool_calls, "the pool was not used"
     assert _snapshot(pooled) == _snapshot(serial)
+
+
+def test_a_pool_declined_asks_the_cache_once_per_unit(repository, monkeypatch):
+    """When the default jobs fall back to one process (CPUs busy), the units the cache did
+    not have are loaded without asking the cache again."""
+    from iamlint.cache import UnitCache
+
+    asked = []
+    original = UnitCache.get
+
+    def spy(self, unit, options):
+        asked.append(unit.root)
+        return original(self, unit, options)
+
+    monkeypatch.setattr(UnitCache, "get", spy)
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # no free CPU now
+    run([str(repository)], Options(jobs=None))
+    assert asked and len(asked) == len(set(asked))
