@@ -229,13 +229,16 @@ class UnitCache:
         # key -> digests of the files each unit read, as validated or written by this
         # process (the results cache records the same: iamlint.results)
         self.recorded: dict[str, list[list[str]]] = {}
+        # the formats' environments, read once per run (a cache lives for one run): a
+        # Terraform environment reads the process environment and the CLI configuration
+        self.environments: dict[str, Any] = {}
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, unit: Unit, options: Any) -> UnitResult | None:
         """The cached result of ``unit`` when every file it read is unchanged, else None."""
         if not self.enabled:
             return None
-        key = unit_key(unit, options)
+        key = unit_key(unit, options, self.environments)
         path = self.directory / (key + self.suffix)
         payload = self._read_valid(path, key)
         if payload is None:
@@ -319,7 +322,7 @@ class UnitCache:
             if extra not in known:
                 known.add(extra)
                 sources.append([extra, digest_source(extra)])
-        key = unit_key(unit, options)
+        key = unit_key(unit, options, self.environments)
         header = {
             "format": FORMAT,
             "version": __version__,
@@ -335,11 +338,11 @@ class UnitCache:
     def remember(self, unit: Unit, options: Any, sources: list[list[str]] | None) -> None:
         """Digests of the files ``unit`` read, recorded by another process (a pool worker)."""
         if sources is not None:
-            self.recorded[unit_key(unit, options)] = sources
+            self.recorded[unit_key(unit, options, self.environments)] = sources
 
     def sources(self, unit: Unit, options: Any) -> list[list[str]] | None:
         """The digests this process validated or wrote for ``unit`` (None: not cached)."""
-        return self.recorded.get(unit_key(unit, options)) if self.enabled else None
+        return self.recorded.get(unit_key(unit, options, self.environments)) if self.enabled else None
 
     def _write(self, target: Path, data: bytes) -> bool:
         if write_atomic(target, data, prefix=".tmp-", suffix=self.suffix):

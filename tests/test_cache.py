@@ -398,3 +398,24 @@ def test_terraform_environment_is_part_of_the_key(cache_dir, module, monkeypatch
     monkeypatch.delenv("TF_VAR_instance_type")
     monkeypatch.setenv("TF_WORKSPACE", "prod")
     assert unit_key(unit, Options()) != before
+
+
+def test_a_run_reads_each_formats_environment_a_bounded_number_of_times(cache_dir, tmp_path, monkeypatch):
+    """The formats' environments are read once per run by each cache (not once per key:
+    a key was computed ~5 times per unit, and a Terraform environment walks os.environ)."""
+    from iamlint.formats.terraform import TerraformFormat
+
+    for i in range(6):
+        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
+        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    calls = []
+    original = TerraformFormat.environment
+
+    def spy(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(TerraformFormat, "environment", spy)
+    report = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert len({f.path for f in report.findings}) == 6
+    assert 1 <= len(calls) <= 2  # the unit cache's and the results cache's
