@@ -211,6 +211,23 @@ def masked_payload(result: object, payload: bytes | None = None) -> bytes | None
     return None if holds_key_id(payload) else payload
 
 
+def unpickled(payload: bytes) -> Any:
+    """The object of a trusted entry's payload (checked by the caller), or None when it
+    does not unpickle."""
+    try:
+        return pickle.loads(payload)
+    except Exception:
+        return None
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used: the least recently *used* entries are evicted first."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
@@ -244,17 +261,13 @@ class UnitCache:
         if payload is None:
             self.misses += 1
             return None
-        try:
-            result = pickle.loads(payload)
-        except Exception:  # an entry written by a broken run: ignore, it will be rewritten
+        result = unpickled(payload)
+        if result is None:  # an entry written by a broken run: ignore, it will be rewritten
             self.rejected += 1
             self.misses += 1
             return None
         self.hits += 1
-        try:
-            os.utime(path)  # least recently *used* entries are evicted first
-        except OSError:
-            pass
+        touch(path)
         return result
 
     def _read_valid(self, path: Path, key: str) -> bytes | None:

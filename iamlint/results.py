@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import sys
 import types
 from dataclasses import dataclass, field
@@ -53,7 +52,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from iamlint import __version__
-from iamlint.cache import UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, unit_key
+from iamlint.cache import (UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, touch, unit_key,
+                           unpickled)
 from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.digests import blake2b
@@ -205,19 +205,13 @@ class ResultCache(UnitCache):
         if payload is None:
             self.misses += 1
             return None
-        try:
-            record = pickle.loads(payload)
-        except Exception:  # an entry written by a broken run: ignore, it will be rewritten
-            record = None
-        if not isinstance(record, Checked):
+        record = unpickled(payload)
+        if not isinstance(record, Checked):  # a broken or foreign entry: ignored, rewritten
             self.rejected += 1
             self.misses += 1
             return None
         self.hits += 1
-        try:
-            os.utime(path)  # least recently *used* entries are evicted first
-        except OSError:
-            pass
+        touch(path)
         return record
 
     def _valid_header(self, header: dict[str, Any], key: str) -> bool:
