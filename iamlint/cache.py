@@ -211,23 +211,6 @@ def masked_payload(result: object, payload: bytes | None = None) -> bytes | None
     return None if holds_key_id(payload) else payload
 
 
-def unpickled(payload: bytes) -> Any:
-    """The object of a trusted entry's payload (checked by the caller), or None when it
-    does not unpickle."""
-    try:
-        return pickle.loads(payload)
-    except Exception:
-        return None
-
-
-def touch(path: Path) -> None:
-    """Mark an entry used: the least recently *used* entries are evicted first."""
-    try:
-        os.utime(path)
-    except OSError:
-        pass
-
-
 class UnitCache:
     """Get and put :class:`UnitResult` entries. ``enabled=False`` makes every call a no-op."""
 
@@ -255,20 +238,35 @@ class UnitCache:
         """The cached result of ``unit`` when every file it read is unchanged, else None."""
         if not self.enabled:
             return None
-        key = unit_key(unit, options, self.environments)
+        result: UnitResult | None = self._entry(unit_key(unit, options, self.environments))
+        return result
+
+    def _entry(self, key: str) -> Any:
+        """The object stored under ``key`` when its entry is valid and current (see
+        :meth:`_read_valid`) and :meth:`_accepts` it, else None (a miss)."""
         path = self.directory / (key + self.suffix)
         payload = self._read_valid(path, key)
         if payload is None:
             self.misses += 1
             return None
-        result = unpickled(payload)
-        if result is None:  # an entry written by a broken run: ignore, it will be rewritten
+        try:
+            value = pickle.loads(payload)
+        except Exception:  # an entry written by a broken run: ignore, it will be rewritten
+            value = None
+        if value is None or not self._accepts(value):
             self.rejected += 1
             self.misses += 1
             return None
         self.hits += 1
-        touch(path)
-        return result
+        try:
+            os.utime(path)  # least recently *used* entries are evicted first
+        except OSError:
+            pass
+        return value
+
+    def _accepts(self, value: Any) -> bool:
+        """Whether an unpickled entry is of this cache (a subclass narrows it)."""
+        return True
 
     def _read_valid(self, path: Path, key: str) -> bytes | None:
         try:

@@ -404,11 +404,11 @@ def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | No
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
         return crash, None, None
+    sources = cache.sources(unit, unit_options(_WORKER["options"], unit))
     check = _WORKER.get("check")
     if check is not None and result is not None:
         try:  # the rules too: what travels back is the (much smaller) checked record
-            return None, pickle.dumps(check(unit, result), protocol=pickle.HIGHEST_PROTOCOL), \
-                cache.sources(unit, unit_options(_WORKER["options"], unit))
+            return None, pickle.dumps(check(unit, result), protocol=pickle.HIGHEST_PROTOCOL), sources
         except Exception:  # the parent checks the result itself (and reports what fails there)
             pass
     if payload is None:
@@ -416,7 +416,7 @@ def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | No
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a result that cannot travel back is this unit's error only
             return f"cannot send the result between processes: {exc!r}", None, None
-    return None, payload, cache.sources(unit, unit_options(_WORKER["options"], unit))
+    return None, payload, sources
 
 
 def _warm_up(units: list[Any]) -> None:

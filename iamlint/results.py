@@ -52,8 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from iamlint import __version__
-from iamlint.cache import (UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, touch, unit_key,
-                           unpickled)
+from iamlint.cache import UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, unit_key
 from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.digests import blake2b
@@ -199,20 +198,11 @@ class ResultCache(UnitCache):
         """The stored record of ``unit`` when nothing it depends on changed, else None."""
         if not self.enabled:
             return None
-        key = self.key(unit, options)
-        path = self.directory / (key + self.suffix)
-        payload = self._read_valid(path, key)
-        if payload is None:
-            self.misses += 1
-            return None
-        record = unpickled(payload)
-        if not isinstance(record, Checked):  # a broken or foreign entry: ignored, rewritten
-            self.rejected += 1
-            self.misses += 1
-            return None
-        self.hits += 1
-        touch(path)
+        record: Checked | None = self._entry(self.key(unit, options))
         return record
+
+    def _accepts(self, value: Any) -> bool:
+        return isinstance(value, Checked)
 
     def _valid_header(self, header: dict[str, Any], key: str) -> bool:
         return (header.get("format") == FORMAT and header.get("version") == __version__ and header.get("key") == key
