@@ -46,10 +46,13 @@ POOL_MIN_BYTES = 64 * 1024
 Loaded = tuple[Any, Any, "str | None"]
 Load = Callable[[Any, Any], Any]
 """The engine's loader, ``load(unit, options) -> UnitResult | None`` (it may raise)."""
-Check = Callable[[Any, Any], Any]
-"""The engine's checker, ``check(unit, result) -> record``: what the run needs from a loaded
-unit once its rules have run (the engine's ``Checked``). Given to :func:`load_units`, pool
-workers run it after loading and send back the record instead of the whole result."""
+Check = Callable[[Any, Any, Any], bytes]
+"""The engine's checker for pool workers, ``check(unit, result, sources) -> pickled record``:
+the rules run on a loaded unit, giving what the run needs from it (the engine's
+``Checked``), pickled; ``sources`` are the digests of the files the unit read, as the
+worker's unit cache recorded them (None: not cached), for the results entry the checker
+writes itself. Given to :func:`load_units`, pool workers run it after loading and send back
+the record instead of the whole result."""
 
 
 # -- how many processes ------------------------------------------------------------------
@@ -210,9 +213,9 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: in
     """``(unit, result, crash)`` for every unit, in order, loading cache misses with
     ``load`` (the engine passes its loader: this module never imports the engine),
     telling ``progress`` how far it got. With ``check``, a unit a pool worker loaded comes
-    back checked: ``result`` is then what ``check(unit, result)`` returned in the worker
-    (the rules run in the workers too; a unit loaded in this process, or from the cache,
-    is yielded as loaded)."""
+    back checked: ``result`` is then the record ``check(unit, result, sources)`` returned
+    in the worker (the rules run in the workers too, and the worker stored what it had
+    to; a unit loaded in this process, or from the cache, is yielded as loaded)."""
     if progress is not None:
         progress.begin(len(units))
         yield from _told(_load_units(units, options, cache, jobs, load, progress, check), progress)
@@ -399,7 +402,8 @@ def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | No
 
 
 def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | None]:
-    """(crash, pickled result, digests of the files read as the cache entry records them)."""
+    """(crash, pickled record or result, digests of the files read as the cache entry
+    records them -- sent only with a result, which the parent checks and stores)."""
     cache = _WORKER["cache"]
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
@@ -407,8 +411,8 @@ def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | No
     sources = cache.sources(unit, unit_options(_WORKER["options"], unit))
     check = _WORKER.get("check")
     if check is not None and result is not None:
-        try:  # the rules too: what travels back is the (much smaller) checked record
-            return None, pickle.dumps(check(unit, result), protocol=pickle.HIGHEST_PROTOCOL), sources
+        try:  # the rules too: what travels back is the (much smaller) checked record, stored already
+            return None, check(unit, result, sources), None
         except Exception:  # the parent checks the result itself (and reports what fails there)
             pass
     if payload is None:
@@ -461,7 +465,8 @@ def _pooled(
                 yield unit, None, crash
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
-            cache.remember(unit, unit_options(options, unit), sources)  # for the results cache
+            if sources is not None:  # a loaded result: the parent checks it and stores its results
+                cache.remember(unit, unit_options(options, unit), sources)
             try:
                 result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:

@@ -216,13 +216,15 @@ class ResultCache(UnitCache):
         return all(self.setting(path) == digest for path, digest in header["settings"])
 
     # -- store ----------------------------------------------------------------------------
-    def store(self, unit: Unit, options: Any, record: Checked, sources: list[list[str]] | None) -> None:
+    def store(self, unit: Unit, options: Any, record: Checked, sources: list[list[str]] | None,
+              payload: bytes | None = None) -> None:
         """Store ``record``; ``sources``: the digests the unit cache recorded for the unit
-        (None: the unit was not cached, nor are its results)."""
+        (None: the unit was not cached, nor are its results); ``payload``: the record
+        already pickled without its ``consulted`` paths (a pool worker sends those bytes)."""
         if not self.enabled or sources is None or record.failed:
             return
         consulted, record.consulted = record.consulted, []
-        payload = masked_payload(record)
+        payload = masked_payload(record, payload)
         if payload is None:
             return
         sources = [list(pair) for pair in sources]

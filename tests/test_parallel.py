@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import pytest
 
@@ -310,3 +311,61 @@ def test_a_pool_declined_asks_the_cache_once_per_unit(repository, monkeypatch):
     monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # no free CPU now
     run([str(repository)], Options(jobs=None))
     assert asked and len(asked) == len(set(asked))
+
+
+def _entries(folder):
+    """Every entry of a cache folder by name: its header (but the payload's digest) and
+    the unpickled payload."""
+    import json
+    import pickle
+
+    entries = {}
+    for path in sorted(folder.glob("*.*[ty]")):  # .entry, .result (not the .pruned marker)
+        data = path.read_bytes()
+        magic, header, payload = data.split(b"\n", 2)
+        header = json.loads(header)
+        header.pop("payload")
+        entries[path.name] = (magic, header, pickle.loads(payload))
+    return entries
+
+
+def test_pool_workers_store_the_same_entries_as_one_process_and_a_warm_run_hits_them_all(
+        repository, pool_calls, monkeypatch, tmp_path):
+    """The workers write the unit and results entries themselves (the parent stores
+    none): the same entries, by name, header and content, as a run in one process; a warm
+    run after the pool's cold run loads and checks nothing and reports the same."""
+    from iamlint.results import ResultCache
+
+    serial_dir, pooled_dir = tmp_path / "serial-cache", tmp_path / "pooled-cache"
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(serial_dir))
+    serial = run([str(repository)], Options(jobs=1))
+    stored_here = []
+    original_store = ResultCache.store
+    parent = os.getpid()
+
+    def spy(self, *args, **kwargs):
+        if os.getpid() == parent:
+            stored_here.append(args[0].root)
+        return original_store(self, *args, **kwargs)
+
+    monkeypatch.setattr(ResultCache, "store", spy)
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(pooled_dir))
+    pooled = run([str(repository)], Options(jobs=2))
+    assert pool_calls == [MODULES + len(range(0, MODULES, 5))]  # every unit (modules, templates) in the pool
+    assert stored_here == []
+    assert _snapshot(pooled) == _snapshot(serial)
+    for folder in ("units", "results"):
+        serial_entries, pooled_entries = _entries(serial_dir / folder), _entries(pooled_dir / folder)
+        assert len(serial_entries) >= MODULES
+        if folder == "units":  # graphs compare by identity: the headers (names, files read and digests)
+            serial_entries = {name: entry[:2] for name, entry in serial_entries.items()}
+            pooled_entries = {name: entry[:2] for name, entry in pooled_entries.items()}
+        assert pooled_entries == serial_entries
+
+    loaded, checked = [], []
+    monkeypatch.setattr(engine, "load_unit", lambda unit, options: loaded.append(unit.root))
+    monkeypatch.setattr(engine._Loading, "check", lambda self, unit, result: checked.append(unit.root))
+    pool_calls.clear()
+    warm = run([str(repository)], Options(jobs=2))
+    assert (pool_calls, loaded, checked) == ([], [], [])
+    assert _snapshot(warm) == _snapshot(serial)
