@@ -172,7 +172,7 @@ class _WorkerCheck:
 
 
 def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None,
-            check: Callable[[Unit, UnitResult], Checked] | None = None,
+            check: _WorkerCheck | None = None,
             ) -> Iterator[tuple[Unit, Checked | None, UnitResult | Checked | None, str | None]]:
     """``(unit, checked, result, crash)`` for every unit in order: ``checked`` from the
     results cache, else the loaded ``result`` (or ``crash``; a ``Checked`` when a pool
