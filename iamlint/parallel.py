@@ -245,10 +245,13 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
             pending.append(index)
         else:
             hits[index] = result
-    tasks = plan([units[i] for i in pending], asked if asked and asked > 0 else usable_cpus())
-    # the default is decided only now, when a pool may pay: it looks at what else is running
-    jobs = resolve_jobs(asked)
-    if len(tasks) < 2 or jobs <= 1:  # the cache was asked already: misses are not looked up again
+    # the cheap decisions first: the size of the work (file sizes), then the default jobs (a
+    # look at what else is running); only then the plan, which reads the units' sources
+    misses = [units[i] for i in pending]
+    sizes = [unit_bytes(unit) for unit in misses]
+    jobs = resolve_jobs(asked) if len(misses) >= 2 and sum(sizes) >= POOL_MIN_BYTES else 1
+    tasks = plan(misses, jobs, sizes=sizes) if jobs > 1 else []
+    if len(tasks) < 2:  # the cache was asked already: misses are not looked up again
         yield from _serial(units, options, cache, load, hits, progress, looked_up=True)
         return
     tasks = [[pending[i] for i in task] for task in tasks]
@@ -277,14 +280,15 @@ def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load, hits: 
 
 # -- planning the pool's tasks -------------------------------------------------------------
 
-def plan(units: list[Any], jobs: int, min_bytes: int | None = None) -> list[list[int]]:
+def plan(units: list[Any], jobs: int, min_bytes: int | None = None, sizes: list[int] | None = None) -> list[list[int]]:
     """Tasks for ``jobs`` workers: lists of indices into ``units``, each task's indices
     increasing, tasks ordered by their first index. Units that read the same files are
     one task (see :func:`groups`); a task bigger than a worker's share is split. One
-    task (or none) means: stay in one process, the work is too small for a pool."""
+    task (or none) means: stay in one process, the work is too small for a pool.
+    ``sizes``: the units' :func:`unit_bytes`, when known already."""
     if not units:
         return []
-    sizes = [unit_bytes(unit) for unit in units]
+    sizes = [unit_bytes(unit) for unit in units] if sizes is None else sizes
     threshold = POOL_MIN_BYTES if min_bytes is None else min_bytes
     if sum(sizes) < threshold:
         return [list(range(len(units)))]

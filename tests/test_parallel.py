@@ -313,6 +313,23 @@ def test_a_pool_declined_asks_the_cache_once_per_unit(repository, monkeypatch):
     assert asked and len(asked) == len(set(asked))
 
 
+def test_one_process_by_default_is_decided_before_the_plan_reads_any_source(repository, monkeypatch, pool_calls):
+    """When the default jobs come to one process (no free CPU), the units' sources are
+    not read to plan a pool (the plan's size estimate and shared-input scan are not
+    called), and the run reports what a serial run reports."""
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    planned, scanned = [], []
+    monkeypatch.setattr(parallel, "plan", lambda *args, **kwargs: planned.append(args) or [])
+    monkeypatch.setattr(parallel, "_shared_inputs", lambda unit: scanned.append(unit) or frozenset())
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # the probe: no free CPU now
+    report = run([str(repository)], Options(jobs=None, cache=False))
+    assert (planned, scanned, pool_calls) == ([], [], [])
+    assert _snapshot(report) == _snapshot(serial)
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 2)  # the same spies see a pool being planned
+    run([str(repository)], Options(jobs=None, cache=False))
+    assert planned
+
+
 def _entries(folder):
     """Every entry of a cache folder by name: its header (but the payload's digest) and
     the unpickled payload."""
