@@ -60,7 +60,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # results of unchanged units (iamlint.results), then the content-hash cache of loaded
     # units and a process pool above a size threshold (iamlint.parallel)
     cache = UnitCache(enabled=options.cache)
-    results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None)
+    results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None, keys=cache.keys)
     # pool workers run the rules too and store the results, except with --account / --state
     # (context of this process)
     check = _WorkerCheck(loading, results) if loading.account is None else None

@@ -27,7 +27,7 @@ import pickle
 import time
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
-from iamlint.cache import UnitCache
+from iamlint.cache import Keys, UnitCache
 from iamlint.sources import overlaid
 
 # Below this much source to load (bytes of the units' own files), one process is faster
@@ -390,14 +390,15 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load,
-                 check: Check | None = None) -> None:
+                 check: Check | None = None, keys: Keys | None = None) -> None:
     import gc
 
     gc.freeze()  # what the parent built before forking stays: never scanned by the collector again
     _WORKER["options"] = options
     _WORKER["load"] = load
     _WORKER["check"] = check
-    _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
+    # ``keys``: the run's (shared with the results cache the checker stores through)
+    _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit, keys=keys)
 
 
 def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | None, list[list[str]] | None]]:
@@ -450,9 +451,11 @@ def _pooled(
     chunk = max(1, min(8, len(tasks) // (jobs * 8)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
-    # a checker travels to the workers only by fork (it is the engine's bound method)
+    # a checker (and the run's keys, which the results cache it holds shares) travels to the
+    # workers only by fork
+    forked = context.get_start_method() == "fork"
     initargs = (options, str(cache.directory), cache.enabled, cache.limit, load,
-                check if context.get_start_method() == "fork" else None)
+                check if forked else None, cache.keys if forked else None)
     with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         loaded = pool.imap(_work, arguments, chunksize=chunk)
         for index, unit in enumerate(units):
