@@ -262,19 +262,42 @@ class UnitCache:
         # run; a Terraform environment reads the process environment and the CLI
         # configuration); the results cache of the run shares them
         self.keys = keys if keys is not None else Keys()
+        # the names in the folder, listed at the first lookup (a cold run then opens no
+        # entry, and computes no key, to learn that it is missing); what this cache writes
+        # is added. An entry another process writes during the run is a miss: safe
+        self._names: set[str] | None = None
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, unit: Unit, options: Any) -> UnitResult | None:
         """The cached result of ``unit`` when every file it read is unchanged, else None."""
         if not self.enabled:
             return None
+        if self._empty():
+            self.misses += 1
+            return None
         result: UnitResult | None = self._entry(self.keys(unit, options))
         return result
+
+    def _empty(self) -> bool:
+        """No entry in the folder (as listed at the first lookup)."""
+        return not self._listing()
+
+    def _listing(self) -> set[str]:
+        if self._names is None:
+            try:
+                self._names = {name for name in os.listdir(self.directory) if name.endswith(self.suffix)}
+            except OSError:
+                self._names = set()
+        return self._names
 
     def _entry(self, key: str) -> Any:
         """The object stored under ``key`` when its entry is valid and current (see
         :meth:`_read_valid`) and :meth:`_accepts` it, else None (a miss)."""
-        path = self.directory / (key + self.suffix)
+        name = key + self.suffix
+        if name not in self._listing():
+            self.misses += 1
+            return None
+        path = self.directory / name
         payload = self._read_valid(path, key)
         if payload is None:
             self.misses += 1
@@ -388,6 +411,8 @@ class UnitCache:
     def _write(self, target: Path, data: bytes) -> bool:
         if write_atomic(target, data, prefix=".tmp-", suffix=self.suffix):
             self.writes += 1
+            if self._names is not None:
+                self._names.add(target.name)
             return True
         return False
 

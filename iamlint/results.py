@@ -198,6 +198,9 @@ class ResultCache(UnitCache):
         """The stored record of ``unit`` when nothing it depends on changed, else None."""
         if not self.enabled:
             return None
+        if self._empty():  # no key to compute
+            self.misses += 1
+            return None
         record: Checked | None = self._entry(self.key(unit, options))
         return record
 

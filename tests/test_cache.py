@@ -454,3 +454,30 @@ def test_a_run_computes_each_units_key_once(cache_dir, tmp_path, monkeypatch):
     assert keys(unit, Options(partition="aws-cn")) == unit_key(unit, Options(partition="aws-cn")) != first
     unit.files.append((str(tmp_path / "repo" / "m0" / "extra.tf"), "extra.tf"))
     assert keys(unit, Options()) == unit_key(unit, Options()) != first
+
+
+def test_lookups_in_an_empty_cache_folder_read_nothing(cache_dir, tmp_path, monkeypatch):
+    """The folder is listed once: a cold run opens no entry (nor computes keys) to learn
+    that it is missing; a warm run reads them; an entry this cache wrote is found."""
+    for i in range(3):
+        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
+        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    opened = []
+    original = UnitCache._read_valid
+
+    def spy(self, path, key):
+        opened.append(path.name)
+        return original(self, path, key)
+
+    monkeypatch.setattr(UnitCache, "_read_valid", spy)
+    cold = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert opened == []
+    warm = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert len(opened) == 3 and all(name.endswith(".result") for name in opened)  # the results entries
+    assert _snapshot(warm) == _snapshot(cold)
+
+    (unit,), _ = discover([str(tmp_path / "repo" / "m0")])
+    cache = UnitCache(cache_dir / "other")
+    assert cache.get(unit, Options()) is None
+    cache.put(unit, Options(), load_unit(unit, Options()))
+    assert cache.get(unit, Options()) is not None
