@@ -386,3 +386,30 @@ def test_pool_workers_store_the_same_entries_as_one_process_and_a_warm_run_hits_
     warm = run([str(repository)], Options(jobs=2))
     assert (pool_calls, loaded, checked) == ([], [], [])
     assert _snapshot(warm) == _snapshot(serial)
+
+
+def test_the_plans_scan_of_module_calls_reads_regular_files_only(tmp_path):
+    """The pool's plan reads each folder's ``source = "./..."`` lines (``shared_inputs``):
+    through ``read_head`` (a FIFO named like a .tf file is not opened: it would block),
+    up to 1 MiB of each file."""
+    import threading
+
+    from iamlint.formats.terraform import FORMAT, _local_sources
+    from iamlint.model.units import Unit
+    from iamlint.sources import read_head
+
+    child = _module(tmp_path / "modules" / "child")
+    root = _module(tmp_path / "root", ["../modules/child"])
+    os.mkfifo(root / "pipe.tf")
+    _local_sources.cache_clear()
+    found = []
+    scan = threading.Thread(target=lambda: found.append(FORMAT.shared_inputs(Unit("terraform", str(root), []))),
+                            daemon=True)
+    scan.start()
+    scan.join(timeout=20)
+    assert not scan.is_alive(), "the scan blocked on a FIFO"
+    assert found == [{str(child)}]
+    big = tmp_path / "big.tf"
+    big.write_bytes(b"x" * 5000)
+    assert read_head(str(big), 4096) == b"x" * 4096 and read_head(str(big), 9000) == b"x" * 5000
+    assert read_head(str(root / "pipe.tf"), 10) is None
