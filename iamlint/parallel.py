@@ -5,8 +5,9 @@ the number of processes, so a parallel run reports exactly what a serial run rep
 (tests/test_parallel.py compares them). ``crash`` is the ``repr`` of an exception the
 loader raised on that unit (the engine turns it into a located error), else None.
 
-The pool is used only when it pays (:func:`plan`): more than one job, and at least
-:data:`POOL_MIN_BYTES` of source to load (cache misses). The default number of jobs is
+The pool is used only when it pays: more than one job, and at least
+:data:`POOL_MIN_BYTES` of source to load (cache misses; file sizes, decided before the
+default jobs are probed and before :func:`plan` reads any source). The default number of jobs is
 the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
 and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`).
 Work one process would share is not repeated: units that
@@ -15,8 +16,8 @@ one task, loaded by one worker in turn, which parses the shared files once and k
 them; a task is split only when it alone would hold more than a worker's share.
 Workers are forked after the parent has loaded the parsers and the evaluator, so no
 worker rebuilds or re-imports them; each worker stores the entries it computes in the
-cache and, given the engine's ``check``, runs the rules too and sends back only the
-checked record (else the pickled result), once.
+cache and, given the engine's ``check``, runs the rules too (and stores the results
+entry) and sends back only the checked record (else the pickled result), once.
 """
 
 from __future__ import annotations
