@@ -449,7 +449,9 @@ def _pooled(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[task[0]] for task in tasks])
-    chunk = max(1, min(8, len(tasks) // (jobs * 8)))
+    # the last chunk a worker takes decides when the run ends: ~32 chunks per worker (one
+    # task a chunk at 100 modules; was 6, and the other worker waited up to 6 units' time)
+    chunk = max(1, min(8, len(tasks) // (jobs * 32)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
     # a checker (and the run's keys, which the results cache it holds shares) travels to the
