@@ -22,9 +22,11 @@ entry) and sends back only the checked record (else the pickled result), once.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
+import signal
 import time
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
@@ -444,23 +446,10 @@ def _pooled(
     units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], tasks: list[list[int]],
     load: Load, progress: Progress | None = None, check: Check | None = None,
 ) -> Iterator[Loaded]:
-    import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[task[0]] for task in tasks])
-    # the last chunk a worker takes decides when the run ends: ~32 chunks per worker (one
-    # task a chunk at 100 modules; was 6, and the other worker waited up to 6 units' time)
-    chunk = max(1, min(8, len(tasks) // (jobs * 32)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
-    # a checker (and the run's keys, which the results cache it holds shares) travels to the
-    # workers only by fork
-    forked = context.get_start_method() == "fork"
-    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load,
-                check if forked else None, cache.keys if forked else None)
-    with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
-        loaded = pool.imap(_work, arguments, chunksize=chunk)
+    with _workers(options, cache, jobs, load, check, arguments) as loaded:
         for index, unit in enumerate(units):
             if index in hits:
                 yield unit, hits.pop(index), None
@@ -483,3 +472,191 @@ def _pooled(
                 yield unit, None, f"cannot read the result of a worker process: {exc!r}"
                 continue
             yield unit, result, None
+
+
+Done = list[tuple[int, "str | None", "bytes | None", "list[list[str]] | None"]]
+"""What a worker sends back for one task: ``(index, crash, payload, sources)`` per unit."""
+
+
+@contextlib.contextmanager
+def _workers(options: Any, cache: UnitCache, jobs: int, load: Load, check: Check | None,
+             arguments: list[list[tuple[int, Any]]]) -> Iterator[Iterator[Done]]:
+    """The tasks' results, as the workers finish them: forked processes where ``os.fork``
+    exists (:class:`_Forked`), else a ``multiprocessing`` pool (spawned workers: no
+    checker, which is reached only by fork)."""
+    if hasattr(os, "fork"):
+        initargs = (options, str(cache.directory), cache.enabled, cache.limit, load, check, cache.keys)
+        forked = _Forked(jobs, initargs)
+        try:
+            yield forked.run(arguments)
+        finally:
+            forked.close()
+        return
+    import multiprocessing  # start-up: ~10-45 ms, only for a pool on a system without fork
+
+    chunk = max(1, min(8, len(arguments) // (jobs * 32)))  # the last chunk taken decides when the run ends
+    spawned = (options, str(cache.directory), cache.enabled, cache.limit, load, None, None)
+    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=spawned) as pool:
+        yield pool.imap(_work, arguments, chunksize=chunk)
+
+
+# -- forked workers ----------------------------------------------------------------------------
+
+_PREFETCH_BYTES = 16 * 1024  # a second task is queued ahead only when both fit a pipe's buffer
+
+
+class _Child:
+    __slots__ = ("pid", "tasks", "results", "busy")
+
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.busy: list[tuple[list[tuple[int, Any]], int]] = []  # tasks sent and not answered, and their sizes
+
+
+class _Forked:
+    """``jobs`` forked workers (no ``multiprocessing``: its import, its pool's threads
+    and start were ~35-70 ms of the parent's serial time). Each worker reads a task from
+    its pipe, runs :func:`_work` and writes the pickled result back (8-byte length, then
+    the bytes); tasks go to whichever worker answers (one queued ahead when small, so a
+    worker does not wait for the parent). A task is never bigger than what a worker
+    reads at once unless the worker is waiting for it, so no write of one side can block
+    on a write of the other. A worker that ends unexpectedly (killed, crashed in C code)
+    is a located error on each unit of its unfinished tasks; the rest go to the others."""
+
+    def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
+        self.children: list[_Child] = []
+        try:
+            for _ in range(jobs):
+                self.children.append(self._spawn(initargs))
+        except OSError:
+            if not self.children:
+                raise
+
+    def _spawn(self, initargs: tuple[Any, ...]) -> _Child:
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the parent's code
+            code = 1
+            try:
+                for other in self.children:  # the parent's ends of the other workers' pipes
+                    os.close(other.tasks)
+                    os.close(other.results)
+                os.close(task_write)
+                os.close(result_read)
+                _serve(task_read, result_write, initargs)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(task_read)
+        os.close(result_write)
+        return _Child(pid, task_write, result_read)
+
+    def run(self, arguments: list[list[tuple[int, Any]]]) -> Iterator[Done]:
+        import select  # (a C module: no start-up to speak of)
+
+        waiting = list(reversed(arguments))
+        for child in self.children:
+            self._feed(child, waiting)
+        live = list(self.children)
+        while any(child.busy for child in live):
+            ready, _, _ = select.select([child.results for child in live if child.busy], [], [])
+            for child in [child for child in live if child.results in ready]:
+                message = _receive(child.results)
+                if message is None:  # it ended: the task it was on is an error; the others go on
+                    live.remove(child)
+                    why = self._ended(child)
+                    (task, _), queued = child.busy[0], child.busy[1:]
+                    waiting.extend(reversed([task for task, _ in queued]))  # next, to the others
+                    child.busy = []
+                    for other in live:
+                        self._feed(other, waiting)
+                    yield [(index, why, None, None) for index, _ in task]
+                    if not live and waiting:
+                        for task in reversed(waiting):
+                            yield [(index, why, None, None) for index, _ in task]
+                        waiting.clear()
+                    continue
+                child.busy.pop(0)
+                self._feed(child, waiting)  # first: the worker goes on while the result is read
+                yield pickle.loads(message)
+
+    def _feed(self, child: _Child, waiting: list[list[tuple[int, Any]]]) -> None:
+        """Send ``child`` its next task (and one more when both are small)."""
+        while waiting and len(child.busy) < 2:
+            data = pickle.dumps(waiting[-1], protocol=pickle.HIGHEST_PROTOCOL)
+            if child.busy and sum(size for _, size in child.busy) + len(data) > _PREFETCH_BYTES:
+                return  # the worker is busy: this one waits until it answers
+            child.busy.append((waiting.pop(), len(data)))
+            _send(child.tasks, data)
+
+    def _ended(self, child: _Child) -> str:
+        try:
+            _, status = os.waitpid(child.pid, 0)
+            how = f"exit code {os.waitstatus_to_exitcode(status)}"
+        except ChildProcessError:
+            how = "unknown exit"
+        child.pid = 0
+        return f"a worker process ended unexpectedly ({how}) while reading this input"
+
+    def close(self) -> None:
+        """No more tasks: each worker sees the end of its pipe and leaves (a run stopped
+        early, by an error or Ctrl-C, stops them)."""
+        for child in self.children:
+            for fd in (child.tasks, child.results):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if child.pid and child.busy:  # stopped early: its work is not wanted
+                try:
+                    os.kill(child.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+        for child in self.children:
+            if child.pid:
+                try:
+                    os.waitpid(child.pid, 0)
+                except ChildProcessError:
+                    pass
+
+
+def _serve(tasks: int, results: int, initargs: tuple[Any, ...]) -> None:
+    """A forked worker's loop: tasks in, results out, until the parent closes the pipe."""
+    _init_worker(*initargs)
+    while True:
+        message = _receive(tasks)
+        if message is None:
+            return
+        task: list[tuple[int, Any]] = pickle.loads(message)
+        try:
+            done: Done = _work(task)
+        except Exception as exc:  # _work reports each unit's crash itself: this is a bug
+            done = [(index, f"internal error in a worker process: {exc!r}", None, None) for index, _ in task]
+        _send(results, pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> bytes | None:
+    """One message, or None at the end of the pipe (the other side closed or died)."""
+    header = _read_exactly(fd, 8)
+    if header is None:
+        return None
+    return _read_exactly(fd, int.from_bytes(header, "little"))
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if count == 0:
+            return None
+        got += count
+    return bytes(buffer)

@@ -413,3 +413,50 @@ def test_the_plans_scan_of_module_calls_reads_regular_files_only(tmp_path):
     big.write_bytes(b"x" * 5000)
     assert read_head(str(big), 4096) == b"x" * 4096 and read_head(str(big), 9000) == b"x" * 5000
     assert read_head(str(root / "pipe.tf"), 10) is None
+
+
+def test_a_worker_that_dies_costs_only_the_unit_it_was_reading(repository, pool_calls, monkeypatch):
+    """A worker killed while loading a unit (a crash in C code, the OOM killer): that unit
+    is a located error, the tasks it had queued go to the other worker, the run ends and
+    reports the rest as a serial run does."""
+    import signal
+
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    original = engine.load_unit
+    parent = os.getpid()
+
+    def killed(unit, options):
+        if unit.root.endswith("module05") and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(unit, options)
+
+    monkeypatch.setattr(engine, "load_unit", killed)
+    pooled = run([str(repository)], Options(jobs=2, cache=False))
+    assert pool_calls, "the pool was not used"
+    lost = [e for e in pooled.errors if "a worker process ended unexpectedly" in e.message]
+    assert [e.path for e in lost] == [str(repository / "module05")]
+    assert "-9" in lost[0].message  # the signal that ended it
+
+    def others(report):
+        findings, errors, _, _ = _snapshot(report)
+        return ([f for f in findings if "module05" not in f[1]], [e for e in errors if "module05" not in e[0]])
+
+    assert others(pooled) == others(serial)
+
+
+def test_a_pool_stopped_early_leaves_no_worker_behind(repository, monkeypatch):
+    """The consumer stops after the first unit (an error, Ctrl-C): the workers are
+    stopped and reaped; and the pool never imports multiprocessing (fork and pipes)."""
+    import sys
+
+    from iamlint.discovery import discover
+
+    monkeypatch.delitem(sys.modules, "multiprocessing", raising=False)
+    units, _ = discover([str(repository)])
+    loaded = parallel.load_units(units, Options(jobs=2, cache=False), None, 2, engine.load_unit)
+    _, result, crash = next(loaded)
+    assert crash is None and result is not None
+    loaded.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, not even a zombie
+    assert "multiprocessing" not in sys.modules
