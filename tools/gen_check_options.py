@@ -83,6 +83,13 @@ def table() -> str:
     def parse(args: list[str]) -> dict[str, Any]:
         return dict(check.make_context("check", args, parent=click.Context(main, info_name="iamlint")).params)
 
+    # what the parser follows: click's defaults for a command (options among paths, no unknown
+    # options kept, no extra arguments, no environment variables, no token normalising)
+    settings = set(main.context_settings) | set(check.context_settings)
+    if settings - {"help_option_names"} or not check.allow_interspersed_args or check.ignore_unknown_options \
+            or check.allow_extra_args:
+        raise SystemExit(f"iamlint/commands/argv.py does not follow these settings of the click command: "
+                         f"{sorted(settings - {'help_option_names'})} (or the command's parsing flags)")
     defaults = parse([])
     names: dict[str, str] = {}
     options: dict[str, tuple[bool, str, Any]] = {}
