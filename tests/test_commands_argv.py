@@ -174,8 +174,8 @@ class _Tty(io.StringIO):
 
 
 class _Stream(io.TextIOWrapper):
-    def __init__(self, tty: bool) -> None:
-        super().__init__(io.BytesIO(), encoding="utf-8", errors="strict", newline="")
+    def __init__(self, tty: bool, encoding: str = "utf-8") -> None:
+        super().__init__(io.BytesIO(), encoding=encoding, errors="strict", newline="")
         self.tty = tty
 
     def isatty(self) -> bool:
@@ -186,15 +186,16 @@ class _Stream(io.TextIOWrapper):
         return self.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])  # ascii: click writes UTF-8 to the buffer
 @pytest.mark.parametrize("tty", [False, True])
 @pytest.mark.parametrize("color", [None, True, False])
 @pytest.mark.parametrize("nl", [True, False])
 @pytest.mark.parametrize("err", [False, True])
 @pytest.mark.parametrize("message", ["", "plain", "\033[1mbold\033[0m and \033[31mred\033[39m", "é ✓\n"])
-def test_echo_writes_what_click_echo_writes(monkeypatch, tty, color, nl, err, message):
+def test_echo_writes_what_click_echo_writes(monkeypatch, encoding, tty, color, nl, err, message):
     written = []
     for writer in (click.echo, echo):
-        stream = _Stream(tty)
+        stream = _Stream(tty, encoding)
         monkeypatch.setattr(sys, "stderr" if err else "stdout", stream)
         writer(message, nl=nl, err=err, color=color)
         written.append(stream.text())
