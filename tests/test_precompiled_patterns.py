@@ -144,7 +144,8 @@ print(json.dumps([before, doc, copied, "inspect" in sys.modules]))
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert done.returncode == 0, done.stderr
     before, doc, copied, after = json.loads(done.stdout)
-    assert before == [False, False]
+    # (Python 3.12's dataclasses calls inspect.get_annotations for every class: only copy waits there)
+    assert before == [sys.version_info >= (3, 12), False]
     assert doc == "Point(x: int, y: list)"  # inspect.signature, imported on first use
     assert copied == {"x": 1, "y": [2]}
     assert after  # the real module, for every later importer
