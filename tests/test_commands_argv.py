@@ -254,6 +254,7 @@ USAGE_ERRORS = [
     (["--config", "nothere.toml", "fixtures/"], "'nothere.toml' does not exist"),
     (["--fix", "--diff", "fixtures/"], "--fix writes the fixes, --diff prints them: choose one"),
     (["--var", "bad", "fixtures/"], "expected NAME=VALUE, got 'bad'"),
+    (["--statistics", "--format", "sarif", "fixtures/"], "--statistics prints text or json only"),
     (["--select", "NOPE1", "fixtures/"], "unknown rule 'NOPE1'"),
     (["--unsafe-fixes", "--fix", "--extend-fixable", "NOPE1", "fixtures/rules/imdsv1-allowed"], "unknown rule 'NOPE1'"),
     (["--narrow-from", "README.md", "--fix", "fixtures/rules/imdsv1-allowed"], "--narrow-from"),
@@ -301,3 +302,18 @@ def test_an_output_file_and_a_fix_are_written_once_and_the_same(checkout, tmp_pa
         files = {str(path.relative_to(work)): path.read_bytes() for path in sorted(work.rglob("*")) if path.is_file()}
         results.append((run[:3], json.dumps({k: v.decode("utf-8", "replace") for k, v in files.items()})))
     assert results[0] == results[1]
+
+
+def test_a_refused_cache_folder_is_noted_once_before_a_usage_error(checkout, tmp_path):
+    """The note of a cache folder others can write comes before the usage errors the body
+    raises: the fast path leaves such a run to click, so the note is not printed twice."""
+    cache = tmp_path / "shared-cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    args = ["--var", "bad", "fixtures/terraform"]
+    fast = _run(args, checkout, cache, fast=True)
+    slow = _run(args, checkout, cache, fast=False)
+    assert fast[:3] == slow[:3]
+    code, _, stderr, _ = fast
+    assert code == 2 and stderr.count("running without a cache") == 1 and "expected NAME=VALUE" in stderr
+    assert stderr.index("running without a cache") < stderr.index("Usage: ")
