@@ -1,48 +1,26 @@
-"""Command line: ``iamlint check``, ``iamlint rules``. One error handler maps outcomes to
-exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error,
-unreadable input.
+"""Command line: ``iamlint check``, ``iamlint rules``, ``iamlint access``, ``iamlint cache``,
+``iamlint lsp`` (click). Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage
+or configuration error, unreadable input.
 
-``check`` receives its options as ``**flags`` (keyed by parameter name): adding an
-option is one decorator plus reading ``flags["name"]``."""
+``check`` receives its options as ``**flags`` (keyed by parameter name) and hands them to
+its body, :func:`iamlint.commands.check.check` (no click there): adding an option is one
+decorator plus reading ``flags["name"]`` there, then ``python tools/gen_check_options.py``
+(the table of the fast path in :mod:`iamlint.__main__`; a test fails until it is current)."""
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
-from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 import click
 
 from iamlint import __version__
-from iamlint.cachedir import cache_dir, clear, refusal
-from iamlint.config import RULES_EXPECTED, ConfigError, Glob, Layer, Settings, rule_codes
-from iamlint.engine import Options, run
+from iamlint.cachedir import cache_dir, clear
+from iamlint.commands import check as command
+from iamlint.commands.check import EXIT_ERROR, git_errors, parse_size, var_order
 from iamlint.knowledge import snapshot_info
-from iamlint.model.findings import Severity
-from iamlint.model.masking import mask_text
-from iamlint.registry import Registry, load_plugins
-from iamlint.report import Report
-from iamlint.reporters import FORMATS, get_formatter, statistics
-from iamlint.reporters.text import summary
-from iamlint.progress import for_stream
-from iamlint.sources import DEFAULT_MAX_BYTES, overlay
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def use_color(choice: str, stream) -> bool:
-    """--color beats the environment; NO_COLOR beats FORCE_COLOR; TERM=dumb means no colour."""
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("TERM") == "dumb":
-        return False
-    return hasattr(stream, "isatty") and stream.isatty()
+from iamlint.registry import load_plugins
+from iamlint.reporters import FORMATS
 
 
 def _version_message() -> str:
@@ -66,50 +44,20 @@ class _CheckCommand(click.Command):
     interleaved, in that order)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta["iamlint.var_order"] = _var_order(args)
+        ctx.meta["iamlint.var_order"] = var_order(args)
         return super().parse_args(ctx, args)
-
-
-def _var_order(args: list[str]) -> list[tuple[str, str]]:
-    order: list[tuple[str, str]] = []
-    items = iter(args)
-    for arg in items:
-        if arg == "--":
-            break
-        for flag, kind in (("--var-file", "file"), ("--var", "var")):
-            if arg == flag:
-                value = next(items, None)
-                if value is not None:
-                    order.append((kind, value))
-                break
-            if arg.startswith(flag + "="):
-                order.append((kind, arg[len(flag) + 1:]))
-                break
-    return order
 
 
 class _Size(click.ParamType):
     """A size in bytes: ``2000000``, ``512KiB``, ``10MiB``, ``1GiB`` (also KB/MB/GB, K/M/G: binary)."""
 
     name = "size"
-    _UNITS: ClassVar[dict[str, int]] = {
-        "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-        "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-    }
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().lower()
-        number = text.rstrip("kmgib")
-        unit = text[len(number):]
         try:
-            size = int(float(number) * self._UNITS[unit])
-        except (ValueError, KeyError):
-            self.fail(f"expected a size such as 10MiB or 2000000, got {value!r}", param, ctx)
-        if size <= 0:
-            self.fail("expected a size above 0", param, ctx)
-        return size
+            return parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 _SIZE = _Size()
@@ -189,307 +137,12 @@ _SIZE = _Size()
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[str, ...], **flags: Any) -> None:
     """Check Terraform and CloudFormation files and directories (default: .)."""
-    _check_flags(flags)
-    batch_gc()
-    paths = _stdin_paths(paths, flags["stdin_filename"])
-    refused = refusal()  # a cache folder others can write: a note, and no cache at all
-    if refused is not None:
-        click.echo(f"iamlint: note: {refused}", err=True)
-    try:
-        registry = load_plugins()
-        options = _options(registry, flags, list(paths) or ["."])
-        settings = options.settings
-        if flags["fix"] or flags["diff"]:
-            report = _fix(list(paths) or ["."], options, registry, flags)
-            if report is None:  # --diff: the patch was the output
-                return
-        else:
-            report = _run(list(paths), options, registry, flags["stdin_filename"], flags["quiet"])
-        if flags["base"]:
-            _compare(report, flags["base"], list(paths) or ["."], registry, flags)
-        if flags["write_baseline"]:
-            from iamlint import baseline  # start-up: only with --write-baseline / --baseline
-
-            count = baseline.write(flags["write_baseline"], report)
-            click.echo(f"iamlint: recorded {count} finding{'s' if count != 1 else ''} in {flags['write_baseline']}", err=True)
-        if flags["baseline_file"]:
-            from iamlint import baseline  # start-up: only with --write-baseline / --baseline
-
-            notes: list[str] = []
-            baseline.apply(report, flags["baseline_file"], notes)
-            for note in notes:
-                click.echo(f"iamlint: {note}", err=True)
-        for skipped in report.notes:  # skipped without an error (a FIFO, a symlink leading out)
-            click.echo(mask_text(f"iamlint: note: {skipped.path}: {skipped.message}"), err=True)
-        _output(report, registry, flags, settings.fail_on if settings is not None else None)
-    except (ConfigError, *_baseline_errors(), *_git_errors()) as exc:  # type: ignore[misc]  # a tuple of exception types
-        click.echo(mask_text(f"iamlint: {exc}"), err=True)
-        sys.exit(EXIT_ERROR)
-    except click.UsageError:
-        raise
-    except Exception as exc:  # the one top-level handler
-        if flags["debug"]:
-            import traceback  # start-up: only with --debug
-
-            click.echo(mask_text(traceback.format_exc()), err=True, nl=False)
-        click.echo(mask_text(f"iamlint: internal error: {exc!r} (run with --debug for details)"), err=True)
-        sys.exit(EXIT_ERROR)
-    sys.exit(exit_code(report, settings, exit_zero=flags["exit_zero"] or bool(flags["write_baseline"])))
-
-
-def _fix(paths: list[str], options: Options, registry: Registry, flags: dict) -> Report | None:
-    """--fix / --diff: fixes applied in memory, round after round, then written (--fix)
-    or printed as a patch (--diff: None returned, the process exits here)."""
-    from iamlint import autofix  # start-up: only with --fix / --diff
-    from iamlint.fixes import Selection
-
-    extend = [part.strip() for value in flags["extend_fixable"] for part in value.split(",") if part.strip()]
-    try:
-        codes = rule_codes(registry, extend) if extend else set()
-    except KeyError as exc:
-        raise click.BadParameter(f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})",
-                                 param_hint="--extend-fixable") from None
-    selection = Selection(flags["unsafe_fixes"], codes or ())
-    outcome = autofix.fix(paths, options, registry, selection)
-    for problem in outcome.problems:
-        click.echo(mask_text(f"iamlint: {problem}"), err=True)
-    for finding in outcome.report.findings:  # a fix of the kind asked for that could not be made: why
-        if finding.fix is not None and not finding.fix.available and selection.covers(finding):
-            click.echo(mask_text(f"iamlint: {finding.path}:{finding.line}: {finding.rule}: no automatic fix: "
-                                 f"{finding.fix.reason}"), err=True)
-    if flags["diff"]:
-        _print_diff(outcome, flags)
-    for problem in autofix.write(outcome.changed):
-        click.echo(mask_text(f"iamlint: {problem}"), err=True)
-    count, files = len(outcome.applied), len(outcome.changed)
-    click.echo(f"iamlint: fixed {count} finding{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
-               f"{_hidden(outcome.hidden)}", err=True)
-    return outcome.report
-
-
-def _print_diff(outcome: Any, flags: dict) -> None:
-    """--diff: the patch on stdout (or --output-file), a count on stderr; exit 1 when
-    there is anything to change, 2 on input errors."""
-    from iamlint import autofix  # start-up: only with --diff
-
-    patch = mask_text(autofix.patch(outcome.changed))  # a credential near a fix: masked like every output
-    if flags["output_file"]:
-        with open(flags["output_file"], "w", encoding="utf-8", newline="") as handle:
-            handle.write(patch)
-    else:
-        click.echo(patch, nl=False)
-    count, files = len(outcome.applied), len(outcome.changed)
-    click.echo(f"iamlint: {count} fix{'es' if count != 1 else ''} would change {files} file{'s' if files != 1 else ''}"
-               f"{_hidden(outcome.hidden)}", err=True)
-    sys.exit(EXIT_ERROR if outcome.report.errors else (EXIT_FINDINGS if outcome.changed else EXIT_CLEAN))
-
-
-def _hidden(count: int) -> str:
-    return f" ({count} more fix{'es' if count != 1 else ''} available with --unsafe-fixes)" if count else ""
-
-
-def batch_gc() -> None:
-    """Garbage collection for a run that ends with the process. A run allocates millions
-    of small acyclic objects (syntax trees, graphs, the parse cache of child modules)
-    that reference counting frees; the cyclic collector's full passes over that growing
-    heap were 10-25 % of a ../shared/corpus run (12 full collections, ~4 s of CPU).
-    The objects of start-up (modules, classes, functions) are frozen out of its sight,
-    and it runs far less often; cycles are still collected."""
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-
-
-def _baseline_errors() -> tuple[type[Exception], ...]:
-    """BaselineError once iamlint.baseline is imported (only --baseline / --write-baseline
-    and the sarif / gitlab reporters need it; it cannot be raised before that)."""
-    module = sys.modules.get("iamlint.baseline")
-    return (module.BaselineError,) if module is not None else ()
-
-
-def _git_errors() -> tuple[type[Exception], ...]:
-    """GitError once iamlint.change is imported (only --base needs it)."""
-    module = sys.modules.get("iamlint.change.git")
-    return (module.GitError,) if module is not None else ()
-
-
-def _options(registry: Registry, flags: dict, paths: list[str]) -> Options:
-    """The run's options from the command line (the command-line layer is rooted at the
-    working directory; configuration files found under ``paths`` name files inside their
-    repository only)."""
-    return Options(
-        settings=Settings(registry, _cli_layer(registry, flags), flags["config_file"], flags["isolated"], roots=paths),
-        jobs=flags["jobs"] or None,
-        cache=not flags["no_cache"],
-        variables=_tf_vars(flags["tf_vars"]),
-        var_files=list(flags["tf_var_files"]),
-        var_order=click.get_current_context().meta.get("iamlint.var_order", []),
-        max_file_size=flags["max_file_size"],
-        used_actions=_used_actions(flags["narrow_from"]),
-        # fixes are located only for what shows them (the text output does not: 10 % of a corpus run saved)
-        fixes=bool(flags["fix"] or flags["diff"]) or flags["output_format"] in FIX_FORMATS,
-        account=tuple(flags["account_files"]),
-        state=tuple(flags["state_files"]),
-    )
-
-
-FIX_FORMATS = ("json", "sarif")
-
-
-def _used_actions(path: str | None) -> tuple[str, ...] | None:
-    """--narrow-from FILE: the actions of a generated policy (None without the option)."""
-    if path is None:
-        return None
-    from iamlint.fixes.evidence import EvidenceError, used_actions  # start-up: only with --narrow-from
-
-    try:
-        return used_actions(path)
-    except EvidenceError as exc:
-        raise click.BadParameter(str(exc), param_hint="--narrow-from") from None
-
-
-def _compare(report: Report, revision: str, paths: list[str], registry: Registry, flags: dict) -> None:
-    """--base REV: keep the findings REV's tree did not have (checked with the same
-    command line; files named on it -- --config, --var-file -- are the working tree's)."""
-    from iamlint.change import compare  # start-up: only with --base
-
-    same = {**flags, "config_file": _absolute(flags["config_file"]),
-            "tf_var_files": tuple(os.path.abspath(f) for f in flags["tf_var_files"]),
-            "account_files": tuple(os.path.abspath(f) for f in flags["account_files"]),
-            "state_files": tuple(os.path.abspath(f) for f in flags["state_files"])}
-    found = compare.base_fingerprints(revision, paths, lambda checked: _options(registry, same, checked), registry)
-    compare.keep_new(report, found)
-    if found.errors:
-        click.echo(f"iamlint: {found.errors} input error{'s' if found.errors != 1 else ''} in the tree of {revision}: "
-                   "findings there could not all be compared", err=True)
-
-
-def _absolute(path: str | None) -> str | None:
-    return os.path.abspath(path) if path else path
-
-
-def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, ...]:
-    """``-`` reads the text from stdin: --stdin-filename says which file it stands for
-    (its format, its module's other files on disk)."""
-    if "-" not in paths:
-        return paths
-    if not stdin_filename:
-        raise click.UsageError("'-' reads the file from stdin: add --stdin-filename PATH to say which file it is "
-                               "(its format and its module come from the name, e.g. --stdin-filename infra/main.tf)")
-    return tuple(stdin_filename if path == "-" else path for path in paths)
-
-
-def exit_code(report, settings, exit_zero: bool = False) -> int:
-    """2 input errors; 1 a finding at or above fail-on (of its file's configuration); else 0."""
-    if report.errors:
-        return EXIT_ERROR
-    if exit_zero:
-        return EXIT_CLEAN
-    if any(f.severity >= settings.fail_on(f.path) for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
-
-
-def _check_flags(flags: dict) -> None:
-    if flags["statistics"] and flags["output_format"] not in ("text", "json"):
-        raise click.BadParameter("--statistics prints text or json only", param_hint="--format")
-    if flags["config_file"] and flags["isolated"]:
-        raise click.UsageError("--config and --isolated exclude each other")
-    if flags["base"] and flags["write_baseline"]:
-        raise click.UsageError("--base and --write-baseline exclude each other (a baseline records every finding)")
-    if flags["fix"] and flags["diff"]:
-        raise click.UsageError("--fix writes the fixes, --diff prints them: choose one")
-    if (flags["fix"] or flags["diff"]) and flags["stdin_filename"]:
-        raise click.UsageError("--fix and --diff work on files on disk, not on standard input")
-
-
-def _cli_layer(registry: Registry, flags: dict) -> Layer:
-    """The command line as the last configuration layer."""
-
-    def codes(option: str):
-        values = [part.strip() for value in flags[option] for part in value.split(",") if part.strip()]
-        try:
-            return rule_codes(registry, values)
-        except KeyError as exc:
-            hint = "--" + option.replace("_", "-")
-            raise click.BadParameter(f"unknown rule {exc.args[0]!r} (expected {RULES_EXPECTED})", param_hint=hint) from None
-
-    cwd = os.getcwd()
-    return Layer(
-        "command line",
-        cwd,
-        select=codes("select") if flags["select"] else None,
-        extend_select=codes("extend_select"),
-        ignore=codes("ignore"),
-        exclude=tuple(Glob.compile(p, cwd) for p in flags["exclude"]) or None,
-        extend_exclude=tuple(Glob.compile(p, cwd) for p in flags["extend_exclude"]),
-        fail_on=Severity.parse(flags["fail_on"]) if flags["fail_on"] else None,
-        partition=flags["partition"],
-        max_instances=flags["max_instances"],
-    )
-
-
-def _run(paths: list[str], options: Options, registry: Registry, stdin_filename: str | None, quiet: bool = False) -> Report:
-    """Run the engine (with a progress line on a terminal when it takes a while); with
-    --stdin-filename the buffer read from stdin replaces that file."""
-    if stdin_filename is None:
-        if not paths and options.account:  # --account alone: the snapshot itself is checked
-            paths, options = list(options.account), replace(options, account=())
-        progress = for_stream(sys.stderr, quiet)
-        try:
-            return run(paths or ["."], options, registry, progress)
-        finally:
-            if progress is not None:
-                progress.close()
-    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    limit = options.max_file_size or DEFAULT_MAX_BYTES  # the buffer is capped like any file
-    data = stdin.read(limit + 1) if stdin is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
-    if len(data) > limit:
-        raise click.UsageError(f"the text on standard input is over the {limit} bytes limit (--max-file-size)")
-    text = data.decode("utf-8", "replace")
-    with overlay({stdin_filename: text}):
-        return run(paths or [stdin_filename], options, registry)
-
-
-def _output(report: Report, registry: Registry, flags: dict, fail_on=None) -> None:
-    output_format, target = flags["output_format"], flags["output_file"]
-    color = False
-    if flags["statistics"]:
-        text = (statistics.render_json if output_format == "json" else statistics.render_text)(report)
-    else:
-        color = output_format == "text" and not target and use_color(flags["color"], sys.stdout)
-        render = get_formatter(output_format)
-        text = render(report, color=color, quiet=flags["quiet"], rules=registry.rules,
-                      show_suppressed=flags["show_suppressed"], **({"fail_on": fail_on} if fail_on else {}))
-    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
-    if target is None:
-        click.echo(text, nl=False, color=color or None)  # click would strip forced colour off a pipe
-        return
-    with open(target, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    if not flags["quiet"]:
-        click.echo(f"{summary(report)} Report written to {target}.", err=True)
-
-
-def _append_step_summary(report, path: str) -> None:
-    """GitHub caps annotations; the job summary lists every finding."""
-    from iamlint.reporters.github import step_summary  # start-up: only inside GitHub Actions
-
-    try:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(report))
-    except OSError as exc:
-        click.echo(f"iamlint: cannot write the job summary {path}: {exc.strerror or exc}", err=True)
-
-
-def _tf_vars(values) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
-        variables[name.strip()] = value
-    return variables
+    try:  # the body is shared with the fast path of iamlint.__main__
+        command.check(paths, flags, click.get_current_context().meta.get("iamlint.var_order", []))
+    except command.BadParameter as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.param_hint) from None
+    except command.UsageError as exc:
+        raise click.UsageError(exc.message) from None
 
 
 @main.command()
@@ -548,7 +201,7 @@ def access(paths: tuple[str, ...], instance: str | None, output_format: str, par
         raise click.BadParameter("--base prints text, json or markdown", param_hint="--format")
     try:
         sys.exit(run_changes(list(paths), base, instance, output_format, partition, fail_on_gain))
-    except _git_errors() as exc:
+    except git_errors() as exc:
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 

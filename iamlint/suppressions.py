@@ -30,14 +30,16 @@ SUP003) report those, from the :class:`~iamlint.model.findings.InlineSuppression
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.units import Comment, DeclaredSuppression, SourceFacts, Unit, UnitResult
+
+if TYPE_CHECKING:  # start-up: datetime is imported only when a suppression has an expiry date
+    import datetime
 from iamlint.model.findings import InlineSuppression
 from iamlint.report import LocatedFinding, Report, Suppressed
 
@@ -91,8 +93,9 @@ class Suppression:
             return any(resource.startswith((call + ".", call + "[")) for call in calls)
         return False
 
-    def expired(self, today: datetime.date) -> bool:
-        return self.until is not None and self.until < today
+    def expired(self, today: datetime.date | None) -> bool:
+        """Past its expiry date (``today`` is None only when no suppression has one)."""
+        return self.until is not None and today is not None and self.until < today
 
 
 def same_file(a: str, b: str) -> bool:
@@ -179,6 +182,8 @@ def _from_declared(path: str, entry: DeclaredSuppression) -> Suppression:
 def _date(text: str | None) -> tuple[datetime.date | None, str | None]:
     if text is None:
         return None, None
+    import datetime  # start-up: only for a suppression with an expiry date
+
     try:
         return datetime.date.fromisoformat(text), None
     except ValueError:
@@ -252,8 +257,11 @@ def apply(report: Report, scope: Scope, registry: Any, policy: Policy,
           today: datetime.date | None = None) -> tuple[InlineSuppression, ...]:
     """Move suppressed findings of ``report`` to ``report.suppressed``; return every
     suppression with its usage, for the rules of the ``suppressions`` stage."""
-    today = today or datetime.date.today()
     suppressions = scope.read(report)
+    if today is None and any(item.until is not None for item in suppressions):
+        import datetime  # start-up: only when a suppression has an expiry date
+
+        today = datetime.date.today()
     for item in suppressions:
         for key in item.keys:
             rule = registry.find(key)
@@ -276,7 +284,7 @@ def apply(report: Report, scope: Scope, registry: Any, policy: Policy,
     return tuple(_record(item, policy(item.path), today) for item in suppressions)
 
 
-def _record(item: Suppression, effective: Any, today: datetime.date) -> InlineSuppression:
+def _record(item: Suppression, effective: Any, today: datetime.date | None) -> InlineSuppression:
     return InlineSuppression(
         path=item.path,
         line=item.line,

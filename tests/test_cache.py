@@ -288,6 +288,47 @@ def test_code_fingerprint_changes_with_the_code(monkeypatch, tmp_path):
         cache_module.code_fingerprint.cache_clear()
 
 
+
+def _walked(package: str) -> list[str]:
+    """What the fingerprint covered when it was an os.walk with relpath (its old form)."""
+    lines = []
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py") or os.path.basename(folder) == "data":
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                relative = os.path.relpath(os.path.join(folder, name), package)
+                lines.append(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n")
+    return lines
+
+
+def test_the_code_files_are_those_a_walk_finds(tmp_path):
+    package = tmp_path / "iamlint"
+    (package / "model").mkdir(parents=True)
+    (package / "knowledge" / "data" / "deeper").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "model" / "graph.py").write_text("x = 1\n")
+    (package / "model" / "notes.txt").write_text("not code")
+    (package / "knowledge" / "data" / "actions.bin").write_bytes(b"\0")
+    (package / "knowledge" / "data" / "deeper" / "x.json").write_text("{}")  # not directly in data/
+    (package / "knowledge" / "data" / "deeper" / "y.py").write_text("")
+    (package / "__pycache__" / "z.py").write_text("")
+    (package / "a_link.py").symlink_to(package / "model" / "graph.py")
+    (package / "dangling.py").symlink_to(package / "missing.py")
+    (package / "linked").symlink_to(package / "model")  # a link to a folder is not followed
+    found = cache_module._code_files(str(package), "", False)
+    assert found == _walked(str(package))
+    assert [line.split("|")[0] for line in found] == [
+        "__init__.py", "a_link.py", "knowledge/data/actions.bin", "knowledge/data/deeper/y.py", "model/graph.py"]
+    # and for the installed package itself
+    installed = str(Path(cache_module.__file__).resolve().parent)
+    assert cache_module._code_files(installed, "", False) == _walked(installed)
+
+
 # -- the HCL parser tables (issue 7, item 1) ---------------------------------------------
 
 _PARSE_SCRIPT = r"""

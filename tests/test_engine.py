@@ -113,7 +113,7 @@ def test_cli_exit_codes_and_json_contract(tmp_path):
 
 
 def test_colour_follows_no_color_and_force_color():
-    from iamlint.cli import use_color
+    from iamlint.commands.check import use_color
 
     class Tty:
         def isatty(self):

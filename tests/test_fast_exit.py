@@ -89,9 +89,11 @@ def test_exit_handlers_and_threads_still_run(files):
 
 
 def test_a_message_exit_is_left_to_python(files):
-    extra = "import iamlint.cli\niamlint.cli.main = lambda: sys.exit('stopped: a message')"
-    done = _run(files, "check", extra=extra)
-    assert done.returncode == 1 and "stopped: a message" in done.stderr and "[fast exit]" not in done.stderr
+    extra = ("import iamlint.cli, iamlint.commands.argv\niamlint.cli.main = lambda: sys.exit('stopped: a message')\n"
+             "iamlint.commands.argv.main = lambda args: sys.exit('stopped: a message')")
+    for command in ("check", "rules"):  # the fast path of check, the click command line
+        done = _run(files, command, extra=extra)
+        assert done.returncode == 1 and "stopped: a message" in done.stderr and "[fast exit]" not in done.stderr
 
 
 def test_a_profiler_or_tracer_gets_its_figures(files):

@@ -173,18 +173,49 @@ NEVER_FOR_ONE_FILE = {
     "iamlint.parsers.terraform.hcl", "iamlint.parsers.terraform.grammar",
     "iamlint.access", "iamlint.baseline", "tomllib",
     "hashlib", "_hashlib",  # OpenSSL's bindings: BLAKE2 and SHA-256 come from iamlint.digests
+    "click", "uuid", "platform", "gettext",  # `iamlint check` reads its arguments without click (commands/argv.py)
 }
 ONLY_FOR_TERRAFORM = {"tree_sitter", "tree_sitter_hcl", "iamlint.normalize.terraform.root",
                       "iamlint.parsers.terraform.treesitter"}
 ONLY_FOR_TEMPLATES = {"yaml", "cfn_flip", "cfn_tools", "iamlint.normalize.cloudformation"}
 
 
+# `python -m iamlint check ARGS` as the console script runs it (not through click's test
+# runner, which imports click): the modules present when it ends (its fast exit, or a normal one).
+COMMAND = r"""
+import json, os, sys
+def report():
+    with open(os.environ["IAMLINT_TEST_MODULES"], "w") as handle:
+        json.dump(sorted(sys.modules), handle)
+real_exit = os._exit
+def fast_exit(code):
+    report()
+    real_exit(code)
+os._exit = fast_exit
+sys.argv = ["iamlint", "check", *sys.argv[1:]]
+from iamlint.__main__ import main
+try:
+    main()
+finally:
+    report()
+"""
+
+
+def _command_modules(tmp_path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    env = dict(os.environ, IAMLINT_CACHE_DIR=str(tmp_path / "cache"), IAMLINT_TEST_MODULES=str(out))
+    env.pop("IAMLINT_NO_FAST_ARGV", None)
+    done = subprocess.run([sys.executable, "-c", COMMAND, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    return set(json.loads(out.read_text()))
+
+
 def test_one_file_and_one_template_import_only_what_they_use(tmp_path, tf):
     template = tmp_path / "stack.yaml"
     template.write_text(TEMPLATE)
-    _check_modules(tmp_path, "--no-cache", str(tf))  # writes the entry-point index
-    tf_modules = _check_modules(tmp_path, str(tf))
-    template_modules = _check_modules(tmp_path, str(template))
+    _command_modules(tmp_path, "--no-cache", str(tf))  # writes the entry-point index
+    tf_modules = _command_modules(tmp_path, str(tf))
+    template_modules = _command_modules(tmp_path, str(template))
     assert "iamlint.normalize.terraform.root" in tf_modules and "yaml" in template_modules  # both did their work
     for modules, foreign in ((tf_modules, ONLY_FOR_TEMPLATES), (template_modules, ONLY_FOR_TERRAFORM)):
         roots = {name.split(".")[0] for name in modules}

@@ -3,14 +3,16 @@ and the inline suppressions the post-suppression stage of rules reads."""
 
 from __future__ import annotations
 
-import datetime
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Union
 
 from iamlint.model.fixes import Intent
 from iamlint.model.graph import AttrPath, Graph, Node
 from iamlint.model.span import Span
+
+if TYPE_CHECKING:  # start-up: a run imports datetime only for a suppression with an expiry date
+    import datetime
 
 GRAPH_STAGE = "graph"
 SUPPRESSIONS_STAGE = "suppressions"

@@ -31,11 +31,47 @@ the table's code was not compiled with).
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import sys
 from importlib import import_module
-from types import CodeType, FunctionType
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
+
+
+class _Deferred(ModuleType):
+    """Stands in for a module that :mod:`dataclasses` imports but a run rarely uses:
+    the real module is imported at the first attribute asked of it (start-up: ``inspect``
+    brings ``ast``, ``dis``, ``tokenize``, ``linecache``, ``enum`` ... ~20 M instructions,
+    and dataclasses only calls ``inspect.signature`` for a class without a docstring;
+    ``copy`` only serves ``asdict``/``astuple``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = import_module(self.__name__)
+        vars(self).update(vars(real))  # later lookups find the real module's names directly
+        return getattr(real, name)
+
+
+def _import_dataclasses() -> ModuleType:
+    """:mod:`dataclasses`, imported with :class:`_Deferred` stand-ins for the modules of
+    :data:`DEFERRED` that nothing imported before it. The stand-ins live only in
+    dataclasses' own namespace: ``sys.modules`` holds the real modules for every other
+    importer (each stand-in is removed from it as soon as dataclasses is imported)."""
+    if "dataclasses" in sys.modules:
+        return sys.modules["dataclasses"]
+    placed = {name: _Deferred(name) for name in DEFERRED if name not in sys.modules}
+    sys.modules.update(placed)
+    try:
+        import dataclasses
+    finally:
+        for name, stand_in in placed.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+    return dataclasses
+
+
+# Python 3.12's dataclasses asks inspect for every class's annotations: no gain there
+DEFERRED = ("inspect", "copy") if sys.version_info < (3, 12) else ("copy",)
 
 _OURS = "iamlint."
 
@@ -85,7 +121,7 @@ def precompiled(table: dict[str, CodeType], source: object, globals: object) -> 
 
 def install() -> bool:
     """Serve iamlint's dataclass methods from the table; True when installed."""
-    namespace = vars(dataclasses)
+    namespace = vars(_import_dataclasses())
     if "exec" in namespace:
         return False  # someone else hooks it
     if "annotations" in namespace:  # bound by `from __future__ import annotations`, which its exec would inherit
@@ -111,3 +147,58 @@ def install() -> bool:
 
     namespace["exec"] = _exec
     return True
+
+
+# -- regular expressions ------------------------------------------------------------------
+
+
+def patterns_module() -> str:
+    """The name of the pattern table for the running Python (``iamlint.precompiled.re311``)."""
+    return f"{__name__}.re{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def install_patterns() -> int:
+    """Put the compiled patterns of the table (``re3NN.py``, written by
+    ``tools/gen_regex_table.py``) in the cache of :mod:`re`; the number put there.
+
+    ``re.compile(pattern, flags)`` and the module-level ``re.match`` & co. first look
+    ``(type, pattern, flags)`` up in ``re._cache``; only on a miss do they run Python's
+    pattern parser and code generator (pure Python: 12-30 ms of a one-file run for ~80
+    patterns) and hand the result to ``_sre.compile``. The table holds that result for
+    the constant patterns iamlint and its libraries compile; the same ``_sre.compile``
+    call builds each pattern object here, without parsing. A pattern the table lacks
+    (changed, another library version) is compiled as usual: a stale table is slower,
+    never different (tests/test_precompiled_patterns.py compares every entry with a
+    fresh compilation). Nothing is put there unless the table was written by this
+    Python version for this regular expression engine (``_sre.MAGIC``, ``CODESIZE``)
+    and ``re`` keeps the cache this relies on (a dict, with room for the table)."""
+    try:
+        table = import_module(patterns_module())
+    except ImportError:
+        return 0
+    import re
+
+    import _sre  # type: ignore[import-not-found]  # the engine of re (its MAGIC, CODESIZE, compile)
+
+    cache = getattr(re, "_cache", None)
+    entries = table.PATTERNS
+    if (table.VERSION != tuple(sys.version_info[:2]) or table.MAGIC != _sre.MAGIC or table.CODESIZE != _sre.CODESIZE
+            or type(cache) is not dict or len(cache) + len(entries) > getattr(re, "_MAXCACHE", 0)):
+        return 0
+    count = 0
+    for entry in entries:
+        key = (str, entry[0], entry[1])
+        if key not in cache:
+            cache[key] = built(entry, _sre.compile)
+            count += 1
+    return count
+
+
+def built(entry: tuple, build: Any = None) -> Any:
+    """The pattern object of a table entry (``_sre.compile`` of its parts)."""
+    if build is None:
+        import _sre  # type: ignore[import-not-found]
+
+        build = _sre.compile
+    pattern, _flags, final, code, groups, groupindex, indexgroup, _module = entry
+    return build(pattern, final, list(code), groups, dict(groupindex), indexgroup)
