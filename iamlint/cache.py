@@ -48,7 +48,7 @@ from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
 from iamlint.sources import overlay_text, read_bytes
 
-__all__ = ["MAGIC", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
+__all__ = ["MAGIC", "Keys", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
 
 FORMAT = 1
 MAGIC = b"iamlint-unit-cache\n"
@@ -164,6 +164,10 @@ def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = Non
     ``options`` are the unit's resolved options (:meth:`iamlint.options.Options.for_unit`);
     ``environments``: the formats' environments already read in this run, by format name."""
     key = getattr(options, "cache_key", None)
+    return _unit_key(unit, key() if key is not None else None, environments)
+
+
+def _unit_key(unit: Unit, options_key: Any, environments: dict[str, Any] | None) -> str:
     environment = _environment(unit, environments)
     identity = {
         "format": FORMAT,
@@ -175,11 +179,35 @@ def unit_key(unit: Unit, options: Any, environments: dict[str, Any] | None = Non
         "root": unit.root,
         "real_root": os.path.realpath(unit.root),
         "files": [list(pair) for pair in unit.files],
-        "options": key() if key is not None else None,
+        "options": options_key,
         "environment": sorted([name, value] for name, value in environment.items()),
     }
     text = json.dumps(identity, sort_keys=True)
     return blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+class Keys:
+    """The unit keys of one run: :func:`unit_key`, computed once per unit and options
+    (both caches ask for a unit's key several times: lookup, store, the digests recorded;
+    its realpath and JSON were ~0.1 ms each time), and the formats' environments, read
+    once. A key is reused only for the same unit object with the same kind, root, format,
+    files and options key (``Options.cache_key()``)."""
+
+    __slots__ = ("environments", "_known")
+
+    def __init__(self) -> None:
+        self.environments: dict[str, Any] = {}
+        self._known: dict[int, tuple[Unit, tuple[Any, ...], str]] = {}
+
+    def __call__(self, unit: Unit, options: Any) -> str:
+        key = getattr(options, "cache_key", None)
+        state = (unit.kind, unit.root, unit.format, list(unit.files), key() if key is not None else None)
+        known = self._known.get(id(unit))
+        if known is not None and known[0] is unit and known[1] == state:
+            return known[2]
+        value = _unit_key(unit, state[-1], self.environments)
+        self._known[id(unit)] = (unit, state, value)  # the unit is kept: its id is not reused
+        return value
 
 
 def _environment(unit: Unit, known: dict[str, Any] | None) -> Any:
@@ -240,7 +268,8 @@ class UnitCache:
     suffix = _SUFFIX
     magic = MAGIC
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None = None, enabled: bool = True, limit: int | None = None,
+                 keys: Keys | None = None) -> None:
         self.directory = Path(directory) if directory is not None else units_dir()
         # a cache folder that is not private is never read nor written (iamlint.cachedir)
         self.enabled = enabled and private_folder(self.directory)
@@ -252,22 +281,46 @@ class UnitCache:
         # key -> digests of the files each unit read, as validated or written by this
         # process (the results cache records the same: iamlint.results)
         self.recorded: dict[str, list[list[str]]] = {}
-        # the formats' environments, read once per run (a cache lives for one run): a
-        # Terraform environment reads the process environment and the CLI configuration
-        self.environments: dict[str, Any] = {}
+        # the units' keys and the formats' environments, once per run (a cache lives for one
+        # run; a Terraform environment reads the process environment and the CLI
+        # configuration); the results cache of the run shares them
+        self.keys = keys if keys is not None else Keys()
+        # the names in the folder, listed at the first lookup (a cold run then opens no
+        # entry, and computes no key, to learn that it is missing); what this cache writes
+        # is added. An entry another process writes during the run is a miss: safe
+        self._names: set[str] | None = None
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, unit: Unit, options: Any) -> UnitResult | None:
         """The cached result of ``unit`` when every file it read is unchanged, else None."""
         if not self.enabled:
             return None
-        result: UnitResult | None = self._entry(unit_key(unit, options, self.environments))
+        if self._empty():
+            self.misses += 1
+            return None
+        result: UnitResult | None = self._entry(self.keys(unit, options))
         return result
+
+    def _empty(self) -> bool:
+        """No entry in the folder (as listed at the first lookup)."""
+        return not self._listing()
+
+    def _listing(self) -> set[str]:
+        if self._names is None:
+            try:
+                self._names = {name for name in os.listdir(self.directory) if name.endswith(self.suffix)}
+            except OSError:
+                self._names = set()
+        return self._names
 
     def _entry(self, key: str) -> Any:
         """The object stored under ``key`` when its entry is valid and current (see
         :meth:`_read_valid`) and :meth:`_accepts` it, else None (a miss)."""
-        path = self.directory / (key + self.suffix)
+        name = key + self.suffix
+        if name not in self._listing():
+            self.misses += 1
+            return None
+        path = self.directory / name
         payload = self._read_valid(path, key)
         if payload is None:
             self.misses += 1
@@ -356,7 +409,7 @@ class UnitCache:
             if extra not in known:
                 known.add(extra)
                 sources.append([extra, digest_source(extra)])
-        key = unit_key(unit, options, self.environments)
+        key = self.keys(unit, options)
         header = {
             "format": FORMAT,
             "version": __version__,
@@ -372,15 +425,17 @@ class UnitCache:
     def remember(self, unit: Unit, options: Any, sources: list[list[str]] | None) -> None:
         """Digests of the files ``unit`` read, recorded by another process (a pool worker)."""
         if sources is not None:
-            self.recorded[unit_key(unit, options, self.environments)] = sources
+            self.recorded[self.keys(unit, options)] = sources
 
     def sources(self, unit: Unit, options: Any) -> list[list[str]] | None:
         """The digests this process validated or wrote for ``unit`` (None: not cached)."""
-        return self.recorded.get(unit_key(unit, options, self.environments)) if self.enabled else None
+        return self.recorded.get(self.keys(unit, options)) if self.enabled else None
 
     def _write(self, target: Path, data: bytes) -> bool:
         if write_atomic(target, data, prefix=".tmp-", suffix=self.suffix):
             self.writes += 1
+            if self._names is not None:
+                self._names.add(target.name)
             return True
         return False
 

@@ -13,8 +13,9 @@ the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser snapshot
 * :func:`read_trusted` -- the bytes of a cache file, only when the file and its folder
   belong to the current user and are not writable by others (nothing else is ever
   unpickled or trusted);
-* :func:`write_atomic` -- a temporary file (``0600``) in the target folder (created
-  ``0700``), then ``os.replace``, so a concurrent run never reads half a file;
+* :func:`write_atomic` -- a new temporary file (``0600``, created exclusively under a
+  random name, never through a symbolic link) in the target folder (created ``0700``),
+  then ``os.replace``, so a concurrent run never reads half a file;
 * :func:`load_snapshot` / :func:`store_snapshot` -- a pickled object under a key, with a
   digest checked before unpickling (the built HCL parser);
 * :func:`clear` -- ``iamlint cache clear``.
@@ -151,20 +152,34 @@ def _below(path: Path, root: Path) -> bool:
         return False
 
 
-def write_atomic(target: Path, data: bytes, prefix: str = ".tmp-", suffix: str = ".tmp") -> bool:
-    """Write ``data`` to ``target`` through a temporary file of the same folder and
-    ``os.replace`` (the folder is created). False when it cannot be written."""
-    import tempfile  # start-up: ~5 ms (random, weakref); only runs that write need it
+# a new file only (never an existing one, never through a symbolic link)
+_CREATE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))
+_ATTEMPTS = 100  # names taken by other writers before giving up (16 random bytes: never, in practice)
 
+
+def write_atomic(target: Path, data: bytes, prefix: str = ".tmp-", suffix: str = ".tmp") -> bool:
+    """Write ``data`` to ``target`` through a temporary file of the same folder (a new
+    file, ``0600``, of a random name: created exclusively, never through a symbolic link)
+    and ``os.replace`` (the folder is created). False when it cannot be written.
+    (Not :func:`tempfile.mkstemp`: importing tempfile costs ~5 ms of start-up -- random,
+    shutil with bz2 and lzma -- and its name generator more per file.)"""
     folder = target.parent
     if not private_folder(folder):
         return False  # not private, read-only: run without it
+    for _ in range(_ATTEMPTS):
+        temporary = os.path.join(folder, f"{prefix}{os.urandom(16).hex()}{suffix}")
+        try:
+            fd = os.open(temporary, _CREATE, 0o600)
+            break
+        except FileExistsError:
+            continue
+        except OSError:
+            return False  # full, read-only: run without it
+    else:
+        return False
     try:
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)  # 0600
-    except OSError:
-        return False  # full: run without it
-    try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(fd, "wb", closefd=True) as handle:
             handle.write(data)
         os.replace(temporary, target)
         return True

@@ -9,6 +9,7 @@ hcl2): the formats import them inside ``load`` (:mod:`iamlint.formats`).
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -59,9 +60,10 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # results of unchanged units (iamlint.results), then the content-hash cache of loaded
     # units and a process pool above a size threshold (iamlint.parallel)
     cache = UnitCache(enabled=options.cache)
-    results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None)
-    # pool workers run the rules too, except with --account / --state (context of this process)
-    check = loading.check if loading.account is None else None
+    results = ResultCache(settings, registry.rules, enabled=options.cache and loading.account is None, keys=cache.keys)
+    # pool workers run the rules too and store the results, except with --account / --state
+    # (context of this process)
+    check = _WorkerCheck(loading, results) if loading.account is None else None
     for unit, checked, result, crash in _loaded(units, options, cache, results, progress, check):
         if checked is not None:
             loading.take(unit, checked)
@@ -102,8 +104,12 @@ class _Loading:
         if crash is not None:  # a crash on one unit never stops the others
             self.used.append(unit)
             report.errors.append(SourceError(unit.root, 0, f"internal error while reading this input: {crash}"))
+        elif isinstance(result, Checked):  # checked by a pool worker, which stored it too (_WorkerCheck)
+            if results is not None and results.enabled:
+                results.writes += 1  # (prune at the end of the run)
+            self.take(unit, result)
         elif result is not None:
-            checked = result if isinstance(result, Checked) else self.check(unit, result)
+            checked = self.check(unit, result)
             if results is not None and cache is not None and results.enabled and not _overlaid(unit):
                 unit_options = self.options.for_unit(unit)
                 results.store(unit, unit_options, checked, cache.sources(unit, unit_options))
@@ -145,8 +151,28 @@ class _Loading:
         report.findings = _dedupe([finding for view in one_view(self.views) for finding in view.findings])
 
 
+class _WorkerCheck:
+    """What a pool worker runs on a unit it loaded (it reaches the workers by fork, never
+    pickled): the graph rules, then the unit's results entry, written by the worker
+    itself -- the parent neither pickles, masks nor writes it. Returns the pickled
+    ``Checked`` record the worker sends back (its bytes are the entry's payload too when
+    nothing needs masking)."""
+
+    def __init__(self, loading: _Loading, results: ResultCache) -> None:
+        self.loading, self.results = loading, results
+
+    def __call__(self, unit: Unit, result: UnitResult, sources: list[list[str]] | None) -> bytes:
+        checked = self.loading.check(unit, result)
+        consulted, checked.consulted = checked.consulted, []  # what the entry's header needs, not the parent
+        payload = pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.results.enabled and not _overlaid(unit):
+            checked.consulted = consulted
+            self.results.store(unit, self.loading.options.for_unit(unit), checked, sources, payload=payload)
+        return payload
+
+
 def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None,
-            check: Callable[[Unit, UnitResult], Checked] | None = None,
+            check: _WorkerCheck | None = None,
             ) -> Iterator[tuple[Unit, Checked | None, UnitResult | Checked | None, str | None]]:
     """``(unit, checked, result, crash)`` for every unit in order: ``checked`` from the
     results cache, else the loaded ``result`` (or ``crash``; a ``Checked`` when a pool

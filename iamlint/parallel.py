@@ -5,8 +5,9 @@ the number of processes, so a parallel run reports exactly what a serial run rep
 (tests/test_parallel.py compares them). ``crash`` is the ``repr`` of an exception the
 loader raised on that unit (the engine turns it into a located error), else None.
 
-The pool is used only when it pays (:func:`plan`): more than one job, and at least
-:data:`POOL_MIN_BYTES` of source to load (cache misses). The default number of jobs is
+The pool is used only when it pays: more than one job, and at least
+:data:`POOL_MIN_BYTES` of source to load (cache misses; file sizes, decided before the
+default jobs are probed and before :func:`plan` reads any source). The default number of jobs is
 the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
 and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`).
 Work one process would share is not repeated: units that
@@ -15,19 +16,21 @@ one task, loaded by one worker in turn, which parses the shared files once and k
 them; a task is split only when it alone would hold more than a worker's share.
 Workers are forked after the parent has loaded the parsers and the evaluator, so no
 worker rebuilds or re-imports them; each worker stores the entries it computes in the
-cache and, given the engine's ``check``, runs the rules too and sends back only the
-checked record (else the pickled result), once.
+cache and, given the engine's ``check``, runs the rules too (and stores the results
+entry) and sends back only the checked record (else the pickled result), once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
+import signal
 import time
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
-from iamlint.cache import UnitCache
+from iamlint.cache import Keys, UnitCache
 from iamlint.sources import overlaid
 
 # Below this much source to load (bytes of the units' own files), one process is faster
@@ -46,10 +49,13 @@ POOL_MIN_BYTES = 64 * 1024
 Loaded = tuple[Any, Any, "str | None"]
 Load = Callable[[Any, Any], Any]
 """The engine's loader, ``load(unit, options) -> UnitResult | None`` (it may raise)."""
-Check = Callable[[Any, Any], Any]
-"""The engine's checker, ``check(unit, result) -> record``: what the run needs from a loaded
-unit once its rules have run (the engine's ``Checked``). Given to :func:`load_units`, pool
-workers run it after loading and send back the record instead of the whole result."""
+Check = Callable[[Any, Any, Any], bytes]
+"""The engine's checker for pool workers, ``check(unit, result, sources) -> pickled record``:
+the rules run on a loaded unit, giving what the run needs from it (the engine's
+``Checked``), pickled; ``sources`` are the digests of the files the unit read, as the
+worker's unit cache recorded them (None: not cached), for the results entry the checker
+writes itself. Given to :func:`load_units`, pool workers run it after loading and send back
+the record instead of the whole result."""
 
 
 # -- how many processes ------------------------------------------------------------------
@@ -210,9 +216,9 @@ def load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: in
     """``(unit, result, crash)`` for every unit, in order, loading cache misses with
     ``load`` (the engine passes its loader: this module never imports the engine),
     telling ``progress`` how far it got. With ``check``, a unit a pool worker loaded comes
-    back checked: ``result`` is then what ``check(unit, result)`` returned in the worker
-    (the rules run in the workers too; a unit loaded in this process, or from the cache,
-    is yielded as loaded)."""
+    back checked: ``result`` is then the record ``check(unit, result, sources)`` returned
+    in the worker (the rules run in the workers too, and the worker stored what it had
+    to; a unit loaded in this process, or from the cache, is yielded as loaded)."""
     if progress is not None:
         progress.begin(len(units))
         yield from _told(_load_units(units, options, cache, jobs, load, progress, check), progress)
@@ -242,10 +248,13 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
             pending.append(index)
         else:
             hits[index] = result
-    tasks = plan([units[i] for i in pending], asked if asked and asked > 0 else usable_cpus())
-    # the default is decided only now, when a pool may pay: it looks at what else is running
-    jobs = resolve_jobs(asked)
-    if len(tasks) < 2 or jobs <= 1:  # the cache was asked already: misses are not looked up again
+    # the cheap decisions first: the size of the work (file sizes), then the default jobs (a
+    # look at what else is running); only then the plan, which reads the units' sources
+    misses = [units[i] for i in pending]
+    sizes = [unit_bytes(unit) for unit in misses]
+    jobs = resolve_jobs(asked) if len(misses) >= 2 and sum(sizes) >= POOL_MIN_BYTES else 1
+    tasks = plan(misses, jobs, sizes=sizes) if jobs > 1 else []
+    if len(tasks) < 2:  # the cache was asked already: misses are not looked up again
         yield from _serial(units, options, cache, load, hits, progress, looked_up=True)
         return
     tasks = [[pending[i] for i in task] for task in tasks]
@@ -274,14 +283,15 @@ def _serial(units: list[Any], options: Any, cache: UnitCache, load: Load, hits: 
 
 # -- planning the pool's tasks -------------------------------------------------------------
 
-def plan(units: list[Any], jobs: int, min_bytes: int | None = None) -> list[list[int]]:
+def plan(units: list[Any], jobs: int, min_bytes: int | None = None, sizes: list[int] | None = None) -> list[list[int]]:
     """Tasks for ``jobs`` workers: lists of indices into ``units``, each task's indices
     increasing, tasks ordered by their first index. Units that read the same files are
     one task (see :func:`groups`); a task bigger than a worker's share is split. One
-    task (or none) means: stay in one process, the work is too small for a pool."""
+    task (or none) means: stay in one process, the work is too small for a pool.
+    ``sizes``: the units' :func:`unit_bytes`, when known already."""
     if not units:
         return []
-    sizes = [unit_bytes(unit) for unit in units]
+    sizes = [unit_bytes(unit) for unit in units] if sizes is None else sizes
     threshold = POOL_MIN_BYTES if min_bytes is None else min_bytes
     if sum(sizes) < threshold:
         return [list(range(len(units)))]
@@ -383,14 +393,15 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(options: Any, cache_dir: str, cache_enabled: bool, limit: int, load: Load,
-                 check: Check | None = None) -> None:
+                 check: Check | None = None, keys: Keys | None = None) -> None:
     import gc
 
     gc.freeze()  # what the parent built before forking stays: never scanned by the collector again
     _WORKER["options"] = options
     _WORKER["load"] = load
     _WORKER["check"] = check
-    _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit)
+    # ``keys``: the run's (shared with the results cache the checker stores through)
+    _WORKER["cache"] = UnitCache(cache_dir, enabled=cache_enabled, limit=limit, keys=keys)
 
 
 def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | None, list[list[str]] | None]]:
@@ -399,7 +410,8 @@ def _work(task: list[tuple[int, Any]]) -> list[tuple[int, str | None, bytes | No
 
 
 def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | None]:
-    """(crash, pickled result, digests of the files read as the cache entry records them)."""
+    """(crash, pickled record or result, digests of the files read as the cache entry
+    records them -- sent only with a result, which the parent checks and stores)."""
     cache = _WORKER["cache"]
     result, crash, payload = load_one(unit, _WORKER["options"], cache, _WORKER["load"])
     if crash is not None:
@@ -407,8 +419,8 @@ def _work_one(unit: Any) -> tuple[str | None, bytes | None, list[list[str]] | No
     sources = cache.sources(unit, unit_options(_WORKER["options"], unit))
     check = _WORKER.get("check")
     if check is not None and result is not None:
-        try:  # the rules too: what travels back is the (much smaller) checked record
-            return None, pickle.dumps(check(unit, result), protocol=pickle.HIGHEST_PROTOCOL), sources
+        try:  # the rules too: what travels back is the (much smaller) checked record, stored already
+            return None, check(unit, result, sources), None
         except Exception:  # the parent checks the result itself (and reports what fails there)
             pass
     if payload is None:
@@ -434,19 +446,10 @@ def _pooled(
     units: list[Any], options: Any, cache: UnitCache, jobs: int, hits: dict[int, Any], tasks: list[list[int]],
     load: Load, progress: Progress | None = None, check: Check | None = None,
 ) -> Iterator[Loaded]:
-    import multiprocessing  # start-up: ~25 ms, needed only when a pool is used
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     _warm_up([units[task[0]] for task in tasks])
-    chunk = max(1, min(8, len(tasks) // (jobs * 8)))
     arguments = [[(index, units[index]) for index in task] for task in tasks]
     done: dict[int, tuple[str | None, bytes | None, list[list[str]] | None]] = {}
-    # a checker travels to the workers only by fork (it is the engine's bound method)
-    initargs = (options, str(cache.directory), cache.enabled, cache.limit, load,
-                check if context.get_start_method() == "fork" else None)
-    with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
-        loaded = pool.imap(_work, arguments, chunksize=chunk)
+    with _workers(options, cache, jobs, load, check, arguments) as loaded:
         for index, unit in enumerate(units):
             if index in hits:
                 yield unit, hits.pop(index), None
@@ -461,10 +464,199 @@ def _pooled(
                 yield unit, None, crash
                 continue
             cache.writes += 1  # the worker wrote it: prune at the end of the run
-            cache.remember(unit, unit_options(options, unit), sources)  # for the results cache
+            if sources is not None:  # a loaded result: the parent checks it and stores its results
+                cache.remember(unit, unit_options(options, unit), sources)
             try:
                 result = pickle.loads(payload)  # type: ignore[arg-type]  # no crash: a payload
             except Exception as exc:
                 yield unit, None, f"cannot read the result of a worker process: {exc!r}"
                 continue
             yield unit, result, None
+
+
+Done = list[tuple[int, "str | None", "bytes | None", "list[list[str]] | None"]]
+"""What a worker sends back for one task: ``(index, crash, payload, sources)`` per unit."""
+
+
+@contextlib.contextmanager
+def _workers(options: Any, cache: UnitCache, jobs: int, load: Load, check: Check | None,
+             arguments: list[list[tuple[int, Any]]]) -> Iterator[Iterator[Done]]:
+    """The tasks' results, as the workers finish them: forked processes where ``os.fork``
+    exists (:class:`_Forked`), else a ``multiprocessing`` pool (spawned workers: no
+    checker, which is reached only by fork)."""
+    if hasattr(os, "fork"):
+        initargs = (options, str(cache.directory), cache.enabled, cache.limit, load, check, cache.keys)
+        forked = _Forked(jobs, initargs)
+        try:
+            yield forked.run(arguments)
+        finally:
+            forked.close()
+        return
+    import multiprocessing  # start-up: ~10-45 ms, only for a pool on a system without fork
+
+    chunk = max(1, min(8, len(arguments) // (jobs * 32)))  # the last chunk taken decides when the run ends
+    spawned = (options, str(cache.directory), cache.enabled, cache.limit, load, None, None)
+    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=spawned) as pool:
+        yield pool.imap(_work, arguments, chunksize=chunk)
+
+
+# -- forked workers ----------------------------------------------------------------------------
+
+_PREFETCH_BYTES = 16 * 1024  # a second task is queued ahead only when both fit a pipe's buffer
+
+
+class _Child:
+    __slots__ = ("pid", "tasks", "results", "busy")
+
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.busy: list[tuple[list[tuple[int, Any]], int]] = []  # tasks sent and not answered, and their sizes
+
+
+class _Forked:
+    """``jobs`` forked workers (no ``multiprocessing``: its import, its pool's threads
+    and start were ~35-70 ms of the parent's serial time). Each worker reads a task from
+    its pipe, runs :func:`_work` and writes the pickled result back (8-byte length, then
+    the bytes); tasks go to whichever worker answers (one queued ahead when small, so a
+    worker does not wait for the parent). A task is never bigger than what a worker
+    reads at once unless the worker is waiting for it, so no write of one side can block
+    on a write of the other. A worker that ends unexpectedly (killed, crashed in C code)
+    is a located error on each unit of its unfinished tasks; the rest go to the others."""
+
+    def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
+        self.children: list[_Child] = []
+        try:
+            for _ in range(jobs):
+                self.children.append(self._spawn(initargs))
+        except OSError:
+            if not self.children:
+                raise
+
+    def _spawn(self, initargs: tuple[Any, ...]) -> _Child:
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the parent's code
+            code = 1
+            try:
+                for other in self.children:  # the parent's ends of the other workers' pipes
+                    os.close(other.tasks)
+                    os.close(other.results)
+                os.close(task_write)
+                os.close(result_read)
+                _serve(task_read, result_write, initargs)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(task_read)
+        os.close(result_write)
+        return _Child(pid, task_write, result_read)
+
+    def run(self, arguments: list[list[tuple[int, Any]]]) -> Iterator[Done]:
+        import select  # (a C module: no start-up to speak of)
+
+        waiting = list(reversed(arguments))
+        for child in self.children:
+            self._feed(child, waiting)
+        live = list(self.children)
+        while any(child.busy for child in live):
+            ready, _, _ = select.select([child.results for child in live if child.busy], [], [])
+            for child in [child for child in live if child.results in ready]:
+                message = _receive(child.results)
+                if message is None:  # it ended: the task it was on is an error; the others go on
+                    live.remove(child)
+                    why = self._ended(child)
+                    (task, _), queued = child.busy[0], child.busy[1:]
+                    waiting.extend(reversed([task for task, _ in queued]))  # next, to the others
+                    child.busy = []
+                    for other in live:
+                        self._feed(other, waiting)
+                    yield [(index, why, None, None) for index, _ in task]
+                    if not live and waiting:
+                        for task in reversed(waiting):
+                            yield [(index, why, None, None) for index, _ in task]
+                        waiting.clear()
+                    continue
+                child.busy.pop(0)
+                self._feed(child, waiting)  # first: the worker goes on while the result is read
+                yield pickle.loads(message)
+
+    def _feed(self, child: _Child, waiting: list[list[tuple[int, Any]]]) -> None:
+        """Send ``child`` its next task (and one more when both are small)."""
+        while waiting and len(child.busy) < 2:
+            data = pickle.dumps(waiting[-1], protocol=pickle.HIGHEST_PROTOCOL)
+            if child.busy and sum(size for _, size in child.busy) + len(data) > _PREFETCH_BYTES:
+                return  # the worker is busy: this one waits until it answers
+            child.busy.append((waiting.pop(), len(data)))
+            _send(child.tasks, data)
+
+    def _ended(self, child: _Child) -> str:
+        try:
+            _, status = os.waitpid(child.pid, 0)
+            how = f"exit code {os.waitstatus_to_exitcode(status)}"
+        except ChildProcessError:
+            how = "unknown exit"
+        child.pid = 0
+        return f"a worker process ended unexpectedly ({how}) while reading this input"
+
+    def close(self) -> None:
+        """No more tasks: each worker sees the end of its pipe and leaves (a run stopped
+        early, by an error or Ctrl-C, stops them)."""
+        for child in self.children:
+            for fd in (child.tasks, child.results):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if child.pid and child.busy:  # stopped early: its work is not wanted
+                try:
+                    os.kill(child.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+        for child in self.children:
+            if child.pid:
+                try:
+                    os.waitpid(child.pid, 0)
+                except ChildProcessError:
+                    pass
+
+
+def _serve(tasks: int, results: int, initargs: tuple[Any, ...]) -> None:
+    """A forked worker's loop: tasks in, results out, until the parent closes the pipe."""
+    _init_worker(*initargs)
+    while True:
+        message = _receive(tasks)
+        if message is None:
+            return
+        task: list[tuple[int, Any]] = pickle.loads(message)
+        try:
+            done: Done = _work(task)
+        except Exception as exc:  # _work reports each unit's crash itself: this is a bug
+            done = [(index, f"internal error in a worker process: {exc!r}", None, None) for index, _ in task]
+        _send(results, pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> bytes | None:
+    """One message, or None at the end of the pipe (the other side closed or died)."""
+    header = _read_exactly(fd, 8)
+    if header is None:
+        return None
+    return _read_exactly(fd, int.from_bytes(header, "little"))
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if count == 0:
+            return None
+        got += count
+    return bytes(buffer)

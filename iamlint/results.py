@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from iamlint import __version__
-from iamlint.cache import UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint, unit_key
+from iamlint.cache import Keys, UnitCache, digest_source, masked_payload, max_bytes, package_fingerprint
 from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.digests import blake2b
@@ -146,23 +146,23 @@ class ResultCache(UnitCache):
     magic = MAGIC
 
     def __init__(self, settings: Any, rules: Iterable[Any], enabled: bool = True,
-                 directory: str | os.PathLike[str] | None = None, limit: int | None = None) -> None:
+                 directory: str | os.PathLike[str] | None = None, limit: int | None = None,
+                 keys: Keys | None = None) -> None:
         fingerprint = rules_fingerprint(rules) if enabled else None
         usable = enabled and fingerprint is not None and isinstance(settings, Settings)
         folder = Path(directory) if directory is not None else cache_dir() / RESULTS_SUBDIR
-        super().__init__(folder, enabled=usable, limit=max_bytes() if limit is None else limit)
+        super().__init__(folder, enabled=usable, limit=max_bytes() if limit is None else limit, keys=keys)
         self.settings = settings
         self.rules = fingerprint
         self._digests: dict[str, str] = {}  # path -> settings digest, for this run
         self._effective: dict[int, tuple[Effective, str]] = {}  # the same, by settings object
-        self._environments: dict[str, Any] = {}  # format name -> the environment it reads, for this run
         self._sources: dict[str, str] = {}  # path -> digest of its content, for this run
 
     def key(self, unit: Unit, options: Any) -> str:
         """The entry's name: the unit's cache key and what rules read (see the module)."""
         identity = {
             "format": FORMAT,
-            "unit": unit_key(unit, options, self._environments),
+            "unit": self.keys(unit, options),  # unit_key, once per unit in a run
             "rules": self.rules,
             "only": sorted(unit.only) if unit.only is not None else None,
             "select": sorted(options.select) if options.select is not None else None,
@@ -198,6 +198,9 @@ class ResultCache(UnitCache):
         """The stored record of ``unit`` when nothing it depends on changed, else None."""
         if not self.enabled:
             return None
+        if self._empty():  # no key to compute
+            self.misses += 1
+            return None
         record: Checked | None = self._entry(self.key(unit, options))
         return record
 
@@ -216,13 +219,15 @@ class ResultCache(UnitCache):
         return all(self.setting(path) == digest for path, digest in header["settings"])
 
     # -- store ----------------------------------------------------------------------------
-    def store(self, unit: Unit, options: Any, record: Checked, sources: list[list[str]] | None) -> None:
+    def store(self, unit: Unit, options: Any, record: Checked, sources: list[list[str]] | None,
+              payload: bytes | None = None) -> None:
         """Store ``record``; ``sources``: the digests the unit cache recorded for the unit
-        (None: the unit was not cached, nor are its results)."""
+        (None: the unit was not cached, nor are its results); ``payload``: the record
+        already pickled without its ``consulted`` paths (a pool worker sends those bytes)."""
         if not self.enabled or sources is None or record.failed:
             return
         consulted, record.consulted = record.consulted, []
-        payload = masked_payload(record)
+        payload = masked_payload(record, payload)
         if payload is None:
             return
         sources = [list(pair) for pair in sources]

@@ -460,3 +460,65 @@ def test_a_run_reads_each_formats_environment_a_bounded_number_of_times(cache_di
     report = run([str(tmp_path / "repo")], Options(jobs=1))
     assert len({f.path for f in report.findings}) == 6
     assert 1 <= len(calls) <= 2  # the unit cache's and the results cache's
+
+
+def test_a_run_computes_each_units_key_once(cache_dir, tmp_path, monkeypatch):
+    """Both caches ask for a unit's key several times in a run (lookups, store, the
+    digests recorded): it is computed once per unit (the same key), and again for a unit
+    whose files or options changed."""
+    from iamlint.cache import Keys, unit_key
+    from iamlint.formats.terraform import FORMAT as TERRAFORM
+    from iamlint.model.units import Unit
+
+    for i in range(4):
+        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
+        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    computed = []
+    original = cache_module._unit_key
+
+    def spy(unit, options_key, environments):
+        computed.append(unit.root)
+        return original(unit, options_key, environments)
+
+    monkeypatch.setattr(cache_module, "_unit_key", spy)
+    cold = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert len(computed) == 4 == len(set(computed))
+    computed.clear()
+    warm = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert len(computed) == 4 and _snapshot(warm) == _snapshot(cold)
+
+    keys = Keys()
+    unit = Unit("terraform", str(tmp_path / "repo" / "m0"), [(str(tmp_path / "repo" / "m0" / "main.tf"), "main.tf")],
+                format=TERRAFORM)
+    first = keys(unit, Options())
+    assert keys(unit, Options()) == first == unit_key(unit, Options())
+    assert keys(unit, Options(partition="aws-cn")) == unit_key(unit, Options(partition="aws-cn")) != first
+    unit.files.append((str(tmp_path / "repo" / "m0" / "extra.tf"), "extra.tf"))
+    assert keys(unit, Options()) == unit_key(unit, Options()) != first
+
+
+def test_lookups_in_an_empty_cache_folder_read_nothing(cache_dir, tmp_path, monkeypatch):
+    """The folder is listed once: a cold run opens no entry (nor computes keys) to learn
+    that it is missing; a warm run reads them; an entry this cache wrote is found."""
+    for i in range(3):
+        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
+        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    opened = []
+    original = UnitCache._read_valid
+
+    def spy(self, path, key):
+        opened.append(path.name)
+        return original(self, path, key)
+
+    monkeypatch.setattr(UnitCache, "_read_valid", spy)
+    cold = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert opened == []
+    warm = run([str(tmp_path / "repo")], Options(jobs=1))
+    assert len(opened) == 3 and all(name.endswith(".result") for name in opened)  # the results entries
+    assert _snapshot(warm) == _snapshot(cold)
+
+    (unit,), _ = discover([str(tmp_path / "repo" / "m0")])
+    cache = UnitCache(cache_dir / "other")
+    assert cache.get(unit, Options()) is None
+    cache.put(unit, Options(), load_unit(unit, Options()))
+    assert cache.get(unit, Options()) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import pytest
 
@@ -310,3 +311,152 @@ def test_a_pool_declined_asks_the_cache_once_per_unit(repository, monkeypatch):
     monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # no free CPU now
     run([str(repository)], Options(jobs=None))
     assert asked and len(asked) == len(set(asked))
+
+
+def test_one_process_by_default_is_decided_before_the_plan_reads_any_source(repository, monkeypatch, pool_calls):
+    """When the default jobs come to one process (no free CPU), the units' sources are
+    not read to plan a pool (the plan's size estimate and shared-input scan are not
+    called), and the run reports what a serial run reports."""
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    planned, scanned = [], []
+    monkeypatch.setattr(parallel, "plan", lambda *args, **kwargs: planned.append(args) or [])
+    monkeypatch.setattr(parallel, "_shared_inputs", lambda unit: scanned.append(unit) or frozenset())
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # the probe: no free CPU now
+    report = run([str(repository)], Options(jobs=None, cache=False))
+    assert (planned, scanned, pool_calls) == ([], [], [])
+    assert _snapshot(report) == _snapshot(serial)
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 2)  # the same spies see a pool being planned
+    run([str(repository)], Options(jobs=None, cache=False))
+    assert planned
+
+
+def _entries(folder):
+    """Every entry of a cache folder by name: its header (but the payload's digest) and
+    the unpickled payload."""
+    import json
+    import pickle
+
+    entries = {}
+    for path in sorted(folder.glob("*.*[ty]")):  # .entry, .result (not the .pruned marker)
+        data = path.read_bytes()
+        magic, header, payload = data.split(b"\n", 2)
+        header = json.loads(header)
+        header.pop("payload")
+        entries[path.name] = (magic, header, pickle.loads(payload))
+    return entries
+
+
+def test_pool_workers_store_the_same_entries_as_one_process_and_a_warm_run_hits_them_all(
+        repository, pool_calls, monkeypatch, tmp_path):
+    """The workers write the unit and results entries themselves (the parent stores
+    none): the same entries, by name, header and content, as a run in one process; a warm
+    run after the pool's cold run loads and checks nothing and reports the same."""
+    from iamlint.results import ResultCache
+
+    serial_dir, pooled_dir = tmp_path / "serial-cache", tmp_path / "pooled-cache"
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(serial_dir))
+    serial = run([str(repository)], Options(jobs=1))
+    stored_here = []
+    original_store = ResultCache.store
+    parent = os.getpid()
+
+    def spy(self, *args, **kwargs):
+        if os.getpid() == parent:
+            stored_here.append(args[0].root)
+        return original_store(self, *args, **kwargs)
+
+    monkeypatch.setattr(ResultCache, "store", spy)
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(pooled_dir))
+    pooled = run([str(repository)], Options(jobs=2))
+    assert pool_calls == [MODULES + len(range(0, MODULES, 5))]  # every unit (modules, templates) in the pool
+    assert stored_here == []
+    assert _snapshot(pooled) == _snapshot(serial)
+    for folder in ("units", "results"):
+        serial_entries, pooled_entries = _entries(serial_dir / folder), _entries(pooled_dir / folder)
+        assert len(serial_entries) >= MODULES
+        if folder == "units":  # graphs compare by identity: the headers (names, files read and digests)
+            serial_entries = {name: entry[:2] for name, entry in serial_entries.items()}
+            pooled_entries = {name: entry[:2] for name, entry in pooled_entries.items()}
+        assert pooled_entries == serial_entries
+
+    loaded, checked = [], []
+    monkeypatch.setattr(engine, "load_unit", lambda unit, options: loaded.append(unit.root))
+    monkeypatch.setattr(engine._Loading, "check", lambda self, unit, result: checked.append(unit.root))
+    pool_calls.clear()
+    warm = run([str(repository)], Options(jobs=2))
+    assert (pool_calls, loaded, checked) == ([], [], [])
+    assert _snapshot(warm) == _snapshot(serial)
+
+
+def test_the_plans_scan_of_module_calls_reads_regular_files_only(tmp_path):
+    """The pool's plan reads each folder's ``source = "./..."`` lines (``shared_inputs``):
+    through ``read_head`` (a FIFO named like a .tf file is not opened: it would block),
+    up to 1 MiB of each file."""
+    import threading
+
+    from iamlint.formats.terraform import FORMAT, _local_sources
+    from iamlint.model.units import Unit
+    from iamlint.sources import read_head
+
+    child = _module(tmp_path / "modules" / "child")
+    root = _module(tmp_path / "root", ["../modules/child"])
+    os.mkfifo(root / "pipe.tf")
+    _local_sources.cache_clear()
+    found = []
+    scan = threading.Thread(target=lambda: found.append(FORMAT.shared_inputs(Unit("terraform", str(root), []))),
+                            daemon=True)
+    scan.start()
+    scan.join(timeout=20)
+    assert not scan.is_alive(), "the scan blocked on a FIFO"
+    assert found == [{str(child)}]
+    big = tmp_path / "big.tf"
+    big.write_bytes(b"x" * 5000)
+    assert read_head(str(big), 4096) == b"x" * 4096 and read_head(str(big), 9000) == b"x" * 5000
+    assert read_head(str(root / "pipe.tf"), 10) is None
+
+
+def test_a_worker_that_dies_costs_only_the_unit_it_was_reading(repository, pool_calls, monkeypatch):
+    """A worker killed while loading a unit (a crash in C code, the OOM killer): that unit
+    is a located error, the tasks it had queued go to the other worker, the run ends and
+    reports the rest as a serial run does."""
+    import signal
+
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    original = engine.load_unit
+    parent = os.getpid()
+
+    def killed(unit, options):
+        if unit.root.endswith("module05") and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(unit, options)
+
+    monkeypatch.setattr(engine, "load_unit", killed)
+    pooled = run([str(repository)], Options(jobs=2, cache=False))
+    assert pool_calls, "the pool was not used"
+    lost = [e for e in pooled.errors if "a worker process ended unexpectedly" in e.message]
+    assert [e.path for e in lost] == [str(repository / "module05")]
+    assert "-9" in lost[0].message  # the signal that ended it
+
+    def others(report):
+        findings, errors, _, _ = _snapshot(report)
+        return ([f for f in findings if "module05" not in f[1]], [e for e in errors if "module05" not in e[0]])
+
+    assert others(pooled) == others(serial)
+
+
+def test_a_pool_stopped_early_leaves_no_worker_behind(repository, monkeypatch):
+    """The consumer stops after the first unit (an error, Ctrl-C): the workers are
+    stopped and reaped; and the pool never imports multiprocessing (fork and pipes)."""
+    import sys
+
+    from iamlint.discovery import discover
+
+    monkeypatch.delitem(sys.modules, "multiprocessing", raising=False)
+    units, _ = discover([str(repository)])
+    loaded = parallel.load_units(units, Options(jobs=2, cache=False), None, 2, engine.load_unit)
+    _, result, crash = next(loaded)
+    assert crash is None and result is not None
+    loaded.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, not even a zombie
+    assert "multiprocessing" not in sys.modules

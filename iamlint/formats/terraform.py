@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from iamlint.formats.base import HCL, JSON, DirectoryFormat, Syntax
 from iamlint.model.units import Unit, UnitResult
-from iamlint.sources import read_source
+from iamlint.sources import read_head, read_source
 
 _HCL_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tofu")
 
@@ -89,10 +89,8 @@ def _local_sources(folder: str) -> tuple[str, ...]:
         return ()
     found = []
     for name in names:
-        try:
-            with open(os.path.join(folder, name), "rb") as handle:
-                data = handle.read(1 << 20)
-        except OSError:
+        data = read_head(os.path.join(folder, name), 1 << 20)  # regular files only, never blocking
+        if data is None:
             continue
         found += [os.path.normpath(os.path.join(folder, source.decode("utf-8", "replace")))
                   for source in _LOCAL_SOURCE.findall(data)]
