@@ -12,7 +12,6 @@ the fast path is not certain of, any usage error -- is the click command line
 from __future__ import annotations
 
 import atexit
-import gc
 import os
 import sys
 
@@ -30,16 +29,9 @@ def main() -> None:
         except SystemExit as exit:
             leave(exit)
             raise
-    # start-up: importing the command line allocates ~100,000 long-lived objects (modules,
-    # classes, functions), over which the cyclic collector ran ~40 times (5-10 ms) finding
-    # no garbage. They are frozen out of its sight, as commands.check.batch_gc does at the start of
-    # `check` (which also sets a run's thresholds).
-    gc.disable()
-    try:
-        from iamlint.cli import main as cli  # start-up: click, only for the command line
-    finally:
-        gc.freeze()
-        gc.enable()
+    from iamlint.commands import import_frozen
+
+    cli = import_frozen("iamlint.cli").main  # start-up: click, only for the command line
     try:
         cli()
     except SystemExit as exit:

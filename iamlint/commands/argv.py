@@ -41,17 +41,11 @@ def main(args: list[str]) -> None:
     paths, flags = parsed
     if "-" in paths or flags["stdin_filename"] is not None:
         return
-    import gc
+    from iamlint.commands import import_frozen
 
-    # start-up: as for the click route in __main__, the modules imported here (~100,000
-    # long-lived objects) are frozen out of the cyclic collector's sight
-    gc.disable()
-    try:
-        from iamlint.cachedir import refusal
-        from iamlint.commands import check as command
-    finally:
-        gc.freeze()
-        gc.enable()
+    command: Any = import_frozen("iamlint.commands.check")
+    from iamlint.cachedir import refusal  # (imported by the command already)
+
     try:
         command.check_flags(flags)
     except command.UsageError:
