@@ -4,10 +4,11 @@ the time elapsed, on one line of stderr that is erased before the report is writ
 Shown only when a run is still going after :data:`DELAY` seconds, and only when stderr
 is a terminal, not in CI (``CI`` set, as every CI service does), not with ``--quiet``,
 not with ``TERM=dumb``, and not when ``IAMLINT_NO_PROGRESS`` is set (an opt-out in the
-style of ``NO_COLOR``). The line is the one click's progress bar drew (``iamlint
-[####----]  3/12  folder  2 s``, :class:`_Bar`), drawn without importing click (the one-shot
-command line no longer loads it), at most ten times a second; until it shows, a unit
-costs two clock reads and a lock.
+style of ``NO_COLOR``). The line is drawn by click's progress bar (click is the command
+line's library already: nothing more to install), at most ten times a second; until it
+shows, a unit costs two clock reads and a lock. click is imported when the line first
+shows: the one-shot fast path (:mod:`iamlint.commands.argv`) never loads it otherwise,
+and a run that shows progress has run for a second already.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ class Progress:
             self.due = True
             if self.closed or not self.total or self.bar is not None:
                 return
-            self.bar = _Bar(self.stream, self.total, self._describe)
+            import click  # the bar's library (already imported on the click route)
+
+            self.bar = click.progressbar(length=self.total, label="iamlint", file=self.stream, show_eta=False,
+                                         show_percent=False, show_pos=True, width=20,
+                                         item_show_func=self._describe)
             self._render()
 
     def _draw(self) -> None:
@@ -116,62 +121,6 @@ class Progress:
             self.stream.flush()
         except (OSError, ValueError):
             pass
-
-
-class _Bar:
-    """The line of ``click.progressbar(length=total, label="iamlint", show_eta=False,
-    show_percent=False, show_pos=True, width=20, item_show_func=describe)``, drawn as
-    click 8 draws it (click._termui_impl.ProgressBar.render_progress): the cursor hidden,
-    a bar of 20, ``pos/total``, the item; padded over a longer previous line; written
-    only when it changed. Off a terminal, the label once (and ANSI codes stripped)."""
-
-    WIDTH = 20
-
-    def __init__(self, stream: TextIO, total: int, describe: Any) -> None:
-        self.stream = stream
-        self.total = total
-        self.describe = describe
-        self.pos = 0
-        self.current_item: str | None = None
-        self.max_width: int | None = None
-        self.last: str | None = None
-        try:
-            self.terminal = bool(stream.isatty())
-        except Exception:
-            self.terminal = False
-
-    def render_progress(self) -> None:
-        if not self.terminal:
-            if self.last != "iamlint":
-                self.last = "iamlint"
-                self._echo("iamlint\n")
-            return
-        filled = int(min(self.pos / (float(self.total or 1) or 1), 1.0) * self.WIDTH)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        line = f"iamlint  [{bar}]  {self.pos}/{self.total}  {self.describe(self.current_item)}".rstrip()
-        clear = self.WIDTH if self.max_width is None else self.max_width
-        size = len(_strip(line))
-        if self.max_width is None or self.max_width < size:
-            self.max_width = size
-        text = f"\r\033[?25l{line}{' ' * (clear - size)}"
-        if text != self.last:
-            self.last = text
-            self._echo(text)
-
-    def _echo(self, text: str) -> None:
-        if not self.terminal:
-            text = _strip(text)
-        self.stream.write(text)
-        self.stream.flush()
-
-
-def _strip(text: str) -> str:
-    """ANSI codes off (click's strip_ansi)."""
-    if "\033" not in text:
-        return text
-    import re
-
-    return re.sub(r"\033\[[0-?]*[ -/]*[@-~]", "", text)
 
 
 def _columns(stream: TextIO) -> int:

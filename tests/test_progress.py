@@ -98,23 +98,3 @@ def test_wanted_only_on_a_terminal(monkeypatch):
     monkeypatch.setenv("CI", "1")
     assert not progress.wanted(_Terminal())
 
-
-@pytest.mark.parametrize("terminal", [True, False])
-def test_the_line_is_the_one_clicks_progress_bar_draws(terminal):
-    """progress._Bar draws without click what click.progressbar drew before (same options)."""
-    import click
-
-    def describe(item):
-        return f"{item or ''}  3 s"
-
-    ours, theirs = (_Terminal(), _Terminal()) if terminal else (io.StringIO(), io.StringIO())
-    bar = progress._Bar(ours, 12, describe)
-    reference = click.progressbar(length=12, label="iamlint", file=theirs, show_eta=False, show_percent=False,
-                                  show_pos=True, width=20, item_show_func=describe)
-    steps = [(0, None), (1, "modules/a/very/long/folder/name/to/read"), (2, "b"), (2, "b"), (7, "\033[1mc"), (12, "z"), (13, "z")]
-    for pos, item in steps:
-        for drawn in (bar, reference):
-            drawn.pos, drawn.current_item = pos, item
-            drawn.render_progress()
-    assert ours.getvalue() == theirs.getvalue()
-    assert ("12/12" in ours.getvalue()) is terminal
