@@ -35,7 +35,7 @@ COLLECT = r"""
 import contextlib, importlib, io, json, os, pkgutil, re, sys
 seen = {}
 real = re._compile
-SKIP = re.DEBUG | re.LOCALE | re.TEMPLATE
+SKIP = re.DEBUG | re.LOCALE | getattr(re, "TEMPLATE", 0)  # (no TEMPLATE flag since Python 3.13)
 
 def origin(pattern):
     frame = sys._getframe(2)
