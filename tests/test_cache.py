@@ -462,6 +462,13 @@ def test_a_run_reads_each_formats_environment_a_bounded_number_of_times(cache_di
     assert 1 <= len(calls) <= 2  # the unit cache's and the results cache's
 
 
+def _modules(repo: Path, count: int) -> None:
+    """``count`` one-file modules m0, m1... under ``repo``."""
+    for i in range(count):
+        (repo / f"m{i}").mkdir(parents=True)
+        (repo / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+
+
 def test_a_run_computes_each_units_key_once(cache_dir, tmp_path, monkeypatch):
     """Both caches ask for a unit's key several times in a run (lookups, store, the
     digests recorded): it is computed once per unit (the same key), and again for a unit
@@ -470,9 +477,7 @@ def test_a_run_computes_each_units_key_once(cache_dir, tmp_path, monkeypatch):
     from iamlint.formats.terraform import FORMAT as TERRAFORM
     from iamlint.model.units import Unit
 
-    for i in range(4):
-        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
-        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    _modules(tmp_path / "repo", 4)
     computed = []
     original = cache_module._unit_key
 
@@ -500,9 +505,7 @@ def test_a_run_computes_each_units_key_once(cache_dir, tmp_path, monkeypatch):
 def test_lookups_in_an_empty_cache_folder_read_nothing(cache_dir, tmp_path, monkeypatch):
     """The folder is listed once: a cold run opens no entry (nor computes keys) to learn
     that it is missing; a warm run reads them; an entry this cache wrote is found."""
-    for i in range(3):
-        (tmp_path / "repo" / f"m{i}").mkdir(parents=True)
-        (tmp_path / "repo" / f"m{i}" / "main.tf").write_text('resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n')
+    _modules(tmp_path / "repo", 3)
     opened = []
     original = UnitCache._read_valid
 
