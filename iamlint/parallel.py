@@ -26,8 +26,8 @@ import contextlib
 import math
 import os
 import pickle
-import signal
 import time
+from _signal import SIGTERM as _SIGTERM  # type: ignore[import-not-found]  # signal's own constant, without its enums (start-up)
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from iamlint.cache import Keys, UnitCache
@@ -610,7 +610,7 @@ class _Forked:
                     pass
             if child.pid and child.busy:  # stopped early: its work is not wanted
                 try:
-                    os.kill(child.pid, signal.SIGTERM)
+                    os.kill(child.pid, _SIGTERM)
                 except OSError:
                     pass
         for child in self.children:

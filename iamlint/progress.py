@@ -14,7 +14,6 @@ and a run that shows progress has run for a second already.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Any, TextIO
 
@@ -49,6 +48,8 @@ class Progress:
         self.drawn = 0.0
         self.closed = False
         self.due = False  # the delay is over
+        import threading  # only for a run on a terminal (start-up of the others)
+
         self.lock = threading.Lock()
         self.timer = threading.Timer(delay, self._show)
         self.timer.daemon = True

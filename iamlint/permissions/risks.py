@@ -19,7 +19,7 @@ IAM008's, not IAM007's.
 
 from __future__ import annotations
 
-import weakref
+import _weakref  # weakref's own ref, without importing weakref (start-up)
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -105,7 +105,7 @@ class Analysis:
     def __init__(self, graph: Graph) -> None:
         # a weak reference: the analysis is kept in graph.memo, and a graph referring to
         # itself waited, with all its nodes and values, for a pass of the cyclic collector
-        self._graph = weakref.ref(graph)
+        self._graph = _weakref.ref(graph)
         self.sets = [effective_permissions(graph, p) for p in principals(graph)]
         wildcards = {p.address for p in graph.of_type(AwsManagedPolicy) if _has_wildcard(graph, p)}
         self.escalations = _escalations(self.sets, wildcards)

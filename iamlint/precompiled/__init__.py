@@ -1,50 +1,65 @@
-"""Precompiled dataclass methods: start-up time (issue 17 item 3).
+"""Precompiled records and patterns: start-up time (issue 17 item 3).
 
-Creating a dataclass, Python's :mod:`dataclasses` writes the source text of the methods
-it adds (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, a frozen class's
-``__setattr__`` / ``__delattr__``), wrapped in a factory function ``__create_fn__``, and
-compiles it with ``exec(text, module_globals, ns)``. iamlint's records are ~100 frozen,
-slotted dataclasses, and those compilations were 65-90 ms of a ~200 ms one-file run.
+Records. iamlint's ~100 records are frozen, slotted dataclasses. Creating one, Python's
+:mod:`dataclasses` makes a Field per annotation (matching each against ClassVar, InitVar
+and KW_ONLY: a regular expression and a namespace lookup), writes the source text of the
+methods it adds (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, a frozen class's
+``__setattr__`` / ``__delattr__``), each wrapped in a factory function ``__create_fn__``,
+compiles it with ``exec``, and builds the class again with ``__slots__``. The compilations
+alone were 65-90 ms of a ~200 ms one-file run, the rest about 0.3 ms a class.
 
 ``iamlint/precompiled/py3NN.py`` (written by ``tools/gen_dataclass_methods.py``, checked
 in, compiled to a ``.pyc`` by Python's ordinary import like any module) holds, for every
-text dataclasses execs for iamlint's own modules under that Python version, the factory
-compiled from that exact text. :func:`install` makes the name ``exec`` in the
-dataclasses module resolve to :func:`_exec`, which, for the source of a class of an
-``iamlint.*`` module found in the table, does what ``exec`` of that text does -- define
-``__create_fn__`` in ``ns``, a function whose globals are the class's module -- with the
-code compiled from the same text (file name and line numbers set to those ``exec`` gives:
-``<string>``, from line 1). Anything else -- another module's class, a text the table
-lacks (a record changed since the table was written, another Python version's
-dataclasses) -- is compiled as dataclasses compiles it: a stale table is slower, never
-different (:data:`missed` names the iamlint modules it did not serve).
-``dataclasses.fields``/``replace``/``asdict``, slots, frozen, eq, hash and repr are those
-dataclasses makes; only the compilation is skipped (``tests/test_precompiled.py``
-compares every entry with what ``exec`` builds and fails when the table is stale).
+record, the factory of each of its methods compiled from the exact text dataclasses writes
+under that Python version, and the record's signature: everything that processing depends
+on (the decorator's flags, every field and how its default is given, the fields of its
+dataclass bases, a ``__post_init__``, the methods the class writes itself).
+:func:`install` puts :func:`serve_records`' ``_process_class`` in place of dataclasses'
+own: a class of an ``iamlint.*`` module whose signature is the one recorded is made by
+:func:`replay`, with dataclasses' own functions and objects (Field, _DataclassParams,
+_recursive_repr, _set_new_attribute, _add_slots ...) in dataclasses' order, only without
+matching the annotations and writing and compiling the texts (a method's code says where
+it was compiled: the line of py3NN.py holding its text, where ``exec`` says ``<string>``,
+line 1); every other class -- another
+module's, a record changed since the table was written -- is made by dataclasses itself:
+a stale table is slower, never different (:data:`missed` names the iamlint modules it did
+not serve). The table also holds a fingerprint of the dataclasses code the replay mirrors
+(:func:`dataclasses_fingerprint`): under another patch release's dataclasses it serves
+nothing. ``tests/test_precompiled.py`` describes every record made both ways and compares
+them attribute by attribute, and fails when the table is stale.
 
-Nothing is installed when the running Python has no table, when ``dataclasses`` already
-has a module-level ``exec`` (someone else hooks it), or when it compiles with
-``from __future__ import annotations`` (its ``exec`` would then inherit that flag, which
-the table's code was not compiled with).
+Nothing is installed when the running Python has no table, or when ``dataclasses``
+already has a module-level ``exec`` or another ``_process_class`` (someone else hooks it:
+the generator, the tests).
 """
 
 from __future__ import annotations
 
-import builtins
 import sys
 from importlib import import_module
-from types import CodeType, FunctionType, ModuleType
+from types import CodeType, FunctionType, MemberDescriptorType, ModuleType
 from typing import Any
 
 
 class _Deferred(ModuleType):
-    """Stands in for a module that :mod:`dataclasses` imports but a run rarely uses:
-    the real module is imported at the first attribute asked of it (start-up: ``inspect``
-    brings ``ast``, ``dis``, ``tokenize``, ``linecache``, ``enum`` ... ~20 M instructions,
-    and dataclasses only calls ``inspect.signature`` for a class without a docstring;
-    ``copy`` only serves ``asdict``/``astuple``)."""
+    """Stands in for a module that another imports at start-up but a run rarely uses: the
+    real module is imported at the first attribute asked of it, except for the names of
+    :attr:`functions`, each handed out as a function that imports the real module at its
+    first call (for ``from module import function``). Start-up: dataclasses imports
+    ``inspect`` (which brings ``ast``, ``dis``, ``tokenize``, ``linecache`` ... ~20 M
+    instructions) only to call ``inspect.signature`` for a class without a docstring, and
+    ``copy`` only for ``asdict``/``astuple``; pathlib imports ``urllib.parse`` (which brings
+    ``ipaddress``, ~11 M instructions) only for ``Path.as_uri``."""
+
+    def __init__(self, name: str, functions: frozenset[str] = frozenset()) -> None:
+        super().__init__(name)
+        self.functions = functions
 
     def __getattr__(self, name: str) -> Any:
+        if name in self.functions:
+            return _deferred_function(self.__name__, name)
+        if name == "__path__":  # asked by `from module import name`; none of these modules is a package
+            raise AttributeError(name)
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
         real = import_module(self.__name__)
@@ -52,30 +67,49 @@ class _Deferred(ModuleType):
         return getattr(real, name)
 
 
-def _import_dataclasses() -> ModuleType:
-    """:mod:`dataclasses`, imported with :class:`_Deferred` stand-ins for the modules of
-    :data:`DEFERRED` that nothing imported before it. The stand-ins live only in
-    dataclasses' own namespace: ``sys.modules`` holds the real modules for every other
-    importer (each stand-in is removed from it as soon as dataclasses is imported)."""
-    if "dataclasses" in sys.modules:
-        return sys.modules["dataclasses"]
-    placed = {name: _Deferred(name) for name in DEFERRED if name not in sys.modules}
+def _deferred_function(module: str, name: str) -> Any:
+    def deferred(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    deferred.__name__ = deferred.__qualname__ = name
+    deferred.__doc__ = f"{module}.{name}, imported at the first call"
+    return deferred
+
+
+def _import_with_stand_ins(target: str, deferred: dict[str, frozenset[str]]) -> ModuleType:
+    """The module ``target``, imported with :class:`_Deferred` stand-ins for the modules of
+    ``deferred`` (name -> the functions handed out lazily) that nothing imported before it.
+    The stand-ins live only in ``target``'s namespace: ``sys.modules`` holds the real
+    modules for every other importer (each stand-in is removed from it as soon as
+    ``target`` is imported)."""
+    if target in sys.modules:
+        return sys.modules[target]
+    placed = {name: _Deferred(name, functions) for name, functions in deferred.items() if name not in sys.modules}
     sys.modules.update(placed)
     try:
-        import dataclasses
+        module = import_module(target)
     finally:
         for name, stand_in in placed.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
-    return dataclasses
+    return module
+
+
+def _import_dataclasses() -> ModuleType:
+    """:mod:`dataclasses`, with stand-ins for :data:`DEFERRED`."""
+    return _import_with_stand_ins("dataclasses", {name: frozenset() for name in DEFERRED})
+
+
+def import_pathlib() -> ModuleType:
+    """:mod:`pathlib`, with a stand-in for ``urllib.parse`` (Python 3.11 and 3.12 import
+    it for ``quote_from_bytes``, called by ``Path.as_uri`` only; 3.13 imports it there)."""
+    return _import_with_stand_ins("pathlib", {"urllib.parse": frozenset({"quote_from_bytes"})})
 
 
 # Python 3.12's dataclasses asks inspect for every class's annotations: no gain there
 DEFERRED = ("inspect", "copy") if sys.version_info < (3, 12) else ("copy",)
 
-_OURS = "iamlint."
-
-# iamlint modules whose dataclass methods were compiled after all (not in the table): a stale table
+# iamlint modules with a record dataclasses made itself (not in the table): a stale table
 missed: list[str] = []
 
 
@@ -84,69 +118,264 @@ def table_module() -> str:
     return f"{__name__}.py{sys.version_info[0]}{sys.version_info[1]}"
 
 
-def load_table() -> dict[str, CodeType] | None:
-    try:
-        module = import_module(table_module())
-    except ImportError:
-        return None  # no table for this Python: dataclasses compiles as usual
-    factories: dict[str, CodeType] = module.FACTORIES
-    return factories
-
-
-def as_exec_would(code: CodeType) -> CodeType:
-    """A factory's code from the table module as ``exec`` of its text compiles it: file
-    ``<string>``, lines counted from 1 (its method's code too; the factories hold no
-    deeper code objects, which tests/test_precompiled.py checks for every entry)."""
-    shift = code.co_firstlineno - 1
-    consts = list(code.co_consts)
-    for index, const in enumerate(consts):
-        if type(const) is CodeType:
-            consts[index] = const.replace(co_filename="<string>", co_firstlineno=const.co_firstlineno - shift)
-    return code.replace(co_filename="<string>", co_firstlineno=1, co_consts=tuple(consts))
-
-
-def precompiled(table: dict[str, CodeType], source: object, globals: object) -> FunctionType | None:
-    """The ``__create_fn__`` that ``exec(source, globals, ns)`` would define, from the
-    table; None when the table does not serve it (not an iamlint module, not in the table)."""
-    if type(source) is not str or type(globals) is not dict or "__builtins__" not in globals:
-        return None
-    name = globals.get("__name__")
-    if type(name) is not str or not name.startswith(_OURS):
-        return None
-    code = table.get(source)
-    if code is None:
-        return None
-    return FunctionType(as_exec_would(code), globals)
-
-
 def install() -> bool:
-    """Serve iamlint's dataclass methods from the table; True when installed."""
+    """Make iamlint's records from the table (:func:`serve_records`); True when installed."""
     namespace = vars(_import_dataclasses())
-    if "exec" in namespace:
+    if "exec" in namespace or getattr(namespace.get("_process_class"), "__module__", None) != "dataclasses":
         return False  # someone else hooks it
-    if "annotations" in namespace:  # bound by `from __future__ import annotations`, which its exec would inherit
-        return False
-    table = load_table()
-    if not table:
-        return False
+    try:
+        table = import_module(table_module())
+    except ImportError:
+        return False  # no table for this Python: dataclasses makes every record
+    return serve_records(namespace, table)
 
-    def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
-        if type(locals) is dict:
-            function = precompiled(table, source, globals)
-            if function is not None:
-                locals["__create_fn__"] = function  # what running the text's one `def` does
-                return
-            if type(globals) is dict and str(globals.get("__name__")).startswith(_OURS):
-                missed.append(globals["__name__"])
-        if globals is None:  # exec() without namespaces runs in its caller's
-            caller = sys._getframe(1)
-            globals, locals = caller.f_globals, caller.f_locals
-        if isinstance(source, str):  # compiled as in dataclasses, not with this module's `from __future__` flags
-            source = compile(source, "<string>", "exec", dont_inherit=True)
-        builtins.exec(source, globals, locals)
 
-    namespace["exec"] = _exec
+# -- whole records (Python 3.11) -------------------------------------------------------------
+#
+# With the factories precompiled, what was left of a record's creation was dataclasses'
+# own processing: a Field per annotation found by matching it against ClassVar, InitVar and
+# KW_ONLY (a regular expression and a namespace lookup each), the text of every method
+# built and looked up, each factory rebuilt "as exec would" -- about 0.3 ms a class, some
+# 20 ms of a one-file run. The table's RECORDS says, for each of iamlint's records, what
+# that processing depends on (its signature: the decorator's flags, every annotation and
+# how its default is given, a __post_init__, the methods the class writes itself) and which
+# text each method came from. When the signature of a class being decorated is the one
+# recorded, :func:`replay` makes the class with the same dataclasses functions and objects
+# (Field, _DataclassParams, _recursive_repr, _set_new_attribute, _add_slots ...), in the
+# same order, only without matching the annotations and writing the texts; anything else
+# goes to dataclasses' own `_process_class`. The table holds the fingerprint of the
+# dataclasses code it was written against (:func:`dataclasses_fingerprint`): another
+# patch release's dataclasses is served nothing. tests/test_precompiled.py compares every
+# record made both ways.
+
+# what the replay mirrors: a change to any of these (another patch release) turns it off
+_MIRRORED = ("_process_class", "_get_field", "field", "Field", "_DataclassParams", "_init_fn", "_field_init",
+             "_field_assign", "_init_param", "_fields_in_init_order", "_repr_fn", "_recursive_repr",
+             "_frozen_get_del_attr", "_cmp_fn", "_hash_fn", "_hash_add", "_hash_set_none", "_hash_exception",
+             "_tuple_str", "_create_fn", "_set_qualname", "_set_new_attribute", "_add_slots", "_get_slots",
+             "_is_type", "_is_classvar", "_is_initvar", "_is_kw_only", "_dataclass_getstate", "_dataclass_setstate",
+             "dataclass")
+
+# methods a class may write itself, which dataclasses then leaves alone
+_OWN = ("__init__", "__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__setattr__", "__delattr__",
+        "__match_args__", "__getstate__", "__setstate__")
+
+# records made by replay (a count, for tests)
+replayed: list[str] = []
+
+
+def _code_digest(code: CodeType, crc: int) -> int:
+    import zlib
+
+    crc = zlib.crc32(code.co_code, crc)
+    crc = zlib.crc32("\0".join((*code.co_names, "|", *code.co_varnames)).encode(), crc)
+    for const in code.co_consts:
+        if type(const) is CodeType:
+            crc = _code_digest(const, crc)
+        elif type(const) is frozenset:
+            crc = zlib.crc32(repr(sorted(map(repr, const))).encode(), crc)
+        else:
+            crc = zlib.crc32(repr(const).encode(), crc)
+    return crc
+
+
+def dataclasses_fingerprint(dataclasses: ModuleType) -> int:
+    """A checksum of the code of the dataclasses functions :func:`replay` mirrors (0 when
+    one is missing)."""
+    crc = 0
+    for name in _MIRRORED:
+        item = getattr(dataclasses, name, None)
+        if isinstance(item, type):
+            item = vars(item).get("__init__")
+        code = getattr(item, "__code__", None)
+        if type(code) is not CodeType:
+            return 0
+        crc = _code_digest(code, crc)
+    return crc
+
+
+def _base_fields(cls: type) -> tuple[dict[str, Any], bool, bool]:
+    """The fields of the dataclass bases of ``cls`` as dataclasses gathers them (reverse
+    MRO, a later base's field replacing an earlier one in place); whether there is one,
+    and whether one is frozen."""
+    fields: dict[str, Any] = {}
+    bases = frozen = False
+    for base in cls.__mro__[-1:0:-1]:
+        base_fields = getattr(base, "__dataclass_fields__", None)
+        if base_fields is not None:
+            bases = True
+            for field in base_fields.values():
+                fields[field.name] = field
+            if base.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                frozen = True
+    return fields, bases, frozen
+
+
+def _described(field: Any, kw_only: bool, missing: Any) -> tuple:
+    return (field.name, field.type, field._field_type.name, field.default is not missing,
+            field.default_factory is not missing, field.init, field.repr, field.hash, field.compare,
+            kw_only if field.kw_only is missing else field.kw_only)
+
+
+def record_signature(dataclasses: ModuleType, cls: type, params: tuple) -> tuple | None:
+    """What dataclasses' processing of ``cls`` with the decorator's ``params`` depends on;
+    None for a class :func:`replay` does not make (a ClassVar, InitVar or KW_ONLY
+    annotation, no docstring, its own __slots__, a case where dataclasses raises)."""
+    _init, _repr, eq, order, unsafe_hash, frozen, _match_args, kw_only, slots, weakref_slot = params
+    own = cls.__dict__
+    if "__slots__" in own or not cls.__doc__ or (weakref_slot and not slots) or (order and not eq):
+        return None
+    module = sys.modules.get(cls.__module__)
+    if module is None:
+        return None
+    init_var, kw_marker = dataclasses.InitVar, dataclasses.KW_ONLY
+    class_var = getattr(sys.modules.get("typing"), "ClassVar", init_var)
+    for value in vars(module).values():  # an alias of a marker would make an annotation one of them
+        if value is init_var or value is kw_marker or value is class_var:
+            return None
+    missing, field_type = dataclasses.MISSING, dataclasses.Field
+    inherited, bases, frozen_base = _base_fields(cls)
+    if bases and frozen_base != bool(frozen):
+        return None  # dataclasses refuses to mix frozen and not
+    described = {name: _described(field, kw_only, missing) for name, field in inherited.items()}
+    annotations = own.get("__annotations__", {})
+    for name, annotation in annotations.items():
+        if type(annotation) is not str or "ClassVar" in annotation or "InitVar" in annotation or "KW_ONLY" in annotation:
+            return None
+        default = getattr(cls, name, missing)
+        if isinstance(default, field_type):
+            described[name] = (name, annotation, "_FIELD", default.default is not missing,
+                               default.default_factory is not missing, default.init, default.repr, default.hash,
+                               default.compare, kw_only if default.kw_only is missing else default.kw_only)
+            continue
+        if isinstance(default, MemberDescriptorType):
+            default = missing
+        if default is not missing and default.__class__.__hash__ is None:
+            return None  # dataclasses refuses a mutable default
+        described[name] = (name, annotation, default is not missing)
+    for name, value in own.items():
+        if isinstance(value, field_type) and name not in annotations:
+            return None
+    written = tuple(name for name in _OWN if name in own)
+    if order and any(name in written for name in _OWN[3:7]):
+        return None
+    if frozen and ("__setattr__" in written or "__delattr__" in written):
+        return None
+    class_hash = own.get("__hash__", missing)
+    explicit_hash = not (class_hash is missing or (class_hash is None and "__eq__" in own))
+    if unsafe_hash and explicit_hash:
+        return None
+    return (params, tuple(described.values()), bases, hasattr(cls, "__post_init__"), written, explicit_hash)
+
+
+def _argument(dataclasses: ModuleType, name: str, fields: dict[str, Any], cls: type) -> Any:
+    """The value dataclasses passes a factory for its parameter ``name``."""
+    if name.startswith("_type_"):
+        return fields[name[6:]].type
+    if name.startswith("_dflt_"):
+        field = fields[name[6:]]
+        return field.default_factory if field.default_factory is not dataclasses.MISSING else field.default
+    constants = {"MISSING": dataclasses.MISSING, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
+                 "__dataclass_builtins_object__": object, "_return_type": None, "cls": cls,
+                 "FrozenInstanceError": dataclasses.FrozenInstanceError}
+    return constants[name]
+
+
+def replay(dataclasses: ModuleType, cls: type, params: tuple, methods: dict[str, CodeType]) -> type:
+    """``dataclasses._process_class(cls, *params)`` for a class whose signature is the one
+    recorded with ``methods`` (method name -> the factory compiled from the text dataclasses
+    writes for it)."""
+    init, repr, eq, order, unsafe_hash, frozen, match_args, kw_only, slots, weakref_slot = params
+    missing, field_type = dataclasses.MISSING, dataclasses.Field
+    globals = sys.modules[cls.__module__].__dict__
+    cls.__dataclass_params__ = dataclasses._DataclassParams(init, repr, eq, order, unsafe_hash, frozen)  # type: ignore[attr-defined]
+    fields, _bases, _frozen_base = _base_fields(cls)
+    own: list[Any] = []
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():  # noqa: RUF063 (as dataclasses reads them)
+        default = getattr(cls, name, missing)
+        if isinstance(default, field_type):
+            field = default
+        else:
+            if isinstance(default, MemberDescriptorType):
+                default = missing
+            field = dataclasses.field(default=default)
+        field.name = name
+        field.type = annotation
+        field._field_type = dataclasses._FIELD
+        if field.kw_only is missing:
+            field.kw_only = kw_only
+        own.append(field)
+    for field in own:
+        fields[field.name] = field
+        if isinstance(getattr(cls, field.name, None), field_type):
+            if field.default is missing:
+                delattr(cls, field.name)
+            else:
+                setattr(cls, field.name, field.default)
+    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
+    class_hash = cls.__dict__.get("__hash__", missing)
+    explicit_hash = not (class_hash is missing or (class_hash is None and "__eq__" in cls.__dict__))
+    real, init_var = dataclasses._FIELD, dataclasses._FIELD_INITVAR
+    field_list = [field for field in fields.values() if field._field_type is real]
+    standard, _keywords = dataclasses._fields_in_init_order(
+        [field for field in fields.values() if field._field_type is real or field._field_type is init_var])
+
+    def method(name: str) -> Any:
+        code = methods[name]
+        factory = FunctionType(code, globals)
+        return factory(**{parameter: _argument(dataclasses, parameter, fields, cls)
+                          for parameter in code.co_varnames[:code.co_argcount]})
+
+    set_new = dataclasses._set_new_attribute
+    if init:
+        set_new(cls, "__init__", method("__init__"))
+    if repr:
+        set_new(cls, "__repr__", dataclasses._recursive_repr(method("__repr__")))
+    if eq:
+        set_new(cls, "__eq__", method("__eq__"))
+    if order:
+        for name in ("__lt__", "__le__", "__gt__", "__ge__"):
+            set_new(cls, name, method(name))
+    if frozen:
+        for name in ("__setattr__", "__delattr__"):
+            set_new(cls, name, method(name))
+    action = dataclasses._hash_action[bool(unsafe_hash), bool(eq), bool(frozen), explicit_hash]
+    if action is dataclasses._hash_add:
+        cls.__hash__ = dataclasses._set_qualname(cls, method("__hash__"))  # type: ignore[method-assign]
+    elif action is not None:
+        cls.__hash__ = action(cls, field_list, globals)  # type: ignore[method-assign]
+    if match_args:
+        set_new(cls, "__match_args__", tuple(field.name for field in standard))
+    if slots:
+        cls = dataclasses._add_slots(cls, frozen, weakref_slot)
+    dataclasses.abc.update_abstractmethods(cls)
+    replayed.append(cls.__qualname__)
+    return cls
+
+
+def serve_records(namespace: dict[str, Any], table: ModuleType) -> bool:
+    """Make iamlint's records by :func:`replay` where the table's RECORDS serves them;
+    True when installed (the table has RECORDS, written against this dataclasses code)."""
+    records = getattr(table, "RECORDS", None)
+    dataclasses = sys.modules.get("dataclasses")
+    if not records or dataclasses is None or vars(dataclasses) is not namespace:
+        return False
+    if getattr(table, "DATACLASSES", None) != dataclasses_fingerprint(dataclasses):
+        return False
+    original = namespace["_process_class"]
+
+    def _process_class(cls: type, *params: Any) -> type:
+        module = cls.__module__
+        entry = records.get((module, cls.__qualname__))
+        if entry is not None and entry[0] == record_signature(dataclasses, cls, params):
+            return replay(dataclasses, cls, params, entry[1])
+        if type(module) is str and module.startswith("iamlint."):
+            missed.append(module)
+        return original(cls, *params)
+
+    namespace["_process_class"] = _process_class
     return True
+
 
 
 # -- regular expressions ------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import threading
+import _thread  # threading's own lock, without importing threading (start-up)
 from typing import Iterator
 
 
@@ -21,7 +21,7 @@ class HclSyntaxError(ValueError):
 RECURSION_LIMIT = 12_000  # enough for ~1000 levels of nested expressions
 
 _DEEP = {"users": 0, "previous": 0}
-_DEEP_LOCK = threading.Lock()
+_DEEP_LOCK = _thread.allocate_lock()  # = threading.Lock()
 
 
 @contextlib.contextmanager

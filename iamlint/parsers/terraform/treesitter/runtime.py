@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import _thread  # threading's own primitives, without importing threading (start-up)
 import functools
-import threading
 
-_LOCAL = threading.local()
+_LOCAL = _thread._local()  # = threading.local()
 
 
 @functools.lru_cache(maxsize=1)
