@@ -174,6 +174,7 @@ NEVER_FOR_ONE_FILE = {
     "iamlint.access", "iamlint.baseline", "tomllib",
     "hashlib", "_hashlib",  # OpenSSL's bindings: BLAKE2 and SHA-256 come from iamlint.digests
     "click", "uuid", "platform", "gettext",  # `iamlint check` reads its arguments without click (commands/argv.py)
+    "inspect", "threading", "signal", "weakref",  # _thread, _signal and _weakref serve what iamlint uses of them
 }
 ONLY_FOR_TERRAFORM = {"tree_sitter", "tree_sitter_hcl", "iamlint.normalize.terraform.root",
                       "iamlint.parsers.terraform.treesitter"}

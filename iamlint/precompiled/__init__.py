@@ -1,4 +1,4 @@
-"""Precompiled records and patterns: start-up time (issue 17 item 3).
+"""Precompiled records and patterns, deferred imports: start-up time (issue 17 item 3).
 
 Records. iamlint's ~100 records are frozen, slotted dataclasses. Creating one, Python's
 :mod:`dataclasses` makes a Field per annotation (matching each against ClassVar, InitVar
@@ -31,10 +31,19 @@ them attribute by attribute, and fails when the table is stale.
 Nothing is installed when the running Python has no table, or when ``dataclasses``
 already has a module-level ``exec`` or another ``_process_class`` (someone else hooks it:
 the generator, the tests).
+
+Patterns. :func:`install_patterns` puts the compiled constant regular expressions of
+``re3NN.py`` (``tools/gen_regex_table.py``) in ``re``'s cache.
+
+Deferred. :func:`import_pathlib` imports pathlib without ``urllib.parse`` (and
+``ipaddress``) until ``Path.as_uri`` is called; :func:`defer_named_tuple_annotations`
+keeps the field annotations of iamlint's NamedTuple records as text until they are
+evaluated (tests/test_startup_deferrals.py).
 """
 
 from __future__ import annotations
 
+import builtins
 import sys
 from importlib import import_module
 from types import CodeType, FunctionType, MemberDescriptorType, ModuleType
@@ -104,6 +113,47 @@ def import_pathlib() -> ModuleType:
     """:mod:`pathlib`, with a stand-in for ``urllib.parse`` (Python 3.11 and 3.12 import
     it for ``quote_from_bytes``, called by ``Path.as_uri`` only; 3.13 imports it there)."""
     return _import_with_stand_ins("pathlib", {"urllib.parse": frozenset({"quote_from_bytes"})})
+
+
+def defer_named_tuple_annotations() -> bool:
+    """Create the field annotations of iamlint's ``typing.NamedTuple`` records without
+    compiling them; True when installed.
+
+    Under ``from __future__ import annotations`` every field annotation is a string, and
+    ``typing.NamedTuple`` makes each a ``ForwardRef``, whose constructor compiles it
+    (``compile(text, '<string>', 'eval')``, ~0.2 M instructions each, 84 of them on the
+    one-file path: ~5 % of the run). Nothing in a run evaluates those annotations. While
+    ``typing._make_nmtuple`` makes a record of an ``iamlint.*`` module, the name
+    ``compile`` in typing's namespace hands the text back instead of its code: the
+    ForwardRef keeps the text as ``__forward_code__``, and ``eval`` of a text is ``eval``
+    of its code compiled, so ``typing.get_type_hints`` evaluates it as before (an
+    annotation that is not an expression would raise SyntaxError there, not when the
+    class is made; mypy and the tests check every one). Any other module's annotations,
+    and anything else typing compiles, are compiled as usual."""
+    typing = sys.modules.get("typing") or import_module("typing")
+    namespace = vars(typing)
+    original: Any = namespace.get("_make_nmtuple")
+    if "compile" in namespace or getattr(original, "__module__", None) != "typing":
+        return False  # another typing, or someone else hooks it
+    making = [0]  # iamlint records being made (re-entrant)
+
+    def _make_nmtuple(name: Any, types: Any, module: Any, defaults: Any = ()) -> Any:
+        if not (type(module) is str and module.startswith("iamlint.")):
+            return original(name, types, module, defaults)
+        making[0] += 1
+        try:
+            return original(name, types, module, defaults)
+        finally:
+            making[0] -= 1
+
+    def compile(source: Any, filename: Any, mode: Any, *args: Any, **kwargs: Any) -> Any:
+        if making[0] and type(source) is str and filename == "<string>" and mode == "eval" and not args and not kwargs:
+            return source
+        return builtins.compile(source, filename, mode, *args, **kwargs)
+
+    namespace["_make_nmtuple"] = _make_nmtuple
+    namespace["compile"] = compile
+    return True
 
 
 # Python 3.12's dataclasses asks inspect for every class's annotations: no gain there

@@ -14,7 +14,7 @@ Branch values are :class:`Conditional` so a message can name the condition.
 
 from __future__ import annotations
 
-import weakref
+import _weakref  # weakref's own ref, without importing weakref (start-up)
 from typing import Callable, Union
 
 from iamlint.model.span import Span
@@ -70,7 +70,7 @@ def _functions(cls: type) -> dict[str, Callable[..., Result]]:
     return table
 
 
-def _alive(reference: weakref.ref[Evaluator]) -> Evaluator:
+def _alive(reference: _weakref.ref[Evaluator]) -> Evaluator:
     evaluator = reference()
     if evaluator is None:
         raise ReferenceError("the evaluator of these conditions is no longer in use")
@@ -86,7 +86,7 @@ class Evaluator:
         # no reference from the evaluator to itself (a cycle kept the whole template's values
         # until a pass of the cyclic garbage collector): the conditions reach it weakly,
         # the intrinsic functions through a table of this class's functions
-        evaluator = weakref.ref(self)
+        evaluator = _weakref.ref(self)
         self.conditions = Conditions(template, lambda raw: _alive(evaluator)._condition_operand(raw))
         self._in_condition = False
         self._functions = _functions(type(self))
