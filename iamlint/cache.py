@@ -46,7 +46,7 @@ from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, tru
 from iamlint.digests import blake2b
 from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
-from iamlint.sources import overlay_text, read_bytes
+from iamlint.sources import overlay_text, read_bytes, real_path
 
 __all__ = ["MAGIC", "Keys", "UnitCache", "cache_dir", "clear", "code_fingerprint", "digest_source", "unit_key"]
 
@@ -177,7 +177,7 @@ def _unit_key(unit: Unit, options_key: Any, environments: dict[str, Any] | None)
         # a format plugin's code (an editable install edited in place parses differently)
         "format_code": package_fingerprint(type(unit.format).__module__) if unit.format is not None else None,
         "root": unit.root,
-        "real_root": os.path.realpath(unit.root),
+        "real_root": real_path(unit.root),
         "files": [list(pair) for pair in unit.files],
         "options": options_key,
         "environment": sorted([name, value] for name, value in environment.items()),

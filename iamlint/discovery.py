@@ -35,7 +35,7 @@ import os
 from iamlint.formats.base import Shape
 from iamlint.formats.registry import FormatRegistry, load_formats
 from iamlint.model.units import SourceError, Unit
-from iamlint.sources import overlaid, special
+from iamlint.sources import overlaid, real_path, special
 
 SKIP_DIRS = {".git", ".terraform", ".terragrunt-cache", "node_modules", "__pycache__",
              ".venv", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
@@ -280,4 +280,4 @@ def unsaved_units(missing: list[str], formats: FormatRegistry | None = None) -> 
 
 
 def _key(path: str) -> str:
-    return os.path.realpath(path)
+    return real_path(path)

@@ -30,7 +30,7 @@ from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
 from iamlint.results import Checked, ResultCache
-from iamlint.sources import active, limited, overlaid, read_source, repository_root
+from iamlint.sources import active, limited, overlaid, read_source, real_path, real_paths, repository_root
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions, node_prefixes
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
@@ -41,7 +41,8 @@ PROFILE_UNRESOLVED = "EC2002"  # the "cannot verify" notes
 def run(paths: list[str], options: Options | None = None, registry: Registry | None = None,
         progress: Progress | None = None) -> Report:
     options = options or Options()
-    with limited(options.max_file_size):  # the size cap of every file this run reads
+    # the size cap of every file this run reads; folders' real paths resolved once in the run
+    with limited(options.max_file_size), real_paths():
         return _run(paths, options, registry, progress)
 
 
@@ -143,8 +144,8 @@ class _Loading:
     def finish(self, paths: list[str]) -> None:
         report = self.report
         if report.skipped:
-            read = {os.path.realpath(path) for path in self.read}
-            report.skipped = [item for item in report.skipped if os.path.realpath(item.path) not in read]
+            read = {real_path(path) for path in self.read}
+            report.skipped = [item for item in report.skipped if real_path(item.path) not in read]
         report.errors.extend(nothing_found(paths, self.used, self.formats))
         roots = [v.unit.root for v in self.views if v.unit.kind == "terraform"]
         report.notes.extend(undeclared_variables(self.undeclared, roots))
@@ -314,12 +315,12 @@ def _units(paths: list[str], formats: FormatRegistry, settings: Settings, report
 def nothing_found(paths: list[str], units: list[Unit], formats: FormatRegistry) -> list[SourceError]:
     """Never a silent green: an error for each folder given in which no unit was checked
     (nor excluded by the configuration), naming what iamlint reads."""
-    roots = [os.path.realpath(unit.root) for unit in units]
+    roots = [real_path(unit.root) for unit in units]
     errors = []
     for arg in dict.fromkeys(paths):
         if not os.path.isdir(arg):
             continue
-        top = os.path.realpath(arg)
+        top = real_path(arg)
         if not any(root == top or root.startswith(top.rstrip(os.sep) + os.sep) for root in roots):
             errors.append(SourceError(os.path.normpath(arg), 0, f"no {formats.families()} files found under "
                                                                 f"{os.path.normpath(arg)}; supported: {formats.supported()}"))

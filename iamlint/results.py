@@ -157,6 +157,7 @@ class ResultCache(UnitCache):
         self._digests: dict[str, str] = {}  # path -> settings digest, for this run
         self._effective: dict[int, tuple[Effective, str]] = {}  # the same, by settings object
         self._sources: dict[str, str] = {}  # path -> digest of its content, for this run
+        self._folders: dict[str, str] = {}  # path -> the folder whose settings apply, for this run
 
     def key(self, unit: Unit, options: Any) -> str:
         """The entry's name: the unit's cache key and what rules read (see the module)."""
@@ -181,6 +182,13 @@ class ResultCache(UnitCache):
         if digest is None:
             digest = self._sources[path] = digest_source(path)
         return digest
+
+    def folder(self, path: str) -> str:
+        """:func:`_folder` of ``path``, once per run."""
+        folder = self._folders.get(path)
+        if folder is None:
+            folder = self._folders[path] = _folder(path)
+        return folder
 
     def setting(self, folder: str) -> str:
         """The digest of the effective settings of ``folder`` in this run."""
@@ -244,7 +252,7 @@ class ResultCache(UnitCache):
             "key": key,
             "root": unit.root,
             "sources": sources,
-            "settings": [[folder, self.setting(folder)] for folder in dict.fromkeys(map(_folder, consulted))],
+            "settings": [[folder, self.setting(folder)] for folder in dict.fromkeys(map(self.folder, consulted))],
             "payload": blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload

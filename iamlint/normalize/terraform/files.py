@@ -12,7 +12,7 @@ from typing import NamedTuple
 from iamlint.model.units import SourceError, SourceFacts
 from iamlint.parsers.terraform.names import is_json, is_module_file, module_names
 from iamlint.parsers.terraform.syntax import HclFile
-from iamlint.sources import overlaid, read_source
+from iamlint.sources import overlaid, read_source, real_path
 
 
 class ParsedFile(NamedTuple):
@@ -97,7 +97,7 @@ def _parse_one(path: str, display: str) -> ParsedFile:
         return _parse_buffer(path, display)
     try:
         stat = os.stat(path)
-        key: tuple | None = (os.path.realpath(path), display, stat.st_size, stat.st_mtime_ns)
+        key: tuple | None = (real_path(path), display, stat.st_size, stat.st_mtime_ns)
     except OSError:
         key = None
     if key is not None:

@@ -15,7 +15,7 @@ from iamlint.normalize.terraform.instances import DEFAULT_CAP
 from iamlint.normalize.terraform.modules import Loader, instantiate
 from iamlint.normalize.terraform.variables import root_variables
 from iamlint.parsers.terraform.errors import deep_recursion
-from iamlint.sources import repository_root
+from iamlint.sources import real_path, repository_root
 
 
 def load_root(directory: str, files: list[tuple[str, str]], options: Any, inputs: dict[str, Value] | Unknown | None = None,
@@ -35,7 +35,7 @@ def _load_module(directory: str, files: list[tuple[str, str]], options: Any, inp
     loader.errors.extend(parsed.errors)
     loader.facts.update(parsed.facts)
     config = ModuleConfig.from_files(directory, parsed.trees)
-    real = os.path.realpath(directory)
+    real = real_path(directory)
     loader.configs[real] = config
     root = loader.evaluator(config, prefix, (real,), ())
     undeclared: list[str] = []
