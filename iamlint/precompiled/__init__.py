@@ -44,6 +44,7 @@ evaluated (tests/test_startup_deferrals.py).
 from __future__ import annotations
 
 import builtins
+import functools
 import sys
 from importlib import import_module
 from types import CodeType, FunctionType, MemberDescriptorType, ModuleType
@@ -261,10 +262,10 @@ def _base_fields(cls: type) -> tuple[dict[str, Any], bool, bool]:
     return fields, bases, frozen
 
 
-def _described(field: Any, kw_only: bool, missing: Any) -> tuple:
-    return (field.name, field.type, field._field_type.name, field.default is not missing,
-            field.default_factory is not missing, field.init, field.repr, field.hash, field.compare,
-            kw_only if field.kw_only is missing else field.kw_only)
+def _described(name: str, annotation: Any, kind: str, field: Any, kw_only: bool, missing: Any) -> tuple:
+    """A Field as the signature holds it: what the methods' texts depend on."""
+    return (name, annotation, kind, field.default is not missing, field.default_factory is not missing, field.init,
+            field.repr, field.hash, field.compare, kw_only if field.kw_only is missing else field.kw_only)
 
 
 def record_signature(dataclasses: ModuleType, cls: type, params: tuple) -> tuple | None:
@@ -287,16 +288,15 @@ def record_signature(dataclasses: ModuleType, cls: type, params: tuple) -> tuple
     inherited, bases, frozen_base = _base_fields(cls)
     if bases and frozen_base != bool(frozen):
         return None  # dataclasses refuses to mix frozen and not
-    described = {name: _described(field, kw_only, missing) for name, field in inherited.items()}
+    described = {name: _described(name, field.type, field._field_type.name, field, kw_only, missing)
+                 for name, field in inherited.items()}
     annotations = own.get("__annotations__", {})
     for name, annotation in annotations.items():
         if type(annotation) is not str or "ClassVar" in annotation or "InitVar" in annotation or "KW_ONLY" in annotation:
             return None
         default = getattr(cls, name, missing)
         if isinstance(default, field_type):
-            described[name] = (name, annotation, "_FIELD", default.default is not missing,
-                               default.default_factory is not missing, default.init, default.repr, default.hash,
-                               default.compare, kw_only if default.kw_only is missing else default.kw_only)
+            described[name] = _described(name, annotation, "_FIELD", default, kw_only, missing)
             continue
         if isinstance(default, MemberDescriptorType):
             default = missing
@@ -325,10 +325,16 @@ def _argument(dataclasses: ModuleType, name: str, fields: dict[str, Any], cls: t
     if name.startswith("_dflt_"):
         field = fields[name[6:]]
         return field.default_factory if field.default_factory is not dataclasses.MISSING else field.default
-    constants = {"MISSING": dataclasses.MISSING, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
-                 "__dataclass_builtins_object__": object, "_return_type": None, "cls": cls,
-                 "FrozenInstanceError": dataclasses.FrozenInstanceError}
-    return constants[name]
+    if name == "cls":
+        return cls
+    return _constants(dataclasses)[name]
+
+
+@functools.lru_cache(maxsize=1)
+def _constants(dataclasses: ModuleType) -> dict[str, Any]:
+    return {"MISSING": dataclasses.MISSING, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
+            "__dataclass_builtins_object__": object, "_return_type": None,
+            "FrozenInstanceError": dataclasses.FrozenInstanceError}
 
 
 def replay(dataclasses: ModuleType, cls: type, params: tuple, methods: dict[str, CodeType]) -> type:
