@@ -416,8 +416,9 @@ def serve_records(namespace: dict[str, Any], table: ModuleType) -> bool:
     dataclasses = sys.modules.get("dataclasses")
     if not records or dataclasses is None or vars(dataclasses) is not namespace:
         return False
-    if getattr(table, "DATACLASSES", None) != dataclasses_fingerprint(dataclasses):
-        return False
+    fingerprint = dataclasses_fingerprint(dataclasses)
+    if not fingerprint or getattr(table, "DATACLASSES", None) != fingerprint:
+        return False  # another dataclasses' code (or one without a function the replay mirrors)
     original = namespace["_process_class"]
 
     def _process_class(cls: type, *params: Any) -> type:
