@@ -3991,8 +3991,8 @@ _494 = __create_fn__.__code__
 del __create_fn__
 
 # -- (module, qualified name) -> (signature, method -> the factory of its text above),
-# written against the dataclasses code of this fingerprint (iamlint.precompiled.replay):
-DATACLASSES = 3374494908
+# served under the dataclasses code of these checksums (iamlint.precompiled.replay):
+DATACLASSES = frozenset({223614012, 3374494908})
 
 RECORDS = {
     ('iamlint.access.command', 'AccessReport'): (
