@@ -23,10 +23,12 @@ it was compiled: the line of py3NN.py holding its text, where ``exec`` says ``<s
 line 1); every other class -- another
 module's, a record changed since the table was written -- is made by dataclasses itself:
 a stale table is slower, never different (:data:`missed` names the iamlint modules it did
-not serve). The table also holds a fingerprint of the dataclasses code the replay mirrors
-(:func:`dataclasses_fingerprint`): under another patch release's dataclasses it serves
-nothing. ``tests/test_precompiled.py`` describes every record made both ways and compares
-them attribute by attribute, and fails when the table is stale.
+not serve). The table also holds the checksums (:func:`dataclasses_fingerprint`, of the
+code of the dataclasses functions the replay mirrors or calls) of the dataclasses it
+serves: the one it was generated with and those the generator's ``ACCEPTED`` lists, each
+after ``tests/test_precompiled.py`` passed under it (3.11.7, 3.11.2); under any other
+dataclasses it serves nothing. That test describes every record made both ways and
+compares them attribute by attribute, and fails when the table is stale.
 
 Nothing is installed when the running Python has no table, or when ``dataclasses``
 already has a module-level ``exec`` or another ``_process_class`` (someone else hooks it:
@@ -194,12 +196,12 @@ def install() -> bool:
 # recorded, :func:`replay` makes the class with the same dataclasses functions and objects
 # (Field, _DataclassParams, _recursive_repr, _set_new_attribute, _add_slots ...), in the
 # same order, only without matching the annotations and writing the texts; anything else
-# goes to dataclasses' own `_process_class`. The table holds the fingerprint of the
-# dataclasses code it was written against (:func:`dataclasses_fingerprint`): another
-# patch release's dataclasses is served nothing. tests/test_precompiled.py compares every
-# record made both ways.
+# goes to dataclasses' own `_process_class`. The table holds the checksums of the
+# dataclasses code it serves (:func:`dataclasses_fingerprint`): any other dataclasses is
+# served nothing. tests/test_precompiled.py compares every record made both ways.
 
-# what the replay mirrors: a change to any of these (another patch release) turns it off
+# what the replay mirrors or calls: a change to any of these (another patch release) turns
+# it off until the tests pass under that dataclasses and the generator accepts its checksum
 _MIRRORED = ("_process_class", "_get_field", "field", "Field", "_DataclassParams", "_init_fn", "_field_init",
              "_field_assign", "_init_param", "_fields_in_init_order", "_repr_fn", "_recursive_repr",
              "_frozen_get_del_attr", "_cmp_fn", "_hash_fn", "_hash_add", "_hash_set_none", "_hash_exception",
