@@ -45,8 +45,10 @@ def test_the_table_serves_what_it_accepts():
     the replay; anywhere else it did not."""
     installed = vars(dataclasses)["_process_class"].__module__ == "iamlint.precompiled"
     assert installed == SERVED
-    if TABLE is not None and SERVED:
+    if TABLE is not None and TABLE.RECORDS:
         assert set(gen.ACCEPTED) <= TABLE.DATACLASSES  # every checksum the generator accepts is in the table
+        # a dataclasses the tests were run under is served: the comparisons below cannot all skip there
+        assert SERVED or CHECKSUM not in gen.ACCEPTED
 
 
 CODE_FIELDS = ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_nlocals", "co_stacksize", "co_flags",
