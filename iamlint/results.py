@@ -131,11 +131,6 @@ def _check_identity(check: Callable[..., Any]) -> list[str] | None:
     return None if files is None else [check.__module__, check.__qualname__, files]
 
 
-def _folder(path: str) -> str:
-    """The folder whose settings apply to ``path`` (as :meth:`Settings.for_path` finds it)."""
-    return os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-
-
 # -- the cache ----------------------------------------------------------------------------
 
 class ResultCache(UnitCache):
@@ -157,7 +152,6 @@ class ResultCache(UnitCache):
         self._digests: dict[str, str] = {}  # path -> settings digest, for this run
         self._effective: dict[int, tuple[Effective, str]] = {}  # the same, by settings object
         self._sources: dict[str, str] = {}  # path -> digest of its content, for this run
-        self._folders: dict[str, str] = {}  # path -> the folder whose settings apply, for this run
 
     def key(self, unit: Unit, options: Any) -> str:
         """The entry's name: the unit's cache key and what rules read (see the module)."""
@@ -182,13 +176,6 @@ class ResultCache(UnitCache):
         if digest is None:
             digest = self._sources[path] = digest_source(path)
         return digest
-
-    def folder(self, path: str) -> str:
-        """:func:`_folder` of ``path``, once per run."""
-        folder = self._folders.get(path)
-        if folder is None:
-            folder = self._folders[path] = _folder(path)
-        return folder
 
     def setting(self, folder: str) -> str:
         """The digest of the effective settings of ``folder`` in this run."""
@@ -252,7 +239,7 @@ class ResultCache(UnitCache):
             "key": key,
             "root": unit.root,
             "sources": sources,
-            "settings": [[folder, self.setting(folder)] for folder in dict.fromkeys(map(self.folder, consulted))],
+            "settings": [[folder, self.setting(folder)] for folder in dict.fromkeys(map(self.settings.folder, consulted))],
             "payload": blake2b(payload, digest_size=16).hexdigest(),
         }
         data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload

@@ -113,7 +113,7 @@ class Settings:
                 raise ConfigError(config_file, "tool.iamlint", "no [tool.iamlint] table (expected iamlint settings in it)")
         self._files: dict[str, Layer | None] = {}
         self._directories: dict[str, Effective] = {}
-        self._paths: dict[str, Effective] = {}  # for_path's answers
+        self._folders: dict[str, str] = {}  # path -> folder() of it
         self._found: dict[str, str | None] = {}  # folder -> its closest configuration file
 
     def for_directory(self, directory: str) -> Effective:
@@ -125,13 +125,18 @@ class Settings:
         return effective
 
     def for_path(self, path: str) -> Effective:
-        """Settings for a file (its directory's) or a directory (each path looked at once:
-        a unit's files are asked about by the suppressions, the results cache, the rules)."""
-        effective = self._paths.get(path)
-        if effective is None:
-            folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-            effective = self._paths[path] = self.for_directory(folder)
-        return effective
+        """Settings for a file (its directory's) or a directory."""
+        return self.for_directory(self.folder(path))
+
+    def folder(self, path: str) -> str:
+        """The (absolute) folder whose settings apply to ``path``: a directory's own, a
+        file's directory. Each path is looked at once (a unit's files are asked about by
+        the suppressions, the results cache, the rules)."""
+        folder = self._folders.get(path)
+        if folder is None:
+            absolute = os.path.abspath(path)
+            folder = self._folders[path] = absolute if os.path.isdir(path) else os.path.dirname(absolute)
+        return folder
 
     def _file_layer(self, directory: str) -> Layer | None:
         if self.isolated:

@@ -209,9 +209,11 @@ _MIRRORED = ("_process_class", "_get_field", "field", "Field", "_DataclassParams
              "_is_type", "_is_classvar", "_is_initvar", "_is_kw_only", "_dataclass_getstate", "_dataclass_setstate",
              "dataclass")
 
+# the methods dataclasses adds for order=True and frozen=True (a class writing one of these itself: it raises)
+_ORDER = ("__lt__", "__le__", "__gt__", "__ge__")
+_FROZEN = ("__setattr__", "__delattr__")
 # methods a class may write itself, which dataclasses then leaves alone
-_OWN = ("__init__", "__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__setattr__", "__delattr__",
-        "__match_args__", "__getstate__", "__setstate__")
+_OWN = ("__init__", "__repr__", "__eq__", *_ORDER, *_FROZEN, "__match_args__", "__getstate__", "__setstate__")
 
 # records made by replay (a count, for tests)
 replayed: list[str] = []
@@ -312,10 +314,8 @@ def record_signature(dataclasses: ModuleType, cls: type, params: tuple) -> tuple
         if isinstance(value, field_type) and name not in annotations:
             return None
     written = tuple(name for name in _OWN if name in own)
-    if order and any(name in written for name in _OWN[3:7]):
-        return None
-    if frozen and ("__setattr__" in written or "__delattr__" in written):
-        return None
+    if (order and any(name in written for name in _ORDER)) or (frozen and any(name in written for name in _FROZEN)):
+        return None  # dataclasses raises
     class_hash = own.get("__hash__", missing)
     explicit_hash = not (class_hash is missing or (class_hash is None and "__eq__" in own))
     if unsafe_hash and explicit_hash:
@@ -395,10 +395,10 @@ def replay(dataclasses: ModuleType, cls: type, params: tuple, methods: dict[str,
     if eq:
         set_new(cls, "__eq__", method("__eq__"))
     if order:
-        for name in ("__lt__", "__le__", "__gt__", "__ge__"):
+        for name in _ORDER:
             set_new(cls, name, method(name))
     if frozen:
-        for name in ("__setattr__", "__delattr__"):
+        for name in _FROZEN:
             set_new(cls, name, method(name))
     action = dataclasses._hash_action[bool(unsafe_hash), bool(eq), bool(frozen), explicit_hash]
     if action is dataclasses._hash_add:
