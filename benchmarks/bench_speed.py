@@ -14,8 +14,9 @@ them alike):
 * ../shared/corpus, cold, default jobs (skipped when absent);
 * the language server: didSave -> publishDiagnostics of a 150-line .tf in a 4-file module;
 * deeply nested HCL (200,000 levels): time and peak RSS until the located error;
-* ``--pool-threshold``: ``--jobs 1`` against a forced 2-process pool for 2..32 modules
-  (where ``iamlint.parallel.POOL_MIN_BYTES`` comes from).
+* ``--pool-threshold``: ``--jobs 1`` against a forced 2-process pool for 2..32 modules,
+  then for 16..100 modules with ``--busy`` processes keeping the CPUs busy (where
+  ``iamlint.parallel.POOL_MIN_BYTES`` and ``BUSY_POOL_MIN_BYTES`` come from).
 
 Wall time, CPU (user + sys of the process and its pool workers) and peak RSS (largest
 process). Checkov runs on the same inputs restricted to the checks equivalent to
@@ -506,15 +507,18 @@ async def lsp_saves(python: str, module: Path, env: dict[str, str], saves: int) 
     return timings
 
 
-def pool_threshold(bench: Bench, sizes: list[int], runs: int) -> None:
-    """--jobs 1 against a forced 2-process pool, by repository size."""
-    print("\nPool break-even (cold, medians; the forced pool ignores POOL_MIN_BYTES):")
+def pool_threshold(bench: Bench, sizes: list[int], runs: int, busy: int = 0) -> None:
+    """--jobs 1 against a forced 2-process pool, by repository size (with ``busy``
+    processes keeping the CPUs busy: where the pool pays under contention)."""
+    print(f"\nPool break-even (cold, medians; the forced pool ignores POOL_MIN_BYTES; {busy} busy processes):")
     for size in sizes:
         repository = write_repository(bench.work / f"pool{size}", size)
         kb = sum(p.stat().st_size for p in repository.rglob("*.tf")) / 1024
         one = bench.command(["--jobs", "1", str(repository)])
         pool = [bench.python, "-c", FORCED_POOL, "check", "-q", "--jobs", "2", str(repository)]
         samples: dict[str, list[Sample]] = {"one": [], "pool": []}
+        for command in (one, pool):
+            bench.measure(command)  # as Bench.rows: byte code, parser, the entry-point index in the cache folder
         for _ in range(runs):
             for name, command in (("one", one), ("pool", pool)):
                 bench.clear_units()
@@ -560,7 +564,7 @@ def main() -> None:
     parser.add_argument("--checkov-runs", type=int, default=1, help="runs of Checkov per measurement")
     parser.add_argument("--regular-install", metavar="DIR", help="measure a regular install of this checkout in a venv at DIR")
     parser.add_argument("--no-corpus", action="store_true", help="skip ../shared/corpus")
-    parser.add_argument("--pool-threshold", action="store_true", help="only the pool's break-even")
+    parser.add_argument("--pool-threshold", action="store_true", help="only the pool's break-even, on idle and on busy CPUs")
     parser.add_argument("--quick", action="store_true", help="20 and 60 modules, 3 runs, no corpus: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()
@@ -580,6 +584,8 @@ def main() -> None:
     try:
         if args.pool_threshold:
             pool_threshold(bench, [2, 4, 8, 12, 16, 24, 32], max(args.runs, 9))
+            with Busy(args.busy):
+                pool_threshold(bench, [16, 24, 32, 45, 60, 100], max(args.runs, 7), args.busy)
             return
         single = write_repository(work / "single", 1) / "team0" / "module000"
         template = work / "stack.yaml"

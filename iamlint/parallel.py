@@ -9,7 +9,8 @@ The pool is used only when it pays: more than one job, and at least
 :data:`POOL_MIN_BYTES` of source to load (cache misses; file sizes, decided before the
 default jobs are probed and before :func:`plan` reads any source). The default number of jobs is
 the number of CPUs this process may really use (:func:`usable_cpus`: its CPU affinity
-and its cgroup's CPU quota) that no other process keeps busy (:func:`default_jobs`).
+and its cgroup's CPU quota); below :data:`BUSY_POOL_MIN_BYTES`, only those no other
+process keeps busy (:func:`default_jobs`).
 Work one process would share is not repeated: units that
 read the same files (root modules calling the same child module, as examples do) form
 one task, loaded by one worker in turn, which parses the shared files once and keeps
@@ -34,17 +35,23 @@ from iamlint.cache import Keys, UnitCache
 from iamlint.sources import overlaid
 
 # Below this much source to load (bytes of the units' own files), one process is faster
-# than a pool. Where it comes from (benchmarks/bench_speed.py --pool-threshold: --jobs 1
-# against a forced pool of 2, medians of 9 runs, modules of ~2.8 KB, 2-core machine): the
-# pool's fixed cost (importing multiprocessing, forking, warming up, sending results
-# back) was the extra wall time of the pool on 2 and 4 modules, 50-110 ms; loading costs
-# one process ~2-2.4 ms per KB of such source (100 modules, 283 KB: 0.54-0.68 s), of
-# which two free CPUs save about half, ~1-1.2 ms per KB: break-even at ~45-110 KB, and
-# 64 KB within it. Derived, not observed: the shared machine always had about one CPU
-# busy with other work (load 1.7), and there the pool lost at every size up to 90 KB
-# (1.04-1.37x), as it loses under contention at any size (default_jobs). Re-measure on
-# a quiet machine.
-POOL_MIN_BYTES = 64 * 1024
+# than a pool even on idle CPUs; from BUSY_POOL_MIN_BYTES on, the pool takes every usable
+# CPU even when other processes keep them busy (the scheduler shares a CPU between
+# runnable processes, so two workers get more of a busy machine than one process does,
+# which outweighs the pool's extra work once there is enough of it); in between, only the
+# CPUs idle now (:func:`default_jobs`). Measured with benchmarks/bench_speed.py
+# --pool-threshold (2-core machine, cold, --jobs 1 against a forced pool of 2, medians of
+# 7-9 interleaved runs, modules of ~2.8 KB), 2026-12-08:
+#   idle CPUs: 2 modules (5.6 KB) 1.14x, 4 (11 KB) 0.97x, 8 (23 KB) 0.91x, 12 (34 KB) 0.80x,
+#     32 (91 KB) 0.77x;
+#   two processes spinning on the CPUs: 16 modules (45 KB) 1.07x, 24 (68 KB) 0.85x,
+#     45 (128 KB) 0.88x, 100 (283 KB) 0.83x; with one: 30 modules (87 KB) 1.04x, 45 0.93x,
+#     100 0.83x (the same pairs by hand).
+# Both thresholds sit above the measured break-evens: a pool that does not pay costs more
+# than one that pays a little late. (The earlier 64 KB was derived on a machine with one
+# CPU busy, before the fork pool.)
+POOL_MIN_BYTES = 32 * 1024
+BUSY_POOL_MIN_BYTES = 128 * 1024
 
 Loaded = tuple[Any, Any, "str | None"]
 Load = Callable[[Any, Any], Any]
@@ -134,17 +141,21 @@ def _v1_quota(folder: str) -> float | None:
         return None
 
 
-def default_jobs(loadavg: str = "/proc/loadavg", samples: int = 5, interval: float = 0.002) -> int:
-    """The CPUs this process may use (:func:`usable_cpus`) that are idle now: a pool on
-    CPUs other processes keep busy was slower than one process (at 100 modules, 1.05-1.3x
-    the wall time in benchmarks/bench_speed.py's contention rows), so the default is
-    one process when no second CPU is free. "Idle" counts the runnable tasks of the
+def default_jobs(loadavg: str = "/proc/loadavg", samples: int = 5, interval: float = 0.002,
+                 work: int | None = None) -> int:
+    """The default number of processes for ``work`` bytes of source to load (None: a
+    large amount): every CPU this process may use (:func:`usable_cpus`) from
+    :data:`BUSY_POOL_MIN_BYTES` on, whatever else runs (there the pool pays even on
+    CPUs other processes keep busy); below it, only those that are idle now, so one
+    process when no second CPU is free. "Idle" counts the runnable tasks of the
     machine now (``/proc/loadavg``, not the one-minute average, which still holds a
     previous run's own processes), less this one: the median of a few samples ~10 ms
     apart in all (a single sample missed busy processes between two time slices)."""
     usable = usable_cpus()
     if usable <= 1:
         return 1
+    if work is None or work >= BUSY_POOL_MIN_BYTES:
+        return usable
     counts = []
     for sample in range(samples):
         if sample:
@@ -164,9 +175,10 @@ def _running(loadavg: str) -> int:
         return 1
 
 
-def resolve_jobs(jobs: int | None) -> int:
+def resolve_jobs(jobs: int | None, work: int | None = None) -> int:
+    """``jobs`` as asked, else the default for ``work`` bytes of source (:func:`default_jobs`)."""
     if jobs is None or jobs <= 0:
-        return default_jobs()
+        return default_jobs(work=work)
     return jobs
 
 
@@ -252,7 +264,8 @@ def _load_units(units: list[Any], options: Any, cache: UnitCache | None, jobs: i
     # look at what else is running); only then the plan, which reads the units' sources
     misses = [units[i] for i in pending]
     sizes = [unit_bytes(unit) for unit in misses]
-    jobs = resolve_jobs(asked) if len(misses) >= 2 and sum(sizes) >= POOL_MIN_BYTES else 1
+    work = sum(sizes)
+    jobs = resolve_jobs(asked, work) if len(misses) >= 2 and work >= POOL_MIN_BYTES else 1
     tasks = plan(misses, jobs, sizes=sizes) if jobs > 1 else []
     if len(tasks) < 2:  # the cache was asked already: misses are not looked up again
         yield from _serial(units, options, cache, load, hits, progress, looked_up=True)

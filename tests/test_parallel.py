@@ -246,17 +246,44 @@ def test_a_task_bigger_than_a_workers_share_is_split(tmp_path):
     assert 2 < len(tasks) <= 5 and all(task == sorted(task) for task in tasks)
 
 
-def test_default_jobs_leave_out_cpus_other_processes_keep_busy(tmp_path, monkeypatch):
+def test_default_jobs_leave_out_cpus_other_processes_keep_busy_below_the_busy_threshold(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     loadavg = tmp_path / "loadavg"
+    medium = parallel.BUSY_POOL_MIN_BYTES - 1
     for running, jobs in ((1, 2), (2, 1), (3, 1), (9, 1)):  # this process, plus running - 1 others
         loadavg.write_text(f"0.50 0.40 0.30 {running}/300 12345\n")
-        assert parallel.default_jobs(str(loadavg)) == jobs
+        assert parallel.default_jobs(str(loadavg), work=medium) == jobs
+        # enough work: every usable CPU, busy or not (the pool pays under contention there)
+        assert parallel.default_jobs(str(loadavg), work=parallel.BUSY_POOL_MIN_BYTES) == 2
+        assert parallel.default_jobs(str(loadavg)) == 2
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 64)  # two usable CPUs of a big, half-busy host
     loadavg.write_text("30.0 30.0 30.0 33/900 12345\n")
-    assert parallel.default_jobs(str(loadavg)) == 2
-    assert parallel.default_jobs(str(tmp_path / "missing")) == 2  # no /proc: the usable CPUs
+    assert parallel.default_jobs(str(loadavg), work=medium) == 2
+    assert parallel.default_jobs(str(tmp_path / "missing"), work=medium) == 2  # no /proc: the usable CPUs
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 1)  # one usable CPU: never a pool
+    assert parallel.default_jobs(str(tmp_path / "missing")) == 1
+
+
+def test_enough_work_takes_the_usable_cpus_without_looking_at_the_load(repository, monkeypatch, pool_calls):
+    """From BUSY_POOL_MIN_BYTES of source on, the default jobs are the usable CPUs even on a
+    busy machine, and its load is not probed (the samples are ~10 ms of the serial share);
+    just below, the load decides (here: one process)."""
+    probed = []
+    monkeypatch.setattr(parallel, "_running", lambda loadavg: probed.append(loadavg) or 9)  # a busy machine
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    asked = []
+    original = parallel.resolve_jobs
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs, work=None: asked.append(work) or original(jobs, work))
+    serial = run([str(repository)], Options(jobs=1, cache=False))
+    monkeypatch.setattr(parallel, "BUSY_POOL_MIN_BYTES", 1)
+    report = run([str(repository)], Options(jobs=None, cache=False))
+    assert probed == [] and len(pool_calls) == 1 and _snapshot(report) == _snapshot(serial)
+    work = asked[-1]
+    assert work > 0
+    monkeypatch.setattr(parallel, "BUSY_POOL_MIN_BYTES", work + 1)
+    report = run([str(repository)], Options(jobs=None, cache=False))
+    assert probed and len(pool_calls) == 1 and _snapshot(report) == _snapshot(serial)
 
 
 def test_pool_workers_run_the_rules_and_send_back_checked_units(repository, pool_calls, monkeypatch):
@@ -308,7 +335,7 @@ def test_a_pool_declined_asks_the_cache_once_per_unit(repository, monkeypatch):
         return original(self, unit, options)
 
     monkeypatch.setattr(UnitCache, "get", spy)
-    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # no free CPU now
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs, work=None: 1)  # no free CPU now
     run([str(repository)], Options(jobs=None))
     assert asked and len(asked) == len(set(asked))
 
@@ -321,11 +348,11 @@ def test_one_process_by_default_is_decided_before_the_plan_reads_any_source(repo
     planned, scanned = [], []
     monkeypatch.setattr(parallel, "plan", lambda *args, **kwargs: planned.append(args) or [])
     monkeypatch.setattr(parallel, "_shared_inputs", lambda unit: scanned.append(unit) or frozenset())
-    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 1)  # the probe: no free CPU now
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs, work=None: 1)  # the probe: no free CPU now
     report = run([str(repository)], Options(jobs=None, cache=False))
     assert (planned, scanned, pool_calls) == ([], [], [])
     assert _snapshot(report) == _snapshot(serial)
-    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs: 2)  # the same spies see a pool being planned
+    monkeypatch.setattr(parallel, "resolve_jobs", lambda jobs, work=None: 2)  # the same spies see a pool being planned
     run([str(repository)], Options(jobs=None, cache=False))
     assert planned
 
