@@ -75,7 +75,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     loading.finish(paths)
     _suppress(report, loading, registry, settings, options)
     report.errors.extend(getattr(settings, "errors", ()))  # configuration files found in the tree that are bad
-    _locate_fixes(report, options, formats)
+    _locate_fixes(report, options, loading)
     report.sort()
     return report
 
@@ -96,6 +96,7 @@ class _Loading:
         # files units read (a JSON file templatefile() reads is used, not skipped); resolved
         # (realpath) only when something was skipped
         self.read: list[str] = []
+        self.planner: Any = None  # iamlint.fixes.plan.Planner, the first time a fix is located
 
     def add(self, unit: Unit, result: UnitResult | Checked | None, crash: str | None, cache: UnitCache | None = None,
             results: ResultCache | None = None) -> None:
@@ -122,7 +123,22 @@ class _Loading:
     def check(self, unit: Unit, result: UnitResult) -> Checked:
         """Run the graph rules on a loaded unit: what the rest of the run needs from it."""
         moved = self.account.moves(result.graph) if self.account is not None and unit.kind != "account" else None
-        return _checked(unit, result, self.options, self.registry, self.lines, moved)
+        checked = _checked(unit, result, self.options, self.registry, self.lines, moved)
+        if self.options.fixes:  # located here, in the pool worker that checks the unit, not at the end of the run
+            checked.located, checked.outside = self.locate(checked.located), self.locate(checked.outside)
+        return checked
+
+    def locate(self, findings: list[LocatedFinding]) -> list[LocatedFinding]:
+        """``findings`` with the fixes they propose located (:func:`iamlint.fixes.locate`),
+        by one planner for the run in this process (it keeps the files it read)."""
+        if not any(f.intent is not None for f in findings):
+            return findings
+        # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
+        from iamlint.fixes import locate as locate_fixes, new_planner
+
+        if self.planner is None:
+            self.planner = new_planner(self.formats)
+        return locate_fixes(findings, planner=self.planner)
 
     def take(self, unit: Unit, checked: Checked) -> None:
         """A checked unit (just checked, or from the results cache) into the report."""
@@ -232,14 +248,16 @@ def _suppress(report: Report, loading: _Loading, registry: Registry, settings: S
     report.findings.extend(f for f in about if os.path.normpath(f.path) not in loading.files.loaded)
 
 
-def _locate_fixes(report: Report, options: Options, formats: FormatRegistry) -> None:
+def _locate_fixes(report: Report, options: Options, loading: _Loading) -> None:
+    """Fixes are located as each unit is checked (``_Loading.check``); what is left: the
+    suppression rules' findings, and the units the results cache served from a run that
+    did not locate them. Without ``options.fixes`` (nothing shows them) no finding keeps
+    an intent or a fix (a results entry of a run that located them may hold some)."""
     if not options.fixes:
-        report.findings = [replace(f, intent=None) if f.intent is not None else f for f in report.findings]
-    elif any(f.intent is not None for f in report.findings):
-        # start-up: the fix planner (and the parsers it re-reads files with) only when a finding proposes a fix
-        from iamlint.fixes import locate as locate_fixes
-
-        report.findings = locate_fixes(report.findings, formats)
+        report.findings = [replace(f, intent=None, fix=None) if f.intent is not None or f.fix is not None else f
+                           for f in report.findings]
+    else:
+        report.findings = loading.locate(report.findings)
 
 
 class _Account:

@@ -4,7 +4,8 @@ diagnostics).
 
 One entry per unit (``results/`` in the cache directory, :mod:`iamlint.cachedir`) holds a
 :class:`Checked` record: everything the rest of the run takes from a unit once its rules
-have run -- its located findings (with the rules' fix intents), the findings outside the
+have run -- its located findings (with their fixes located, or with the rules' fix
+intents when the run that checked it did not show fixes), the findings outside the
 files given, input and load errors, the files it read, the suppression facts of its
 files and the module prefixes its nodes live under, its node addresses (a plan's
 de-duplication), its resource count and the ``--var`` names it does not declare.

@@ -296,18 +296,20 @@ def test_evidence_formats(tmp_path):
 
 
 def test_fixes_are_located_only_when_shown(tmp_path, monkeypatch):
-    """The text output shows no fix: the files are not read again to locate them."""
-    import iamlint.fixes
+    """The text output shows no fix: the files are not read again to locate them; the
+    JSON output locates each finding's fix once."""
+    from iamlint.fixes.plan import Planner
 
     folder = _copy(CASES[0], tmp_path)
     monkeypatch.chdir(tmp_path / "repo")
     calls = []
-    real = iamlint.fixes.locate
-    monkeypatch.setattr(iamlint.fixes, "locate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = Planner.plan
+    monkeypatch.setattr(Planner, "plan", lambda self, intent: calls.append(intent) or real(self, intent))
     assert "EC2003" in invoke("--select", "EC2003", str(folder)).stdout
     assert calls == []
-    assert "EC2003" in invoke("--format", "json", "--select", "EC2003", str(folder)).stdout
-    assert calls == [1]
+    shown = invoke("--format", "json", "--select", "EC2003", str(folder)).stdout
+    assert "EC2003" in shown and '"fix"' in shown
+    assert len(calls) == shown.count('"rule": "EC2003"') > 0
 
 
 def test_diff_masks_credentials_near_a_fix(tmp_path, monkeypatch):

@@ -120,6 +120,29 @@ def test_closest_action(typo: str, fixed: str):
     assert knowledge.closest_action(typo) == fixed
 
 
+def test_closest_names_are_searched_once_per_word(monkeypatch):
+    """closest() remembers the names difflib found for a word (the catalogue does not
+    change): asked again, for the message or a fix's clear choice, it answers the same
+    without searching again."""
+    import difflib
+
+    from iamlint.knowledge.catalog import catalogue as fresh
+
+    catalogue = fresh.__wrapped__()  # a catalogue of its own (the run's is shared)
+    searched = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(difflib, "get_close_matches", lambda word, *a, **k: searched.append(word) or real(word, *a, **k))
+    first = [catalogue.closest(text, clear) for text in ("ec2:DescribeInstancez", "s4:GetObject", "ec2:DescribeImagez")
+             for clear in (False, True)]
+    count = len(searched)
+    assert count and sorted(set(searched)) == sorted(searched)  # each word searched once
+    again = [catalogue.closest(text, clear) for text in ("ec2:DescribeInstancez", "s4:GetObject", "ec2:DescribeImagez")
+             for clear in (True, False)]
+    assert len(searched) == count
+    assert again == [first[1], first[0], first[3], first[2], first[5], first[4]]
+    assert first[0] == "ec2:DescribeInstances" and first[2] == "s3:GetObject"
+
+
 def test_service_exists_is_case_insensitive():
     assert knowledge.service_exists("EC2") and not knowledge.service_exists("ec3")
 

@@ -393,3 +393,54 @@ def test_a_format_plugin_edit_changes_the_unit_key(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "_PACKAGES", {})
     assert unit_key(unit, Options()) != before
     sys.modules.pop("format_for_results", None)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fixes_are_located_as_units_are_checked_and_kept_in_the_results(cache_dir, tmp_path, monkeypatch, jobs):
+    """A run that shows fixes (JSON) locates each finding's fix as its unit is checked (in
+    the pool worker that checks it), and the results entry keeps it: the next run locates
+    nothing and reports the same; a run that shows none (text) gets none from those entries,
+    and a JSON run served entries a text run stored locates their fixes at the end."""
+    import iamlint.parallel as parallel
+    from iamlint.fixes.plan import Planner
+
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    folder = tmp_path / "imds"
+    for i in range(3):
+        (folder / f"m{i}").mkdir(parents=True)
+        (folder / f"m{i}" / "main.tf").write_text(
+            f'resource "aws_instance" "web{i}" {{\n  ami = "ami-1"\n  iam_instance_profile = "p"\n'
+            f'  metadata_options {{\n    http_tokens = "optional"\n  }}\n}}\n')
+    planned: list[object] = []
+    real = Planner.plan
+    monkeypatch.setattr(Planner, "plan", lambda self, intent: planned.append(intent) or real(self, intent))
+
+    def fixes(report):
+        return [(f.rule, f.path, f.line, f.intent, f.fix) for f in report.findings]
+
+    cold = run([str(folder)], Options(jobs=jobs, cache=False, fixes=True))
+    located = [item for item in fixes(cold) if item[4] is not None]
+    assert len(located) == 3 and all(item[3] is None for item in located)
+    planned.clear()
+    first = run([str(folder)], Options(jobs=jobs, fixes=True))
+    assert fixes(first) == fixes(cold)
+    assert len(planned) == (3 if jobs == 1 else 0)  # in the workers (their calls are not seen here)
+    planned.clear()
+    hits: list[object] = []
+    lookup = ResultCache.lookup
+    monkeypatch.setattr(ResultCache, "lookup", lambda self, *a, **k: hits.append(lookup(self, *a, **k)) or hits[-1])
+    warm = run([str(folder)], Options(jobs=jobs, fixes=True))
+    assert fixes(warm) == fixes(cold) and planned == []
+    assert len(hits) == 3 and all(hit is not None for hit in hits)  # served, with their fixes
+    hits.clear()
+    text = run([str(folder)], Options(jobs=jobs, fixes=False))
+    assert len(hits) == 3 and all(hit is not None for hit in hits)
+    assert [item[:3] for item in fixes(text)] == [item[:3] for item in fixes(cold)]
+    assert all(item[3] is None and item[4] is None for item in fixes(text))
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "other"))
+    run([str(folder)], Options(jobs=jobs, fixes=False))  # entries without located fixes
+    planned.clear()
+    hits.clear()
+    served = run([str(folder)], Options(jobs=jobs, fixes=True))
+    assert fixes(served) == fixes(cold) and len(planned) == 3
+    assert len(hits) == 3 and all(hit is not None for hit in hits)

@@ -18,6 +18,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from iamlint.knowledge.data import DATA_DIR
 
@@ -76,6 +77,10 @@ class Catalogue:
         self._services: dict[str, dict[str, ActionInfo]] = {}
         self._arns: dict[str, dict[str, str]] = {}
         self._expanded: dict[str, tuple[ActionInfo, ...] | None] = {}
+        # (service or "", word) -> the names closest to ``word``: closest() asks twice for
+        # one misspelt action (the message, then a fix's clear choice), and a corpus repeats
+        # its typos; ~30 ms for a name among ec2's ~700 actions
+        self._close: dict[tuple[str, str], list[str]] = {}
         LOADS["index"] += 1
 
     @property
@@ -155,11 +160,9 @@ class Catalogue:
         """The closest real action (``service:Name``) or, for an unknown service, the
         closest real prefix with the action part kept. With ``clear``, only a name that
         is clearly the closest (no runner-up within 0.1 of its similarity)."""
-        import difflib  # only to suggest a name (start-up time: a plain run never needs it)
-
         service, sep, name = text.partition(":")
         if not self.has_service(service):
-            prefixes = difflib.get_close_matches(service.lower(), self._index, n=5, cutoff=0.4)
+            prefixes = self._close_matches("", service.lower(), self._index, 5, 0.4)
             if not prefixes or (clear and not _clearly(service.lower(), prefixes)):
                 return None
             if not sep:
@@ -177,10 +180,21 @@ class Catalogue:
         table = self.actions(service) or {}
         if "*" in name or "?" in name:
             return self._closest_pattern(service.lower(), name, table)
-        match = difflib.get_close_matches(name.lower(), table, n=2, cutoff=0.6)
+        match = self._close_matches(service.lower(), name.lower(), table, 2, 0.6)
         if clear and not _clearly(name.lower(), match):
             return None
         return table[match[0]].full_name if match else None
+
+    def _close_matches(self, service: str, word: str, names: Iterable[str], n: int, cutoff: float) -> list[str]:
+        """``difflib.get_close_matches`` of ``word`` among ``names`` (the service's actions,
+        or the services for ``service`` ""), remembered: the catalogue does not change."""
+        key = (service, word)
+        found = self._close.get(key)
+        if found is None:
+            import difflib  # only to suggest a name (start-up time: a plain run never needs it)
+
+            found = self._close[key] = difflib.get_close_matches(word, names, n=n, cutoff=cutoff)
+        return list(found)
 
     def _closest_pattern(self, service: str, name: str, table: dict[str, ActionInfo]) -> str | None:
         """'sqs:Recieve*' -> 'sqs:Receive*': fix the literal head of a wildcard pattern."""
