@@ -40,16 +40,16 @@ from iamlint.sources import overlaid
 # runnable processes, so two workers get more of a busy machine than one process does,
 # which outweighs the pool's extra work once there is enough of it); in between, only the
 # CPUs idle now (:func:`default_jobs`). Measured with benchmarks/bench_speed.py
-# --pool-threshold (2-core machine, cold, --jobs 1 against a forced pool of 2, medians of
-# 7-9 interleaved runs, modules of ~2.8 KB), 2026-12-08:
-#   idle CPUs: 2 modules (5.6 KB) 1.14x, 4 (11 KB) 0.97x, 8 (23 KB) 0.91x, 12 (34 KB) 0.80x,
-#     32 (91 KB) 0.77x;
-#   two processes spinning on the CPUs: 16 modules (45 KB) 1.07x, 24 (68 KB) 0.85x,
-#     45 (128 KB) 0.88x, 100 (283 KB) 0.83x; with one: 30 modules (87 KB) 1.04x, 45 0.93x,
-#     100 0.83x (the same pairs by hand).
-# Both thresholds sit above the measured break-evens: a pool that does not pay costs more
-# than one that pays a little late. (The earlier 64 KB was derived on a machine with one
-# CPU busy, before the fork pool.)
+# --pool-threshold (2-core machine, cold runs in new cache folders, --jobs 1 against a
+# forced pool of 2, medians of 7-9 interleaved runs, modules of ~2.8 KB), 2026-12-08:
+#   idle CPUs: 2 modules (5.6 KB) 1.03x, 4 (11 KB) 0.95x, 8 (23 KB) 1.00x, 12 (34 KB)
+#     0.83x, 16 (45 KB) 0.93x, 24 (68 KB) 0.75x, 32 (91 KB) 0.75x;
+#   two processes spinning on the CPUs: 16 modules (45 KB) 0.92x, 24 (68 KB) 0.92x,
+#     32 (91 KB) 1.06x, 45 (128 KB) 0.89x, 60 (170 KB) 0.85x, 100 (283 KB) 0.89x; the
+#     default jobs at 100 modules 0.85x (7 runs), with one spinning process 0.83x.
+# Both thresholds sit at or above the sizes where the pool stops losing: a pool that
+# does not pay costs more than one that pays a little late. (The earlier 64 KB was
+# derived on a machine with one CPU busy, before the fork pool.)
 POOL_MIN_BYTES = 32 * 1024
 BUSY_POOL_MIN_BYTES = 128 * 1024
 
