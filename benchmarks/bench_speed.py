@@ -611,7 +611,7 @@ def main() -> None:
         with Busy(args.busy):
             bench.rows([(f"{small} modules, cold, one process, busy CPUs", ["--jobs", "1", str(repositories[small])]),
                         (f"{small} modules, cold, default jobs, busy CPUs", [str(repositories[small])])],
-                       cold=True, runs=args.scan_runs)
+                       cold=True, runs=max(args.scan_runs, args.runs))  # more runs: the busy CPUs spread them more
 
         if CORPUS.is_dir() and not args.no_corpus:
             print(f"\n{CORPUS} (cold, default jobs, JSON output):")
