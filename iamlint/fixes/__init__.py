@@ -2,10 +2,9 @@
 in the syntax of the file where each value is written, and chosen for applying.
 
 * :func:`locate` turns the intents the findings carry into :class:`Fix` records (the
-  engine calls it as each unit is checked, in the process that checks it, with one
-  planner per run and process, and at the end of the run for the findings left: the
-  suppression rules', and those of units served by the results cache from a run that
-  did not show fixes);
+  engine calls it as each unit is checked, in the process that checks it, and at the
+  end of the run for the findings left: the suppression rules', and those of units
+  served by the results cache from a run that did not show fixes);
 * :func:`chosen` picks the fixes to apply: by applicability, one per place, none
   overlapping another (the rest waits for the next round, as ruff does);
 * :mod:`.plan` (intents -> edits), :mod:`.tree` (a structural view of YAML, JSON and
@@ -21,33 +20,23 @@ The loop that applies fixes and lints again before writing anything is
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Iterable
 
 from iamlint.formats.registry import FormatRegistry
 from iamlint.model.fixes import EDITOR, SAFE, UNSAFE, Fix
 from iamlint.report import LocatedFinding
 
-__all__ = ["Selection", "chosen", "locate", "new_planner"]
+__all__ = ["Selection", "chosen", "locate"]
 
 
-def locate(findings: list[LocatedFinding], formats: FormatRegistry | None = None,
-           planner: Any = None) -> list[LocatedFinding]:
-    """The findings with their fix located (``fix``), the rule's intent dropped.
-    ``planner``: a :class:`~iamlint.fixes.plan.Planner` to reuse (it keeps the texts and
-    trees of the files it read, for one run), else a new one."""
+def locate(findings: list[LocatedFinding], formats: FormatRegistry | None = None) -> list[LocatedFinding]:
+    """The findings with their fix located (``fix``), the rule's intent dropped."""
     if not any(f.intent is not None for f in findings):
         return findings
-    if planner is None:
-        planner = new_planner(formats)
-    return [replace(f, fix=planner.plan(f.intent), intent=None) if f.intent is not None else f for f in findings]
-
-
-def new_planner(formats: FormatRegistry | None = None) -> Any:
-    """A fix planner for one run (:class:`iamlint.fixes.plan.Planner`, imported only when
-    a fix is located: start-up)."""
     from iamlint.fixes.plan import Planner
 
-    return Planner(formats)
+    planner = Planner(formats)
+    return [replace(f, fix=planner.plan(f.intent), intent=None) if f.intent is not None else f for f in findings]
 
 
 class Selection:
