@@ -25,6 +25,7 @@ from iamlint.normalize.terraform.resources import build_node, evaluate_body
 from iamlint.normalize.terraform.scope import DataBuilder
 from iamlint.normalize.terraform.variables import convert
 from iamlint.parsers.terraform.syntax import Block
+from iamlint.sources import real_path
 
 MAX_DEPTH = 40
 META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -68,7 +69,7 @@ class Loader:
         self.evaluators.clear()
 
     def config_for(self, directory: str) -> ModuleConfig:
-        key = os.path.realpath(directory)
+        key = real_path(directory)
         config = self.configs.get(key)
         if config is None:
             files = module_files(directory)
@@ -128,7 +129,7 @@ class ModuleCall:
         directory = self._directory(source.value, path, source_attr.span)
         if directory is None:
             return None
-        real = os.path.realpath(directory)
+        real = real_path(directory)
         if real in parent.stack:
             chain = " -> ".join(os.path.relpath(p) for p in parent.stack[parent.stack.index(real):])
             return self._fail(source_attr.span, f"module cycle: module.{name} calls a module that is already "
