@@ -38,11 +38,12 @@ import pickle
 import sys
 import time
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 
 from iamlint import __version__
 from iamlint.cachedir import UNIT_SUFFIX as _SUFFIX
-from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, trusted_file, unlink, write_atomic
+from iamlint.cachedir import UNITS_SUBDIR, cache_dir, clear, private_folder, read_trusted_file, unlink, write_atomic
 from iamlint.digests import blake2b
 from iamlint.model.masking import holds_key_id, mask_object, may_hold_secrets
 from iamlint.model.units import Unit, UnitResult
@@ -228,12 +229,13 @@ def digest_source(path: str) -> str:
     if text is not None:
         return "buffer:" + blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     try:
-        if os.path.isdir(path):
+        found = os.stat(path)
+        if S_ISDIR(found.st_mode):
             listing = "\n".join(sorted(os.listdir(path)))
             return "dir:" + blake2b(listing.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
     except OSError:
         return "missing"
-    data, error = read_bytes(path)  # a regular file only, capped: never blocks on a FIFO
+    data, error = read_bytes(path, known=found)  # a regular file only, capped: never blocks on a FIFO
     if data is None:
         return "missing" if error is None or error.message.startswith("cannot read") else "unread:" + error.message
     return blake2b(data, digest_size=16).hexdigest()
@@ -345,13 +347,10 @@ class UnitCache:
         return True
 
     def _read_valid(self, path: Path, key: str) -> bytes | None:
-        try:
-            with open(path, "rb") as handle:
-                if not self._trusted(handle.fileno()):
-                    self.rejected += 1
-                    return None
-                data = handle.read()
-        except OSError:
+        data = read_trusted_file(path, self.directory)
+        if data is None:  # not trusted (rejected), or gone (pruned by another run) or unreadable
+            if os.path.lexists(path) and os.access(path, os.R_OK):
+                self.rejected += 1
             return None
         magic = self.magic
         if not data.startswith(magic):
@@ -384,10 +383,6 @@ class UnitCache:
     def _current(self, header: dict[str, Any]) -> bool:
         """Every file the entry's unit read is as it was."""
         return all(digest_source(source) == digest for source, digest in header["sources"])
-
-    def _trusted(self, fd: int) -> bool:
-        """Only files and folders of the current user that others cannot write."""
-        return trusted_file(fd, Path(self.directory))
 
     # -- store ------------------------------------------------------------------------
     def digests(self, unit: Unit, options: Any) -> list[list[str]]:

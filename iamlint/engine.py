@@ -27,7 +27,7 @@ from iamlint.model.links import written_policies
 from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
 from iamlint.parallel import Progress, load_units
-from iamlint.registry import Registry, load_plugins
+from iamlint.registry import Registry, deferred, load_deferred, load_plugins
 from iamlint.report import LocatedFinding, Related, Report
 from iamlint.results import Checked, ResultCache
 from iamlint.sources import active, limited, overlaid, read_source, real_path, real_paths, repository_root
@@ -65,7 +65,7 @@ def _run(paths: list[str], options: Options, registry: Registry | None, progress
     # pool workers run the rules too and store the results, except with --account / --state
     # (context of this process)
     check = _WorkerCheck(loading, results) if loading.account is None else None
-    for unit, checked, result, crash in _loaded(units, options, cache, results, progress, check):
+    for unit, checked, result, crash in _loaded(units, options, cache, results, progress, check, registry.rules):
         if checked is not None:
             loading.take(unit, checked)
         else:
@@ -190,12 +190,13 @@ class _WorkerCheck:
 
 
 def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: ResultCache, progress: Progress | None,
-            check: _WorkerCheck | None = None,
+            check: _WorkerCheck | None = None, rules: Iterable[Rule] = (),
             ) -> Iterator[tuple[Unit, Checked | None, UnitResult | Checked | None, str | None]]:
     """``(unit, checked, result, crash)`` for every unit in order: ``checked`` from the
     results cache, else the loaded ``result`` (or ``crash``; a ``Checked`` when a pool
     worker also ran ``check`` on it). load_unit is looked up
-    here, at run time (tests replace it)."""
+    here, at run time (tests replace it). The deferred built-in ``rules`` are imported
+    when a unit is to be checked (before a pool forks: its workers inherit them)."""
     found: dict[int, Checked] = {}
     if results.enabled:
         for index, unit in enumerate(units):
@@ -204,6 +205,8 @@ def _loaded(units: list[Unit], options: Options, cache: UnitCache, results: Resu
                 if checked is not None:
                     found[index] = checked
     rest = [unit for index, unit in enumerate(units) if index not in found]
+    if rest:
+        load_deferred(rules)
     if progress is not None:
         progress.begin(len(units))
     loaded = load_units(rest, options, cache, options.jobs, load_unit, _Continued(progress) if progress else None, check)
@@ -544,6 +547,8 @@ def check_suppressions(
     context = Context(partition=partition)
     located: list[LocatedFinding] = []
     for rule in rules:
+        if not suppressions and deferred(rule.check):
+            continue  # a built-in suppression rule judges suppressions only: not imported to find none
         try:
             findings = list(rule.check(suppressions, context))
         except Exception as exc:  # one failing rule never stops the others

@@ -58,6 +58,7 @@ from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.digests import blake2b
 from iamlint.model.units import SourceError, SourceFacts, Unit
+from iamlint.registry import DeferredCheck
 from iamlint.report import LocatedFinding
 
 __all__ = ["Checked", "ResultCache", "rules_fingerprint", "settings_digest"]
@@ -123,6 +124,11 @@ def _check_identity(check: Callable[..., Any]) -> list[str] | None:
     """Module, name and code files of a plain module-level function; None for anything
     else (a closure, a bound method, a callable object, a function replaced in its
     module since the rule was made: their behaviour depends on state not in the key)."""
+    if isinstance(check, DeferredCheck):  # a built-in rule not imported yet: its check's own identity
+        if check.rule is None:
+            recorded = package_fingerprint(check.__module__)
+            return None if recorded is None else [check.__module__, check.__qualname__, recorded]
+        check = check.loaded
     if not isinstance(check, types.FunctionType) or check.__closure__:
         return None
     module = sys.modules.get(check.__module__)

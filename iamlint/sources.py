@@ -192,38 +192,55 @@ def special(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def read_bytes(path: str, display: str | None = None, limit: int | None = None) -> tuple[bytes | None, SourceError | None]:
+def read_bytes(path: str, display: str | None = None, limit: int | None = None,
+               known: os.stat_result | None = None) -> tuple[bytes | None, SourceError | None]:
     """The bytes of a regular file of at most ``limit`` bytes (default :func:`max_bytes`),
     or a located error. Nothing else is ever opened for reading: the file is checked
     before it is opened (a FIFO, a device, a socket -- also behind a symlink -- would
-    block or never end), then opened without blocking and checked again."""
+    block or never end; ``known``: its ``os.stat`` already taken by the caller), then
+    opened without blocking and checked again. Read with ``os.read`` on the descriptor
+    (a file object would add three system calls and its buffers: a warm run digests
+    every file it checks)."""
     display = display or path
     limit = max_bytes() if limit is None else limit
     try:
-        kind = special(os.stat(path).st_mode)
+        kind = special((known or os.stat(path)).st_mode)
         if kind is not None:
             return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
-    with open(fd, "rb", closefd=True) as handle:
-        try:
-            info = os.fstat(fd)
-            kind = special(info.st_mode)
-            if kind is not None:  # replaced between the check and the open
-                return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
-            # read what the size says (asking for `limit` bytes would allocate them), and
-            # past it only if the file grew meanwhile, up to the cap
-            data = handle.read(info.st_size + 1) if info.st_size <= limit else b""
-            if len(data) > info.st_size:
-                data += handle.read(limit + 1 - len(data))
-        except OSError as exc:
-            return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        kind = special(info.st_mode)
+        if kind is not None:  # replaced between the check and the open
+            return None, SourceError(display, 0, f"not read: {kind}, not a regular file")
+        # read what the size says (asking for `limit` bytes would allocate them), and
+        # past it only if the file grew meanwhile, up to the cap
+        data = _read_fd(fd, info.st_size + 1) if info.st_size <= limit else b""
+        if len(data) > info.st_size:
+            data += _read_fd(fd, limit + 1 - len(data))
+    except OSError as exc:
+        return None, SourceError(display, 0, f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     if info.st_size > limit or len(data) > limit:
         size = max(info.st_size, len(data))
         return None, SourceError(display, 0, f"not read: {_size(size)} is over the {_size(limit)} limit for a file "
                                              "(iamlint check --max-file-size raises it)")
     return data, None
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes from ``fd``, fewer only at its end."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_head(path: str, size: int) -> bytes | None:

@@ -210,10 +210,11 @@ class Scope:
 
     def add_files(self, unit: Unit, files: Iterable[str], facts: dict[str, SourceFacts], settings: Any) -> None:
         """A unit's reported files (not excluded, within ``unit.only``) with their facts."""
+        for_file = getattr(settings, "for_file", None) or settings.for_path  # (files: no folder test)
         for path in files:
             if unit.only is not None and os.path.normpath(path) not in unit.only:
                 continue
-            if not settings.for_path(path).excluded(path):
+            if not for_file(path).excluded(path):
                 self.files.setdefault(path, facts.get(path))
 
     def add_nodes(self, nodes: Iterable) -> None:

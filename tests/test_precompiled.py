@@ -205,7 +205,8 @@ described = {}
 for name in modules:
     module = importlib.import_module(name)
     for attribute, value in sorted(vars(module).items()):
-        if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == name:
+        # a record: a class made by @dataclass (not a plain subclass of one: registry.DeferredRule)
+        if isinstance(value, type) and "__dataclass_fields__" in vars(value) and value.__module__ == name:
             methods = {m: function(vars(value)[m]) for m in sorted(vars(value)) if m.startswith("__")
                        and hasattr(vars(value)[m], "__code__")
                        and vars(value)[m].__code__.co_qualname.startswith("__create_fn__.<locals>.")}

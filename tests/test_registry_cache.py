@@ -41,9 +41,9 @@ def _scan_count(monkeypatch) -> list[int]:
     calls = [0]
     real = registry_module._load_scanned
 
-    def counting(key):
+    def counting(key, *args):
         calls[0] += 1
-        return real(key)
+        return real(key, *args)
 
     monkeypatch.setattr(registry_module, "_load_scanned", counting)
     return calls

@@ -115,7 +115,7 @@ def check(paths: tuple[str, ...], flags: dict[str, Any], order: list[tuple[str, 
     if refused is not None:
         echo(f"iamlint: note: {refused}", err=True)
     try:
-        registry = load_plugins()
+        registry = load_plugins(deferred=not flags["no_cache"])  # built-in rules imported when a unit is checked
         options = _options(registry, flags, list(paths) or ["."], order)
         settings = options.settings
         if flags["fix"] or flags["diff"]:

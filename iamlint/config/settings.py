@@ -128,6 +128,14 @@ class Settings:
         """Settings for a file (its directory's) or a directory."""
         return self.for_directory(self.folder(path))
 
+    def for_file(self, path: str) -> Effective:
+        """Settings for a file known to be one (a unit's file): its directory's, without
+        asking the file system whether it is a folder."""
+        folder = self._folders.get(path)
+        if folder is None:
+            folder = self._folders[path] = os.path.dirname(os.path.abspath(path))
+        return self.for_directory(folder)
+
     def folder(self, path: str) -> str:
         """The (absolute) folder whose settings apply to ``path``: a directory's own, a
         file's directory. Each path is looked at once (a unit's files are asked about by
@@ -188,7 +196,7 @@ class Settings:
 
     def excluded_unit(self, files: Iterable[str]) -> bool:
         """A unit is skipped when every one of its files is excluded."""
-        return all(self.for_path(path).excluded(path) for path in files)
+        return all(self.for_file(path).excluded(path) for path in files)
 
     def reported(self, code: str, path: str) -> bool:
         """Whether a finding of ``code`` located in ``path`` is reported (exclude, per-file-ignores)."""

@@ -264,8 +264,10 @@ class FileFormat(BaseFormat):
     def claim(self, folder: str, names: Sequence[str]) -> FolderClaim:
         units, taken = [], []
         for name in names:
+            if not self.claims(name):
+                continue
             path = os.path.join(folder, name)
-            if self.claims(name) and self.detect(path):
+            if self.detect(path):
                 units.append(self.unit(path))
                 taken.append(name)
         return FolderClaim(tuple(units), frozenset(taken))
@@ -295,7 +297,8 @@ class DirectoryFormat(BaseFormat):
         files = [name for name in names if self.unit_file(name)]
         if not files:
             return FolderClaim()
-        unit = Unit(self.kind, folder, [(os.path.join(folder, n), os.path.join(folder, n)) for n in files], format=self)
+        paths = [os.path.join(folder, n) for n in files]
+        unit = Unit(self.kind, folder, [(path, path) for path in paths], format=self)
         return FolderClaim((unit,), frozenset(files))
 
     def claim_file(self, path: str) -> Unit | None:
