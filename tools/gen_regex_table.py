@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 COLLECT = r"""
-import contextlib, importlib, io, json, os, pkgutil, re, sys
+import contextlib, importlib, io, os, pkgutil, re, sys  # (json after the wrapping: it compiles patterns)
 seen = {}
 real = re._compile
 SKIP = re.DEBUG | re.LOCALE | getattr(re, "TEMPLATE", 0)  # (no TEMPLATE flag since Python 3.13)
@@ -50,7 +50,7 @@ def origin(pattern):
 
 def _compile(pattern, flags):
     value = flags.value if isinstance(flags, re.RegexFlag) else flags
-    if type(pattern) is str and type(value) is int and not value & SKIP and (pattern, value) not in seen:
+    if type(pattern) in (str, bytes) and type(value) is int and not value & SKIP and (pattern, value) not in seen:
         where = origin(pattern)
         if where is not None:
             seen[pattern, value] = where
@@ -69,10 +69,13 @@ from iamlint.cli import main
 for fmt in ("text", "json", "sarif", "github", "junit", "gitlab"):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
-            main(["check", "--no-cache", "--format", fmt, sys.argv[1]])
+            main(["check", "--no-cache", "--jobs", "1", "--format", fmt, sys.argv[1]])  # one process: the rules run here
         except SystemExit:
             pass
-print(json.dumps(sorted([pattern, flags, where] for (pattern, flags), where in seen.items())))
+import json
+# a bytes pattern as ["bytes", its latin-1 text]
+print(json.dumps(sorted(([pattern, flags, where] if type(pattern) is str else [["bytes", pattern.decode("latin-1")], flags, where]
+                         for (pattern, flags), where in seen.items()), key=repr)))
 """
 
 HEADER = '''\
@@ -100,18 +103,21 @@ def table_path(version: tuple[int, int] = sys.version_info[:2]) -> Path:
     return ROOT / "iamlint" / "precompiled" / f"re{version[0]}{version[1]}.py"
 
 
-def collect(python: str = sys.executable) -> list[tuple[str, int, str]]:
-    """(pattern, flags, module) of every constant pattern a run compiles, sorted."""
+def collect(python: str = sys.executable) -> list[tuple[str | bytes, int, str]]:
+    """(pattern, flags, module) of every constant pattern a run compiles (text, then
+    bytes), sorted."""
     env = {"PYTHONPATH": str(ROOT), "IAMLINT_CACHE_DIR": "/nonexistent/iamlint-gen", "NO_COLOR": "1",
            "IAMLINT_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin"}
     done = subprocess.run([python, "-c", COLLECT, str(ROOT / "fixtures")], capture_output=True, text=True,
                           env=env, cwd=str(ROOT), timeout=600)
     if done.returncode != 0:
         raise SystemExit(f"collecting failed:\n{done.stderr}")
-    return [(pattern, flags, where) for pattern, flags, where in json.loads(done.stdout.strip().splitlines()[-1])]
+    found = [(pattern if isinstance(pattern, str) else pattern[1].encode("latin-1"), flags, where)
+             for pattern, flags, where in json.loads(done.stdout.strip().splitlines()[-1])]
+    return sorted(found, key=lambda item: (isinstance(item[0], bytes), item))
 
 
-def entry(pattern: str, flags: int) -> tuple:
+def entry(pattern: str | bytes, flags: int) -> tuple:
     """What ``re._compiler.compile(pattern, flags)`` passes to ``_sre.compile``."""
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
@@ -125,7 +131,7 @@ def entry(pattern: str, flags: int) -> tuple:
             tuple(indexgroup))
 
 
-def render(found: list[tuple[str, int, str]]) -> str:
+def render(found: list[tuple[str | bytes, int, str]]) -> str:
     import _sre
 
     version = sys.version_info[:2]
@@ -156,7 +162,7 @@ def main() -> int:
     return 0
 
 
-def missing_own(found: list[tuple[str, int, str]], path: Path) -> list[tuple[str, int, str]]:
+def missing_own(found: list[tuple[str | bytes, int, str]], path: Path) -> list[tuple[str | bytes, int, str]]:
     """iamlint's own patterns (compiled by an iamlint module) that the table at ``path``
     lacks. Other libraries' patterns may differ with their versions: not checked."""
     if not path.exists():

@@ -480,7 +480,7 @@ def install_patterns() -> int:
         return 0
     count = 0
     for entry in entries:
-        key = (str, entry[0], entry[1])
+        key = (type(entry[0]), entry[0], entry[1])  # (a text or a bytes pattern)
         if key not in cache:
             cache[key] = built(entry, _sre.compile)
             count += 1
