@@ -192,3 +192,17 @@ def test_a_run_the_results_cache_serves_imports_no_rule_module(tmp_path, cache_d
     assert "iamlint.rules.wildcard_action" in changed["imported"]
     assert any("ec2:*" in message for _, _, message in changed["findings"])
     assert changed["findings"] != cold["findings"]
+
+
+def test_a_deferred_rule_travels_to_a_spawned_worker(cache_dir):
+    """Without fork, options (their settings, with the registry) are pickled to the pool's
+    workers: a deferred rule arrives whole, its check still callable."""
+    import pickle
+
+    deferred = _deferred_registry()
+    rule = next(rule for rule in deferred.rules if rule.code == "SEC001")
+    copy = pickle.loads(pickle.dumps(rule))
+    assert type(copy) is DeferredRule and copy.doc == rule.doc
+    assert [getattr(copy, f.name) for f in fields(Rule) if f.name not in ("check", "doc")] == \
+        [getattr(rule, f.name) for f in fields(Rule) if f.name not in ("check", "doc")]
+    assert isinstance(copy.check, DeferredCheck) and copy.check.load().code == "SEC001"
