@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copyreg
 import io
+import json
 import os
 import pickle
 from pathlib import Path
@@ -223,6 +224,37 @@ def unlink(path: str | os.PathLike[str]) -> int:
         return 1
     except OSError:
         return 0
+
+
+def read_sealed(path: Path, magic: bytes, key: bytes) -> Any:
+    """The JSON document of a *sealed* file of the cache folder (:func:`write_sealed`:
+    the magic line, ``key``, the digest of the payload, the payload), or None when it is
+    missing, not trusted (:func:`read_trusted`), of another key, damaged or not JSON.
+    Never unpickled: the entry-point index and the rule facts."""
+    data = read_trusted(path)
+    if data is None:
+        return None
+    header = magic + key + b"\n"
+    if not data.startswith(header):
+        return None
+    check, _, payload = data[len(header):].partition(b"\n")
+    if check != _seal(payload):
+        return None
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except ValueError:
+        return None
+
+
+def write_sealed(path: Path, magic: bytes, key: bytes, document: Any, prefix: str) -> bool:
+    """Write ``document`` as JSON sealed under ``key`` (see :func:`read_sealed`), atomically;
+    False when it cannot be written. The caller masks what needs it."""
+    payload = json.dumps(document, sort_keys=True).encode("utf-8")
+    return write_atomic(path, magic + key + b"\n" + _seal(payload) + b"\n" + payload, prefix=prefix)
+
+
+def _seal(payload: bytes) -> bytes:
+    return blake2b(payload, digest_size=16).hexdigest().encode()
 
 
 def load_snapshot(name: str, key: str) -> Any:

@@ -31,7 +31,7 @@ from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import Any
 
-from iamlint.cachedir import cache_dir, read_trusted, write_atomic
+from iamlint.cachedir import cache_dir, read_sealed, write_sealed
 from iamlint.digests import blake2b
 from iamlint.model.masking import mask_text
 
@@ -101,19 +101,7 @@ def _interpreter() -> str:
 
 def read_index(key: str) -> Entries | None:
     """The indexed entries of every group, or None (missing, stale, damaged, not ours)."""
-    data = read_trusted(index_path())
-    if data is None:
-        return None
-    header = _MAGIC + _digest(key.encode()) + b"\n"
-    if not data.startswith(header):
-        return None
-    check, _, payload = data[len(header) :].partition(b"\n")
-    if check != _digest(payload):
-        return None
-    try:
-        document = json.loads(payload.decode("utf-8"))
-    except ValueError:
-        return None
+    document = read_sealed(index_path(), _MAGIC, _digest(key.encode()))
     if not isinstance(document, dict) or sorted(document) != sorted(GROUPS):
         return None
     entries = {group: _pairs(document[group]) for group in GROUPS}
@@ -136,12 +124,11 @@ def _pairs(items: Any) -> list[tuple[str, str]] | None:
 def write_index(key: str, entries: Entries) -> None:
     """Atomically (temporary file, then replace); silently nothing when it cannot."""
     try:
-        text = json.dumps({group: [list(item) for item in entries.get(group, [])] for group in GROUPS})
+        document = {group: [list(item) for item in entries.get(group, [])] for group in GROUPS}
+        text = json.dumps(document)
         if mask_text(text) != text:
             return  # an entry point naming a credential: nothing is kept
-        payload = text.encode("utf-8")
-        data = _MAGIC + _digest(key.encode()) + b"\n" + _digest(payload) + b"\n" + payload
-        write_atomic(index_path(), data, prefix=".plugins-")
+        write_sealed(index_path(), _MAGIC, _digest(key.encode()), document, prefix=".plugins-")
     except (OSError, ValueError):
         return
 

@@ -31,7 +31,6 @@ need masking. Plugins' rules are always imported.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import types
@@ -41,8 +40,7 @@ from typing import Any, Iterable
 
 from iamlint import entrypoints
 from iamlint.cache import code_fingerprint
-from iamlint.cachedir import cache_dir, read_trusted, write_atomic
-from iamlint.digests import blake2b
+from iamlint.cachedir import cache_dir, read_sealed, write_sealed
 from iamlint.formats.registry import FormatRegistry, formats_from_entries
 from iamlint.model.findings import STAGES, Rule, Severity
 from iamlint.model.masking import mask_text
@@ -258,17 +256,8 @@ def _built_in(value: str) -> bool:
 def read_facts() -> dict[str, Rule] | None:
     """The built-in rules recorded under the current code fingerprint, by entry-point
     value; None when missing, stale, damaged or not trusted."""
-    data = read_trusted(facts_path())
-    if data is None:
-        return None
-    header = _FACTS_MAGIC + code_fingerprint().encode() + b"\n"
-    if not data.startswith(header):
-        return None
-    check, _, payload = data[len(header):].partition(b"\n")
-    if check != _digest(payload):
-        return None
+    document = read_sealed(facts_path(), _FACTS_MAGIC, code_fingerprint().encode())
     try:
-        document = json.loads(payload.decode("utf-8"))
         rules = {value: _rule(value, item) for value, item in document.items()}
     except (ValueError, TypeError, AttributeError, KeyError):
         return None
@@ -307,10 +296,4 @@ def write_facts(loaded: list[tuple[str, Rule]]) -> None:
         document[value] = item
     if not document:
         return
-    payload = json.dumps(document, sort_keys=True).encode("utf-8")
-    data = _FACTS_MAGIC + code_fingerprint().encode() + b"\n" + _digest(payload) + b"\n" + payload
-    write_atomic(facts_path(), data, prefix=".rules-")
-
-
-def _digest(data: bytes) -> bytes:
-    return blake2b(data, digest_size=16).hexdigest().encode()
+    write_sealed(facts_path(), _FACTS_MAGIC, code_fingerprint().encode(), document, prefix=".rules-")

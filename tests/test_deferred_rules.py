@@ -16,6 +16,7 @@ from dataclasses import fields
 import pytest
 
 from iamlint import registry as registry_module
+from iamlint.cachedir import _seal
 from iamlint.engine import check_suppressions
 from iamlint.model.findings import Context, Rule
 from iamlint.registry import DeferredCheck, DeferredRule, facts_path, load_deferred, load_plugins, read_facts
@@ -115,11 +116,11 @@ def test_stale_damaged_or_foreign_facts_are_not_used(cache_dir, monkeypatch):
     for change in ({"severity": 7}, {"severity": True}, {"stage": "other"}, {"name": 3}):
         changed = {value: {**item, **change} for value, item in document.items()}
         data = json.dumps(changed, sort_keys=True).encode()
-        path.write_bytes(head + registry_module._digest(data) + b"\n" + data)
+        path.write_bytes(head + _seal(data) + b"\n" + data)
         assert read_facts() is None, change
     changed = {value.replace("iamlint.rules.", "elsewhere."): item for value, item in document.items()}
     data = json.dumps(changed, sort_keys=True).encode()
-    path.write_bytes(head + registry_module._digest(data) + b"\n" + data)
+    path.write_bytes(head + _seal(data) + b"\n" + data)
     assert read_facts() is None  # only iamlint's own rules are ever deferred
     # a facts file others can write is never trusted
     path.write_bytes(good)
