@@ -1,9 +1,10 @@
 """The user cache directory and the files iamlint keeps in it, at the lowest level.
 
 ``$IAMLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/iamlint``, else ``~/.cache/iamlint``.
-Four kinds of files live there: the unit entries (``units/``, :mod:`iamlint.cache`),
+Five kinds of files live there: the unit entries (``units/``, :mod:`iamlint.cache`),
 the checked units' results (``results/``, :mod:`iamlint.results`),
-the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser snapshot
+the entry-point indexes (:mod:`iamlint.entrypoints`), the built-in rules' facts
+(:mod:`iamlint.registry`) and the HCL parser snapshot
 (:mod:`iamlint.parsers.terraform.grammar`). This module holds what they share:
 
 * :func:`private_dir` -- the folder, created ``0700``, and only when it is *private*:
@@ -16,6 +17,8 @@ the entry-point indexes (:mod:`iamlint.entrypoints`) and the HCL parser snapshot
 * :func:`write_atomic` -- a new temporary file (``0600``, created exclusively under a
   random name, never through a symbolic link) in the target folder (created ``0700``),
   then ``os.replace``, so a concurrent run never reads half a file;
+* :func:`read_sealed` / :func:`write_sealed` -- a JSON document under a key, with a digest
+  of its payload (the entry-point index, the rule facts: never unpickled);
 * :func:`load_snapshot` / :func:`store_snapshot` -- a pickled object under a key, with a
   digest checked before unpickling (the built HCL parser);
 * :func:`clear` -- ``iamlint cache clear``.
