@@ -11,20 +11,14 @@ from __future__ import annotations
 import os
 import pickle
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from iamlint.cache import UnitCache
 from iamlint.config import Settings
 from iamlint.discovery import discover, unsaved_units
 from iamlint.formats.registry import FormatRegistry, load_formats
-from iamlint.knowledge import enrich_graph
-from iamlint.fingerprint import described, identity
-from iamlint.locate import condition_of, header_span, locate
 from iamlint.model.units import SourceError, Unit, UnitResult
 from iamlint.model.findings import GRAPH_STAGE, SUPPRESSIONS_STAGE, Context, Finding, InlineSuppression, Rule, Severity
-from iamlint.model.graph import AwsManagedPolicy, Graph
-from iamlint.model.links import written_policies
-from iamlint.model.policy import rejections, reported
 from iamlint.options import Options
 from iamlint.parallel import Progress, load_units
 from iamlint.registry import Registry, deferred, load_deferred, load_plugins
@@ -32,6 +26,10 @@ from iamlint.report import LocatedFinding, Related, Report
 from iamlint.results import Checked, ResultCache
 from iamlint.sources import active, limited, overlaid, read_source, real_path, real_paths, repository_root
 from iamlint.suppressions import Policy, Scope, apply as apply_suppressions, node_prefixes
+
+if TYPE_CHECKING:  # start-up: the graph model, the locator and the knowledge are imported
+    # where a unit is loaded or checked; a run the results cache serves needs none of them
+    from iamlint.model.graph import Graph
 
 __all__ = ["Options", "check_graph", "load_unit", "run"]
 
@@ -280,6 +278,8 @@ class _Account:
         located in the context to the code that named it."""
         origins = self.module.attach(graph, self.context)
         if origins:
+            from iamlint.knowledge import enrich_graph
+
             enrich_graph(graph)  # the AWS managed policies the snapshot's roles attach
         return lambda finding: self.module.relocate(finding, origins, self.context)
 
@@ -408,6 +408,8 @@ def _checked(
     outside: list[LocatedFinding] = []
     consulted = [*result.files]  # paths whose settings the check reads (exclusion from suppression scope too)
     located = check_graph(result.graph, rules, context, unit_options, unit, errors, outside, lines, moved, consulted)
+    from iamlint.model.graph import AwsManagedPolicy  # (start-up: a served run imports no graph model)
+
     nodes = result.graph.nodes
     return Checked(
         files=list(result.files),
@@ -455,6 +457,8 @@ def load_unit(unit: Unit, options: Options) -> UnitResult | None:
     with limited(options.max_file_size):  # the size cap of every file read (also in worker processes)
         result = unit.format.load(unit, options.for_unit(unit))
     if result is not None:
+        from iamlint.knowledge import enrich_graph
+
         result.errors.extend(rejected_policies(result.graph))
         enrich_graph(result.graph)
     return result
@@ -464,6 +468,9 @@ def rejected_policies(graph: Graph) -> list[SourceError]:
     """What AWS would reject in the policy documents written in the code (not JSON, an
     element of the wrong type, ...: :class:`~iamlint.model.policy.Rejected`), each a
     located input error, once; rules skip these documents and statements."""
+    from iamlint.model.links import written_policies
+    from iamlint.model.policy import rejections, reported
+
     errors: dict[tuple, SourceError] = {}
     for node, _, document in written_policies(graph, trust=True):
         for message, span in rejections(document):
@@ -563,6 +570,9 @@ def check_suppressions(
 
 
 def _locate(rule: Rule, finding: Finding, severities: dict[str, Severity], lines: Lines | None = None) -> LocatedFinding:
+    from iamlint.fingerprint import described, identity
+    from iamlint.locate import condition_of, header_span, locate
+
     span = finding.span or locate(finding.node, finding.path)
     severity = severities.get(rule.code) or finding.severity or rule.severity
     related = tuple(Related(label, node.address, locate(node, path)) for label, node, path in finding.related)

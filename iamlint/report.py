@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iamlint.model.findings import Severity
-from iamlint.model.fixes import Fix
 from iamlint.model.masking import mask_text
 from iamlint.model.span import Span, fast_pickle
 from iamlint.model.units import SourceError
+
+if TYPE_CHECKING:  # start-up: a served run reads fixes back only when its entries hold some
+    from iamlint.model.fixes import Fix
 
 
 @fast_pickle  # read back from the results cache (iamlint.results) on every warm run

@@ -168,8 +168,14 @@ SCRIPT = textwrap.dedent('''\
     from iamlint.engine import run
     from iamlint.options import Options
     from iamlint.registry import load_plugins
-    report = run([sys.argv[1]], Options(), registry=load_plugins(deferred=True))
-    imported = sorted(m for m in sys.modules if m.startswith("iamlint.rules.") or m in ("iamlint.plugin", "iamlint.permissions"))
+    # fixes=False as text output has it (entries holding located fixes bring the fix model)
+    report = run([sys.argv[1]], Options(fixes=False), registry=load_plugins(deferred=True))
+    # what a served run does not need: the rules, the locator, the knowledge, the policy
+    # links (imported where a unit is loaded or checked; the graph model itself comes with
+    # entries whose findings hold a fix intent, as this module's IAM002 does)
+    unused = ("iamlint.plugin", "iamlint.permissions", "iamlint.model.links", "iamlint.fingerprint",
+              "iamlint.locate", "iamlint.knowledge")
+    imported = sorted(m for m in sys.modules if m.startswith("iamlint.rules.") or m in unused)
     print(json.dumps({"findings": sorted([f.rule, f.line, f.message] for f in report.findings), "imported": imported}))
     ''')
 
@@ -181,7 +187,7 @@ def _run(module, cache_dir) -> dict:
     return json.loads(done.stdout)
 
 
-def test_a_run_the_results_cache_serves_imports_no_rule_module(tmp_path, cache_dir):
+def test_a_run_the_results_cache_serves_imports_no_rule_module_nor_graph_model(tmp_path, cache_dir):
     module = tmp_path / "module"
     module.mkdir()
     (module / "main.tf").write_text(ROLE_TF)
@@ -209,3 +215,21 @@ def test_a_deferred_rule_travels_to_a_spawned_worker(cache_dir):
     assert [getattr(copy, f.name) for f in fields(Rule) if f.name not in ("check", "doc")] == \
         [getattr(rule, f.name) for f in fields(Rule) if f.name not in ("check", "doc")]
     assert isinstance(copy.check, DeferredCheck) and copy.check.load().code == "SEC001"
+
+
+def test_a_served_run_without_fix_intents_imports_no_graph_model(tmp_path, cache_dir):
+    """The graph model (model.graph, values, policy, fixes) is imported where a unit is
+    loaded or checked, or when an entry's findings hold a fix intent: not otherwise."""
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    script = SCRIPT.replace('unused = (', 'unused = ("iamlint.model.graph", "iamlint.model.values", '
+                                          '"iamlint.model.policy", "iamlint.model.fixes", ')
+    runs = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script, str(module)], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "IAMLINT_CACHE_DIR": str(cache_dir)})
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    assert "iamlint.model.graph" in runs[0]["imported"]  # loaded and checked
+    assert runs[1] == {"findings": runs[0]["findings"], "imported": []}

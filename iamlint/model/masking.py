@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from iamlint.model.graph import Graph
 from iamlint.model.span import Span
-from iamlint.model.values import Encoded, Known, PartialText
+
+if TYPE_CHECKING:
+    from iamlint.model.graph import Graph
+    from iamlint.model.values import Encoded, Known, PartialText
 
 ACCESS_KEY_ID = "access key id"
 SECRET_ACCESS_KEY = "secret access key"
@@ -260,7 +262,17 @@ def mask_object(obj: Any) -> Any:
     attribute or key holding them, or for a ``{Name: n, Value: v}`` pair the pair's
     name, as SEC001 names them -- every other string (addresses, reasons, comments) by
     the same patterns without names."""
+    _import_model()
     return _Masker().any(obj, "")
+
+
+def _import_model() -> None:
+    """The graph model's types, into this module's names, at the first masking of an
+    object (start-up: a run the results cache serves masks only texts and never imports
+    model.graph and model.values)."""
+    global Graph, Encoded, Known, PartialText
+    from iamlint.model.graph import Graph
+    from iamlint.model.values import Encoded, Known, PartialText
 
 
 class _Masker:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from iamlint.model.graph import Graph
 from iamlint.model.masking import mask_text
 
 if TYPE_CHECKING:  # the protocol lives in a higher layer; units only carry the object
     from iamlint.formats.base import Format
+    from iamlint.model.graph import Graph  # (start-up: a served run loads no graph)
 
 
 @dataclass(frozen=True, slots=True)
