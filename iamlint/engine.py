@@ -399,6 +399,8 @@ def _checked(
     moved: Callable[[LocatedFinding], LocatedFinding] | None = None,
 ) -> Checked:
     """Run the graph rules on a loaded unit; what the rest of the run takes from it."""
+    from iamlint.model.graph import AwsManagedPolicy  # (start-up: a served run imports no graph model)
+
     unit_options = options.for_unit(unit)
     rules = [rule for rule in registry.rules if rule.stage == GRAPH_STAGE and _enabled(rule, unit_options)]
     context = Context(partition=unit_options.partition,
@@ -408,8 +410,6 @@ def _checked(
     outside: list[LocatedFinding] = []
     consulted = [*result.files]  # paths whose settings the check reads (exclusion from suppression scope too)
     located = check_graph(result.graph, rules, context, unit_options, unit, errors, outside, lines, moved, consulted)
-    from iamlint.model.graph import AwsManagedPolicy  # (start-up: a served run imports no graph model)
-
     nodes = result.graph.nodes
     return Checked(
         files=list(result.files),

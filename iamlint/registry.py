@@ -191,7 +191,6 @@ class DeferredCheck:
         self.__qualname__ = qualname
         self.__name__ = qualname.rpartition(".")[2]
         self.rule: Rule | None = None  # the rule its module defines, once imported
-        self.loaded: Any = None  # its check
 
     def load(self) -> Rule:
         """The rule its module defines (imported the first time); raises when that rule
@@ -202,12 +201,16 @@ class DeferredCheck:
             if (not isinstance(rule, Rule) or getattr(check, "__module__", None) != self.__module__
                     or getattr(check, "__qualname__", None) != self.__qualname__):
                 raise RuntimeError(f"rule {self.value} is not the one its recorded facts describe")
-            self.rule, self.loaded = rule, check
+            self.rule = rule
         return self.rule
 
+    @property
+    def loaded(self) -> Any:
+        """The rule's own check once its module is imported, else None."""
+        return None if self.rule is None else self.rule.check
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.load()
-        return self.loaded(*args, **kwargs)
+        return self.load().check(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<deferred check {self.__module__}.{self.__qualname__}>"
@@ -229,6 +232,14 @@ class DeferredRule(Rule):
     @doc.setter
     def doc(self, value: str) -> None:  # (the dataclass's __init__)
         _DOC.__set__(self, value)
+
+
+def module_function(check: Any) -> bool:
+    """Whether ``check`` is a plain module-level function: no closure, and still what its
+    module holds under its name (what the results cache keys on and rule facts record)."""
+    if not isinstance(check, types.FunctionType) or check.__closure__:
+        return False
+    return getattr(sys.modules.get(check.__module__), check.__qualname__, None) is check
 
 
 def deferred(check: Any) -> bool:
@@ -285,8 +296,7 @@ def write_facts(loaded: list[tuple[str, Rule]]) -> None:
         if not _built_in(value):
             continue
         check = rule.check
-        if (not isinstance(check, types.FunctionType) or check.__closure__ is not None
-                or getattr(sys.modules.get(check.__module__), check.__qualname__, None) is not check):
+        if not module_function(check):
             return
         item = {"code": rule.code, "name": rule.name, "summary": rule.summary, "severity": int(rule.severity),
                 "stage": rule.stage, "fixable": rule.fixable, "module": check.__module__,

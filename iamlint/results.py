@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -58,7 +56,7 @@ from iamlint.cachedir import RESULTS_SUBDIR, RESULT_SUFFIX, cache_dir
 from iamlint.config import Effective, Settings
 from iamlint.digests import blake2b
 from iamlint.model.units import SourceError, SourceFacts, Unit
-from iamlint.registry import DeferredCheck
+from iamlint.registry import DeferredCheck, module_function
 from iamlint.report import LocatedFinding
 
 __all__ = ["Checked", "ResultCache", "rules_fingerprint", "settings_digest"]
@@ -129,10 +127,7 @@ def _check_identity(check: Callable[..., Any]) -> list[str] | None:
             recorded = package_fingerprint(check.__module__)
             return None if recorded is None else [check.__module__, check.__qualname__, recorded]
         check = check.loaded
-    if not isinstance(check, types.FunctionType) or check.__closure__:
-        return None
-    module = sys.modules.get(check.__module__)
-    if module is None or getattr(module, check.__qualname__, None) is not check:
+    if not module_function(check):
         return None
     files = package_fingerprint(check.__module__)
     return None if files is None else [check.__module__, check.__qualname__, files]
